@@ -1,0 +1,369 @@
+// Package results is the evbench results model: the versioned results.json
+// document (schema evbench/results/v1) that every report, comparison, merge
+// and cost computation reads. Runners fill it; reports only read it.
+//
+// Field names are a public contract: add fields freely, rename or remove
+// one only with a new schema version.
+package results
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Schema is the current results schema identifier.
+const Schema = "evbench/results/v1"
+
+// Run statuses.
+const (
+	StatusComplete    = "complete"
+	StatusInterrupted = "interrupted"
+	StatusFailed      = "failed"
+)
+
+// Results is one run's document.
+type Results struct {
+	Schema string `json:"schema"`
+	// Status is complete | interrupted | failed.
+	Status string `json:"status"`
+	// Error explains a failed status.
+	Error string `json:"error,omitempty"`
+	// Scenario is the resolved scenario (defaults filled in, secrets
+	// removed), kept as raw JSON so this package does not depend on the
+	// scenario loader.
+	Scenario json.RawMessage `json:"scenario"`
+	// Command is the command line that reproduces the run.
+	Command     string      `json:"command,omitempty"`
+	Environment Environment `json:"environment"`
+	Points      []Point     `json:"points"`
+	// MaxSustainable holds saturation search results (sweep find_max).
+	MaxSustainable []MaxRate `json:"max_sustainable,omitempty"`
+}
+
+// Environment records where and when the run happened.
+type Environment struct {
+	Go         string    `json:"go"`
+	OS         string    `json:"os"`
+	Arch       string    `json:"arch"`
+	CPUs       int       `json:"cpus"`
+	CPUModel   string    `json:"cpu_model,omitempty"`
+	Revision   string    `json:"revision,omitempty"`
+	Version    string    `json:"evbench_version,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	// BrokerKind describes the Kafka broker used, e.g. "embedded in-memory
+	// (kfake, not disk-backed)" or "Apache Kafka 4.1.1"; empty when no
+	// Kafka-based system ran.
+	BrokerKind string `json:"broker_kind,omitempty"`
+	// Embedded is true when BrokerKind is the in-memory embedded broker, so
+	// reports can put the honesty label next to the numbers.
+	Embedded bool `json:"broker_embedded,omitempty"`
+}
+
+// Point is one (system, parameters) measurement.
+type Point struct {
+	System string `json:"system"`
+	// Params holds rate_per_s, subscribers and every swept value.
+	Params map[string]float64 `json:"params"`
+	// Repeat is the repeat index within a sweep (0-based).
+	Repeat int `json:"repeat,omitempty"`
+	// Status is complete | interrupted | failed for this point.
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+
+	OfferedPerS    float64 `json:"offered_per_s"`
+	AchievedPerS   float64 `json:"achieved_per_s"`
+	GeneratorLagUS Lag     `json:"generator_lag_us"`
+
+	// Publish is Kafka publish latency (intended -> acked); kafka, bridge.
+	Publish *Latency `json:"publish,omitempty"`
+	// Ingress is the bridge ingress latency (intended -> HTTP ack); bridge.
+	Ingress *Latency `json:"ingress,omitempty"`
+	// PublishErrors counts produce failures by class; kafka, bridge.
+	PublishErrors *Errors `json:"publish_errors,omitempty"`
+
+	Subscribers []Subscriber `json:"subscribers"`
+	Resources   Resources    `json:"resources"`
+	Timeseries  []Sample     `json:"timeseries"`
+	Thresholds  []Threshold  `json:"thresholds,omitempty"`
+	// Notes are honesty labels and warnings attached to this point.
+	Notes []string `json:"notes,omitempty"`
+	// StartedAt and DurationS are the measured period.
+	StartedAt time.Time `json:"started_at"`
+	DurationS float64   `json:"duration_s"`
+}
+
+// Lag is the generator lag: how late events were sent after their intended time.
+type Lag struct {
+	P99 int64 `json:"p99"`
+	Max int64 `json:"max"`
+}
+
+// Latency is a latency summary plus the full histogram.
+type Latency struct {
+	LatencyUS Summary `json:"latency_us"`
+	// Histogram is the HdrHistogram V2 compressed encoding, base64.
+	Histogram string `json:"histogram"`
+}
+
+// Summary is a percentile summary (microseconds for latencies).
+type Summary struct {
+	Count int64   `json:"count"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P90   int64   `json:"p90"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p999"`
+	Max   int64   `json:"max"`
+}
+
+// Subscriber is one subscriber's measurements within a point.
+type Subscriber struct {
+	Name string  `json:"name"`
+	E2E  Latency `json:"e2e"`
+	// Attempt is per-attempt latency (webhook).
+	Attempt *Latency `json:"attempt,omitempty"`
+	// AttemptsPerDelivery summarises attempts per delivered event (webhook).
+	AttemptsPerDelivery *Counts    `json:"attempts_per_delivery,omitempty"`
+	Accounting          Accounting `json:"accounting"`
+	Errors              Errors     `json:"errors"`
+	// Disabled is true when the endpoint answered 410 Gone (webhook).
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// Counts summarises a small integer distribution (attempts per delivery).
+type Counts struct {
+	Count     int64   `json:"count"`
+	Mean      float64 `json:"mean"`
+	P50       int64   `json:"p50"`
+	P99       int64   `json:"p99"`
+	Max       int64   `json:"max"`
+	Histogram string  `json:"histogram,omitempty"`
+}
+
+// Accounting is exact delivery accounting for one subscriber.
+// Sent == Delivered + Lost always holds in a valid document.
+type Accounting struct {
+	Sent         int64 `json:"sent"`
+	Delivered    int64 `json:"delivered"`
+	Duplicates   int64 `json:"duplicates"`
+	Lost         int64 `json:"lost"`
+	DeadLettered int64 `json:"dead_lettered"`
+	Retries      int64 `json:"retries"`
+	OutOfOrder   int64 `json:"out_of_order"`
+}
+
+// Check returns an error when the accounting identity does not hold.
+func (a Accounting) Check() error {
+	if a.Sent != a.Delivered+a.Lost {
+		return fmt.Errorf("accounting identity violated: sent %d != delivered %d + lost %d", a.Sent, a.Delivered, a.Lost)
+	}
+	if a.Lost < 0 || a.Delivered < 0 || a.Duplicates < 0 {
+		return fmt.Errorf("accounting has negative counts: %+v", a)
+	}
+	return nil
+}
+
+// Errors counts failures by class.
+type Errors struct {
+	Timeout           int64 `json:"timeout"`
+	Refused           int64 `json:"refused"`
+	HTTP4xx           int64 `json:"http_4xx"`
+	HTTP5xx           int64 `json:"http_5xx"`
+	SignatureFailures int64 `json:"signature_failures"`
+	Broker            int64 `json:"broker"`
+	Other             int64 `json:"other,omitempty"`
+}
+
+// Total is the sum of all classes.
+func (e Errors) Total() int64 {
+	return e.Timeout + e.Refused + e.HTTP4xx + e.HTTP5xx + e.SignatureFailures + e.Broker + e.Other
+}
+
+// Resources is what the harness process used during a point.
+type Resources struct {
+	CPUUserS    float64 `json:"cpu_user_s"`
+	CPUSysS     float64 `json:"cpu_sys_s"`
+	MaxRSSBytes int64   `json:"max_rss_bytes"`
+	BytesSent   int64   `json:"bytes_sent"`
+}
+
+// Sample is one second of the time series. Latencies are the e2e
+// deliveries completed in that second, across subscribers.
+type Sample struct {
+	TS         float64 `json:"t_s"`
+	Offered    float64 `json:"offered"`
+	Achieved   float64 `json:"achieved"`
+	P50US      int64   `json:"p50_us"`
+	P99US      int64   `json:"p99_us"`
+	InFlight   int64   `json:"in_flight"`
+	QueueDepth int64   `json:"queue_depth"`
+	Lag        int64   `json:"lag"`
+	Delivered  int64   `json:"delivered"`
+	Retries    int64   `json:"retries_waiting"`
+}
+
+// Threshold is one evaluated threshold expression.
+type Threshold struct {
+	Expr  string  `json:"expr"`
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+}
+
+// MaxRate is a saturation search result.
+type MaxRate struct {
+	System      string  `json:"system"`
+	Subscribers int     `json:"subscribers"`
+	RatePerS    float64 `json:"rate_per_s"`
+	SLO         string  `json:"slo"`
+	Probes      int     `json:"probes"`
+	// Bounded is false when the search hit its limit without failing.
+	Bounded bool `json:"bounded"`
+}
+
+// Histogram bounds: 1 us to 1 hour, 3 significant digits (DESIGN.md).
+const (
+	HistMin    = 1
+	HistMax    = int64(time.Hour / time.Microsecond)
+	HistDigits = 3
+)
+
+// NewHistogram returns an empty latency histogram in microseconds with the
+// project's fixed geometry, so that every histogram can be merged exactly.
+func NewHistogram() *hdr.Histogram { return hdr.New(HistMin, HistMax, HistDigits) }
+
+// EncodeHistogram returns the base64 HdrHistogram V2 compressed encoding.
+func EncodeHistogram(h *hdr.Histogram) (string, error) {
+	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", fmt.Errorf("encode histogram: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeHistogram decodes a base64 V2 compressed histogram. An empty string
+// decodes to an empty histogram.
+func DecodeHistogram(s string) (*hdr.Histogram, error) {
+	if s == "" {
+		return NewHistogram(), nil
+	}
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram base64: %w", err)
+	}
+	h, err := hdr.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	return h, nil
+}
+
+// Summarize computes the percentile summary of h.
+func Summarize(h *hdr.Histogram) Summary {
+	if h.TotalCount() == 0 {
+		return Summary{}
+	}
+	return Summary{
+		Count: h.TotalCount(),
+		Mean:  h.Mean(),
+		P50:   h.ValueAtQuantile(50),
+		P90:   h.ValueAtQuantile(90),
+		P99:   h.ValueAtQuantile(99),
+		P999:  h.ValueAtQuantile(99.9),
+		Max:   h.Max(),
+	}
+}
+
+// NewLatency summarises and encodes h.
+func NewLatency(h *hdr.Histogram) (Latency, error) {
+	enc, err := EncodeHistogram(h)
+	if err != nil {
+		return Latency{}, err
+	}
+	return Latency{LatencyUS: Summarize(h), Histogram: enc}, nil
+}
+
+// Validate checks the invariants a consumer relies on: the schema string
+// and the accounting identity of every subscriber of every point.
+func (r *Results) Validate() error {
+	if r.Schema != Schema {
+		return fmt.Errorf("unsupported schema %q (want %q)", r.Schema, Schema)
+	}
+	for i, p := range r.Points {
+		for _, s := range p.Subscribers {
+			if err := s.Accounting.Check(); err != nil {
+				return fmt.Errorf("point %d (%s) subscriber %s: %w", i, p.System, s.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// Decode reads and validates a results document.
+func Decode(b []byte) (*Results, error) {
+	var r Results
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("decode results: %w", err)
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ReadFile reads and validates a results.json file.
+func ReadFile(path string) (*Results, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	r, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// WriteFile writes r as indented JSON to path atomically (temp file in the
+// same directory, fsync, rename), so a crash never leaves half a document.
+func WriteFile(path string, r *Results) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	return WriteAtomic(path, append(b, '\n'))
+}
+
+// WriteAtomic writes data to path via a temporary file and rename.
+func WriteAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("rename into %s: %w", path, err)
+	}
+	return nil
+}

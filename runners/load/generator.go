@@ -1,0 +1,171 @@
+// Package load is evbench's open-loop load generator: a pacer that works
+// from intended send times (constant, ramp, steps, spike, Poisson), unique
+// 64-bit event ids, event keys and realistic JSON payloads.
+//
+// Open loop means a slow system never slows the schedule: the generator
+// hands each event to the runner at its intended time (or as soon after as
+// it can) and never waits for a delivery. Latency is measured from the
+// intended time, which corrects coordinated omission (wrk2's rule). When the
+// generator itself falls behind, the lag is recorded, not hidden.
+package load
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/evbench/evbench/scenarios"
+)
+
+// Event is one generated event. It is passed by value; Payload is shared
+// and must be treated as read-only.
+type Event struct {
+	// ID is unique across runs with different seeds and within a run:
+	// IDBase + Seq.
+	ID uint64
+	// Seq is the dense index of the event in this point, from 0.
+	Seq uint64
+	// Key is the key index in [0, keys); KeyString renders it.
+	Key int
+	// Intended is the intended send time (Now() timeline, Unix ns).
+	Intended int64
+	// Warmup is true for events scheduled before the measured period.
+	Warmup bool
+	// Payload is the JSON body.
+	Payload []byte
+}
+
+// KeyString renders a key index the way it is sent on the wire.
+func KeyString(k int) string { return "key-" + itoa(k) }
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	if i == 0 {
+		return "0"
+	}
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[n:])
+}
+
+// Generator paces events for one point.
+type Generator struct {
+	sched    *Schedule
+	keys     int
+	payloads [][]byte
+	keyRng   *rand.Rand
+	idBase   uint64
+
+	start     int64 // Now() at the start of the warm-up
+	scheduled atomic.Int64
+	sent      atomic.Int64
+	measured  atomic.Int64 // measured (non-warm-up) events handed out
+	lagMax    atomic.Int64
+	lag       *hdr.Histogram // only touched by the Run goroutine until it returns
+}
+
+// New returns a generator for the scenario's load and event blocks.
+func New(s *scenarios.Scenario) (*Generator, error) {
+	seed := s.Event.Seed
+	sched, err := NewSchedule(s.Load, seed)
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	keys := s.Event.Keys
+	if keys <= 0 {
+		keys = 1
+	}
+	// The id base mixes the seed with the wall clock so ids from separate
+	// runs against the same topic or endpoint never collide; the low 40 bits
+	// are left for the sequence number.
+	idBase := (rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano()))).Uint64() | 1<<63) &^ (1<<40 - 1)
+	return &Generator{
+		sched:    sched,
+		keys:     keys,
+		payloads: makePayloads(s.Event, rng),
+		keyRng:   rand.New(rand.NewPCG(seed, 2)),
+		idBase:   idBase,
+		lag:      hdr.New(1, int64(time.Hour/time.Microsecond), 3),
+	}, nil
+}
+
+// IDBase is the id of the event with Seq 0.
+func (g *Generator) IDBase() uint64 { return g.idBase }
+
+// Schedule exposes the schedule (for expected counts and rates).
+func (g *Generator) Schedule() *Schedule { return g.sched }
+
+// Start is the Now() timestamp of the start of the warm-up (0 before Run).
+func (g *Generator) Start() int64 { return atomic.LoadInt64(&g.start) }
+
+// MeasuredStart is the Now() timestamp where the measured period begins.
+func (g *Generator) MeasuredStart() int64 { return g.Start() + int64(g.sched.Warmup()) }
+
+// Run paces events until the schedule ends or ctx is cancelled, calling
+// emit for each event from a single goroutine. emit must not block for
+// long: hand the event to a queue. start is the Now() timestamp of the
+// first intended time (use Now() or a moment shortly after it, so the
+// runner can finish set-up first).
+func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
+	atomic.StoreInt64(&g.start, start)
+	measuredFrom := start + int64(g.sched.Warmup())
+	done := ctx.Done()
+	var seq uint64
+	for {
+		off, ok := g.sched.Next()
+		if !ok {
+			return
+		}
+		intended := start + int64(off)
+		if !sleepUntil(intended, done) {
+			return
+		}
+		g.scheduled.Add(1)
+		ev := Event{
+			ID:       g.idBase + seq,
+			Seq:      seq,
+			Key:      g.keyRng.IntN(g.keys),
+			Intended: intended,
+			Warmup:   intended < measuredFrom,
+			Payload:  g.payloads[seq%payloadVariants],
+		}
+		seq++
+		if !ev.Warmup {
+			g.measured.Add(1)
+		}
+		lagNs := Now() - intended
+		if !ev.Warmup {
+			lagUS := lagNs / 1000
+			if lagUS < 1 {
+				lagUS = 1
+			}
+			_ = g.lag.RecordValue(lagUS)
+			if lagUS > g.lagMax.Load() {
+				g.lagMax.Store(lagUS)
+			}
+		}
+		emit(ev)
+		g.sent.Add(1)
+	}
+}
+
+// Sent is the number of events handed to emit so far (warm-up included).
+func (g *Generator) Sent() int64 { return g.sent.Load() }
+
+// Measured is the number of measured (non-warm-up) events handed out so
+// far: every subscriber's "sent" count.
+func (g *Generator) Measured() int64 { return g.measured.Load() }
+
+// LagMaxUS is the largest generator lag seen so far, safe to call during Run.
+func (g *Generator) LagMaxUS() int64 { return g.lagMax.Load() }
+
+// Lag returns the generator-lag histogram (microseconds, measured events
+// only). Call it only after Run has returned.
+func (g *Generator) Lag() *hdr.Histogram { return g.lag }

@@ -1,0 +1,282 @@
+package measure
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/load"
+)
+
+// Gauges are sampled once per second into the time series and the live
+// snapshot. Any may be nil.
+type Gauges struct {
+	// InFlight is requests or records in flight (sent, not finished).
+	InFlight func() int64
+	// QueueDepth is work waiting to be sent (webhook queues, producer buffer).
+	QueueDepth func() int64
+	// RetriesWaiting is deliveries waiting for a retry timer (webhook).
+	RetriesWaiting func() int64
+	// Lag is the total consumer lag in records (kafka, bridge).
+	Lag func() int64
+}
+
+// Point collects one point's measurements.
+type Point struct {
+	System string
+	Gen    *load.Generator
+	Subs   []*Subscriber
+
+	idBase        uint64
+	measuredStart int64
+	bytesSent     atomic.Int64
+	gauges        Gauges
+	series        series
+	usage0        usage
+	notes         []string
+	mu            sync.Mutex
+	publish       *hdr.Histogram
+	ingress       *hdr.Histogram
+	pubErrs       [numErrClasses]atomic.Int64
+	stop          chan struct{}
+	wg            sync.WaitGroup
+	started       time.Time
+}
+
+// NewPoint prepares measurement for a point. Call Start right before the
+// generator runs.
+func NewPoint(system string, gen *load.Generator, subscribers []string, keys int) *Point {
+	p := &Point{System: system, Gen: gen, idBase: gen.IDBase(), publish: results.NewHistogram(), ingress: results.NewHistogram(), stop: make(chan struct{})}
+	if keys <= 0 {
+		keys = 1
+	}
+	for _, n := range subscribers {
+		p.Subs = append(p.Subs, newSubscriber(n, p, keys))
+	}
+	return p
+}
+
+// SetGauges installs the system's gauges; call before Start.
+func (p *Point) SetGauges(g Gauges) { p.gauges = g }
+
+// Note attaches an honesty label or warning to the point's results.
+func (p *Point) Note(format string, args ...any) {
+	p.mu.Lock()
+	p.notes = append(p.notes, fmt.Sprintf(format, args...))
+	p.mu.Unlock()
+}
+
+// AddBytes counts bytes the harness sent on behalf of the system.
+func (p *Point) AddBytes(n int) { p.bytesSent.Add(int64(n)) }
+
+// Published records a Kafka publish ack (intended -> acked), kafka and bridge.
+func (p *Point) Published(intended, acked int64) {
+	if intended < p.measuredStart {
+		return
+	}
+	us := (acked - intended) / 1000
+	if us < 1 {
+		us = 1
+	}
+	p.mu.Lock()
+	_ = p.publish.RecordValue(us)
+	p.mu.Unlock()
+}
+
+// Ingress records a bridge ingress ack (intended -> HTTP 2xx from the bridge).
+func (p *Point) Ingress(intended, acked int64) {
+	if intended < p.measuredStart {
+		return
+	}
+	us := (acked - intended) / 1000
+	if us < 1 {
+		us = 1
+	}
+	p.mu.Lock()
+	_ = p.ingress.RecordValue(us)
+	p.mu.Unlock()
+}
+
+// PublishError counts a produce failure.
+func (p *Point) PublishError(c ErrClass) { p.pubErrs[c].Add(1) }
+
+// Start begins the per-second sampler. start is the Now() timestamp passed
+// to the generator's Run; the measured period begins after the warm-up.
+func (p *Point) Start(start int64) {
+	p.measuredStart = start + int64(p.Gen.Schedule().Warmup())
+	p.started = load.ToTime(p.measuredStart)
+	p.usage0 = readUsage()
+	p.series.init(p.measuredStart, p.Gen.Schedule())
+	p.wg.Add(1)
+	go p.sampler()
+}
+
+// MeasuredStart is the Now() timestamp of the start of the measured period.
+func (p *Point) MeasuredStart() int64 { return p.measuredStart }
+
+func (p *Point) sampler() {
+	defer p.wg.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			p.sample()
+		}
+	}
+}
+
+func gauge(f func() int64) int64 {
+	if f == nil {
+		return 0
+	}
+	return f()
+}
+
+func (p *Point) sample() {
+	var delivered int64
+	for _, s := range p.Subs {
+		delivered += s.DeliveredCount()
+	}
+	p.series.sample(load.Now(), p.Gen.Sent(), delivered,
+		gauge(p.gauges.InFlight), gauge(p.gauges.QueueDepth), gauge(p.gauges.Lag), gauge(p.gauges.RetriesWaiting))
+}
+
+// Settled reports whether every measured event has been delivered to every
+// subscriber (or dead-lettered): the drain can end early.
+func (p *Point) Settled() bool {
+	sent := p.Gen.Measured()
+	for _, s := range p.Subs {
+		if s.DeliveredCount()+s.DeadLettered() < sent {
+			return false
+		}
+	}
+	return true
+}
+
+// Drain waits until Settled or until max has passed or done is closed,
+// checking every 10 ms.
+func (p *Point) Drain(max time.Duration, done <-chan struct{}) {
+	deadline := time.Now().Add(max)
+	for !p.Settled() && time.Now().Before(deadline) {
+		select {
+		case <-done:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// Snapshot is the live view for progress display.
+type Snapshot struct {
+	System         string
+	Elapsed, Total time.Duration
+	OfferedPerS    float64
+	AchievedPerS   float64
+	P99            time.Duration
+	InFlight       int64
+	RetriesWaiting int64
+	Lost           int64 // dead-lettered so far: given up for good
+	Sent           int64
+	Delivered      int64
+}
+
+// Snapshot returns the live view; safe during the run.
+func (p *Point) Snapshot() Snapshot {
+	sched := p.Gen.Schedule()
+	now := load.Now()
+	el := time.Duration(now - p.Gen.Start())
+	if p.Gen.Start() == 0 {
+		el = 0
+	}
+	off, ach := p.series.lastRates()
+	snap := Snapshot{System: p.System, Elapsed: el, Total: sched.Total(), OfferedPerS: off, AchievedPerS: ach,
+		InFlight: gauge(p.gauges.InFlight), RetriesWaiting: gauge(p.gauges.RetriesWaiting), Sent: p.Gen.Measured()}
+	for _, s := range p.Subs {
+		if v := time.Duration(s.P99US()) * time.Microsecond; v > snap.P99 {
+			snap.P99 = v
+		}
+		snap.Lost += s.DeadLettered()
+		snap.Delivered += s.DeliveredCount()
+	}
+	return snap
+}
+
+// Finish stops sampling and builds the results point. It returns an error
+// (and the point, marked failed) when the accounting identity does not
+// hold: that is a harness bug and must fail loudly.
+func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point, error) {
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	p.wg.Wait()
+	p.sample()
+	u := readUsage()
+	sched := p.Gen.Schedule()
+	measuredDur := sched.Total() - sched.Warmup()
+	sent := p.Gen.Measured()
+	lag := p.Gen.Lag()
+	out := &results.Point{
+		System:         p.System,
+		Params:         params,
+		Status:         results.StatusComplete,
+		OfferedPerS:    sched.Expected(sched.Total()) - sched.Expected(sched.Warmup()),
+		GeneratorLagUS: results.Lag{P99: lag.ValueAtQuantile(99), Max: lag.Max()},
+		StartedAt:      p.started.UTC(),
+		DurationS:      measuredDur.Seconds(),
+		Resources: results.Resources{
+			CPUUserS:    u.user - p.usage0.user,
+			CPUSysS:     u.sys - p.usage0.sys,
+			MaxRSSBytes: u.maxRSS,
+			BytesSent:   p.bytesSent.Load(),
+		},
+		Timeseries: p.series.samples(),
+	}
+	if secs := measuredDur.Seconds(); secs > 0 {
+		out.OfferedPerS /= secs
+		out.AchievedPerS = float64(sent) / secs
+	}
+	p.mu.Lock()
+	out.Notes = append(out.Notes, p.notes...)
+	if !webhook {
+		pl, err := results.NewLatency(p.publish)
+		if err != nil {
+			p.mu.Unlock()
+			return nil, err
+		}
+		out.Publish = &pl
+		out.PublishErrors = &results.Errors{
+			Timeout: p.pubErrs[ErrTimeout].Load(), Refused: p.pubErrs[ErrRefused].Load(),
+			Broker: p.pubErrs[ErrBroker].Load(), Other: p.pubErrs[ErrOther].Load(),
+		}
+		if p.ingress.TotalCount() > 0 {
+			il, err := results.NewLatency(p.ingress)
+			if err != nil {
+				p.mu.Unlock()
+				return nil, err
+			}
+			out.Ingress = &il
+		}
+	}
+	p.mu.Unlock()
+	for _, s := range p.Subs {
+		r, err := s.result(sent, webhook)
+		if err != nil {
+			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
+		}
+		out.Subscribers = append(out.Subscribers, r)
+		if err := r.Accounting.Check(); err != nil {
+			out.Status = results.StatusFailed
+			out.Error = fmt.Sprintf("harness bug: subscriber %s: %v", s.Name, err)
+			return out, fmt.Errorf("harness bug: %s subscriber %s: %w", p.System, s.Name, err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,48 @@
+# evbench Makefile. `make run` and `make test` are the two commands a fresh
+# machine needs (see README.md).
+GO      ?= go
+BIN     := bin/evbench
+SCENARIO ?= scenarios/examples/quickstart.yaml
+
+.PHONY: all build run test unit bench fuzz lint kafka-up kafka-down clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/evbench
+
+## run: the quickstart scenario on the embedded default (no services needed)
+run: build
+	./$(BIN) run $(SCENARIO)
+
+## test: lint, unit and integration tests; starts the real Kafka broker when
+## Java 17 and Maven are present and stops it afterwards
+test:
+	scripts/test.sh
+
+## unit: go test without the real broker
+unit:
+	$(GO) test -count=1 ./...
+
+## bench: throughput benchmarks printed as ratios against reference tools
+bench: build
+	scripts/bench.sh
+
+## fuzz: longer fuzzing of the parsers
+fuzz:
+	$(GO) test ./scenarios/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s
+	$(GO) test ./reports/results/ -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+
+lint:
+	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)
+	$(GO) vet ./...
+
+## kafka-up / kafka-down: a real single-node Apache Kafka (KRaft) on 127.0.0.1:9092
+kafka-up:
+	scripts/kafka.sh up
+
+kafka-down:
+	scripts/kafka.sh down
+
+clean:
+	rm -rf bin evbench-results

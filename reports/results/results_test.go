@@ -1,0 +1,107 @@
+package results
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sample(t testing.TB) *Results {
+	t.Helper()
+	h := NewHistogram()
+	for v := int64(1000); v <= 20000; v += 10 {
+		_ = h.RecordValue(v)
+	}
+	lat, err := NewLatency(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Results{
+		Schema: Schema, Status: StatusComplete, Scenario: json.RawMessage(`{"name":"t"}`),
+		Points: []Point{{System: "webhook", Params: map[string]float64{"rate_per_s": 100}, Status: StatusComplete,
+			Subscribers: []Subscriber{{Name: "a", E2E: lat, Accounting: Accounting{Sent: 10, Delivered: 9, Lost: 1}}}}},
+	}
+}
+
+func TestHistogramRoundTripAndMerge(t *testing.T) {
+	r := sample(t)
+	h, err := DecodeHistogram(r.Points[0].Subscribers[0].E2E.Histogram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.TotalCount(), int64(1901); got != want {
+		t.Fatalf("count %d, want %d", got, want)
+	}
+	s := Summarize(h)
+	// 3 significant digits: values are exact to within 0.1%.
+	if s.P50 < 10490 || s.P50 > 10510 {
+		t.Errorf("p50 %d, want about 10500", s.P50)
+	}
+	h2 := h.Clone()
+	h.Merge(h2)
+	if h.TotalCount() != 3802 {
+		t.Errorf("merged count %d, want 3802", h.TotalCount())
+	}
+}
+
+func TestValidateAccounting(t *testing.T) {
+	r := sample(t)
+	if err := r.Validate(); err != nil {
+		t.Fatalf("valid document rejected: %v", err)
+	}
+	r.Points[0].Subscribers[0].Accounting.Lost = 0
+	err := r.Validate()
+	if err == nil || !strings.Contains(err.Error(), "sent 10 != delivered 9 + lost 0") {
+		t.Fatalf("identity violation not reported: %v", err)
+	}
+	r.Schema = "other/v9"
+	if err := r.Validate(); err == nil {
+		t.Fatal("wrong schema accepted")
+	}
+}
+
+func TestWriteReadAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "results.json")
+	r := sample(t)
+	if err := WriteFile(p, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Points[0].Subscribers[0].Accounting != r.Points[0].Subscribers[0].Accounting {
+		t.Fatal("accounting changed in round trip")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("temporary files left behind: %v", ents)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	b, _ := json.Marshal(sample(f))
+	f.Add(b)
+	f.Add([]byte(`{"schema":"evbench/results/v1","points":[{"subscribers":[{"accounting":{"sent":1}}]}]}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Decode(data)
+		if err != nil {
+			return
+		}
+		// A decoded document satisfies the identity and its histograms
+		// either decode or fail with an error, never a panic.
+		if err := r.Validate(); err != nil {
+			t.Fatalf("Decode returned an invalid document: %v", err)
+		}
+		for _, p := range r.Points {
+			for _, s := range p.Subscribers {
+				_, _ = DecodeHistogram(s.E2E.Histogram)
+			}
+		}
+	})
+}

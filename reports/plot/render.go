@@ -1,0 +1,364 @@
+package plot
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"regexp"
+
+	"github.com/evbench/evbench/reports/chart"
+	"github.com/evbench/evbench/reports/results"
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// Sizes of rendered charts. PNGs are drawn at 2x (144 dpi) so they stay
+// sharp on high-density screens and in slides.
+const (
+	Width      = 10 * vg.Inch
+	LineHeight = 4.6 * vg.Inch
+	BarsHeight = 6.4 * vg.Inch
+	DPI        = 144
+)
+
+// Charts extracts and renders every chart for r (see Extract).
+func Charts(r *results.Results) ([]chart.Chart, error) {
+	ds, err := Extract(r)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]chart.Chart, 0, len(ds))
+	for _, d := range ds {
+		c, err := Render(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Render draws one chart to PNG and SVG.
+func Render(d Data) (c chart.Chart, err error) {
+	c = chart.Chart{Name: d.Name, Title: d.Title}
+	var fn func(dc draw.Canvas)
+	h := LineHeight
+	switch d.Kind {
+	case KindLines:
+		fn, err = linesChart(d)
+	case KindBars:
+		h = BarsHeight
+		fn, err = barsChart(d)
+	default:
+		err = fmt.Errorf("unknown chart kind %q", d.Kind)
+	}
+	if err != nil {
+		return c, fmt.Errorf("chart %s: %w", d.Name, err)
+	}
+	c.PNG, c.SVG, err = renderBoth(Width, h, fn)
+	if err != nil {
+		return c, fmt.Errorf("chart %s: %w", d.Name, err)
+	}
+	return c, nil
+}
+
+var svgProlog = regexp.MustCompile(`^(?s)<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
+
+// renderBoth draws fn on a PNG and an SVG canvas. gonum/plot reports some
+// impossible inputs by panicking; those become errors.
+func renderBoth(w, h vg.Length, fn func(dc draw.Canvas)) (png, svg []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("render: %v", r)
+		}
+	}()
+	img := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))}
+	fn(draw.New(img))
+	var pb bytes.Buffer
+	if _, err := img.WriteTo(&pb); err != nil {
+		return nil, nil, fmt.Errorf("write png: %w", err)
+	}
+	sc := vgsvg.New(w, h)
+	fn(draw.New(sc))
+	var sb bytes.Buffer
+	if _, err := sc.WriteTo(&sb); err != nil {
+		return nil, nil, fmt.Errorf("write svg: %w", err)
+	}
+	// The XML prolog is optional in an .svg file and not allowed inline in
+	// HTML, so leave it out: the same bytes serve both.
+	return pb.Bytes(), svgProlog.ReplaceAll(sb.Bytes(), nil), nil
+}
+
+func seriesColor(s Series) color.Color {
+	if s.System == "" {
+		return offeredColor
+	}
+	return SystemColor(s.System)
+}
+
+// fillWhite paints the background, so SVG and PNG look the same on dark
+// viewers.
+func fillWhite(dc draw.Canvas) {
+	var p vg.Path
+	p.Move(dc.Min)
+	p.Line(vg.Point{X: dc.Max.X, Y: dc.Min.Y})
+	p.Line(dc.Max)
+	p.Line(vg.Point{X: dc.Min.X, Y: dc.Max.Y})
+	p.Close()
+	dc.SetColor(color.White)
+	dc.Fill(p)
+}
+
+// withLegend lays out a plot on the left and its legend in a column on the
+// right, so the legend never hides data.
+func withLegend(dc draw.Canvas, l gplot.Legend, drawPlot func(draw.Canvas)) {
+	fillWhite(dc)
+	lr := l.Rectangle(dc)
+	lw := lr.Max.X - lr.Min.X
+	gap := vg.Points(14)
+	drawPlot(draw.Crop(dc, 0, -(lw + 2*gap), 0, 0))
+	lc := draw.Crop(dc, dc.Max.X-dc.Min.X-lw-gap, -gap, 0, -vg.Points(40))
+	l.Draw(lc)
+}
+
+func linesChart(d Data) (func(draw.Canvas), error) {
+	p := newPlot(d.Title, d.XLabel, d.YLabel)
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{0xE0}
+	grid.Horizontal.Color = color.Gray{0xE0}
+	p.Add(grid)
+	l := newLegend()
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	xmax := math.Inf(-1)
+	nMarked := 0
+	for _, s := range d.Series {
+		if s.Markers {
+			nMarked++
+		}
+	}
+	marked := 0
+	for _, s := range d.Series {
+		// Series drawn with markers (few points on whole-number x) are
+		// dodged sideways a little so equal values stay visible.
+		dodge := 0.0
+		if s.Markers {
+			dodge = (float64(marked) - float64(nMarked-1)/2) * 0.06
+			marked++
+		}
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("series %q: %d x values, %d y values", s.Label, len(s.X), len(s.Y))
+		}
+		xys := make(plotter.XYs, 0, len(s.X))
+		for i := range s.X {
+			y := s.Y[i]
+			if d.YScale == ScaleLog && y <= 0 {
+				continue // a log axis cannot show 0; the tables have exact values
+			}
+			xys = append(xys, plotter.XY{X: s.X[i] + dodge, Y: y})
+			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
+			xmax = math.Max(xmax, s.X[i])
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("series %q: %w", s.Label, err)
+		}
+		line.Color = seriesColor(s)
+		line.Dashes = dash(s.Dash)
+		line.Width = vg.Points(1.7)
+		if s.System == "" {
+			line.Width = vg.Points(1.3)
+		}
+		p.Add(line)
+		thumbs := []gplot.Thumbnailer{line}
+		if s.Markers {
+			sc, err := plotter.NewScatter(xys)
+			if err != nil {
+				return nil, fmt.Errorf("series %q: %w", s.Label, err)
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: seriesColor(s), Radius: vg.Points(3.2), Shape: glyph(s.Dash)}
+			p.Add(sc)
+			thumbs = append(thumbs, sc)
+		}
+		l.Add(s.Label, thumbs...)
+	}
+	if math.IsInf(ymin, 1) {
+		return nil, fmt.Errorf("no data to draw")
+	}
+	switch d.XScale {
+	case ScaleNines:
+		p.X.Tick.Marker = ninesTicks{}
+		p.X.Min = 0
+		p.X.Max = math.Max(1, math.Ceil(xmax*10)/10)
+	default:
+		if d.Name == "webhook-attempts" {
+			p.X.Tick.Marker = intTicks{}
+			p.X.Min, p.X.Max = 0.5, math.Max(xmax, 3)+0.5
+		} else {
+			p.X.Tick.Marker = humanTicks{}
+			p.X.Min = math.Min(0, p.X.Min)
+		}
+	}
+	switch d.YScale {
+	case ScaleLog:
+		p.Y.Scale = gplot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+		p.Y.Min, p.Y.Max = ymin/1.4, ymax*1.4
+		if d.Name == "webhook-attempts" {
+			p.Y.Max = 100 * 1.4
+		}
+	default:
+		p.Y.Tick.Marker = countTicks{}
+		p.Y.Min = 0
+		p.Y.Max = math.Max(ymax*1.08, 1)
+	}
+	// gonum/plot centres the y label on the linear midpoint of the data,
+	// which on a log axis lies near the top and pushes the whole plot down;
+	// draw the label ourselves at the canvas' vertical centre instead.
+	ylabel := p.Y.Label.Text
+	p.Y.Label.Text = ""
+	lsty := p.Y.Label.TextStyle
+	lsty.Rotation = math.Pi / 2
+	lsty.XAlign, lsty.YAlign = draw.XCenter, draw.YBottom
+	lh := lsty.Height(ylabel)
+	return func(dc draw.Canvas) {
+		withLegend(dc, l, func(pc draw.Canvas) {
+			mid := (pc.Min.Y + pc.Max.Y - vg.Points(10)) / 2
+			pc.FillText(lsty, vg.Point{X: pc.Min.X + lh, Y: mid}, ylabel)
+			p.Draw(draw.Crop(pc, lh+vg.Points(6), 0, 0, 0))
+		})
+	}, nil
+}
+
+func barsChart(d Data) (func(draw.Canvas), error) {
+	if len(d.Panels) == 0 {
+		return nil, fmt.Errorf("no panels")
+	}
+	l := newLegend()
+	var systems []string
+	for _, b := range d.Panels[0].Bars {
+		systems = append(systems, b.System)
+	}
+	for _, s := range systems {
+		bc, err := plotter.NewBarChart(plotter.Values{1}, vg.Points(10))
+		if err != nil {
+			return nil, err
+		}
+		bc.Color = SystemColor(s)
+		bc.LineStyle.Width = 0
+		l.Add(s, bc)
+	}
+	cols := 2
+	rows := (len(d.Panels) + cols - 1) / cols
+	plots := make([][]*gplot.Plot, rows)
+	for i := range plots {
+		plots[i] = make([]*gplot.Plot, cols)
+	}
+	for i, pn := range d.Panels {
+		p, err := barPanel(pn)
+		if err != nil {
+			return nil, fmt.Errorf("panel %q: %w", pn.Title, err)
+		}
+		plots[i/cols][i%cols] = p
+	}
+	for i := len(d.Panels); i < rows*cols; i++ {
+		p := gplot.New()
+		p.HideAxes()
+		plots[i/cols][i%cols] = p
+	}
+	title := text.Style{Color: color.Black, Font: sans(12.5, true), XAlign: draw.XCenter, YAlign: draw.YTop,
+		Handler: gplot.DefaultTextHandler}
+	return func(dc draw.Canvas) {
+		withLegend(dc, l, func(pc draw.Canvas) {
+			pc.FillText(title, vg.Point{X: (pc.Min.X + pc.Max.X) / 2, Y: pc.Max.Y - vg.Points(4)}, d.Title)
+			body := draw.Crop(pc, 0, 0, 0, -vg.Points(30))
+			tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(24), PadY: vg.Points(18), PadBottom: vg.Points(2)}
+			cs := gplot.Align(plots, tiles, body)
+			for i := range plots {
+				for j := range plots[i] {
+					plots[i][j].Draw(cs[i][j])
+				}
+			}
+		})
+	}, nil
+}
+
+func barPanel(pn Panel) (*gplot.Plot, error) {
+	p := newPlot(pn.Title, "", pn.YLabel)
+	p.Title.TextStyle.Font = sans(10.5, true)
+	p.NominalX(pn.Categories...)
+	p.X.Tick.Label.Font = sans(9.5, false)
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil
+	grid.Horizontal.Color = color.Gray{0xE0}
+	p.Add(grid)
+	n := len(pn.Bars)
+	barW := vg.Points(math.Min(20, 66/math.Max(1, float64(n))))
+	ymax := 0.0
+	for _, b := range pn.Bars {
+		for _, v := range b.Values {
+			ymax = math.Max(ymax, v)
+		}
+	}
+	for k, b := range pn.Bars {
+		if len(b.Values) != len(pn.Categories) {
+			return nil, fmt.Errorf("%s: %d values for %d categories", b.System, len(b.Values), len(pn.Categories))
+		}
+		bc, err := plotter.NewBarChart(plotter.Values(b.Values), barW)
+		if err != nil {
+			return nil, err
+		}
+		bc.Color = SystemColor(b.System)
+		bc.LineStyle.Width = 0
+		bc.Offset = vg.Length(float64(k)-float64(n-1)/2) * barW
+		p.Add(bc)
+		// Value labels: a reader must see "0" as clearly as "12".
+		xys := make(plotter.XYs, len(b.Values))
+		labels := make([]string, len(b.Values))
+		for i, v := range b.Values {
+			xys[i] = plotter.XY{X: float64(i), Y: v}
+			labels[i] = Human(v)
+		}
+		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+		if err != nil {
+			return nil, err
+		}
+		for i := range lb.TextStyle {
+			lb.TextStyle[i].Font = sans(7.5, false)
+			lb.TextStyle[i].XAlign = draw.XCenter
+			lb.TextStyle[i].Color = color.Gray{0x33}
+		}
+		lb.Offset = vg.Point{X: bc.Offset, Y: vg.Points(2)}
+		p.Add(lb)
+	}
+	p.Y.Min = 0
+	p.Y.Max = math.Max(ymax*1.15, 1)
+	p.Y.Tick.Marker = countTicks{}
+	return p, nil
+}
+
+// countTicks are humanTicks restricted to whole numbers: counts of events
+// have no fractions, and an all-zero panel should show 0 and 1, not 0.2.
+type countTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (countTicks) Ticks(min, max float64) []gplot.Tick {
+	var out []gplot.Tick
+	for _, t := range (humanTicks{}).Ticks(min, max) {
+		if t.Value == math.Trunc(t.Value) {
+			out = append(out, t)
+		}
+	}
+	if len(out) < 2 {
+		return intTicks{}.Ticks(min, max)
+	}
+	return out
+}

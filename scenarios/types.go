@@ -108,7 +108,8 @@ func (d Dist) MeanValue() float64 {
 // Scenario is one scenario file, resolved: defaults filled in, replicated
 // subscribers (count: N) expanded, units converted.
 type Scenario struct {
-	// Name identifies the scenario in results and output folder names.
+	// Name identifies the scenario in results and output folder names
+	// (default: the file's base name without extension).
 	Name string `yaml:"name" json:"name"`
 	// Description is free text shown in reports.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
@@ -132,6 +133,11 @@ type Scenario struct {
 	// File is the path the scenario was loaded from ("" for built-ins read
 	// from memory). Not part of the YAML.
 	File string `yaml:"-" json:"file,omitempty"`
+
+	// tmpl is the only subscriber entry written in the file (before count
+	// expansion) when there is exactly one: sweep.subscribers copies it N
+	// times. nil otherwise.
+	tmpl *Subscriber
 }
 
 // Arrival shapes.
@@ -146,7 +152,7 @@ const (
 // Load is the open-loop load shape. Times are offsets from the start of the
 // measured period; warm-up runs before it at the shape's initial rate.
 type Load struct {
-	// Arrival is constant | ramp | steps | spike | poisson.
+	// Arrival is constant (default) | ramp | steps | spike | poisson.
 	Arrival string `yaml:"arrival" json:"arrival"`
 	// Rate is the rate for constant and poisson arrivals.
 	Rate Rate `yaml:"rate,omitempty" json:"rate_per_s,omitempty"`
@@ -307,7 +313,8 @@ type Webhook struct {
 
 // Retry is a webhook retry policy.
 type Retry struct {
-	// MaxAttempts counts the first attempt (default 5; 1 = no retries).
+	// MaxAttempts counts the first attempt (default 5; 1 = no retries). With
+	// backoff schedule it defaults to len(Schedule)+1 and may not exceed it.
 	MaxAttempts int `yaml:"max_attempts,omitempty" json:"max_attempts"`
 	// Backoff is exponential (default) | linear | schedule.
 	Backoff string `yaml:"backoff,omitempty" json:"backoff"`
@@ -341,7 +348,8 @@ type Kafka struct {
 	// Brokers is "embedded" (default: an in-process kfake cluster) or a
 	// comma-separated host:port list.
 	Brokers string `yaml:"brokers,omitempty" json:"brokers"`
-	// TLS and SASL configure connections to real clusters; credentials
+	// TLS and SASL configure connections to real clusters (relative TLS
+	// file paths are relative to the scenario file); credentials
 	// come from environment variables only.
 	TLS  *KafkaTLS  `yaml:"tls,omitempty" json:"tls,omitempty"`
 	SASL *KafkaSASL `yaml:"sasl,omitempty" json:"sasl,omitempty"`
@@ -357,7 +365,8 @@ type Kafka struct {
 	BatchMaxBytes ByteSize `yaml:"batch_max_bytes,omitempty" json:"batch_max_bytes"`
 	// Compression is none | gzip | snappy | lz4 | zstd (default none).
 	Compression string `yaml:"compression,omitempty" json:"compression"`
-	// Idempotent enables the idempotent producer (default true; requires acks all).
+	// Idempotent enables the idempotent producer (default true when acks is
+	// all, else false; true requires acks all).
 	Idempotent *bool `yaml:"idempotent,omitempty" json:"idempotent"`
 	// MaxBufferedRecords bounds the producer buffer (default 100000).
 	MaxBufferedRecords int `yaml:"max_buffered_records,omitempty" json:"max_buffered_records"`
@@ -447,7 +456,8 @@ type FindMax struct {
 	SLO string `yaml:"slo" json:"slo"`
 	// MaxLoss is the highest acceptable lost count (default 0).
 	MaxLoss int64 `yaml:"max_loss,omitempty" json:"max_loss"`
-	// Start is the first rate tried (default the load rate); Limit the highest.
+	// Start is the first rate tried (default the load's peak rate); Limit
+	// the highest (0: no limit).
 	Start Rate `yaml:"start,omitempty" json:"start_per_s,omitempty"`
 	Limit Rate `yaml:"limit,omitempty" json:"limit_per_s,omitempty"`
 	// Tolerance is the relative precision of the bisection (default 0.05).

@@ -1,0 +1,625 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits on resolved values. They reject typos and impossible plans, not
+// ambitious ones; each message says which limit was hit.
+const (
+	MaxKeys            = 10_000_000
+	MaxEventSize       = ByteSize(16 << 20)
+	MaxInFlight        = 100_000
+	MaxQueueLimit      = 100_000_000
+	MaxAttempts        = 100
+	MaxPartitions      = 10_000
+	MaxReplication     = 32
+	MaxClients         = 1000 // producers, members
+	MaxBufferedRecords = 100_000_000
+	MinBatchMaxBytes   = ByteSize(1 << 10)
+	MaxBatchMaxBytes   = ByteSize(1 << 30)
+	MaxTimeout         = Duration(time.Hour)
+	MaxLinger          = Duration(time.Minute)
+	MaxProcessing      = Duration(time.Hour)
+	MaxRepeats         = 100
+	MaxPoints          = 10_000
+	// MaxSubscriberPoints bounds points x subscribers of one sweep (each
+	// point holds its own copy of the subscriber list).
+	MaxSubscriberPoints = 1_000_000
+	// MaxEvents bounds warm-up plus measured events of one point: event ids
+	// keep 40 bits for the sequence number.
+	MaxEvents = 1 << 40
+	// recordOverhead is room left in a producer batch for the record's key,
+	// headers (event id, intended time) and batch framing.
+	recordOverhead = 1 << 10
+)
+
+// problem is one validation failure on a resolved scenario: key is the
+// dotted path of the offending setting, at (optional) the path whose
+// position the error should point to when key was not written.
+type problem struct {
+	key, at, msg, allowed string
+}
+
+// checker collects problems. timeline enables the check that every fault
+// starts before the run ends: right for a scenario as written, wrong for
+// derived points such as short saturation probes.
+type checker struct {
+	probs    []problem
+	timeline bool
+}
+
+func (c *checker) add(key, msg, allowed string) {
+	c.probs = append(c.probs, problem{key: key, msg: msg, allowed: allowed})
+}
+
+func (c *checker) addAt(key, at, msg, allowed string) {
+	c.probs = append(c.probs, problem{key: key, at: at, msg: msg, allowed: allowed})
+}
+
+func (c *checker) intRange(key string, v, lo, hi int, why string) {
+	if v < lo || v > hi {
+		msg := fmt.Sprintf("%d is out of range", v)
+		if why != "" {
+			msg += ": " + why
+		}
+		c.add(key, msg, fmt.Sprintf("%d to %d", lo, hi))
+	}
+}
+
+func (c *checker) durRange(key string, v Duration, positive bool, hi Duration) {
+	switch {
+	case v < 0:
+		c.add(key, fmt.Sprintf("%v is negative", v), "durations >= 0")
+	case positive && v == 0:
+		allowed := "more than 0s"
+		if hi > 0 {
+			allowed += fmt.Sprintf(", at most %v", hi)
+		}
+		c.add(key, "must be greater than 0", allowed)
+	case hi > 0 && v > hi:
+		c.add(key, fmt.Sprintf("%v is more than the maximum %v", v, hi), "")
+	}
+}
+
+func (c *checker) enum(key, v string, allowed ...string) {
+	if !contains(allowed, v) {
+		c.add(key, fmt.Sprintf("%q is not allowed", v), strings.Join(allowed, ", "))
+	}
+}
+
+// Validate checks a resolved scenario (as LoadFile returns it, possibly
+// changed in Go afterwards, e.g. by CLI overrides) and returns the first
+// problem as an *Error without a position, or nil.
+func (s *Scenario) Validate() error { return s.validate(true) }
+
+// validate is Validate with the fault-timeline check optional: Expand
+// skips it, because a derived point (a short find_max probe) may
+// legitimately end before a fault written for the full run starts.
+func (s *Scenario) validate(timeline bool) error {
+	probs := check(s, timeline)
+	if len(probs) == 0 {
+		return nil
+	}
+	p := probs[0]
+	return &Error{File: s.File, Key: p.key, Msg: p.msg, Allowed: p.allowed}
+}
+
+var (
+	scenarioName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	eventType    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`)
+	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+	topicName    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+)
+
+// check validates value ranges and relations between settings of a
+// resolved scenario. Presence rules (a key written where it means nothing)
+// are the decoder's job; everything about values is here, once, for files
+// and for scenarios changed in Go.
+func check(s *Scenario, timeline bool) []problem {
+	c := &checker{timeline: timeline}
+	if !scenarioName.MatchString(s.Name) {
+		c.add("name", fmt.Sprintf("%q is not a valid scenario name", s.Name), "letters, digits, '.', '_', '-', starting with a letter or digit, at most 100 characters")
+	}
+	c.load(s.Load)
+	c.event(s.Event)
+	c.subscribers(s)
+	c.systems(s)
+	c.thresholds(s)
+	c.sweep(s)
+	return c.probs
+}
+
+func (c *checker) load(l Load) {
+	const p = "load"
+	if !contains(arrivalNames, l.Arrival) {
+		c.enum(p+".arrival", l.Arrival, arrivalNames...)
+		return
+	}
+	rate := func(key string, r Rate, positive bool, why string) {
+		switch {
+		case math.IsNaN(float64(r)) || r < 0:
+			c.add(key, fmt.Sprintf("%v is negative", r), allowedRate)
+		case positive && r == 0:
+			c.addAt(key, p+".arrival", why, allowedRate)
+		case r > MaxRate:
+			c.add(key, fmt.Sprintf("%v is more than the maximum %v", r, MaxRate), "")
+		}
+	}
+	switch l.Arrival {
+	case ArrivalConstant, ArrivalPoisson:
+		rate(p+".rate", l.Rate, true, "a "+l.Arrival+" arrival needs a rate greater than 0 (e.g. rate: 200/s), or a sweep.rate list")
+	case ArrivalRamp:
+		rate(p+".from", l.From, false, "")
+		rate(p+".to", l.To, false, "")
+		if l.From == 0 && l.To == 0 {
+			c.add(p+".to", "a ramp from 0/s to 0/s offers no events", "at least one of from and to greater than 0")
+		}
+	case ArrivalSteps:
+		if len(l.Steps) == 0 {
+			c.addAt(p+".steps", p+".steps", "a steps arrival needs at least one step", "a list of {rate, for}")
+		}
+		var peak Rate
+		for i, st := range l.Steps {
+			k := index(p+".steps", i)
+			rate(k+".rate", st.Rate, false, "")
+			c.durRange(k+".for", st.For, true, 0)
+			peak = max(peak, st.Rate)
+		}
+		if len(l.Steps) > 0 && peak == 0 {
+			c.add(p+".steps", "every step has rate 0/s: no events", "at least one step with a rate greater than 0")
+		}
+	case ArrivalSpike:
+		rate(p+".base", l.Base, false, "")
+		rate(p+".peak", l.Peak, true, "a spike needs a peak greater than 0")
+		if l.Peak < l.Base {
+			c.add(p+".peak", fmt.Sprintf("peak %v is below base %v", l.Peak, l.Base), "peak >= base")
+		}
+		c.durRange(p+".at", l.At, false, 0)
+		c.durRange(p+".for", l.For, true, 0)
+		if l.At+l.For > l.Duration {
+			c.add(p+".for", fmt.Sprintf("the spike (at %v for %v) ends after the measured period (%v)", l.At, l.For, l.Duration), "at + for <= duration")
+		}
+	}
+	if l.Arrival != ArrivalSteps { // a steps duration is the sum of its steps
+		c.durRange(p+".duration", l.Duration, true, 0)
+	}
+	c.durRange(p+".warmup", l.Warmup, false, 0)
+	c.durRange(p+".drain", l.Drain, false, 0)
+	total := float64(l.PeakRate()) * (l.Warmup + l.Duration).D().Seconds()
+	if total > MaxEvents {
+		c.add(p+".duration", fmt.Sprintf("%.3g events in one point is more than event ids allow (%d)", total, int64(MaxEvents)), "")
+	}
+}
+
+// checkDist validates a distribution stored in base units.
+func (c *checker) dist(key string, d Dist, unit distUnit, hi float64) {
+	show := func(v float64) string {
+		if unit == unitSize {
+			return ByteSize(v).String()
+		}
+		return time.Duration(v).String()
+	}
+	for _, v := range []float64{d.Value, d.Min, d.Max, d.Median, d.P99, d.Mean} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			c.add(key, "distribution values must be finite and >= 0", "")
+			return
+		}
+	}
+	switch d.Kind {
+	case DistFixed:
+		if d.Value > hi {
+			c.add(key, fmt.Sprintf("%s is more than the maximum %s", show(d.Value), show(hi)), "")
+		}
+	case DistUniform:
+		if d.Min > d.Max {
+			c.add(key+".max", fmt.Sprintf("max %s is below min %s", show(d.Max), show(d.Min)), "max >= min")
+		} else if d.Max > hi {
+			c.add(key+".max", fmt.Sprintf("%s is more than the maximum %s", show(d.Max), show(hi)), "")
+		}
+	case DistLognormal:
+		switch {
+		case d.Median <= 0:
+			c.add(key+".median", "a lognormal median must be greater than 0", "")
+		case d.P99 < d.Median:
+			c.add(key+".p99", fmt.Sprintf("p99 %s is below the median %s: a p99 is never below the median", show(d.P99), show(d.Median)), "p99 >= median")
+		case d.P99 > hi:
+			c.add(key+".p99", fmt.Sprintf("%s is more than the maximum %s", show(d.P99), show(hi)), "")
+		}
+	case DistExponential:
+		if d.Mean <= 0 {
+			c.add(key+".mean", "an exponential mean must be greater than 0 (use a fixed 0 for no time)", "")
+		} else if d.Mean > hi {
+			c.add(key+".mean", fmt.Sprintf("%s is more than the maximum %s", show(d.Mean), show(hi)), "")
+		}
+	default:
+		c.enum(key+".dist", d.Kind, DistFixed, DistUniform, DistLognormal, DistExponential)
+	}
+}
+
+// distMax is the largest value a distribution produces, or its p99 for
+// unbounded ones (lognormal), or 0 when there is no useful bound.
+func distMax(d Dist) float64 {
+	switch d.Kind {
+	case DistFixed:
+		return d.Value
+	case DistUniform:
+		return d.Max
+	case DistLognormal:
+		return d.P99
+	}
+	return 0
+}
+
+func (c *checker) event(e Event) {
+	c.dist("event.size", e.Size, unitSize, float64(MaxEventSize))
+	c.intRange("event.keys", e.Keys, 1, MaxKeys, "")
+	if !eventType.MatchString(e.Type) {
+		c.add("event.type", fmt.Sprintf("%q is not a valid event type", e.Type), "letters, digits and . _ : / -, at most 128 characters, e.g. order.created")
+	}
+}
+
+func (c *checker) subscribers(s *Scenario) {
+	if len(s.Subscribers) == 0 {
+		c.add("subscribers", "no subscribers: declare at least one downstream service", "a list of {name, processing, ...}")
+		return
+	}
+	if len(s.Subscribers) > MaxSubscribers {
+		c.add("subscribers", fmt.Sprintf("%d subscribers is more than the maximum %d", len(s.Subscribers), MaxSubscribers), "")
+	}
+	seen := map[string]int{}
+	end := s.Load.Duration + s.Load.Drain
+	for i, sub := range s.Subscribers {
+		p := index("subscribers", i)
+		if !subscriberName.MatchString(sub.Name) {
+			c.add(p+".name", fmt.Sprintf("%q is not a valid subscriber name", sub.Name), "letters, digits, '.', '_', '-', starting with a letter or digit, at most 100 characters")
+		} else if j, dup := seen[sub.Name]; dup {
+			c.add(p+".name", fmt.Sprintf("subscriber name %q is already used by subscribers[%d]", sub.Name, j), "unique names")
+		}
+		seen[sub.Name] = i
+		c.dist(p+".processing", sub.Processing, unitTime, float64(MaxProcessing))
+		c.enum(p+".ack", sub.Ack, AckAfterProcessing, AckBeforeProcessing)
+		if sub.Members != 0 {
+			c.intRange(p+".members", sub.Members, 1, MaxClients, "")
+		}
+		for j, f := range sub.Faults {
+			c.fault(index(p+".faults", j), f, end)
+		}
+	}
+}
+
+func (c *checker) fault(p string, f Fault, end Duration) {
+	if !contains(faultKinds, f.Kind) {
+		c.enum(p+".kind", f.Kind, faultKinds...)
+		return
+	}
+	c.durRange(p+".at", f.At, false, 0)
+	c.durRange(p+".for", f.For, f.Kind == FaultPause, 0)
+	if c.timeline && f.At >= end {
+		c.add(p+".at", fmt.Sprintf("%v is at or after the end of the run (duration + drain = %v): the fault would never happen", f.At, end), fmt.Sprintf("less than %v", end))
+	}
+	used := faultKindKeys[f.Kind]
+	notUsed := func(key string, set bool) {
+		if set && !contains(used, key) {
+			c.add(p+"."+key, "not meaningful for a "+f.Kind+" fault", "kind, "+strings.Join(used, ", "))
+		}
+	}
+	notUsed("add", f.Add != 0)
+	notUsed("retry_after", f.RetryAfter != 0)
+	notUsed("status", f.Status != 0 && f.Kind != FaultErrors)
+	notUsed("probability", f.Probability != 0 && f.Kind != FaultErrors)
+	switch f.Kind {
+	case FaultErrors:
+		c.intRange(p+".status", f.Status, 100, 599, "an HTTP status code")
+		if !(f.Probability >= 0 && f.Probability <= 1) {
+			c.add(p+".probability", fmt.Sprintf("%v is outside [0, 1]", f.Probability), "0 to 1")
+		}
+		c.durRange(p+".retry_after", f.RetryAfter, false, MaxTimeout)
+	case FaultSlow:
+		c.durRange(p+".add", f.Add, true, MaxTimeout)
+	}
+}
+
+func (c *checker) systems(s *Scenario) {
+	sy := s.Systems
+	if sy.Webhook == nil && sy.Kafka == nil && sy.Bridge == nil {
+		c.add("systems", "no systems: enable at least one of webhook, kafka, bridge (an empty block uses the defaults, e.g. webhook: {})", "webhook, kafka, bridge")
+	}
+	if w := sy.Webhook; w != nil {
+		const p = "systems.webhook"
+		c.durRange(p+".timeout", w.Timeout, true, MaxTimeout)
+		c.intRange(p+".max_in_flight", w.MaxInFlight, 1, MaxInFlight, "concurrent deliveries per endpoint")
+		c.intRange(p+".queue_limit", w.QueueLimit, 1, MaxQueueLimit, "queued deliveries per endpoint")
+		c.enum(p+".connections", w.Connections, ConnKeepalive, ConnPerDelivery)
+		c.retry(p+".retry", w.Retry)
+		c.signing(p+".signing", w.Signing)
+	}
+	if k := sy.Kafka; k != nil {
+		c.kafka("systems.kafka", k)
+	}
+	if b := sy.Bridge; b != nil {
+		const p = "systems.bridge"
+		c.enum(p+".ack", b.Ack, BridgeAckAfterProduce, BridgeAckBeforeProduce)
+		c.durRange(p+".timeout", b.Timeout, true, MaxTimeout)
+		c.intRange(p+".max_in_flight", b.MaxInFlight, 1, MaxInFlight, "concurrent requests to the ingress")
+		c.signing(p+".signing", b.Signing)
+	}
+	if sy.Kafka != nil || sy.Bridge != nil {
+		batch, key := DefaultBatchMaxBytes, "event.size"
+		if sy.Kafka != nil {
+			batch, key = sy.Kafka.BatchMaxBytes, "systems.kafka.batch_max_bytes"
+		}
+		if m := distMax(s.Event.Size); m > 0 && m+recordOverhead > float64(batch) {
+			c.add(key, fmt.Sprintf("events of up to %v do not fit in a producer batch of %v (a record also carries its key and headers; leave %v)", ByteSize(m), batch, ByteSize(recordOverhead)),
+				fmt.Sprintf("batch_max_bytes >= %v", ByteSize(m+recordOverhead)))
+		}
+	}
+}
+
+func (c *checker) retry(p string, r Retry) {
+	c.intRange(p+".max_attempts", r.MaxAttempts, 1, MaxAttempts, "counts the first attempt; 1 means no retries")
+	c.enum(p+".backoff", r.Backoff, BackoffExponential, BackoffLinear, BackoffSchedule)
+	switch r.Backoff {
+	case BackoffSchedule:
+		if len(r.Schedule) == 0 {
+			c.addAt(p+".schedule", p+".backoff", "backoff schedule needs a schedule: a list of delays such as [1s, 5s, 30s]", "")
+		} else if r.MaxAttempts > len(r.Schedule)+1 {
+			c.add(p+".max_attempts", fmt.Sprintf("%d attempts need %d delays but the schedule lists %d", r.MaxAttempts, r.MaxAttempts-1, len(r.Schedule)),
+				fmt.Sprintf("at most %d (leave max_attempts out to use the whole schedule)", len(r.Schedule)+1))
+		}
+		for i, d := range r.Schedule {
+			c.durRange(index(p+".schedule", i), d, false, MaxTimeout)
+		}
+	default:
+		if len(r.Schedule) > 0 {
+			c.add(p+".schedule", "a schedule is only used with backoff: schedule", "backoff: schedule")
+		}
+		c.durRange(p+".initial", r.Initial, true, MaxTimeout)
+		c.durRange(p+".max", r.Max, true, MaxTimeout)
+		if r.Max < r.Initial {
+			c.add(p+".max", fmt.Sprintf("max %v is below initial %v", r.Max, r.Initial), "max >= initial")
+		}
+	}
+	if !(r.Jitter >= 0 && r.Jitter <= 1) {
+		c.add(p+".jitter", fmt.Sprintf("%v is outside [0, 1]", r.Jitter), "0 to 1 (a +/- fraction of each delay)")
+	}
+}
+
+func (c *checker) signing(p string, s Signing) {
+	if s.SecretEnv != "" && !envName.MatchString(s.SecretEnv) {
+		c.add(p+".secret_env", fmt.Sprintf("%q is not an environment variable name (the secret itself never goes in the file)", s.SecretEnv), "a name such as EVBENCH_WEBHOOK_SECRET")
+	}
+}
+
+func (c *checker) kafka(p string, k *Kafka) {
+	if err := checkBrokers(k.Brokers); err != "" {
+		c.add(p+".brokers", err, `"embedded" or a comma-separated host:port list`)
+	}
+	embedded := EmbeddedBrokers(k.Brokers)
+	if k.TLS != nil && embedded {
+		c.add(p+".tls", "TLS applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
+	}
+	if k.SASL != nil {
+		if embedded {
+			c.add(p+".sasl", "SASL applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
+		}
+		c.enum(p+".sasl.mechanism", k.SASL.Mechanism, SASLMechanisms...)
+		for _, e := range []struct{ key, v string }{{"username_env", k.SASL.UsernameEnv}, {"password_env", k.SASL.PasswordEnv}} {
+			if !envName.MatchString(e.v) {
+				c.add(p+".sasl."+e.key, fmt.Sprintf("%q is not an environment variable name (credentials never go in the file)", e.v), "a name such as KAFKA_PASSWORD")
+			}
+		}
+	}
+	t := k.Topic
+	if t.Name != "" && (!topicName.MatchString(t.Name) || t.Name == "." || t.Name == "..") {
+		c.add(p+".topic.name", fmt.Sprintf("%q is not a valid Kafka topic name", t.Name), "1 to 249 of letters, digits, '.', '_', '-'")
+	}
+	c.intRange(p+".topic.partitions", t.Partitions, 1, MaxPartitions, "")
+	c.intRange(p+".topic.replication_factor", t.ReplicationFactor, 1, MaxReplication, "")
+	c.intRange(p+".producers", k.Producers, 1, MaxClients, "producer clients sharing the schedule")
+	c.enum(p+".acks", k.Acks, AcksNone, AcksLeader, AcksAll)
+	c.durRange(p+".linger", k.Linger, false, MaxLinger)
+	if k.BatchMaxBytes < MinBatchMaxBytes || k.BatchMaxBytes > MaxBatchMaxBytes {
+		c.add(p+".batch_max_bytes", fmt.Sprintf("%v is out of range", k.BatchMaxBytes), fmt.Sprintf("%v to %v", MinBatchMaxBytes, MaxBatchMaxBytes))
+	}
+	c.enum(p+".compression", k.Compression, Compressions...)
+	if k.Idempotent != nil && *k.Idempotent && k.Acks != AcksAll {
+		c.add(p+".idempotent", fmt.Sprintf("an idempotent producer requires acks: all (acks is %s)", k.Acks), "idempotent: false, or acks: all")
+	}
+	c.intRange(p+".max_buffered_records", k.MaxBufferedRecords, 1, MaxBufferedRecords, "")
+	c.intRange(p+".members", k.Members, 1, MaxClients, "clients per consumer group")
+	c.enum(p+".commit", k.Commit, CommitAuto, CommitAfterProcessing)
+	if k.Commit == CommitAfterProcessing {
+		c.enum(p+".commit_mode", k.CommitMode, CommitModeSync, CommitModeAsync)
+	}
+	c.enum(p+".start_offset", k.StartOffset, OffsetEarliest, OffsetLatest)
+}
+
+func checkBrokers(b string) string {
+	if EmbeddedBrokers(b) {
+		return ""
+	}
+	for _, hp := range strings.Split(b, ",") {
+		hp = strings.TrimSpace(hp)
+		host, port, err := net.SplitHostPort(hp)
+		if err != nil || host == "" {
+			return fmt.Sprintf("%q is not host:port", hp)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Sprintf("%q: port %q is not 1-65535", hp, port)
+		}
+	}
+	return ""
+}
+
+// exprApplies says why a metric cannot be measured by any enabled system.
+func exprApplies(e Expr, sy Systems) string {
+	switch e.Family() {
+	case "publish":
+		if sy.Kafka == nil && sy.Bridge == nil {
+			return "publish latency is measured by the kafka and bridge systems only, and neither is enabled"
+		}
+	case "attempt":
+		if sy.Webhook == nil {
+			return "attempt latency is measured by the webhook system only, and it is not enabled"
+		}
+	}
+	return ""
+}
+
+func (c *checker) thresholds(s *Scenario) {
+	for i, t := range s.Thresholds {
+		k := index("thresholds", i)
+		e, err := ParseExpr(t)
+		if err != nil {
+			pe, _ := err.(*Error)
+			if pe != nil {
+				c.add(k, pe.Msg, pe.Allowed)
+			} else {
+				c.add(k, err.Error(), "")
+			}
+			continue
+		}
+		if why := exprApplies(e, s.Systems); why != "" {
+			c.add(k, why, "")
+		}
+	}
+}
+
+func (c *checker) sweep(s *Scenario) {
+	sw := s.Sweep
+	if sw == nil {
+		return
+	}
+	const p = "sweep"
+	if sw.empty() {
+		c.add(p, "nothing to sweep", "rate, subscribers, params or find_max")
+	}
+	seenR := map[Rate]bool{}
+	for i, r := range sw.Rate {
+		k := index(p+".rate", i)
+		switch {
+		case !(r > 0):
+			c.add(k, "a swept rate must be greater than 0", allowedRate)
+		case r > MaxRate:
+			c.add(k, fmt.Sprintf("%v is more than the maximum %v", r, MaxRate), "")
+		case seenR[r]:
+			c.add(k, fmt.Sprintf("%v is listed twice (use repeats to run a point more than once)", r), "")
+		}
+		seenR[r] = true
+	}
+	seenN := map[int]bool{}
+	for i, n := range sw.Subscribers {
+		k := index(p+".subscribers", i)
+		switch {
+		case n < 1 || n > MaxSubscribers:
+			c.add(k, fmt.Sprintf("%d is out of range", n), fmt.Sprintf("1 to %d", MaxSubscribers))
+		case seenN[n]:
+			c.add(k, fmt.Sprintf("%d is listed twice (use repeats to run a point more than once)", n), "")
+		case s.template() == nil && n > len(s.Subscribers):
+			c.add(k, fmt.Sprintf("%d subscribers, but only %d are declared: the sweep takes the first N (declare a single subscriber to have it copied N times)", n, len(s.Subscribers)),
+				fmt.Sprintf("1 to %d", len(s.Subscribers)))
+		}
+		seenN[n] = true
+	}
+	for _, path := range sortedKeys(sw.Params) {
+		k := join(p+".params", path)
+		sp, ok := sweepables[path]
+		if !ok {
+			c.add(k, fmt.Sprintf("%q is not a sweepable setting", path), sweepablePaths())
+			continue
+		}
+		vals := sw.Params[path]
+		if len(vals) == 0 {
+			c.add(k, "an empty list", "at least one value")
+		}
+		if why := sp.needs(s); why != "" {
+			c.add(k, why, "")
+			continue
+		}
+		seen := map[float64]bool{}
+		for i, v := range vals {
+			vk := index(k, i)
+			if msg := sp.check(v); msg != "" {
+				c.add(vk, msg, sp.allowed())
+			} else if seen[v] {
+				c.add(vk, fmt.Sprintf("%v is listed twice (use repeats to run a point more than once)", v), "")
+			} else if len(c.probs) == 0 {
+				// Relations with other settings (max_attempts vs the retry
+				// schedule, batch size vs event size): apply and re-check,
+				// once the scenario itself is clean.
+				pt := s.Clone()
+				pt.Sweep = nil
+				sp.set(pt, v)
+				for _, pr := range check(pt, c.timeline) {
+					c.add(vk, fmt.Sprintf("with %s = %v: %s: %s", path, v, pr.key, pr.msg), pr.allowed)
+				}
+			}
+			seen[v] = true
+		}
+	}
+	if sw.Repeats < 1 || sw.Repeats > MaxRepeats {
+		c.add(p+".repeats", fmt.Sprintf("%d is out of range", sw.Repeats), fmt.Sprintf("1 to %d", MaxRepeats))
+	}
+	if n := sw.points(); n > MaxPoints {
+		c.add(p, fmt.Sprintf("the sweep has %d points (with repeats); at most %d", n, MaxPoints), "")
+	} else {
+		most := len(s.Subscribers)
+		for _, k := range sw.Subscribers {
+			most = max(most, k)
+		}
+		if n*most > MaxSubscriberPoints {
+			c.add(p, fmt.Sprintf("%d points with up to %d subscribers each is more than %d subscriber-points (days of running)", n, most, MaxSubscriberPoints), "")
+		}
+	}
+	if fm := sw.FindMax; fm != nil {
+		fp := p + ".find_max"
+		if e, err := ParseExpr(fm.SLO); err != nil {
+			msg, allowed := err.Error(), ""
+			if pe, ok := err.(*Error); ok {
+				msg, allowed = pe.Msg, pe.Allowed
+			}
+			c.add(fp+".slo", msg, allowed)
+		} else if why := exprApplies(e, s.Systems); why != "" {
+			c.add(fp+".slo", why, "")
+		}
+		if fm.MaxLoss < 0 {
+			c.add(fp+".max_loss", "must be >= 0", "")
+		}
+		if !(fm.Start > 0) || fm.Start > MaxRate {
+			c.add(fp+".start", fmt.Sprintf("%v is not a usable start rate", fm.Start), fmt.Sprintf("more than 0/s, at most %v", MaxRate))
+		}
+		if fm.Limit != 0 && (fm.Limit <= fm.Start || fm.Limit > MaxRate) {
+			c.add(fp+".limit", fmt.Sprintf("limit %v must be above start %v", fm.Limit, fm.Start), fmt.Sprintf("more than start, at most %v", MaxRate))
+		}
+		if !(fm.Tolerance > 0 && fm.Tolerance <= 0.5) {
+			c.add(fp+".tolerance", fmt.Sprintf("%v is outside (0, 0.5]", fm.Tolerance), "a relative precision such as 0.05")
+		}
+		c.durRange(fp+".duration", fm.Duration, true, 0)
+	}
+}
+
+// points is the number of points Expand produces, saturating above the
+// limit so hostile lists cannot overflow it.
+func (sw *Sweep) points() int {
+	n := 1
+	mul := func(k int) {
+		n *= max(1, k)
+		if n > MaxPoints {
+			n = MaxPoints + 1
+		}
+	}
+	mul(len(sw.Rate))
+	mul(len(sw.Subscribers))
+	mul(sw.Repeats)
+	for _, v := range sw.Params {
+		mul(len(v))
+	}
+	return n
+}

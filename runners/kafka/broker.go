@@ -1,0 +1,139 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kversion"
+)
+
+// BrokerKindNotePrefix prefixes the results.Point note that names the
+// broker a point ran against ("broker_kind: Apache Kafka v4.1 ..."); the
+// engine lifts that note into results.environment.broker_kind. It equals
+// engine.BrokerKindNote (runners never import the engine).
+const BrokerKindNotePrefix = "broker_kind: "
+
+// EmbeddedKind is the broker kind of the in-process broker. It contains the
+// word "embedded", which is how reports recognise it and put the honesty
+// label next to the numbers.
+const EmbeddedKind = "embedded in-memory broker (kfake; not disk-backed)"
+
+// kfakeClusterID is the cluster id a kfake cluster reports unless told
+// otherwise; BrokerKind uses it to recognise an embedded broker reached by
+// address.
+const kfakeClusterID = "kfake"
+
+// StartEmbedded starts an in-process kfake cluster on 127.0.0.1 ephemeral
+// ports: one broker, in memory, gone when closed. Every point gets its own.
+func StartEmbedded(extra ...kfake.Opt) (*kfake.Cluster, error) {
+	opts := append([]kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.ClusterID(kfakeClusterID),
+		kfake.DefaultNumPartitions(DefaultPartitions),
+	}, extra...)
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded kafka broker: %w", err)
+	}
+	return c, nil
+}
+
+// BrokerKind asks the cluster at brokers (a comma-separated host:port list,
+// or "embedded") what it is: for a real cluster, the Apache Kafka release
+// its ApiVersions match (patch versions are not visible on the wire), its
+// finalized metadata.version feature level, cluster id and broker count. A
+// cluster whose id is kfake's is reported as the embedded broker. opts adds
+// connection options (TLS, SASL; see Settings.ConnOpts).
+func BrokerKind(ctx context.Context, brokers string, opts ...kgo.Opt) (kind string, embedded bool, err error) {
+	b := strings.TrimSpace(brokers)
+	if b == "" || strings.EqualFold(b, Embedded) {
+		return EmbeddedKind, true, nil
+	}
+	var seeds []string
+	for _, s := range strings.Split(b, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			seeds = append(seeds, s)
+		}
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(seeds...)}, opts...)...)
+	if err != nil {
+		return "", false, fmt.Errorf("broker kind: %w", err)
+	}
+	defer cl.Close()
+	return brokerKind(ctx, kadm.NewClient(cl))
+}
+
+func brokerKind(ctx context.Context, adm *kadm.Client) (string, bool, error) {
+	meta, err := adm.BrokerMetadata(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("broker kind: metadata: %w", err)
+	}
+	if meta.Cluster == kfakeClusterID {
+		return fmt.Sprintf("%s at %s", EmbeddedKind, hostPorts(meta.Brokers)), true, nil
+	}
+	vs, err := adm.ApiVersions(ctx)
+	if err != nil {
+		return "", false, fmt.Errorf("broker kind: api versions: %w", err)
+	}
+	guesses := map[string]bool{}
+	level := int16(-1)
+	var firstErr error
+	vs.Each(func(v kadm.BrokerApiVersions) {
+		if v.Err != nil {
+			if firstErr == nil {
+				firstErr = v.Err
+			}
+			return
+		}
+		kv := kversion.FromApiVersionsResponse(v.Raw())
+		guesses[kv.VersionGuess()] = true
+		kv.EachFinalizedFeature(func(name string, l int16) {
+			if name == "metadata.version" && l > level {
+				level = l
+			}
+		})
+	})
+	if len(guesses) == 0 {
+		return "", false, fmt.Errorf("broker kind: no broker answered ApiVersions: %w", firstErr)
+	}
+	var gs []string
+	for g := range guesses {
+		gs = append(gs, g)
+	}
+	sort.Strings(gs)
+	guess := strings.Join(gs, ", ")
+	name := "Apache Kafka " + guess
+	if len(gs) == 1 && !strings.HasPrefix(guess, "v") && !strings.HasPrefix(guess, "at least") {
+		// Not a release's exact API set: say what is known, not a name.
+		name = "Kafka-protocol broker (API versions: " + guess + ")"
+	}
+	var extra []string
+	extra = append(extra, "version from ApiVersions")
+	if level >= 0 {
+		extra = append(extra, fmt.Sprintf("metadata.version level %d", level))
+	}
+	if meta.Cluster != "" {
+		extra = append(extra, "cluster "+meta.Cluster)
+	}
+	n := len(meta.Brokers)
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	extra = append(extra, fmt.Sprintf("%d broker%s at %s", n, plural, hostPorts(meta.Brokers)))
+	return fmt.Sprintf("%s (%s)", name, strings.Join(extra, "; ")), false, nil
+}
+
+func hostPorts(bs kadm.BrokerDetails) string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, fmt.Sprintf("%s:%d", b.Host, b.Port))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}

@@ -1,0 +1,783 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/scenarios"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// How the consumer side works (documented here because results depend on it):
+//
+// Every subscriber is its own consumer group (classic protocol,
+// cooperative-sticky assignment) with `members` kgo clients. A member runs
+// one goroutine per partition assigned to it; each processes that
+// partition's records sequentially, in offset order, applying the
+// subscriber's processing time per record. So a member that owns k
+// partitions processes up to k records at once, and a group processes up to
+// min(partitions, sum over members) records at once. The member's poll loop
+// hands each fetched partition batch to that partition's goroutine
+// (BlockRebalanceOnPoll: a rebalance waits until the batch is handed over;
+// a full hand-off queue, i.e. a slow partition, delays the next poll).
+//
+// Per record: the event id is claimed for the subscriber (an idempotent
+// receiver: a record whose id was already claimed, such as a redelivery
+// after a rebalance, is counted as a duplicate and skipped), then processed
+// (sleep for the sampled processing time plus active slow faults), then
+// delivered: e2e = intended time -> processed, and per-key order is checked.
+//
+// Faults: down = every member leaves the group (closes its client) for the
+// window and rejoins after it, resuming from committed offsets; pause = the
+// members stop polling (they stay in the group; records already handed to
+// partition goroutines are still processed) and resume after the window;
+// slow = added to each record's processing time; errors = after processing,
+// the record fails with the fault's probability and is retried in place
+// after RetryBackoff (one error and one retry counted per failure); hang =
+// a record whose processing starts in the window does not finish before
+// the window ends.
+//
+// Commits: processed records are marked; commit: auto commits the marks
+// every DefaultAutoCommitInterval in the background (Kafka's
+// enable.auto.commit with processing inside the poll loop: at-least-once);
+// commit: after-processing commits after each processed batch, blocking the
+// partition's goroutine (commit_mode: sync) or in a per-member background
+// committer (async). On a revoke the member stops the revoked partitions'
+// goroutines (an unfinished record is abandoned and released, to be
+// redelivered) and commits what was processed, so an orderly rebalance
+// causes no duplicates; a member that crashes (Groups.Leave with crash)
+// commits nothing more, and what it processed since its last commit is
+// delivered again to the new owner: duplicates, counted.
+//
+// Offsets: groups are fresh per point. Before any member joins, each group's
+// starting offsets are committed (log start for start_offset: earliest, log
+// end for latest), and the load starts only once every group has all
+// partitions assigned, so no event is skipped whatever the start offset.
+
+// RetryBackoff is the pause before a record that failed (errors fault) is
+// processed again.
+const RetryBackoff = 10 * time.Millisecond
+
+// groupReadyTimeout bounds the wait for every group to be assigned every
+// partition before the load starts.
+const groupReadyTimeout = 60 * time.Second
+
+// FetchMaxWait is how long the broker may hold a fetch waiting for data
+// (Kafka's fetch.max.wait.ms default).
+const FetchMaxWait = 500 * time.Millisecond
+
+// autoCommitInterval is DefaultAutoCommitInterval; tests lengthen it.
+var autoCommitInterval = DefaultAutoCommitInterval
+
+// pollTimeout bounds one poll so the member notices faults and stop requests.
+const pollTimeout = 200 * time.Millisecond
+
+// GroupsConfig configures the consumer groups of a point.
+type GroupsConfig struct {
+	Settings Settings
+	Topic    string
+	// Conn are the connection options (Settings.ConnOpts).
+	Conn []kgo.Opt
+	// Admin is used for offsets, lag and deleting the groups afterwards.
+	Admin *kadm.Client
+	// GroupPrefix names the groups: <GroupPrefix>.<subscriber name>.
+	GroupPrefix string
+	// Point provides the subscribers' accounting (Point.Subs[i] belongs to
+	// Subscribers[i]) and the id range of this point's events.
+	Point       *measure.Point
+	Subscribers []scenarios.Subscriber
+	Behaviours  []*behave.Subscriber
+	// Logf prints diagnostics; may be nil.
+	Logf func(format string, args ...any)
+}
+
+// Groups is the consumer side of a point: one consumer group per subscriber.
+type Groups struct {
+	cfg    GroupsConfig
+	groups []*Group
+	lag    atomic.Int64
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	closed atomic.Bool
+}
+
+// Group is one subscriber's consumer group.
+type Group struct {
+	// ID is the Kafka group id.
+	ID string
+	// Name is the subscriber's name.
+	Name    string
+	gs      *Groups
+	sub     *measure.Subscriber
+	beh     *behave.Subscriber
+	members []*member
+
+	assigned atomic.Int32
+	received  atomic.Int64 // measured records received
+	abandoned atomic.Int64 // measured records whose processing was interrupted
+	lag      atomic.Int64
+}
+
+// StartGroups creates every group, joins all members and returns once every
+// group has every partition assigned (or fails after groupReadyTimeout).
+func StartGroups(ctx context.Context, cfg GroupsConfig) (*Groups, error) {
+	if len(cfg.Subscribers) != len(cfg.Point.Subs) || len(cfg.Behaviours) != len(cfg.Subscribers) {
+		return nil, fmt.Errorf("kafka groups: %d subscribers, %d accounting entries, %d behaviours",
+			len(cfg.Subscribers), len(cfg.Point.Subs), len(cfg.Behaviours))
+	}
+	gs := &Groups{cfg: cfg, stop: make(chan struct{})}
+	for i, spec := range cfg.Subscribers {
+		g := &Group{ID: cfg.GroupPrefix + "." + sanitize(spec.Name), Name: spec.Name, gs: gs, sub: cfg.Point.Subs[i], beh: cfg.Behaviours[i]}
+		n := spec.Members
+		if n <= 0 {
+			n = cfg.Settings.Members
+		}
+		for j := 0; j < n; j++ {
+			g.members = append(g.members, &member{g: g, idx: j, quit: make(chan struct{}), done: make(chan struct{})})
+		}
+		gs.groups = append(gs.groups, g)
+	}
+	if err := gs.commitStartOffsets(ctx); err != nil {
+		return nil, err
+	}
+	for _, g := range gs.groups {
+		for _, m := range g.members {
+			go m.run()
+		}
+	}
+	if err := gs.waitReady(ctx); err != nil {
+		gs.Close()
+		return nil, err
+	}
+	gs.wg.Add(1)
+	go gs.lagLoop()
+	return gs, nil
+}
+
+func (gs *Groups) logf(format string, args ...any) {
+	if gs.cfg.Logf != nil {
+		gs.cfg.Logf(format, args...)
+	}
+}
+
+// commitStartOffsets commits each fresh group's starting offsets, so members
+// never depend on an offset reset that could race with the first records.
+func (gs *Groups) commitStartOffsets(ctx context.Context) error {
+	adm := gs.cfg.Admin
+	var listed kadm.ListedOffsets
+	var err error
+	if gs.cfg.Settings.StartOffset == StartLatest {
+		listed, err = adm.ListEndOffsets(ctx, gs.cfg.Topic)
+	} else {
+		listed, err = adm.ListStartOffsets(ctx, gs.cfg.Topic)
+	}
+	if err == nil {
+		err = listed.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("kafka groups: list %s offsets of %q: %w", gs.cfg.Settings.StartOffset, gs.cfg.Topic, err)
+	}
+	offs := listed.Offsets()
+	for _, g := range gs.groups {
+		if err := adm.CommitAllOffsets(ctx, g.ID, offs); err != nil {
+			return fmt.Errorf("kafka group %s: commit start offsets: %w", g.ID, err)
+		}
+	}
+	return nil
+}
+
+func (gs *Groups) waitReady(ctx context.Context) error {
+	parts := gs.cfg.Settings.Partitions
+	deadline := time.Now().Add(groupReadyTimeout)
+	for {
+		ready := true
+		var detail string
+		for _, g := range gs.groups {
+			want := int32(len(g.members))
+			if want > parts {
+				want = parts
+			}
+			var busy int32
+			for _, m := range g.members {
+				if m.nAssigned.Load() > 0 {
+					busy++
+				}
+			}
+			if a := g.assigned.Load(); a != parts || busy < want {
+				ready = false
+				detail = fmt.Sprintf("group %s: %d of %d partitions assigned, %d of %d members with partitions", g.ID, a, parts, busy, want)
+				break
+			}
+		}
+		if ready {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kafka consumer groups not ready after %s: %s", groupReadyTimeout, detail)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka consumer groups: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (gs *Groups) lagLoop() {
+	defer gs.wg.Done()
+	ids := make([]string, len(gs.groups))
+	byID := map[string]*Group{}
+	for i, g := range gs.groups {
+		ids[i] = g.ID
+		byID[g.ID] = g
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-gs.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 900*time.Millisecond)
+		lags, err := gs.cfg.Admin.Lag(ctx, ids...)
+		cancel()
+		if err != nil {
+			continue
+		}
+		var total int64
+		for _, l := range lags {
+			if l.Error() != nil {
+				continue
+			}
+			v := l.Lag.Total()
+			if g := byID[l.Group]; g != nil {
+				g.lag.Store(v)
+			}
+			total += v
+		}
+		gs.lag.Store(total)
+	}
+}
+
+// Lag is the consumer lag summed over the groups, in records: for each
+// partition the log end offset minus the group's committed offset, as
+// Kafka's tools report it. It is refreshed once a second; with commit: auto
+// it includes up to one auto-commit interval of processed records.
+func (gs *Groups) Lag() int64 { return gs.lag.Load() }
+
+// Groups lists the groups in subscriber order.
+func (gs *Groups) Groups() []*Group { return gs.groups }
+
+// Group returns the group of the named subscriber, or nil.
+func (gs *Groups) Group(subscriber string) *Group {
+	for _, g := range gs.groups {
+		if g.Name == subscriber {
+			return g
+		}
+	}
+	return nil
+}
+
+// Leave makes member i of the subscriber's group leave mid-run. With crash
+// false it leaves in order (stops, commits what it processed, leaves);
+// with crash true it stops at once and commits nothing more, as a process
+// that died would (it still tells the coordinator it left, so the
+// rebalance starts now instead of after the session timeout).
+func (gs *Groups) Leave(subscriber string, i int, crash bool) error {
+	g := gs.Group(subscriber)
+	if g == nil {
+		return fmt.Errorf("kafka groups: no subscriber %q", subscriber)
+	}
+	if i < 0 || i >= len(g.members) {
+		return fmt.Errorf("kafka group %s: no member %d (have %d)", g.ID, i, len(g.members))
+	}
+	m := g.members[i]
+	m.crash.Store(crash)
+	m.stopOnce.Do(func() { close(m.quit) })
+	<-m.done
+	return nil
+}
+
+// Close stops every member (in order: processed work is committed), deletes
+// the groups (they are per point) and stops the lag sampler.
+func (gs *Groups) Close() {
+	if gs.closed.Swap(true) {
+		return
+	}
+	close(gs.stop)
+	var wg sync.WaitGroup
+	for _, g := range gs.groups {
+		for _, m := range g.members {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.stopOnce.Do(func() { close(m.quit) })
+				<-m.done
+			}()
+		}
+	}
+	wg.Wait()
+	gs.wg.Wait()
+	ids := make([]string, 0, len(gs.groups))
+	for _, g := range gs.groups {
+		ids = append(ids, g.ID)
+	}
+	if len(ids) > 0 && gs.cfg.Admin != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := gs.cfg.Admin.DeleteGroups(ctx, ids...); err != nil {
+			gs.logf("kafka: delete consumer groups: %v", err)
+		}
+		cancel()
+	}
+}
+
+// Received is the number of measured records the group's members received
+// from Kafka, counted independently of the accounting: every one is a first
+// delivery, a duplicate, or abandoned (its processing was interrupted by a
+// revoke or stop and it was received again later), so Received ==
+// Delivered + Duplicates + Abandoned once the group has drained.
+func (g *Group) Received() int64 { return g.received.Load() }
+
+// Abandoned is the number of measured records whose processing was
+// interrupted (revoke, leave, stop) and released for redelivery.
+func (g *Group) Abandoned() int64 { return g.abandoned.Load() }
+
+// Lag is the group's consumer lag at the last sample.
+func (g *Group) Lag() int64 { return g.lag.Load() }
+
+// Members is the number of members the group started with.
+func (g *Group) Members() int { return len(g.members) }
+
+// member is one consumer client of a group; it reconnects after down faults.
+type member struct {
+	g        *Group
+	idx      int
+	quit     chan struct{} // closed to stop the member for good
+	stopOnce sync.Once
+	done     chan struct{}
+	crash    atomic.Bool
+
+	nAssigned atomic.Int32
+	mu        sync.Mutex
+	workers   map[int32]*worker
+	commitSig chan struct{}
+}
+
+func (m *member) logf(format string, args ...any) { m.g.gs.logf(format, args...) }
+
+func (m *member) stopped() bool {
+	select {
+	case <-m.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// run keeps a session going until the member is stopped, sitting out down
+// faults between sessions.
+func (m *member) run() {
+	defer close(m.done)
+	beh := m.g.beh
+	for !m.stopped() {
+		if f, ok := beh.Find(load.Now(), scenarios.FaultDown); ok {
+			if !m.sleepUntil(beh.End(f)) {
+				return
+			}
+			continue
+		}
+		if err := m.session(); err != nil {
+			m.logf("kafka group %s member %d: %v", m.g.ID, m.idx, err)
+			m.g.sub.Error(measure.ErrBroker)
+			if !m.sleepFor(time.Second) {
+				return
+			}
+		}
+	}
+}
+
+// sleepUntil waits until the load.Now() timestamp end (0: forever); false
+// when the member was stopped first.
+func (m *member) sleepUntil(end int64) bool {
+	for {
+		if m.stopped() {
+			return false
+		}
+		d := 100 * time.Millisecond
+		if end != 0 {
+			left := time.Duration(end - load.Now())
+			if left <= 0 {
+				return true
+			}
+			if left < d {
+				d = left
+			}
+		}
+		if !m.sleepFor(d) {
+			return false
+		}
+	}
+}
+
+func (m *member) sleepFor(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-m.quit:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// session is one membership: join, poll and hand off until stopped or a
+// down fault begins, then leave.
+func (m *member) session() error {
+	s := m.g.gs.cfg.Settings
+	opts := append([]kgo.Opt{}, m.g.gs.cfg.Conn...)
+	reset := kgo.NewOffset().AtStart()
+	if s.StartOffset == StartLatest {
+		reset = kgo.NewOffset().AtEnd()
+	}
+	interval := autoCommitInterval
+	opts = append(opts,
+		kgo.ClientID(fmt.Sprintf("evbench-%s-%d", sanitize(m.g.Name), m.idx)),
+		kgo.ConsumerGroup(m.g.ID),
+		kgo.ConsumeTopics(m.g.gs.cfg.Topic),
+		kgo.ConsumeResetOffset(reset),
+		kgo.BlockRebalanceOnPoll(),
+		// Java's fetch.max.wait.ms default; kgo's 5 s would leave partitions
+		// gained in a rebalance idle behind a fetch parked on quiet ones.
+		kgo.FetchMaxWait(FetchMaxWait),
+		kgo.AutoCommitMarks(),
+		kgo.AutoCommitInterval(interval),
+		kgo.OnPartitionsAssigned(m.assigned),
+		kgo.OnPartitionsRevoked(m.revoked),
+		kgo.OnPartitionsLost(m.lost),
+	)
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("new consumer: %w", err)
+	}
+	m.mu.Lock()
+	m.workers = map[int32]*worker{}
+	m.commitSig = make(chan struct{}, 1)
+	m.mu.Unlock()
+	cdone := make(chan struct{})
+	var cwg sync.WaitGroup
+	if s.Commit == CommitAfterProcessing && s.CommitMode == CommitAsync {
+		cwg.Add(1)
+		go m.committer(cl, cdone, &cwg)
+	}
+	defer func() {
+		// A crash abandons in-flight records without a final commit; an
+		// orderly stop commits in the revoke callback that Close triggers.
+		if m.crash.Load() {
+			m.stopWorkers(nil)
+		}
+		cl.CloseAllowingRebalance()
+		close(cdone)
+		cwg.Wait()
+	}()
+
+	beh := m.g.beh
+	for {
+		if m.stopped() {
+			return nil
+		}
+		now := load.Now()
+		if _, ok := beh.Find(now, scenarios.FaultDown); ok {
+			return nil
+		}
+		if f, ok := beh.Find(now, scenarios.FaultPause); ok {
+			end := beh.End(f)
+			d := 50 * time.Millisecond
+			if end != 0 && time.Duration(end-now) < d {
+				d = time.Duration(end - now)
+			}
+			if d > 0 && !m.sleepFor(d) {
+				return nil
+			}
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), pollTimeout)
+		fetches := cl.PollFetches(ctx)
+		cancel()
+		if fetches.IsClientClosed() {
+			cl.AllowRebalance()
+			return nil
+		}
+		fetches.EachError(func(_ string, _ int32, err error) {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && !errors.Is(err, kgo.ErrClientClosed) {
+				m.g.sub.Error(Classify(err))
+			}
+		})
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 {
+				return
+			}
+			m.mu.Lock()
+			w := m.workers[p.Partition]
+			m.mu.Unlock()
+			if w == nil {
+				return // not ours any more: not marked, so redelivered to the owner
+			}
+			select {
+			case w.in <- p.Records:
+			case <-w.quit:
+			case <-m.quit:
+			}
+		})
+		cl.AllowRebalance()
+	}
+}
+
+func (m *member) assigned(_ context.Context, cl *kgo.Client, a map[string][]int32) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, ps := range a {
+		for _, p := range ps {
+			if _, ok := m.workers[p]; ok {
+				continue
+			}
+			w := newWorker(m, cl, p)
+			m.workers[p] = w
+			m.nAssigned.Add(1)
+			m.g.assigned.Add(1)
+			go w.run()
+		}
+	}
+}
+
+func (m *member) revoked(ctx context.Context, cl *kgo.Client, r map[string][]int32) {
+	m.stopWorkers(r)
+	if !m.crash.Load() {
+		if err := cl.CommitMarkedOffsets(ctx); err != nil && !errors.Is(err, kgo.ErrClientClosed) {
+			m.g.sub.Error(measure.ErrBroker)
+		}
+	}
+}
+
+func (m *member) lost(_ context.Context, _ *kgo.Client, l map[string][]int32) {
+	m.stopWorkers(l)
+}
+
+// stopWorkers stops the workers of the given partitions (all when ps is
+// nil) and waits for them.
+func (m *member) stopWorkers(ps map[string][]int32) {
+	m.mu.Lock()
+	var ws []*worker
+	if ps == nil {
+		for p, w := range m.workers {
+			ws = append(ws, w)
+			delete(m.workers, p)
+		}
+	} else {
+		for _, parts := range ps {
+			for _, p := range parts {
+				if w, ok := m.workers[p]; ok {
+					ws = append(ws, w)
+					delete(m.workers, p)
+				}
+			}
+		}
+	}
+	m.mu.Unlock()
+	for _, w := range ws {
+		close(w.quit)
+	}
+	for _, w := range ws {
+		<-w.done
+		m.nAssigned.Add(-1)
+		m.g.assigned.Add(-1)
+	}
+}
+
+// committer commits marked offsets in the background after batches
+// (commit: after-processing, commit_mode: async), coalescing requests.
+func (m *member) committer(cl *kgo.Client, done chan struct{}, wg *sync.WaitGroup) {
+	defer wg.Done()
+	m.mu.Lock()
+	sig := m.commitSig
+	m.mu.Unlock()
+	for {
+		select {
+		case <-done:
+			return
+		case <-sig:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := cl.CommitMarkedOffsets(ctx)
+		cancel()
+		if err != nil && !errors.Is(err, kgo.ErrClientClosed) && !errors.Is(err, context.Canceled) && !m.crash.Load() {
+			m.g.sub.Error(Classify(err))
+		}
+	}
+}
+
+func (m *member) requestCommit() {
+	m.mu.Lock()
+	sig := m.commitSig
+	m.mu.Unlock()
+	select {
+	case sig <- struct{}{}:
+	default:
+	}
+}
+
+// worker processes one partition's records for one member, in order.
+type worker struct {
+	m     *member
+	cl    *kgo.Client
+	part  int32
+	in    chan []*kgo.Record
+	quit  chan struct{}
+	done  chan struct{}
+	timer *time.Timer
+}
+
+func newWorker(m *member, cl *kgo.Client, p int32) *worker {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &worker{m: m, cl: cl, part: p, in: make(chan []*kgo.Record, 4), quit: make(chan struct{}), done: make(chan struct{}), timer: t}
+}
+
+func (w *worker) run() {
+	defer close(w.done)
+	s := w.m.g.gs.cfg.Settings
+	for {
+		var recs []*kgo.Record
+		select {
+		case <-w.quit:
+			return
+		case recs = <-w.in:
+		}
+		var last *kgo.Record
+		finished := true
+		for _, r := range recs {
+			if !w.process(r) {
+				finished = false
+				break
+			}
+			last = r
+		}
+		if last != nil {
+			w.cl.MarkCommitRecords(last)
+			if s.Commit == CommitAfterProcessing {
+				if s.CommitMode == CommitSync && finished {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					err := w.cl.CommitRecords(ctx, last)
+					cancel()
+					if err != nil && !errors.Is(err, kgo.ErrClientClosed) && !w.m.crash.Load() {
+						w.m.g.sub.Error(Classify(err))
+					}
+				} else {
+					w.m.requestCommit()
+				}
+			}
+		}
+		if !finished {
+			return
+		}
+	}
+}
+
+// wait sleeps d unless the worker is told to quit; false when it was.
+func (w *worker) wait(d time.Duration) bool {
+	if d <= 0 {
+		select {
+		case <-w.quit:
+			return false
+		default:
+			return true
+		}
+	}
+	w.timer.Reset(d)
+	select {
+	case <-w.quit:
+		if !w.timer.Stop() {
+			<-w.timer.C
+		}
+		return false
+	case <-w.timer.C:
+		return true
+	}
+}
+
+// abandon releases a record whose processing was interrupted, so its
+// redelivery is processed normally; it returns false for process.
+func (w *worker) abandon(id uint64, measured bool) bool {
+	w.m.g.sub.Release(id)
+	if measured {
+		w.m.g.abandoned.Add(1)
+	}
+	return false
+}
+
+// process handles one record; false means the worker was told to quit and
+// the record was abandoned (released, so its redelivery is processed).
+func (w *worker) process(r *kgo.Record) bool {
+	g := w.m.g
+	meta, ok := ParseRecord(r)
+	if !ok {
+		return true // not an evbench record
+	}
+	base := g.gs.cfg.Point.Gen.IDBase()
+	if meta.ID < base || meta.ID-base >= 1<<40 {
+		return true // an event of another run on a reused topic
+	}
+	measured := meta.Intended >= g.gs.cfg.Point.MeasuredStart()
+	if measured {
+		g.received.Add(1)
+	}
+	if !g.sub.Claim(meta.ID) {
+		g.sub.Duplicate(meta.ID, meta.Intended)
+		return true
+	}
+	beh := g.beh
+	for {
+		now := load.Now()
+		if f, ok := beh.Find(now, scenarios.FaultHang); ok {
+			end := beh.End(f)
+			if end == 0 {
+				<-w.quit
+				return w.abandon(meta.ID, measured)
+			}
+			if !w.wait(time.Duration(end - now)) {
+				return w.abandon(meta.ID, measured)
+			}
+		}
+		d := beh.Processing()
+		if f, ok := beh.Find(now, scenarios.FaultSlow); ok {
+			d += f.Add.D()
+		}
+		if !w.wait(d) {
+			return w.abandon(meta.ID, measured)
+		}
+		if f, ok := beh.Find(load.Now(), scenarios.FaultErrors); ok {
+			p := f.Probability
+			if p == 0 {
+				p = 1
+			}
+			if beh.Chance(p) {
+				g.sub.Error(measure.ErrOther)
+				g.sub.Retry()
+				if !w.wait(RetryBackoff) {
+					return w.abandon(meta.ID, measured)
+				}
+				continue
+			}
+		}
+		g.sub.Delivered(meta.ID, meta.Key, meta.Intended, load.Now())
+		return true
+	}
+}

@@ -1,0 +1,280 @@
+// Package kafka is evbench's Kafka runner (system "kafka"), built on
+// franz-go: the open-loop schedule is produced once to a topic by
+// `producers` clients, and every subscriber is its own consumer group of
+// `members` clients that processes each record with the subscriber's
+// simulated behaviour. Brokers are either an in-process kfake cluster
+// ("embedded", the default: in memory, not disk-backed, labelled as such in
+// results) or a real cluster reached by host:port with optional TLS and
+// SASL.
+//
+// The pieces are exported for the bridge runner (runners/bridge), which
+// reuses the topic set-up, broker handling and consumer groups: Resolve,
+// Open (Env), NewProducer, StartGroups, NewRecord/ParseRecord.
+//
+// Timing (DESIGN.md): publish latency = intended time -> produce ack;
+// end-to-end latency = intended time -> a group member finished processing
+// the record. See consumer.go for how members process partitions, apply
+// faults and commit.
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/scenarios"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// System is the runner's system name.
+const System = "kafka"
+
+func init() {
+	runners.Register(System, func() runners.Runner { return &Runner{} })
+}
+
+// setupTimeout bounds broker start, topic set-up and group joins.
+const setupTimeout = 2 * time.Minute
+
+// defaultInterruptDrain bounds the drain after an interruption when the
+// point does not say.
+const defaultInterruptDrain = 5 * time.Second
+
+// Env is the Kafka side of one point: the broker (embedded or real), an
+// admin client, what the broker is, and the point's topic.
+type Env struct {
+	Settings Settings
+	// Topic is the point's topic.
+	Topic string
+	// Kind describes the broker (see BrokerKind); Embedded is true for the
+	// in-memory kfake broker.
+	Kind     string
+	Embedded bool
+	// Brokers are the addresses clients connect to.
+	Brokers []string
+	// Conn are the connection options every client uses.
+	Conn []kgo.Opt
+	// Admin is an admin client on the cluster.
+	Admin *kadm.Client
+	// TopicCreated is true when Open created the topic.
+	TopicCreated bool
+
+	adminCl   *kgo.Client
+	cluster   *kfake.Cluster
+	autoTopic bool
+	logf      func(string, ...any)
+}
+
+// Open starts the embedded broker or connects to the real one, records the
+// broker kind and sets up the topic: a fresh auto-named topic per point
+// (evbench-<scenario>-<system>-<nonce>) unless the settings name one.
+func Open(ctx context.Context, s Settings, scenario, system string, logf func(string, ...any)) (*Env, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	e := &Env{Settings: s, Topic: s.Topic, logf: logf}
+	if e.Topic == "" {
+		e.Topic = AutoTopicName(scenario, system)
+		e.autoTopic = true
+	}
+	if s.Embedded {
+		c, err := StartEmbedded()
+		if err != nil {
+			return nil, err
+		}
+		e.cluster = c
+		e.Brokers = c.ListenAddrs()
+		logf("kafka: embedded broker (kfake, in memory) on %v", e.Brokers)
+	} else {
+		e.Brokers = s.Brokers
+	}
+	conn, err := s.ConnOpts(e.Brokers)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.Conn = conn
+	e.adminCl, err = kgo.NewClient(append(append([]kgo.Opt{}, conn...), kgo.ClientID("evbench-admin"),
+		// Topic set-up polls metadata; kgo would otherwise serve the cached
+		// "unknown topic" answer for up to 5 s after creating it.
+		kgo.MetadataMinAge(50*time.Millisecond))...)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("kafka admin client: %w", err)
+	}
+	e.Admin = kadm.NewClient(e.adminCl)
+	if s.Embedded {
+		e.Kind, e.Embedded = EmbeddedKind, true
+	} else {
+		e.Kind, e.Embedded, err = brokerKind(ctx, e.Admin)
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("kafka brokers %v: %w", e.Brokers, err)
+		}
+		logf("kafka: %s", e.Kind)
+	}
+	created, err := EnsureTopic(ctx, e.Admin, TopicSpec{Name: e.Topic, Partitions: s.Partitions, ReplicationFactor: s.ReplicationFactor, Configs: s.TopicConfigs})
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.TopicCreated = created
+	if created {
+		logf("kafka: created topic %s (%d partitions, replication factor %d)", e.Topic, s.Partitions, s.ReplicationFactor)
+	} else {
+		logf("kafka: using existing topic %s (%d partitions, replication factor %d)", e.Topic, s.Partitions, s.ReplicationFactor)
+	}
+	return e, nil
+}
+
+// Note describes the set-up for the results' notes.
+func (e *Env) Note() string {
+	how := "existing"
+	if e.TopicCreated {
+		how = "fresh"
+	}
+	return fmt.Sprintf("kafka: %s topic %s, %d partitions, replication factor %d; acks %s, idempotent %v, linger %s, compression %s, %d producer(s); commit %s (%s), start offset %s",
+		how, e.Topic, e.Settings.Partitions, e.Settings.ReplicationFactor, e.Settings.Acks, e.Settings.Idempotent,
+		e.Settings.Linger, e.Settings.Compression, e.Settings.Producers, e.Settings.Commit, e.Settings.CommitMode, e.Settings.StartOffset)
+}
+
+// Close deletes the topic when asked (delete_after) or when it was
+// auto-named on the embedded broker, then closes the clients and the
+// embedded broker.
+func (e *Env) Close() {
+	if e.Admin != nil && (e.Settings.DeleteAfter || (e.autoTopic && e.Embedded)) {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := DeleteTopic(ctx, e.Admin, e.Topic); err != nil {
+			e.logf("kafka: %v", err)
+		}
+		cancel()
+	}
+	if e.adminCl != nil {
+		e.adminCl.Close()
+		e.adminCl = nil
+	}
+	if e.cluster != nil {
+		e.cluster.Close()
+		e.cluster = nil
+	}
+}
+
+// Behaviours builds the subscribers' behaviours, seeded by the scenario.
+func Behaviours(sc *scenarios.Scenario) []*behave.Subscriber {
+	out := make([]*behave.Subscriber, len(sc.Subscribers))
+	for i, s := range sc.Subscribers {
+		out[i] = behave.New(s, sc.Event.Seed)
+	}
+	return out
+}
+
+// SubscriberNames lists the scenario's subscriber names.
+func SubscriberNames(sc *scenarios.Scenario) []string {
+	out := make([]string, len(sc.Subscribers))
+	for i, s := range sc.Subscribers {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// DrainFor is how long to drain: the scenario's drain, bounded by the
+// point's InterruptDrain (default 5s) after an interruption.
+func DrainFor(pt *runners.Point, interrupted bool) time.Duration {
+	d := pt.Scenario.Load.Drain.D()
+	if interrupted {
+		max := pt.InterruptDrain.D()
+		if max <= 0 {
+			max = defaultInterruptDrain
+		}
+		if d > max {
+			d = max
+		}
+	}
+	return d
+}
+
+// Runner runs the kafka system for one point.
+type Runner struct {
+	// OnGroups, when set, is called with the consumer groups once the load
+	// has started (the measured clock is running); tests and chaos
+	// experiments use it to make members leave mid-run. It must not block.
+	OnGroups func(*Groups)
+}
+
+// Run executes one point: set up the topic and the groups (all members
+// joined and assigned before the load starts), run the open-loop load
+// through the producers, drain until every group has every measured event
+// or the drain period ends, stop everything and build the results.
+func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
+	sc := pt.Scenario
+	set, err := Resolve(sc.Systems.Kafka, pt.Brokers)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := load.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: load: %w", err)
+	}
+	mp := measure.NewPoint(System, gen, SubscriberNames(sc), sc.Event.Keys)
+
+	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	env, err := Open(sctx, set, sc.Name, System, pt.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer env.Close()
+	mp.Note("%s%s", BrokerKindNotePrefix, env.Kind)
+	mp.Note("%s", env.Note())
+	if set.Acks == Acks0 {
+		mp.Note("kafka: acks 0: publish latency is intended time -> produce request written; the broker confirms nothing, so lost records show only as loss at the subscribers")
+	}
+
+	behs := Behaviours(sc)
+	groups, err := StartGroups(sctx, GroupsConfig{
+		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,
+		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer groups.Close()
+	prod, err := NewProducer(set, env.Topic, env.Conn, sc.Event.Keys, mp)
+	if err != nil {
+		return nil, err
+	}
+	defer prod.Close()
+
+	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth, Lag: groups.Lag})
+	start := load.Now() + int64(50*time.Millisecond)
+	mp.Start(start)
+	for _, b := range behs {
+		b.SetStart(mp.MeasuredStart())
+	}
+	if pt.OnStart != nil {
+		pt.OnStart(mp)
+	}
+	if r.OnGroups != nil {
+		r.OnGroups(groups)
+	}
+	gen.Run(ctx, start, prod.Send)
+	interrupted := ctx.Err() != nil
+	mp.Drain(DrainFor(pt, interrupted), nil)
+
+	if n := prod.Close(); n > 0 {
+		mp.Note("kafka: %d records were still unacknowledged by the broker at the end of the drain", n)
+	}
+	groups.Close()
+	res, err := mp.Finish(false, pt.Params)
+	if res != nil && interrupted && res.Status == results.StatusComplete {
+		res.Status = results.StatusInterrupted
+	}
+	return res, err
+}

@@ -1,0 +1,299 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Observer receives a producer's outcomes. *measure.Point implements it.
+// Methods are called from the clients' promise goroutines.
+type Observer interface {
+	// Published records an ack: intended time -> ack, both on load.Now()'s timeline.
+	Published(intended, acked int64)
+	// PublishError counts a failed produce by class.
+	PublishError(c measure.ErrClass)
+	// AddBytes counts bytes handed to the producer (key, value, headers).
+	AddBytes(n int)
+}
+
+// headerBytes is the size of the two evbench headers (keys and values).
+const headerBytes = len(HeaderID) + 8 + len(HeaderIntended) + 8
+
+// ProducerOpts turns the producer settings into kgo options.
+//
+// acks: 0 means kgo.NoAck: the client considers a record delivered once its
+// produce request is written to the connection, so publish latency with
+// acks 0 is "intended -> request written", and nothing confirms that the
+// broker stored the record. acks 1 waits for the partition leader, acks all
+// for every in-sync replica. The idempotent producer needs acks all.
+func ProducerOpts(s Settings) []kgo.Opt {
+	var opts []kgo.Opt
+	switch s.Acks {
+	case Acks0:
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+	case Acks1:
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+	default:
+		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
+		if !s.Idempotent {
+			opts = append(opts, kgo.DisableIdempotentWrite())
+		}
+	}
+	opts = append(opts,
+		kgo.ProducerLinger(s.Linger),
+		kgo.ProducerBatchMaxBytes(s.BatchMaxBytes),
+		kgo.MaxBufferedRecords(s.MaxBufferedRecords),
+	)
+	switch s.Compression {
+	case "gzip":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.GzipCompression()))
+	case "snappy":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.SnappyCompression()))
+	case "lz4":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.Lz4Compression()))
+	case "zstd":
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.ZstdCompression()))
+	default:
+		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
+	}
+	return opts
+}
+
+// Classify maps a produce (or consume) error to an error class.
+func Classify(err error) measure.ErrClass {
+	var ke *kerr.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, kgo.ErrRecordTimeout):
+		return measure.ErrTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return measure.ErrRefused
+	case errors.As(err, &ke):
+		return measure.ErrBroker
+	default:
+		return measure.ErrOther
+	}
+}
+
+// Producer is `producers: N` kgo clients fed from the one open-loop
+// schedule. Send never blocks the generator: each client has an unbounded
+// FIFO in front of it, drained by one goroutine into the client's Produce;
+// when the client holds max_buffered_records, Produce blocks that goroutine
+// and events wait in the FIFO. That wait is queueing: it shows in
+// QueueDepth and, since publish latency runs from the intended time, in
+// publish and end-to-end latency.
+//
+// Events are routed to a client by key (key index mod N), not round-robin:
+// records of one key then leave through one client in schedule order, as
+// they would from a real keyed producer, so per-key order at the consumers
+// measures the system and not a race between the harness's own clients.
+// With fewer keys than producers some clients stay idle.
+type Producer struct {
+	topic   string
+	clients []*kgo.Client
+	queues  []*fifo
+	keys    keyTable
+	obs     Observer
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+
+	queued    atomic.Int64 // in the FIFOs
+	inFlight  atomic.Int64 // handed to a client, not yet acknowledged or failed
+	acked     atomic.Int64
+	failed    atomic.Int64
+	abandoned atomic.Int64 // failed because the producer was closed
+	closing   atomic.Bool
+	closeOnce sync.Once
+	unacked   int64
+}
+
+// NewProducer connects settings.Producers clients to topic. conn are the
+// connection options (Settings.ConnOpts); keys is the scenario's key count.
+func NewProducer(s Settings, topic string, conn []kgo.Opt, keys int, obs Observer) (*Producer, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Producer{topic: topic, keys: newKeyTable(keys), obs: obs, ctx: ctx, cancel: cancel}
+	for i := 0; i < s.Producers; i++ {
+		opts := append(append([]kgo.Opt{}, conn...), ProducerOpts(s)...)
+		opts = append(opts, kgo.DefaultProduceTopic(topic), kgo.ClientID(fmt.Sprintf("evbench-producer-%d", i)))
+		cl, err := kgo.NewClient(opts...)
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("kafka producer %d: %w", i, err)
+		}
+		p.clients = append(p.clients, cl)
+		q := newFIFO()
+		p.queues = append(p.queues, q)
+		p.wg.Add(1)
+		go p.feed(cl, q)
+	}
+	return p, nil
+}
+
+// Send queues ev for its client; it never blocks.
+func (p *Producer) Send(ev load.Event) {
+	i := 0
+	if n := len(p.queues); n > 1 {
+		i = ev.Key % n
+		if i < 0 {
+			i = -i
+		}
+	}
+	p.queued.Add(1)
+	p.queues[i].push(ev)
+}
+
+func (p *Producer) feed(cl *kgo.Client, q *fifo) {
+	defer p.wg.Done()
+	var spare []load.Event
+	for {
+		batch, ok := q.take(spare, p.ctx.Done())
+		if !ok {
+			return
+		}
+		for i := range batch {
+			ev := &batch[i]
+			key := p.keys.get(ev.Key)
+			rec := NewRecord(ev.ID, ev.Intended, key, ev.Payload)
+			p.obs.AddBytes(len(key) + len(ev.Payload) + headerBytes)
+			p.queued.Add(-1)
+			p.inFlight.Add(1)
+			cl.Produce(p.ctx, rec, p.promise)
+			*ev = load.Event{}
+		}
+		spare = batch[:0]
+	}
+}
+
+func (p *Producer) promise(r *kgo.Record, err error) {
+	now := load.Now()
+	p.inFlight.Add(-1)
+	if err == nil {
+		p.acked.Add(1)
+		if m, ok := ParseRecord(r); ok {
+			p.obs.Published(m.Intended, now)
+		}
+		return
+	}
+	if p.closing.Load() {
+		p.abandoned.Add(1)
+		return
+	}
+	p.failed.Add(1)
+	p.obs.PublishError(Classify(err))
+}
+
+// QueueDepth is the number of events waiting in front of the clients.
+func (p *Producer) QueueDepth() int64 { return p.queued.Load() }
+
+// InFlight is the number of records handed to the clients and not yet
+// acknowledged (buffered, lingering or awaiting the broker).
+func (p *Producer) InFlight() int64 { return p.inFlight.Load() }
+
+// Acked is the number of acknowledged records.
+func (p *Producer) Acked() int64 { return p.acked.Load() }
+
+// Failed is the number of records that failed to produce (not counting
+// those abandoned by Close).
+func (p *Producer) Failed() int64 { return p.failed.Load() }
+
+// Flush waits until every sent event has been acknowledged or has failed,
+// or ctx ends.
+func (p *Producer) Flush(ctx context.Context) error {
+	for p.queued.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kafka producer flush: %d events still queued: %w", p.queued.Load(), ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	for _, cl := range p.clients {
+		if err := cl.Flush(ctx); err != nil {
+			return fmt.Errorf("kafka producer flush: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close stops the clients without waiting for outstanding records and
+// returns how many events were never acknowledged (still queued or in
+// flight): at the end of a drain those are lost, not errors.
+func (p *Producer) Close() (unacked int64) {
+	p.closeOnce.Do(func() {
+		p.closing.Store(true)
+		p.unacked = p.queued.Load() + p.inFlight.Load()
+		p.cancel()
+		for _, q := range p.queues {
+			q.close()
+		}
+		p.wg.Wait()
+		for _, cl := range p.clients {
+			cl.Close()
+		}
+	})
+	return p.unacked
+}
+
+// fifo is an unbounded queue with one consumer.
+type fifo struct {
+	mu     sync.Mutex
+	items  []load.Event
+	sig    chan struct{}
+	closed bool
+}
+
+func newFIFO() *fifo { return &fifo{sig: make(chan struct{}, 1)} }
+
+func (q *fifo) push(ev load.Event) {
+	q.mu.Lock()
+	q.items = append(q.items, ev)
+	q.mu.Unlock()
+	select {
+	case q.sig <- struct{}{}:
+	default:
+	}
+}
+
+// take returns every queued item, swapping in spare as the new backing
+// slice; it waits while the queue is empty. ok is false once the queue is
+// closed or done is closed.
+func (q *fifo) take(spare []load.Event, done <-chan struct{}) ([]load.Event, bool) {
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return nil, false
+		}
+		if len(q.items) > 0 {
+			out := q.items
+			q.items = spare[:0]
+			q.mu.Unlock()
+			return out, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.sig:
+		case <-done:
+			return nil, false
+		}
+	}
+}
+
+func (q *fifo) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	select {
+	case q.sig <- struct{}{}:
+	default:
+	}
+}

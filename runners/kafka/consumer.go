@@ -120,10 +120,10 @@ type Group struct {
 	beh     *behave.Subscriber
 	members []*member
 
-	assigned atomic.Int32
+	assigned  atomic.Int32
 	received  atomic.Int64 // measured records received
 	abandoned atomic.Int64 // measured records whose processing was interrupted
-	lag      atomic.Int64
+	lag       atomic.Int64
 }
 
 // StartGroups creates every group, joins all members and returns once every

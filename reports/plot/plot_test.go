@@ -260,8 +260,11 @@ func TestSystemColors(t *testing.T) {
 		}
 		seen[c] = s
 	}
-	if SystemColorHex("kafka") != "#0072B2" {
-		t.Errorf("kafka colour changed: %s", SystemColorHex("kafka"))
+	// Fixed: the same as reports/curves, whose charts share the report.
+	for sys, want := range map[string]string{"webhook": "#0072B2", "kafka": "#D55E00", "bridge": "#009E73"} {
+		if got := SystemColorHex(sys); got != want {
+			t.Errorf("%s colour %s, want %s", sys, got, want)
+		}
 	}
 	if SystemColorHex("rabbitmq") != SystemColorHex("rabbitmq") {
 		t.Error("spare colour not stable")

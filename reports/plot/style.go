@@ -24,18 +24,21 @@ var (
 	okabeBlue      = color.NRGBA{0x00, 0x72, 0xB2, 0xff}
 	okabeVermilion = color.NRGBA{0xD5, 0x5E, 0x00, 0xff}
 	okabePurple    = color.NRGBA{0xCC, 0x79, 0xA7, 0xff}
+	okabeYellow    = color.NRGBA{0xF0, 0xE4, 0x42, 0xff}
 )
 
 // systemColors fixes one colour per system for every chart and the HTML
-// report, so a reader learns "blue is Kafka" once.
+// report, so a reader learns "blue is webhook" once. The same mapping is
+// used by reports/curves (sweep curves), whose charts sit in the same report.
 var systemColors = map[string]color.NRGBA{
-	"webhook": okabeVermilion,
-	"kafka":   okabeBlue,
+	"webhook": okabeBlue,
+	"kafka":   okabeVermilion,
 	"bridge":  okabeGreen,
 }
 
-// spareColors are handed to systems added later, in order of first use.
-var spareColors = []color.NRGBA{okabeOrange, okabePurple, okabeSky}
+// spareColors are handed to systems added later (same order as
+// reports/curves, so both agree on every system).
+var spareColors = []color.NRGBA{okabeOrange, okabeSky, okabePurple, okabeYellow, okabeBlack}
 
 // SystemColor returns the fixed colour of a system. Systems other than
 // webhook, kafka and bridge get a spare Okabe-Ito colour chosen from their

@@ -1,0 +1,410 @@
+package cost
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/parser"
+)
+
+//go:embed profiles/*.yaml
+var builtinFS embed.FS
+
+// Price is one price or assumption with the citation it comes from.
+type Price struct {
+	Value float64 `yaml:"value" json:"value"`
+	// Source names the public price page (and region and date) or says
+	// "assumption: ..." with the reasoning. Required.
+	Source string `yaml:"source" json:"source"`
+}
+
+// Profile is a cost profile: every price and assumption of the cost model,
+// each with its source. Monetary values are in Currency; "month" is
+// HoursPerMonth hours.
+type Profile struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description,omitempty"`
+	Currency    string `yaml:"currency,omitempty"`
+	// Extends names a built-in profile whose prices this one inherits;
+	// only the keys given here replace them.
+	Extends string `yaml:"extends,omitempty"`
+
+	HoursPerMonth *Price `yaml:"hours_per_month,omitempty"`
+	Compute       struct {
+		// VCPUHour is the price of one vCPU for one hour.
+		VCPUHour *Price `yaml:"vcpu_hour,omitempty"`
+		// Utilization is the average CPU utilisation a fleet runs at
+		// (0..1]; measured CPU-seconds are divided by it.
+		Utilization *Price `yaml:"utilization,omitempty"`
+	} `yaml:"compute,omitempty"`
+	Network struct {
+		// CrossZoneFraction is the share of hops that cross a billed
+		// boundary (availability zone).
+		CrossZoneFraction *Price `yaml:"cross_zone_fraction,omitempty"`
+	} `yaml:"network,omitempty"`
+	Webhook struct {
+		// EgressPerGB is the price per GB sent from the sender to a
+		// subscriber endpoint (on a billed hop).
+		EgressPerGB *Price `yaml:"egress_per_gb,omitempty"`
+		// EndpointMonth is the operating cost per subscriber endpoint
+		// per month (retry queue, monitoring, alarms).
+		EndpointMonth *Price `yaml:"endpoint_month,omitempty"`
+	} `yaml:"webhook,omitempty"`
+	Kafka struct {
+		// ClusterMonth is a fixed monthly cost of the cluster beyond its
+		// brokers (control plane, operations).
+		ClusterMonth *Price `yaml:"cluster_month,omitempty"`
+		// BrokerMonth is the price of one broker (or capacity unit) per
+		// month.
+		BrokerMonth *Price `yaml:"broker_month,omitempty"`
+		// MinBrokers is the smallest cluster (an integer).
+		MinBrokers *Price `yaml:"min_brokers,omitempty"`
+		// BrokerCapacityMBs is the traffic one broker sustains in MB/s,
+		// counting writes x replication factor plus fan-out reads.
+		BrokerCapacityMBs *Price `yaml:"broker_capacity_mb_s,omitempty"`
+		// ReplicationFactor is the number of copies of every record.
+		ReplicationFactor *Price `yaml:"replication_factor,omitempty"`
+		// RetentionHours is how long records are kept.
+		RetentionHours *Price `yaml:"retention_hours,omitempty"`
+		// StorageGBMonth is the price of one GB stored for a month.
+		StorageGBMonth *Price `yaml:"storage_gb_month,omitempty"`
+		// TransferPerGB is the price per GB of client traffic (produce,
+		// fetch) on a billed hop.
+		TransferPerGB *Price `yaml:"transfer_per_gb,omitempty"`
+		// ReplicationTransferPerGB is the price per GB of replication
+		// traffic between brokers.
+		ReplicationTransferPerGB *Price `yaml:"replication_transfer_per_gb,omitempty"`
+	} `yaml:"kafka,omitempty"`
+
+	// File is where the profile was read from ("builtin:NAME" for
+	// built-ins).
+	File string `yaml:"-"`
+	// Overridden lists the keys replaced by WithOverrides.
+	Overridden []string `yaml:"-"`
+}
+
+// Label names the profile in reports: its name, plus the overridden keys.
+func (p *Profile) Label() string {
+	if len(p.Overridden) == 0 {
+		return p.Name
+	}
+	return p.Name + " with " + strings.Join(p.Overridden, ", ") + " overridden"
+}
+
+// param describes one key of a profile.
+type param struct {
+	key   string
+	ptr   **Price
+	check func(float64) string // "" when valid, else what is allowed
+}
+
+func nonNegative(v float64) string {
+	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return "must be a finite number >= 0"
+	}
+	return ""
+}
+
+func positive(v float64) string {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return "must be a finite number > 0"
+	}
+	return ""
+}
+
+func fraction(open bool) func(float64) string {
+	return func(v float64) string {
+		if math.IsNaN(v) || v > 1 || v < 0 || (open && v == 0) {
+			if open {
+				return "must be in (0, 1]"
+			}
+			return "must be in [0, 1]"
+		}
+		return ""
+	}
+}
+
+func integerAtLeast(n float64) func(float64) string {
+	return func(v float64) string {
+		if v < n || v != math.Trunc(v) || math.IsInf(v, 0) {
+			return fmt.Sprintf("must be a whole number >= %g", n)
+		}
+		return ""
+	}
+}
+
+// params lists every key in a stable order (the order of the YAML files).
+func (p *Profile) params() []param {
+	return []param{
+		{"hours_per_month", &p.HoursPerMonth, positive},
+		{"compute.vcpu_hour", &p.Compute.VCPUHour, nonNegative},
+		{"compute.utilization", &p.Compute.Utilization, fraction(true)},
+		{"network.cross_zone_fraction", &p.Network.CrossZoneFraction, fraction(false)},
+		{"webhook.egress_per_gb", &p.Webhook.EgressPerGB, nonNegative},
+		{"webhook.endpoint_month", &p.Webhook.EndpointMonth, nonNegative},
+		{"kafka.cluster_month", &p.Kafka.ClusterMonth, nonNegative},
+		{"kafka.broker_month", &p.Kafka.BrokerMonth, nonNegative},
+		{"kafka.min_brokers", &p.Kafka.MinBrokers, integerAtLeast(0)},
+		{"kafka.broker_capacity_mb_s", &p.Kafka.BrokerCapacityMBs, positive},
+		{"kafka.replication_factor", &p.Kafka.ReplicationFactor, integerAtLeast(1)},
+		{"kafka.retention_hours", &p.Kafka.RetentionHours, nonNegative},
+		{"kafka.storage_gb_month", &p.Kafka.StorageGBMonth, nonNegative},
+		{"kafka.transfer_per_gb", &p.Kafka.TransferPerGB, nonNegative},
+		{"kafka.replication_transfer_per_gb", &p.Kafka.ReplicationTransferPerGB, nonNegative},
+	}
+}
+
+// Keys lists every price key a profile has, as used by overrides
+// ("kafka.broker_month").
+func Keys() []string {
+	var p Profile
+	var out []string
+	for _, pr := range p.params() {
+		out = append(out, pr.key)
+	}
+	return out
+}
+
+// Get returns the price under key.
+func (p *Profile) Get(key string) (Price, bool) {
+	for _, pr := range p.params() {
+		if pr.key == key && *pr.ptr != nil {
+			return **pr.ptr, true
+		}
+	}
+	return Price{}, false
+}
+
+// Prices lists every key with its price, in a stable order.
+func (p *Profile) Prices() []KeyedPrice {
+	var out []KeyedPrice
+	for _, pr := range p.params() {
+		if *pr.ptr != nil {
+			out = append(out, KeyedPrice{Key: pr.key, Price: **pr.ptr})
+		}
+	}
+	return out
+}
+
+// KeyedPrice is a price with its key.
+type KeyedPrice struct {
+	Key string
+	Price
+}
+
+// v returns the value of a complete profile's key (0 if absent, which
+// Validate rules out).
+func v(pr *Price) float64 {
+	if pr == nil {
+		return 0
+	}
+	return pr.Value
+}
+
+// ProfileError is a problem in a profile file, with its position when
+// known (Line and Col are 1-based; 0 when the problem is the whole file).
+type ProfileError struct {
+	File      string
+	Line, Col int
+	Msg       string
+}
+
+func (e *ProfileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// ErrUnknownProfile is returned (wrapped) when a profile name is neither a
+// built-in nor a readable file.
+var ErrUnknownProfile = errors.New("unknown cost profile")
+
+// Builtins lists the built-in profile names, sorted.
+func Builtins() []string {
+	entries, err := builtinFS.ReadDir("profiles")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Builtin returns a built-in profile by name.
+func Builtin(name string) (*Profile, error) {
+	b, err := builtinFS.ReadFile(path.Join("profiles", name+".yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("%w %q (built-in profiles: %s)", ErrUnknownProfile, name, strings.Join(Builtins(), ", "))
+	}
+	return ParseProfile("builtin:"+name, b)
+}
+
+// LoadProfile returns the built-in profile called nameOrPath, or reads a
+// profile YAML file from that path.
+func LoadProfile(nameOrPath string) (*Profile, error) {
+	for _, n := range Builtins() {
+		if n == nameOrPath {
+			return Builtin(n)
+		}
+	}
+	b, err := os.ReadFile(nameOrPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w %q: not a built-in (%s) and no such file", ErrUnknownProfile, nameOrPath, strings.Join(Builtins(), ", "))
+		}
+		return nil, fmt.Errorf("read cost profile: %w", err)
+	}
+	return ParseProfile(nameOrPath, b)
+}
+
+// ParseProfile strictly parses a profile: unknown keys, duplicate keys,
+// wrong types, missing sources and impossible values are errors naming the
+// file, line and column. A profile without extends must give every key.
+func ParseProfile(file string, data []byte) (*Profile, error) {
+	var p Profile
+	if err := yaml.UnmarshalWithOptions(data, &p, yaml.Strict()); err != nil {
+		return nil, yamlError(file, err)
+	}
+	p.File = file
+	ast, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, yamlError(file, err)
+	}
+	pos := func(key string) (int, int) {
+		// $.a.b.value -> the value node; fall back to the key's node.
+		for _, q := range []string{"$." + key + ".value", "$." + key} {
+			pth, err := yaml.PathString(q)
+			if err != nil {
+				continue
+			}
+			n, err := pth.FilterFile(ast)
+			if err != nil || n == nil || n.GetToken() == nil {
+				continue
+			}
+			t := n.GetToken()
+			return t.Position.Line, t.Position.Column
+		}
+		return 0, 0
+	}
+	if p.Name == "" {
+		return nil, &ProfileError{File: file, Msg: "missing name"}
+	}
+	for _, pr := range p.params() {
+		if *pr.ptr == nil {
+			continue
+		}
+		line, col := pos(pr.key)
+		if strings.TrimSpace((*pr.ptr).Source) == "" {
+			return nil, &ProfileError{File: file, Line: line, Col: col, Msg: pr.key + ": missing source (cite the price page, or write \"assumption: ...\")"}
+		}
+		if msg := pr.check((*pr.ptr).Value); msg != "" {
+			return nil, &ProfileError{File: file, Line: line, Col: col, Msg: fmt.Sprintf("%s: %s, got %v", pr.key, msg, (*pr.ptr).Value)}
+		}
+	}
+	if p.Extends != "" {
+		if p.Extends == p.Name || strings.TrimPrefix(file, "builtin:") == p.Extends {
+			return nil, &ProfileError{File: file, Msg: "a profile cannot extend itself"}
+		}
+		base, err := Builtin(p.Extends)
+		if err != nil {
+			line, col := pos("extends")
+			return nil, &ProfileError{File: file, Line: line, Col: col, Msg: err.Error()}
+		}
+		bp := base.params()
+		for i, pr := range p.params() {
+			if *pr.ptr == nil {
+				*pr.ptr = *bp[i].ptr
+			}
+		}
+		if p.Currency == "" {
+			p.Currency = base.Currency
+		}
+	}
+	var missing []string
+	for _, pr := range p.params() {
+		if *pr.ptr == nil {
+			missing = append(missing, pr.key)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &ProfileError{File: file, Msg: fmt.Sprintf("missing %s (give each as {value, source}, or start with extends: %s)", strings.Join(missing, ", "), strings.Join(Builtins(), " | "))}
+	}
+	if p.Currency == "" {
+		p.Currency = "USD"
+	}
+	return &p, nil
+}
+
+// yamlError turns a go-yaml error into a ProfileError with position.
+func yamlError(file string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) && ye.GetToken() != nil {
+		t := ye.GetToken()
+		msg := ye.GetMessage()
+		var uf *yaml.UnknownFieldError
+		if errors.As(err, &uf) {
+			msg += " (allowed: name, description, currency, extends, " + strings.Join(Keys(), ", ") + "; each price is {value, source})"
+		}
+		return &ProfileError{File: file, Line: t.Position.Line, Col: t.Position.Column, Msg: msg}
+	}
+	return &ProfileError{File: file, Msg: err.Error()}
+}
+
+// WithOverrides returns a copy of p with the values under the given keys
+// replaced; each replaced price's source says it was overridden and by
+// whom (origin, e.g. "scenario cost.overrides" or "--set"). Unknown keys
+// and impossible values are errors.
+func (p *Profile) WithOverrides(overrides map[string]float64, origin string) (*Profile, error) {
+	out := *p
+	// Deep-copy the prices so the original stays untouched.
+	op := out.params()
+	for i, pr := range p.params() {
+		if *pr.ptr != nil {
+			c := **pr.ptr
+			*op[i].ptr = &c
+		}
+	}
+	keys := make([]string, 0, len(overrides))
+	for k := range overrides {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		val := overrides[k]
+		found := false
+		for _, pr := range op {
+			if pr.key != k {
+				continue
+			}
+			found = true
+			if msg := pr.check(val); msg != "" {
+				return nil, fmt.Errorf("cost override %s: %s, got %v", k, msg, val)
+			}
+			old := "unset"
+			if *pr.ptr != nil {
+				old = strconv.FormatFloat((*pr.ptr).Value, 'g', -1, 64)
+			}
+			*pr.ptr = &Price{Value: val, Source: fmt.Sprintf("override from %s (profile %s had %s)", origin, p.Name, old)}
+			if !slices.Contains(out.Overridden, k) {
+				out.Overridden = append(slices.Clone(out.Overridden), k)
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("cost override: unknown key %q (allowed: %s)", k, strings.Join(Keys(), ", "))
+		}
+	}
+	return &out, nil
+}

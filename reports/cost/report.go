@@ -1,0 +1,805 @@
+package cost
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/evbench/evbench/reports/chart"
+	"github.com/evbench/evbench/reports/curves"
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
+)
+
+// ReportSubscribers are the subscriber counts of the cost curves and the
+// break-even table.
+var ReportSubscribers = []int{1, 3, 5, 10}
+
+// MapSubscribers is the largest subscriber count on the break-even map.
+const MapSubscribers = 10
+
+// DefaultProfile is used when neither the caller nor the scenario names one.
+const DefaultProfile = "aws-list"
+
+// Claim is the widely quoted break-even claim the report checks.
+const Claim = "break-even typically occurs around 10,000-50,000 events per hour with 3+ consumers"
+
+// claimRates and claimSubscribers are the claim's range, checked at both ends.
+var claimRates = []float64{10_000, 50_000}
+
+const claimSubscribers = 3
+
+// ScenarioCost returns the cost block of the scenario stored in r (nil when
+// absent).
+func ScenarioCost(r *results.Results) *scenarios.Cost {
+	if r == nil || len(r.Scenario) == 0 {
+		return nil
+	}
+	var sc struct {
+		Cost *scenarios.Cost `json:"cost"`
+	}
+	if err := json.Unmarshal(r.Scenario, &sc); err != nil {
+		return nil
+	}
+	return sc.Cost
+}
+
+// ResolveProfile picks the profile for r: name when given (a built-in or a
+// file), else the scenario's cost.profile, else DefaultProfile; then
+// applies the scenario's cost.overrides and the extra overrides (later
+// wins).
+func ResolveProfile(r *results.Results, name string, extra map[string]float64) (*Profile, error) {
+	sc := ScenarioCost(r)
+	if name == "" && sc != nil {
+		name = sc.Profile
+	}
+	if name == "" {
+		name = DefaultProfile
+	}
+	p, err := LoadProfile(name)
+	if err != nil {
+		return nil, err
+	}
+	if sc != nil && len(sc.Overrides) > 0 {
+		if p, err = p.WithOverrides(sc.Overrides, "scenario cost.overrides"); err != nil {
+			return nil, err
+		}
+	}
+	if len(extra) > 0 {
+		if p, err = p.WithOverrides(extra, "command line"); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Money formats a monthly amount.
+func Money(x float64) string {
+	switch {
+	case x >= 100:
+		return "$" + strconv.FormatFloat(x, 'f', 0, 64)
+	case x >= 1 || x == 0 || (x >= 0.01 && math.Abs(x*100-math.Round(x*100)) < 1e-9):
+		return "$" + strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return "$" + strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+// Rate formats an events/hour figure.
+func Rate(x float64) string { return curves.HumanNumber(x) + "/h" }
+
+func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" }
+
+// ModelParagraph states in one paragraph how the measurements are scaled
+// to monthly costs under profile p.
+func ModelParagraph(p *Profile, usage map[string]Usage) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Costs are %s per month of %g hours under the %s profile (every price and its source is in the profile table), "+
+		"built from the measured usage of this run and scaled linearly in events per hour: measured CPU-seconds per event "+
+		"become vCPU-hours at %s per vCPU-hour divided by %s utilisation (harness idle CPU, which does not grow with load, is left out), "+
+		"and measured bytes become GB on a billed hop for %s of hops. ",
+		p.Currency, v(p.HoursPerMonth), p.Label(), Money(v(p.Compute.VCPUHour)), pct(v(p.Compute.Utilization)), pct(v(p.Network.CrossZoneFraction)))
+	if u, ok := usage["webhook"]; ok {
+		fmt.Fprintf(&b, "Webhooks fan out per subscriber: each event costs one delivery per subscriber times the measured retry amplification (%.3f attempts per delivery), "+
+			"each attempt %.0f bytes at %s/GB and %.3g CPU-ms, and each endpoint adds %s a month. ",
+			u.Amplification, u.BytesPerAttempt, Money(v(p.Webhook.EgressPerGB)), u.CPUPerWork*1e3, Money(v(p.Webhook.EndpointMonth)))
+	}
+	if u, ok := usage["kafka"]; ok {
+		fmt.Fprintf(&b, "Kafka writes each event once to a shared log: storage is %.0f bytes x replication %g x %g hours of retention at %s per GB-month, "+
+			"client traffic is one produce plus one fetch per subscriber at %s/GB (replication traffic %s/GB), consumers cost %.3g CPU-ms per record and %.3g CPU-ms per event, "+
+			"and brokers are bought whole: max(%g, ceil(traffic / %g MB/s)) at %s a month, where traffic counts every replica write and every subscriber read, plus %s a month fixed. ",
+			u.BytesPerEvent, v(p.Kafka.ReplicationFactor), v(p.Kafka.RetentionHours), Money(v(p.Kafka.StorageGBMonth)),
+			Money(v(p.Kafka.TransferPerGB)), Money(v(p.Kafka.ReplicationTransferPerGB)), u.CPUPerWork*1e3, u.CPUPerEvent*1e3,
+			v(p.Kafka.MinBrokers), v(p.Kafka.BrokerCapacityMBs), Money(v(p.Kafka.BrokerMonth)), Money(v(p.Kafka.ClusterMonth)))
+	}
+	if _, ok := usage["bridge"]; ok {
+		b.WriteString("The bridge is priced as Kafka with its own measured CPU and bytes, plus one HTTP hop per event to the ingress and the ingress as one operated endpoint. ")
+	}
+	b.WriteString("CPU is the harness process's: it includes the in-process subscribers' receive work")
+	embedded := false
+	for _, u := range usage {
+		embedded = embedded || u.Embedded
+	}
+	if embedded {
+		b.WriteString(" and, because Kafka ran on the embedded in-memory broker, the broker's own work, which the broker price already covers (so Kafka compute is overstated)")
+	}
+	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Costs the designs share (the subscribers' own processing, the publishing service) are left out, and so is staff time unless a profile prices it.")
+	return b.String()
+}
+
+// cell formats the break-even points between a and b.
+func breakEvenCell(m *Model, a, b string, n int) (string, error) {
+	pts, cheapest, err := m.BreakEvenPoints(a, b, n)
+	if err != nil {
+		return "", err
+	}
+	if len(pts) == 0 {
+		if cheapest == "" {
+			return "equal throughout", nil
+		}
+		return fmt.Sprintf("none in 100-1G/h: %s cheaper throughout", cheapest), nil
+	}
+	var parts []string
+	for _, p := range pts {
+		s := fmt.Sprintf("%s (%s below, %s above)", Rate(p.EventsPerHour), orEqual(p.CheaperBelow), orEqual(p.CheaperAbove))
+		if p.Step {
+			s += " at a broker step"
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) > 4 {
+		parts = append(parts[:4], fmt.Sprintf("and %d more (broker steps)", len(parts)-4))
+	}
+	return strings.Join(parts, "; "), nil
+}
+
+func orEqual(s string) string {
+	if s == "" {
+		return "equal"
+	}
+	return s
+}
+
+// BreakEvenTable tabulates the break-even points of webhook against each
+// Kafka-based system, per model (profile) and subscriber count.
+func BreakEvenTable(models []*Model, subs []int) (chart.Table, error) {
+	t := chart.Table{Caption: "Break-even points (monthly cost, measured usage; events per hour)", Header: []string{"profile", "subscribers"}}
+	var others []string
+	if len(models) > 0 {
+		for _, s := range models[0].Systems() {
+			if s != "webhook" {
+				others = append(others, s)
+				t.Header = append(t.Header, "webhook vs "+s)
+			}
+		}
+	}
+	for _, m := range models {
+		if _, ok := m.Usage["webhook"]; !ok {
+			return t, fmt.Errorf("break-even table: no measured webhook usage")
+		}
+		for _, n := range subs {
+			row := []string{m.Profile.Label(), strconv.Itoa(n)}
+			for _, o := range others {
+				c, err := breakEvenCell(m, "webhook", o, n)
+				if err != nil {
+					return t, err
+				}
+				row = append(row, c)
+			}
+			t.Rows = append(t.Rows, row)
+		}
+	}
+	return t, nil
+}
+
+// ClaimCheck is what the claim needs at one event rate under one profile.
+type ClaimCheck struct {
+	EventsPerHour float64
+	Subscribers   int
+	// Webhook and Kafka are the modelled monthly totals.
+	Webhook, Kafka float64
+	// PerDelivery is the modelled variable webhook cost per delivery;
+	// RequiredPerDelivery the value that would make the two totals equal
+	// at this rate (Kafka as priced).
+	PerDelivery, RequiredPerDelivery float64
+	// KafkaFixed is Kafka's cost that does not grow with events at this
+	// rate (cluster); RequiredKafkaFixed the value that would make the
+	// totals equal (webhooks as priced; negative: impossible).
+	KafkaFixed, RequiredKafkaFixed float64
+	// WebhookMarginal and KafkaMarginal are the monthly cost per extra
+	// event/hour; Kafka can only become the cheaper design as the rate
+	// grows when WebhookMarginal > KafkaMarginal.
+	WebhookMarginal, KafkaMarginal float64
+	// KafkaMarginalBy splits KafkaMarginal by component.
+	KafkaMarginalBy map[string]float64
+}
+
+// CheckClaim computes, at x events/hour and n subscribers, what would have
+// to be true for webhook and Kafka to cost the same there.
+func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
+	c := ClaimCheck{EventsPerHour: x, Subscribers: n, KafkaMarginalBy: map[string]float64{}}
+	wc, err := m.Components("webhook", n)
+	if err != nil {
+		return c, err
+	}
+	kc, err := m.Components("kafka", n)
+	if err != nil {
+		return c, err
+	}
+	H := v(m.Profile.HoursPerMonth)
+	var wFixed, wVar float64
+	for _, comp := range wc {
+		i := comp.F.index(x)
+		wFixed += comp.F.A[i]
+		wVar += comp.F.B[i] * x
+		c.WebhookMarginal += comp.F.B[i]
+	}
+	var kFixed, kVar float64
+	for _, comp := range kc {
+		i := comp.F.index(x)
+		kFixed += comp.F.A[i]
+		kVar += comp.F.B[i] * x
+		c.KafkaMarginal += comp.F.B[i]
+		c.KafkaMarginalBy[comp.Name] += comp.F.B[i]
+	}
+	c.Webhook, c.Kafka = wFixed+wVar, kFixed+kVar
+	deliveries := x * H * float64(n)
+	c.PerDelivery = wVar / deliveries
+	c.RequiredPerDelivery = (c.Kafka - wFixed) / deliveries
+	c.KafkaFixed = kFixed
+	c.RequiredKafkaFixed = c.Webhook - kVar
+	return c, nil
+}
+
+// ClaimParagraph states, for each model (profile), where the measured
+// webhook and Kafka curves cross at 3 subscribers and what would have to be
+// true for the claim to hold.
+func ClaimParagraph(models []*Model) (string, error) {
+	ps, err := ClaimParagraphs(models)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join(ps, " "), nil
+}
+
+// ClaimParagraphs is ClaimParagraph split into an introduction and one
+// paragraph per model.
+func ClaimParagraphs(models []*Model) ([]string, error) {
+	out := []string{fmt.Sprintf("A widely read comparison guide claims that %q. This model was not tuned to it; with this run's measurements:", Claim)}
+	for _, m := range models {
+		if _, ok := m.Usage["kafka"]; !ok {
+			return nil, fmt.Errorf("claim check: no measured kafka usage")
+		}
+		var b strings.Builder
+		pts, cheapest, err := m.BreakEvenPoints("webhook", "kafka", claimSubscribers)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "Under %s at %d subscribers, ", m.Profile.Label(), claimSubscribers)
+		switch {
+		case len(pts) == 0:
+			fmt.Fprintf(&b, "the curves do not cross between 100 and 1G events/hour (%s is cheaper throughout). ", cheapest)
+		default:
+			var xs []string
+			for _, p := range pts {
+				xs = append(xs, fmt.Sprintf("%s (%s cheaper below)", Rate(p.EventsPerHour), orEqual(p.CheaperBelow)))
+			}
+			if len(xs) > 3 {
+				xs = append(xs[:3], fmt.Sprintf("%d more at broker steps", len(xs)-3))
+			}
+			fmt.Fprintf(&b, "the curves cross at %s. ", strings.Join(xs, ", "))
+		}
+		var req []string
+		var last ClaimCheck
+		for _, x := range claimRates {
+			c, err := m.CheckClaim(x, claimSubscribers)
+			if err != nil {
+				return nil, err
+			}
+			last = c
+			s := fmt.Sprintf("at %s webhooks would have to cost %s per million deliveries (modelled: %s, so %s) with Kafka as priced (%s a month)",
+				Rate(x), dollars(c.RequiredPerDelivery*1e6), dollars(c.PerDelivery*1e6), ratio(c.RequiredPerDelivery, c.PerDelivery), Money(c.Kafka))
+			if c.RequiredKafkaFixed > 0 {
+				s += fmt.Sprintf(", or Kafka's fixed cost would have to fall from %s to %s a month", Money(c.KafkaFixed), Money(c.RequiredKafkaFixed))
+			} else {
+				s += fmt.Sprintf(", and no Kafka fixed cost would do: its variable cost alone exceeds the webhook total of %s", Money(c.Webhook))
+			}
+			req = append(req, s)
+		}
+		fmt.Fprintf(&b, "For the claim to hold, %s. ", strings.Join(req, "; "))
+		if last.KafkaMarginal >= last.WebhookMarginal {
+			H := v(m.Profile.HoursPerMonth)
+			var parts []string
+			for _, name := range []string{CompStorage, CompNetwork, CompCompute, CompCluster, CompEndpoints} {
+				if mv := last.KafkaMarginalBy[name]; mv > 0 {
+					parts = append(parts, fmt.Sprintf("%s %s", name, dollars(mv/H*1e6)))
+				}
+			}
+			fmt.Fprintf(&b, "Moreover Kafka's marginal cost (%s per million events: %s) is not below the webhooks' (%s per million events at %d subscribers), so under this profile no event rate makes Kafka the cheaper design; that needs a webhook path that costs more per delivery than Kafka's produce, storage and fetch per event (for example internet egress, a paid webhook service or heavy retries).",
+				dollars(last.KafkaMarginal/H*1e6), strings.Join(parts, ", "), dollars(last.WebhookMarginal/H*1e6), claimSubscribers)
+		}
+		out = append(out, strings.TrimSpace(b.String()))
+	}
+	return out, nil
+}
+
+func dollars(x float64) string {
+	switch a := math.Abs(x); {
+	case a == 0:
+		return "$0"
+	case a >= 100:
+		return "$" + strconv.FormatFloat(x, 'f', 0, 64)
+	case a >= 1:
+		return "$" + strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return "$" + strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+func ratio(req, have float64) string {
+	if have <= 0 {
+		return "no measured cost"
+	}
+	r := req / have
+	if r >= 100 {
+		return strconv.FormatFloat(r, 'f', 0, 64) + "x more"
+	}
+	if r >= 1 {
+		return strconv.FormatFloat(r, 'g', 3, 64) + "x more"
+	}
+	return strconv.FormatFloat(r, 'g', 3, 64) + "x as much"
+}
+
+// UsageTable lists the measured usage per system.
+func UsageTable(usage map[string]Usage, systems []string) chart.Table {
+	t := chart.Table{
+		Caption: "Measured usage (fitted from this run's points)",
+		Header:  []string{"system", "points", "subscriber counts", "CPU ms per event", "CPU ms per delivery/record", "harness idle CPU", "amplification", "bytes per event", "bytes per attempt", "fit"},
+	}
+	for _, s := range systems {
+		u := usage[s]
+		var subs []string
+		for _, n := range u.Subscribers {
+			subs = append(subs, strconv.Itoa(n))
+		}
+		name := s
+		if u.Embedded {
+			name += " (embedded broker)"
+		}
+		bytesNote := ""
+		if !u.BytesMeasured {
+			bytesNote = " (scenario size, not measured)"
+		}
+		per, perEvent := "-", strconv.FormatFloat(u.BytesPerEvent, 'f', 0, 64)+bytesNote
+		if isWebhook(s) {
+			// Webhook bytes scale per attempt; per event they would
+			// only average over the subscriber counts swept.
+			per, perEvent = strconv.FormatFloat(u.BytesPerAttempt, 'f', 0, 64)+bytesNote, "-"
+		}
+		t.Rows = append(t.Rows, []string{
+			name, strconv.Itoa(u.Points), strings.Join(subs, ", "),
+			strconv.FormatFloat(u.CPUPerEvent*1e3, 'g', 3, 64), strconv.FormatFloat(u.CPUPerWork*1e3, 'g', 3, 64),
+			strconv.FormatFloat(u.IdleCPUPerS, 'g', 3, 64) + " CPU-s/s",
+			strconv.FormatFloat(u.Amplification, 'f', 3, 64),
+			perEvent, per,
+			fmt.Sprintf("%s (rms error %s)", u.Fit, pct(u.FitError)),
+		})
+	}
+	return t
+}
+
+// PriceTable lists a profile's prices with their sources.
+func PriceTable(p *Profile) chart.Table {
+	t := chart.Table{Caption: fmt.Sprintf("Cost profile %s (%s): %s", p.Label(), p.Currency, p.Description), Header: []string{"key", "value", "source"}}
+	for _, kp := range p.Prices() {
+		t.Rows = append(t.Rows, []string{kp.Key, strconv.FormatFloat(kp.Value, 'g', -1, 64), kp.Source})
+	}
+	return t
+}
+
+// CostTable lists monthly totals at a few event rates for n subscribers.
+func CostTable(m *Model, n int) (chart.Table, error) {
+	t := chart.Table{Caption: fmt.Sprintf("Monthly cost at %d subscribers, profile %s", n, m.Profile.Label()), Header: []string{"events/hour"}}
+	systems := m.Systems()
+	t.Header = append(t.Header, systems...)
+	for x := 1e3; x <= MaxEventsPerHour; x *= 10 {
+		row := []string{curves.HumanNumber(x)}
+		for _, s := range systems {
+			b, err := m.Cost(s, x, n)
+			if err != nil {
+				return t, err
+			}
+			row = append(row, Money(b.Total))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, nil
+}
+
+// Models returns a model per profile: p first when given, then every
+// built-in not already included.
+func Models(usage map[string]Usage, p *Profile) ([]*Model, error) {
+	var out []*Model
+	seen := map[string]bool{}
+	if p != nil {
+		out = append(out, NewModel(p, usage))
+		if len(p.Overridden) == 0 {
+			seen[p.File] = true
+		}
+	}
+	for _, name := range Builtins() {
+		if seen["builtin:"+name] {
+			continue
+		}
+		bp, err := Builtin(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, NewModel(bp, usage))
+	}
+	return out, nil
+}
+
+// Section builds the cost section of the HTML report for r under profile p
+// (nil: ResolveProfile's choice): the model paragraph, the claim check
+// under every built-in profile, measured usage, prices with sources,
+// break-even table, cost curves and the break-even map.
+func Section(r *results.Results, p *Profile) (chart.Section, error) {
+	sec := chart.Section{ID: "cost", Title: "Cost model and break-even"}
+	if p == nil {
+		var err error
+		if p, err = ResolveProfile(r, "", nil); err != nil {
+			return sec, err
+		}
+	}
+	usage, err := MeasuredUsage(r)
+	if err != nil {
+		return sec, err
+	}
+	if _, ok := usage["webhook"]; !ok {
+		return sec, fmt.Errorf("cost section: the run has no complete webhook point to compare against")
+	}
+	m := NewModel(p, usage)
+	if len(m.Systems()) < 2 {
+		return sec, fmt.Errorf("cost section: need webhook and at least one Kafka-based system, have %v", m.Systems())
+	}
+	sec.Paragraphs = append(sec.Paragraphs, ModelParagraph(p, usage))
+	if r.Environment.Embedded {
+		sec.Paragraphs = append(sec.Paragraphs, "Measured on the embedded in-memory Kafka broker (kfake): not disk-backed; Kafka-side CPU includes the broker itself. Prefer a run against a real broker (--brokers) for cost decisions.")
+	}
+	models, err := Models(usage, p)
+	if err != nil {
+		return sec, err
+	}
+	if _, ok := usage["kafka"]; ok {
+		claim, err := ClaimParagraphs(models)
+		if err != nil {
+			return sec, err
+		}
+		sec.Paragraphs = append(sec.Paragraphs, claim...)
+	}
+	sec.Tables = append(sec.Tables, UsageTable(usage, m.Systems()))
+	bt, err := BreakEvenTable(models, ReportSubscribers)
+	if err != nil {
+		return sec, err
+	}
+	sec.Tables = append(sec.Tables, bt)
+	ct, err := CostTable(m, claimSubscribers)
+	if err != nil {
+		return sec, err
+	}
+	sec.Tables = append(sec.Tables, ct, PriceTable(p))
+	ch, err := CurvesChart(m, ReportSubscribers)
+	if err != nil {
+		return sec, err
+	}
+	sec.Charts = append(sec.Charts, ch)
+	ch, err = MapChart(m, MapSubscribers)
+	if err != nil {
+		return sec, err
+	}
+	sec.Charts = append(sec.Charts, ch)
+	return sec, nil
+}
+
+func displayName(m *Model, s string) string {
+	if u, ok := m.Usage[s]; ok && u.Embedded {
+		return s + " (embedded)"
+	}
+	return s
+}
+
+// CurvesChart draws monthly cost against events/hour (log-log, 100 to 1G)
+// for each subscriber count in subs (one tile each), with the webhook
+// break-even points marked.
+func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
+	systems := m.Systems()
+	var plots []*plot.Plot
+	ymin, ymax := math.Inf(1), 0.0
+	for ti, n := range subs {
+		title := fmt.Sprintf("%d subscriber", n)
+		if n != 1 {
+			title += "s"
+		}
+		p := curves.NewPlot(title, "events per hour (log)", fmt.Sprintf("%s per month (log)", m.Profile.Currency))
+		for _, s := range systems {
+			f, err := m.Curve(s, n)
+			if err != nil {
+				return chart.Chart{}, err
+			}
+			xs, ys := f.Points(MinEventsPerHour, MaxEventsPerHour, 300)
+			xy := make(plotter.XYs, len(xs))
+			for i := range xs {
+				xy[i] = plotter.XY{X: xs[i], Y: ys[i]}
+				ymin, ymax = math.Min(ymin, ys[i]), math.Max(ymax, ys[i])
+			}
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return chart.Chart{}, fmt.Errorf("cost curve %s: %w", s, err)
+			}
+			l.Color = curves.SystemColor(s)
+			l.Width = vg.Points(1.6)
+			p.Add(l)
+			if ti == 0 {
+				p.Legend.Add(displayName(m, s), l)
+			}
+		}
+		// Break-even markers (webhook against each other system; the
+		// first three, not every step of a large cluster). Only the
+		// webhook-kafka ones are labelled, so labels do not collide.
+		for _, s := range systems {
+			if s == "webhook" {
+				continue
+			}
+			pts, _, err := m.BreakEvenPoints("webhook", s, n)
+			if err != nil {
+				return chart.Chart{}, err
+			}
+			var marks plotter.XYs
+			var labels []string
+			for k, pt := range pts {
+				if k >= 3 {
+					break
+				}
+				b, err := m.Cost("webhook", pt.EventsPerHour, n)
+				if err != nil {
+					return chart.Chart{}, err
+				}
+				marks = append(marks, plotter.XY{X: pt.EventsPerHour, Y: b.Total})
+				labels = append(labels, "  "+Rate(pt.EventsPerHour))
+			}
+			if len(marks) == 0 {
+				continue
+			}
+			sc, err := plotter.NewScatter(marks)
+			if err != nil {
+				return chart.Chart{}, fmt.Errorf("break-even marks: %w", err)
+			}
+			sc.Shape = draw.RingGlyph{}
+			sc.Color = color.Black
+			if s != "kafka" {
+				sc.Color = curves.SystemColor(s)
+			}
+			sc.Radius = vg.Points(4)
+			p.Add(sc)
+			p.Legend.Add("webhook = "+s, sc)
+			if s == "kafka" {
+				lb, err := plotter.NewLabels(plotter.XYLabels{XYs: marks, Labels: labels})
+				if err != nil {
+					return chart.Chart{}, fmt.Errorf("break-even labels: %w", err)
+				}
+				for i := range lb.TextStyle {
+					lb.TextStyle[i].Font = p.Legend.TextStyle.Font
+					lb.TextStyle[i].YAlign = draw.YTop
+				}
+				p.Add(lb)
+			}
+		}
+		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = curves.HumanLogTicks{}, curves.HumanLogTicks{}
+		p.X.Min, p.X.Max = MinEventsPerHour, MaxEventsPerHour
+		plots = append(plots, p)
+	}
+	if !(ymin > 0) {
+		ymin = 0.01
+	}
+	lo := math.Pow(10, math.Floor(math.Log10(ymin)))
+	hi := math.Pow(10, math.Ceil(math.Log10(ymax*1.01)))
+	for _, p := range plots {
+		p.Y.Min, p.Y.Max = lo, hi
+	}
+	// Lay out as 2 columns.
+	var rows [][]*plot.Plot
+	for i := 0; i < len(plots); i += 2 {
+		row := []*plot.Plot{plots[i], nil}
+		if i+1 < len(plots) {
+			row[1] = plots[i+1]
+		}
+		rows = append(rows, row)
+	}
+	title := fmt.Sprintf("Monthly cost vs events per hour, profile %s", m.Profile.Label())
+	return curves.Render("cost-curves-"+m.Profile.Name, title, 10*vg.Inch, vg.Length(3.6*float64(len(rows)))*vg.Inch, rows)
+}
+
+// cellGrid is a categorical heat map: filled rectangles in data space.
+type cellGrid struct {
+	cells                  []gridCell
+	xmin, xmax, ymin, ymax float64
+}
+
+type gridCell struct {
+	x0, x1, y0, y1 float64
+	c              color.Color
+}
+
+// Plot implements plot.Plotter.
+func (g cellGrid) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	for _, cl := range g.cells {
+		pts := []vg.Point{
+			{X: trX(cl.x0), Y: trY(cl.y0)}, {X: trX(cl.x1), Y: trY(cl.y0)},
+			{X: trX(cl.x1), Y: trY(cl.y1)}, {X: trX(cl.x0), Y: trY(cl.y1)},
+		}
+		c.FillPolygon(cl.c, c.ClipPolygonXY(pts))
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (g cellGrid) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return g.xmin, g.xmax, g.ymin, g.ymax
+}
+
+// swatch is a legend thumbnail filled with one colour.
+type swatch struct{ c color.Color }
+
+// Thumbnail implements plot.Thumbnailer.
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	c.FillPolygon(s.c, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+}
+
+// lighten mixes a colour with white so markers on top stay readable.
+func lighten(c color.RGBA, f float64) color.RGBA {
+	mix := func(v uint8) uint8 { return uint8(float64(v) + (255-float64(v))*f) }
+	return color.RGBA{mix(c.R), mix(c.G), mix(c.B), 0xff}
+}
+
+// MapChart draws which design is cheapest over events/hour (log, 100 to
+// 1G) and 1..maxSubs subscribers, with the exact webhook-vs-Kafka
+// break-even points as markers.
+func MapChart(m *Model, maxSubs int) (chart.Chart, error) {
+	p := curves.NewPlot(fmt.Sprintf("Cheapest design, profile %s", m.Profile.Label()), "events per hour (log)", "subscribers")
+	const perDecade = 12
+	decades := math.Log10(MaxEventsPerHour / MinEventsPerHour)
+	steps := int(decades * perDecade)
+	g := cellGrid{xmin: MinEventsPerHour, xmax: MaxEventsPerHour, ymin: 0.5, ymax: float64(maxSubs) + 0.5}
+	used := map[string]bool{}
+	for n := 1; n <= maxSubs; n++ {
+		// Runs of the same cheapest design become one rectangle, so no
+		// anti-aliasing seams show between cells.
+		runStart, runSys := 0.0, ""
+		flush := func(end float64) {
+			if runSys != "" {
+				g.cells = append(g.cells, gridCell{x0: runStart, x1: end, y0: float64(n) - 0.5, y1: float64(n) + 0.5, c: lighten(curves.SystemColor(runSys), 0.35)})
+			}
+		}
+		for k := 0; k < steps; k++ {
+			x0 := MinEventsPerHour * math.Pow(10, float64(k)/perDecade)
+			x1 := MinEventsPerHour * math.Pow(10, float64(k+1)/perDecade)
+			best, err := m.Cheapest(math.Sqrt(x0*x1), n)
+			if err != nil {
+				return chart.Chart{}, err
+			}
+			used[best] = true
+			if best != runSys {
+				flush(x0)
+				runStart, runSys = x0, best
+			}
+		}
+		flush(MaxEventsPerHour)
+	}
+	p.Add(g)
+	for _, s := range m.Systems() {
+		if used[s] {
+			p.Legend.Add(displayName(m, s)+" cheapest", swatch{lighten(curves.SystemColor(s), 0.35)})
+		}
+	}
+	if _, ok := m.Usage["kafka"]; ok {
+		var marks plotter.XYs
+		for n := 1; n <= maxSubs; n++ {
+			pts, _, err := m.BreakEvenPoints("webhook", "kafka", n)
+			if err != nil {
+				return chart.Chart{}, err
+			}
+			for k, pt := range pts {
+				if k >= 3 {
+					break
+				}
+				marks = append(marks, plotter.XY{X: pt.EventsPerHour, Y: float64(n)})
+			}
+		}
+		if len(marks) > 0 {
+			sc, err := plotter.NewScatter(marks)
+			if err != nil {
+				return chart.Chart{}, fmt.Errorf("map marks: %w", err)
+			}
+			sc.Shape = draw.CircleGlyph{}
+			sc.Color = color.Black
+			sc.Radius = vg.Points(2.5)
+			p.Add(sc)
+			p.Legend.Add("webhook = kafka (exact)", sc)
+		}
+	}
+	// The claim's region, outlined.
+	claim, err := plotter.NewLine(plotter.XYs{
+		{X: claimRates[0], Y: claimSubscribers - 0.5}, {X: claimRates[1], Y: claimSubscribers - 0.5},
+		{X: claimRates[1], Y: float64(maxSubs) + 0.5}, {X: claimRates[0], Y: float64(maxSubs) + 0.5},
+		{X: claimRates[0], Y: claimSubscribers - 0.5},
+	})
+	if err != nil {
+		return chart.Chart{}, fmt.Errorf("claim outline: %w", err)
+	}
+	claim.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+	claim.Width = vg.Points(1.2)
+	p.Add(claim)
+	p.Legend.Add("claimed break-even region", claim)
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = curves.HumanLogTicks{}
+	p.X.Min, p.X.Max = MinEventsPerHour, MaxEventsPerHour
+	var ticks []plot.Tick
+	for n := 1; n <= maxSubs; n++ {
+		ticks = append(ticks, plot.Tick{Value: float64(n), Label: strconv.Itoa(n)})
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Min, p.Y.Max = 0.5, float64(maxSubs)+0.5
+	p.Legend.Top, p.Legend.Left = false, false
+	return curves.Render("cost-breakeven-map-"+m.Profile.Name, p.Title.Text, 9*vg.Inch, 5*vg.Inch, [][]*plot.Plot{{p}})
+}
+
+// FormatTable renders a table as aligned plain text (for the CLI).
+func FormatTable(t chart.Table) string {
+	widths := make([]int, len(t.Header))
+	for i, h := range t.Header {
+		widths[i] = len(h)
+	}
+	for _, r := range t.Rows {
+		for i, c := range r {
+			if i < len(widths) && len(c) > widths[i] {
+				widths[i] = len(c)
+			}
+		}
+	}
+	var b strings.Builder
+	if t.Caption != "" {
+		b.WriteString(t.Caption + "\n")
+	}
+	line := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i == len(cells)-1 {
+				b.WriteString(c)
+			} else {
+				fmt.Fprintf(&b, "%-*s", widths[i], c)
+			}
+		}
+		b.WriteString("\n")
+	}
+	line(t.Header)
+	sep := make([]string, len(t.Header))
+	for i := range sep {
+		sep[i] = strings.Repeat("-", widths[i])
+	}
+	line(sep)
+	for _, r := range t.Rows {
+		line(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evbench/evbench/reports/cost"
+	"github.com/evbench/evbench/reports/results"
+)
+
+func init() { addCommand(newCostCmd) }
+
+// newCostCmd is `evbench cost RESULTS.json [--profile P] [--set key=value]`:
+// it prices the measured systems with the cost model and prints the
+// break-even table and the paragraph stating how measurements were scaled.
+func newCostCmd() *cobra.Command {
+	var (
+		profile string
+		sets    []string
+	)
+	cmd := &cobra.Command{
+		Use:   "cost RESULTS.json",
+		Short: "Price webhook fan-out and Kafka from measured usage and print where their costs cross",
+		Long: `cost reads a results.json, fits each system's CPU and bytes per event from its
+points, prices them with a cost profile and prints the break-even points (events
+per hour where the cheaper design changes) for 1, 3, 5 and 10 subscribers.
+
+Without --profile it uses the scenario's cost.profile if it names one and also
+prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
+--profile takes a built-in name or a profile YAML file (each price with a source;
+"extends: aws-list" inherits the rest). --set key=value overrides one price, e.g.
+--set kafka.retention_hours=24; keys: ` + strings.Join(cost.Keys(), ", ") + `.`,
+		Example: `  evbench cost evbench-results/sweep/results.json
+  evbench cost results.json --profile managed-kafka-entry --set webhook.egress_per_gb=0.09`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			overrides, err := costParseSets(sets)
+			if err != nil {
+				return badInput(err)
+			}
+			r, err := results.ReadFile(args[0])
+			if err != nil {
+				return badInput(err)
+			}
+			p, err := cost.ResolveProfile(r, profile, overrides)
+			if err != nil {
+				return badInput(err)
+			}
+			usage, err := cost.MeasuredUsage(r)
+			if err != nil {
+				return badInput(fmt.Errorf("%s: %w", args[0], err))
+			}
+			if _, ok := usage["webhook"]; !ok || len(usage) < 2 {
+				return badInput(fmt.Errorf("%s: the cost comparison needs complete webhook points and at least one Kafka-based system (have %s)", args[0], costSystems(usage)))
+			}
+			models := []*cost.Model{cost.NewModel(p, usage)}
+			if profile == "" {
+				if models, err = cost.Models(usage, p); err != nil {
+					return err
+				}
+			}
+			return costPrint(cmd.OutOrStdout(), r, p, usage, models)
+		},
+	}
+	cmd.Flags().StringVarP(&profile, "profile", "p", "", "cost profile: built-in name ("+strings.Join(cost.Builtins(), ", ")+") or YAML file")
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override one price, key=value (repeatable)")
+	return cmd
+}
+
+// costParseSets parses --set key=value flags.
+func costParseSets(sets []string) (map[string]float64, error) {
+	if len(sets) == 0 {
+		return nil, nil
+	}
+	out := map[string]float64{}
+	for _, s := range sets {
+		k, val, ok := strings.Cut(s, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("--set %q: want key=value, e.g. kafka.retention_hours=24", s)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if err != nil {
+			return nil, fmt.Errorf("--set %s: value %q is not a number", k, val)
+		}
+		out[strings.TrimSpace(k)] = f
+	}
+	return out, nil
+}
+
+func costSystems(usage map[string]cost.Usage) string {
+	var s []string
+	for k := range usage {
+		s = append(s, k)
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
+}
+
+func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[string]cost.Usage, models []*cost.Model) error {
+	m := models[0]
+	if r.Environment.Embedded {
+		fmt.Fprintln(w, "NOTE: Kafka numbers come from the embedded in-memory broker (kfake, not disk-backed); Kafka-side CPU includes the broker.")
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, cost.FormatTable(cost.UsageTable(usage, m.Systems())))
+	fmt.Fprintln(w)
+	bt, err := cost.BreakEvenTable(models, cost.ReportSubscribers)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(w, cost.FormatTable(bt))
+	fmt.Fprintln(w)
+	ct, err := cost.CostTable(m, 3)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(w, cost.FormatTable(ct))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, costWrap(cost.ModelParagraph(p, usage), 100))
+	if _, ok := usage["kafka"]; ok {
+		claim, err := cost.ClaimParagraphs(models)
+		if err != nil {
+			return err
+		}
+		for _, c := range claim {
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, costWrap(c, 100))
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, cost.FormatTable(cost.PriceTable(p)))
+	return nil
+}
+
+// costWrap wraps text at width columns on spaces.
+func costWrap(s string, width int) string {
+	var b strings.Builder
+	col := 0
+	for i, word := range strings.Fields(s) {
+		if i > 0 {
+			if col+1+len(word) > width {
+				b.WriteByte('\n')
+				col = 0
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
+}

@@ -255,6 +255,9 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		out.PublishErrors = &results.Errors{
 			Timeout: p.pubErrs[ErrTimeout].Load(), Refused: p.pubErrs[ErrRefused].Load(),
 			Broker: p.pubErrs[ErrBroker].Load(), Other: p.pubErrs[ErrOther].Load(),
+			// The bridge's ingress path: HTTP answers and signature failures.
+			HTTP4xx: p.pubErrs[ErrHTTP4xx].Load(), HTTP5xx: p.pubErrs[ErrHTTP5xx].Load(),
+			SignatureFailures: p.pubErrs[ErrSignature].Load(),
 		}
 		if p.ingress.TotalCount() > 0 {
 			il, err := results.NewLatency(p.ingress)

@@ -378,3 +378,46 @@ func TestSection(t *testing.T) {
 		t.Error("unknown scenario override accepted")
 	}
 }
+
+// TestMeasuredUsageWarmupAndSaturation: runners/measure counts CPU and
+// bytes from the start of the warm-up, the accounting only the measured
+// period. With a 2 s warm-up at the point's rate, a point of 10 s at 1000/s
+// used resources for 12,000 events; the per-event figures must be those of
+// the generating model, not 20% higher. A saturated point (backlog after
+// the drain) is left out.
+func TestMeasuredUsageWarmupAndSaturation(t *testing.T) {
+	const warm = 2.0
+	r := &results.Results{Schema: results.Schema, Scenario: []byte(`{"load":{"warmup_ns":2000000000}}`)}
+	for _, subs := range []int{1, 3} {
+		for _, rate := range []float64{500, 1000, 2000} {
+			p := usagePoint("webhook", rate, subs, 10, 0, 0, 0, 0, 0)
+			f := (rate*10 + rate*warm) / (rate * 10)
+			work := float64(subs) * rate * 10
+			p.Resources.CPUUserS = 0.01*(10+warm) + 5e-5*work*f
+			p.Resources.CPUSysS = 0
+			p.Resources.BytesSent = int64(1500 * work * f)
+			r.Points = append(r.Points, p)
+		}
+	}
+	sat := usagePoint("webhook", 8000, 3, 10, 0, 0, 0, 0, 0)
+	for i := range sat.Subscribers {
+		sat.Subscribers[i].Accounting.Delivered = 30000
+		sat.Subscribers[i].Accounting.Lost = 50000
+	}
+	sat.Resources.CPUUserS = 100 // would wreck the fit
+	r.Points = append(r.Points, sat)
+	u, err := MeasuredUsage(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := u["webhook"]
+	if w.Points != 6 || !strings.Contains(w.Fit, "1 saturated point(s)") {
+		t.Errorf("points %d, fit %q: want the saturated point left out and said so", w.Points, w.Fit)
+	}
+	if math.Abs(w.CPUPerWork-5e-5) > 1e-9 || math.Abs(w.IdleCPUPerS-0.01) > 1e-9 || math.Abs(w.BytesPerAttempt-1500) > 1e-6 {
+		t.Errorf("warm-up not accounted for: %+v", w)
+	}
+	if math.Abs(w.Amplification-1) > 1e-12 {
+		t.Errorf("amplification %v, want 1 (one attempt per delivery)", w.Amplification)
+	}
+}

@@ -102,7 +102,7 @@ func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%"
 func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Costs are %s per month of %g hours under the %s profile (every price and its source is in the profile table), "+
-		"built from the measured usage of this run and scaled linearly in events per hour: measured CPU-seconds per event "+
+		"built from the measured usage of this run (points that left a backlog after the drain are saturated and left out) and scaled linearly in events per hour: measured CPU-seconds per event "+
 		"become vCPU-hours at %s per vCPU-hour divided by %s utilisation (harness idle CPU, which does not grow with load, is left out), "+
 		"and measured bytes become GB on a billed hop for %s of hops. ",
 		p.Currency, v(p.HoursPerMonth), p.Label(), Money(v(p.Compute.VCPUHour)), pct(v(p.Compute.Utilization)), pct(v(p.Network.CrossZoneFraction)))

@@ -88,6 +88,23 @@ func scenarioEventBytes(r *results.Results) (float64, bool) {
 	return 0, false
 }
 
+// scenarioWarmup reads the warm-up (seconds) from the resolved scenario
+// stored in the results.
+func scenarioWarmup(r *results.Results) (float64, bool) {
+	if len(r.Scenario) == 0 {
+		return 0, false
+	}
+	var sc struct {
+		Load struct {
+			WarmupNS *int64 `json:"warmup_ns"`
+		} `json:"load"`
+	}
+	if err := json.Unmarshal(r.Scenario, &sc); err != nil || sc.Load.WarmupNS == nil {
+		return 0, false
+	}
+	return float64(*sc.Load.WarmupNS) / 1e9, true
+}
+
 // isWebhook reports whether a system's per-subscriber work is an HTTP
 // delivery attempt.
 func isWebhook(system string) bool { return system == "webhook" }
@@ -99,8 +116,17 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 	if r == nil {
 		return nil, fmt.Errorf("cost: nil results")
 	}
-	bySys := map[string]*cols{}
-	usages := map[string]*Usage{}
+	warmup, haveWarmup := scenarioWarmup(r)
+	type obs struct {
+		events, work   int64   // measured period
+		evRes, workRes float64 // over the resource window (warm-up included)
+		dur, cpu       float64
+		bytes          int64
+		subs           int
+		saturated      bool
+	}
+	bySys := map[string][]obs{}
+	var systems []string
 	for i := range r.Points {
 		p := &r.Points[i]
 		if p.Status != results.StatusComplete || p.DurationS <= 0 || len(p.Subscribers) == 0 {
@@ -110,7 +136,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if events <= 0 {
 			continue
 		}
-		var work int64
+		var work, backlog int64
 		for _, s := range p.Subscribers {
 			a := s.Accounting
 			switch {
@@ -121,43 +147,72 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			default:
 				work += a.Delivered + a.Duplicates
 			}
+			backlog += a.Lost - a.DeadLettered
 		}
-		u := usages[p.System]
-		if u == nil {
-			u = &Usage{System: p.System, Embedded: r.Environment.Embedded && !isWebhook(p.System)}
-			usages[p.System] = u
+		// runners/measure reads CPU and bytes from the start of the
+		// warm-up, while the accounting covers the measured period only:
+		// scale events and work to the warm-up too (warm-up runs at the
+		// point's initial rate), so per-event figures are not inflated.
+		f := 1.0
+		if haveWarmup {
+			f = (float64(events) + p.OfferedPerS*warmup) / float64(events)
 		}
-		cpu := p.Resources.CPUUserS + p.Resources.CPUSysS
-		u.Points++
-		u.Events += events
-		u.Work += work
-		u.CPUSeconds += cpu
-		u.BytesSent += p.Resources.BytesSent
-		c := bySys[p.System]
-		if c == nil {
-			c = &cols{}
-			bySys[p.System] = c
+		if _, ok := bySys[p.System]; !ok {
+			systems = append(systems, p.System)
 		}
-		c.dur = append(c.dur, p.DurationS)
-		c.events = append(c.events, float64(events))
-		c.work = append(c.work, float64(work))
-		c.cpu = append(c.cpu, cpu)
-		c.subs = append(c.subs, len(p.Subscribers))
+		bySys[p.System] = append(bySys[p.System], obs{
+			events: events, work: work, evRes: float64(events) * f, workRes: float64(work) * f,
+			dur: p.DurationS + warmup, cpu: p.Resources.CPUUserS + p.Resources.CPUSysS,
+			bytes: p.Resources.BytesSent, subs: len(p.Subscribers),
+			// Events still undelivered after the drain (not given up):
+			// the system did not keep up, so per-event use is distorted.
+			saturated: backlog > 0,
+		})
 	}
-	if len(usages) == 0 {
+	if len(bySys) == 0 {
 		return nil, fmt.Errorf("cost: no complete point with events to measure usage from")
 	}
 	fallbackBytes, haveScenarioBytes := scenarioEventBytes(r)
 	out := map[string]Usage{}
-	for sys, u := range usages {
-		c := bySys[sys]
-		// Amplification: work per (event x subscriber).
-		var denom float64
-		subsSeen := map[int]bool{}
-		for i := range c.events {
-			denom += c.events[i] * float64(c.subs[i])
-			subsSeen[c.subs[i]] = true
+	for _, sys := range systems {
+		all := bySys[sys]
+		var use []obs
+		for _, o := range all {
+			if !o.saturated {
+				use = append(use, o)
+			}
 		}
+		var notes []string
+		if len(use) == 0 {
+			use = all
+			notes = append(notes, "every point left a backlog after the drain (saturated); used anyway")
+		} else if n := len(all) - len(use); n > 0 {
+			notes = append(notes, fmt.Sprintf("%d saturated point(s) (backlog after the drain) left out", n))
+		}
+		if !haveWarmup {
+			notes = append(notes, "scenario warm-up unknown: per-event figures include warm-up use")
+		}
+		u := &Usage{System: sys, Embedded: r.Environment.Embedded && !isWebhook(sys)}
+		var c cols
+		var evRes, workRes, denom float64
+		subsSeen := map[int]bool{}
+		for _, o := range use {
+			u.Points++
+			u.Events += o.events
+			u.Work += o.work
+			u.CPUSeconds += o.cpu
+			u.BytesSent += o.bytes
+			evRes += o.evRes
+			workRes += o.workRes
+			denom += float64(o.events) * float64(o.subs)
+			subsSeen[o.subs] = true
+			c.dur = append(c.dur, o.dur)
+			c.events = append(c.events, o.evRes)
+			c.work = append(c.work, o.workRes)
+			c.cpu = append(c.cpu, o.cpu)
+			c.subs = append(c.subs, o.subs)
+		}
+		// Amplification: work per (event x subscriber).
 		u.Amplification = float64(u.Work) / denom
 		for n := range subsSeen {
 			u.Subscribers = append(u.Subscribers, n)
@@ -167,9 +222,9 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		// Bytes.
 		if u.BytesSent > 0 {
 			u.BytesMeasured = true
-			u.BytesPerEvent = float64(u.BytesSent) / float64(u.Events)
-			if isWebhook(sys) && u.Work > 0 {
-				u.BytesPerAttempt = float64(u.BytesSent) / float64(u.Work)
+			u.BytesPerEvent = float64(u.BytesSent) / evRes
+			if isWebhook(sys) && workRes > 0 {
+				u.BytesPerAttempt = float64(u.BytesSent) / workRes
 			}
 		} else {
 			b := float64(defaultEventBytes)
@@ -183,7 +238,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		}
 
 		// CPU fit.
-		fitCPU(u, *c)
+		fitCPU(u, c, notes)
 		out[sys] = *u
 	}
 	return out, nil
@@ -200,7 +255,7 @@ type cols struct {
 // so: the per-event term needs at least two subscriber counts (otherwise
 // events and work are proportional and everything is attributed to work),
 // the idle term needs rates that differ by at least 20%.
-func fitCPU(u *Usage, c cols) {
+func fitCPU(u *Usage, c cols, notes []string) {
 	n := len(c.cpu)
 	if n == 0 {
 		return
@@ -215,7 +270,6 @@ func fitCPU(u *Usage, c cols) {
 	}
 	useA := len(subsSet) >= 2
 	useC0 := maxRate >= 1.2*minRate
-	var notes []string
 	if !useA {
 		notes = append(notes, "one subscriber count, so all load-dependent CPU is attributed per delivery")
 	}

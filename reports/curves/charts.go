@@ -291,7 +291,7 @@ func LatencyChart(d *Data) (chart.Chart, error) {
 // system; searches that reached their limit are marked as lower bounds.
 func MaxChart(d *Data) (chart.Chart, error) {
 	p := NewPlot("Maximum sustainable rate vs subscribers", "subscribers", "max sustainable rate (events/s)")
-	var unbounded plotter.XYs
+	var unbounded, startFailed plotter.XYs
 	subsSeen := map[int]bool{}
 	slo := ""
 	for _, mc := range d.Max {
@@ -303,6 +303,9 @@ func MaxChart(d *Data) (chart.Chart, error) {
 			subsSeen[pt.Subscribers] = true
 			if !pt.Bounded {
 				unbounded = append(unbounded, xy[j])
+			}
+			if pt.Bounded && pt.RatePerS.Max == 0 {
+				startFailed = append(startFailed, xy[j])
 			}
 			if slo == "" {
 				slo = pt.SLO
@@ -322,6 +325,17 @@ func MaxChart(d *Data) (chart.Chart, error) {
 		s.Radius = vg.Points(5)
 		p.Add(s)
 		p.Legend.Add("limit reached: lower bound", s)
+	}
+	if len(startFailed) > 0 {
+		s, err := plotter.NewScatter(startFailed)
+		if err != nil {
+			return chart.Chart{}, fmt.Errorf("start-failed marks: %w", err)
+		}
+		s.Shape = draw.RingGlyph{}
+		s.Color = color.Black
+		s.Radius = vg.Points(6)
+		p.Add(s)
+		p.Legend.Add("first probe failed: maximum is below the start rate", s)
 	}
 	var ticks []plot.Tick
 	var subs []int

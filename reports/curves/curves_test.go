@@ -292,3 +292,27 @@ func TestFixedSystemColours(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxChartStartFailed: a search whose first probe failed reports 0;
+// the chart must say the maximum is below the start rate, not draw a
+// plain zero as if it were measured.
+func TestMaxChartStartFailed(t *testing.T) {
+	r := &results.Results{Schema: results.Schema, MaxSustainable: []results.MaxRate{
+		{System: "webhook", Subscribers: 1, RatePerS: 0, Bounded: true, Probes: 1, SLO: "e2e.p99 < 100ms"},
+		{System: "kafka", Subscribers: 1, RatePerS: 2500, Bounded: true, Probes: 4, SLO: "e2e.p99 < 100ms"},
+	}}
+	d, err := Extract(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := MaxChart(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(c.SVG, []byte("maximum is below the start rate")) {
+		t.Error("chart does not mark the failed start")
+	}
+	if row := MaxTable(d).Rows[0]; row[3] != "start rate already failed" {
+		t.Errorf("table row %v", row)
+	}
+}

@@ -203,6 +203,10 @@ func WriteDir(dir string, r *results.Results) ([]string, error) {
 		if err := results.WriteAtomic(path, b.Bytes()); err != nil {
 			return paths, fmt.Errorf("hlog: %w", err)
 		}
+		// WriteAtomic's temporary file is 0600; logs are for sharing.
+		if err := os.Chmod(path, 0o644); err != nil {
+			return paths, fmt.Errorf("hlog: %w", err)
+		}
 		paths = append(paths, path)
 	}
 	return paths, nil

@@ -70,15 +70,28 @@ func write(dir string, r *results.Results, files []string, extra []chart.Section
 		if len(c.PNG) == 0 {
 			continue
 		}
-		if err := results.WriteAtomic(filepath.Join(dir, c.Name+".png"), c.PNG); err != nil {
+		if err := writeFile(filepath.Join(dir, c.Name+".png"), c.PNG); err != nil {
 			return "", fmt.Errorf("report: chart %s: %w", c.Name, err)
 		}
 	}
 	path := filepath.Join(dir, ReportName)
-	if err := results.WriteAtomic(path, page); err != nil {
+	if err := writeFile(path, page); err != nil {
 		return "", fmt.Errorf("report: %w", err)
 	}
 	return path, nil
+}
+
+// writeFile writes atomically and leaves the file readable by everyone
+// (the temporary file is created 0600): reports are meant to be shared,
+// served as CI artifacts and opened by other users.
+func writeFile(path string, data []byte) error {
+	if err := results.WriteAtomic(path, data); err != nil {
+		return err
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		return fmt.Errorf("chmod %s: %w", path, err)
+	}
+	return nil
 }
 
 // Render returns report.html's bytes and every chart in it (PNG names are

@@ -90,6 +90,9 @@ func TestWriteAndGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("report.html mode %v (err %v), want 0644 so it can be shared", st.Mode().Perm(), err)
+	}
 	hl, _ := filepath.Glob(filepath.Join(dir2, "*.hlog"))
 	if len(hl) != 15 {
 		t.Errorf("%d hlog files, want 15", len(hl))
@@ -110,19 +113,19 @@ func TestHonestyLabels(t *testing.T) {
 		notWant []string
 	}{
 		{name: "embedded broker and late generator", opts: fixture.Options{},
-			want:    []string{"embedded in-memory broker, not a disk-backed one", "webhook: the load generator ran late"},
-			notWant: []string{"kafka: the load generator ran late", "interrupted"}},
+			want:    []string{"embedded in-memory broker, not a disk-backed one", "The load generator ran late", "for webhook: p99 1.45 ms"},
+			notWant: []string{"kafka: p99", "interrupted"}},
 		{name: "real broker, punctual generator", opts: fixture.Options{RealBroker: true, GeneratorLagUS: 200},
 			notWant: []string{"in-memory", "ran late"}},
 		{name: "lag just above 1 ms", opts: fixture.Options{RealBroker: true, GeneratorLagUS: 1001},
-			want: []string{"kafka: the load generator ran late"}},
+			want: []string{"kafka: p99 1.00 ms", "webhook: p99", "bridge: p99"}},
 		{name: "lag over 10% of the fastest p50", opts: fixture.Options{RealBroker: true, GeneratorLagUS: 400},
 			mutate: func(r *results.Results) {
 				for i := range r.Points {
 					r.Points[i].Subscribers[0].E2E.LatencyUS.P50 = 3000 // 400 us is 13% of 3 ms
 				}
 			},
-			want: []string{"bridge: the load generator ran late"}},
+			want: []string{"bridge: p99 0.400 ms"}},
 		{name: "lag under 10% of the fastest p50", opts: fixture.Options{RealBroker: true, GeneratorLagUS: 250},
 			mutate: func(r *results.Results) {
 				for i := range r.Points {

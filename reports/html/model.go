@@ -33,6 +33,9 @@ type page struct {
 	Findings    []string
 	MaxRates    []maxRow
 	Honesty     []label
+	// RunnerNotes are the detail points' notes (configuration facts and
+	// warnings from the runners), shown under the caveats.
+	RunnerNotes []string
 	Env         [][2]string
 	Thresholds  []thresholdRow
 	ThreshFail  int
@@ -254,6 +257,13 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		p := r.Points[i]
 		sv := systemView{Name: p.System, Color: plot.SystemColorHex(p.System),
 			Embedded: r.Environment.Embedded && p.System != "webhook", Detail: pointDetail(r, i)}
+		sv.Detail.Notes = nil // shown with the caveats
+		for _, n := range p.Notes {
+			if strings.HasPrefix(n, "broker_kind: ") {
+				continue // the environment shows the broker
+			}
+			pg.RunnerNotes = append(pg.RunnerNotes, p.System+": "+n)
+		}
 		if pg.Sweep {
 			for j, q := range r.Points {
 				if q.System == p.System && j != i {
@@ -455,10 +465,8 @@ func honesty(r *results.Results) []label {
 			out = append(out, label{"warn", fmt.Sprintf("%s: only %s of the %s offered were sent: the schedule could not be kept.",
 				name, rate(p.AchievedPerS), rate(p.OfferedPerS))})
 		}
-		for _, n := range p.Notes {
-			out = append(out, label{"info", name + ": " + n})
-		}
 	}
+	var late []string
 	for _, sys := range lagOrder {
 		lg := lags[sys]
 		if lg.n == 0 {
@@ -468,10 +476,12 @@ func honesty(r *results.Results) []label {
 		if lg.of > 1 {
 			where = fmt.Sprintf(" at %d of %d points", lg.n, lg.of)
 		}
-		out = append(out, label{"warn", fmt.Sprintf("%s: the load generator ran late%s (p99 up to %s, max %s after the intended send time, "+
-			"more than %s or %.0f%% of the fastest subscriber's e2e p50 of %s). Latency is still measured from the intended time, so the delay "+
-			"is counted, not hidden, but part of it is the harness machine, not the system under test.",
-			sys, where, ms(lg.p99), ms(lg.max), ms(GenLagAbsUS), 100*GenLagRelOfP50, ms(lg.minP50))})
+		late = append(late, fmt.Sprintf("%s%s: p99 %s, max %s (fastest subscriber's e2e p50 %s)", sys, where, ms(lg.p99), ms(lg.max), ms(lg.minP50)))
+	}
+	if len(late) > 0 {
+		out = append(out, label{"warn", fmt.Sprintf("The load generator ran late (p99 lag above %s or above %.0f%% of the fastest subscriber's e2e p50) for %s. "+
+			"Latency is still measured from the intended send time, so the delay is counted, not hidden, but part of it is the harness machine, "+
+			"not the system under test.", ms(GenLagAbsUS), 100*GenLagRelOfP50, strings.Join(late, "; "))})
 	}
 	return out
 }

@@ -97,6 +97,8 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <h2>Read this first</h2>
 {{if .Honesty}}<ul class="labels">{{range .Honesty}}<li class="{{.Level}}"><b>{{if eq .Level "error"}}Incomplete{{else if eq .Level "warn"}}Caveat{{else}}Note{{end}}</b>{{.Text}}</li>
 {{end}}</ul>{{else}}<p>No caveats: the run completed, the load generator kept its schedule, and no embedded broker was used.</p>{{end}}
+{{if .RunnerNotes}}<p class="small"><b>Notes from the runners</b></p>
+<ul class="small notes">{{range .RunnerNotes}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>
 
 <section id="environment">

@@ -391,11 +391,19 @@ func throughput(pts []results.Point, tu timeUnit) *Data {
 			"system (below black means the harness could not keep up). Dashed: deliveries per subscriber " +
 			"per second; after the load stops they show the backlog draining.",
 	}
+	// Every system runs the same schedule, so one offered line serves all
+	// of them unless their offered rates differ (then each gets its own,
+	// dotted in its colour). Sample times differ a little between systems;
+	// the schedule does not.
 	sameOffered := true
 	for _, p := range pts[1:] {
-		if !sameSeries(p.Timeseries, pts[0].Timeseries) {
+		if math.Abs(p.OfferedPerS-pts[0].OfferedPerS) > 0.01*math.Max(1, pts[0].OfferedPerS) {
 			sameOffered = false
 		}
+	}
+	if !sameOffered {
+		d.Caption = strings.Replace(d.Caption, "The black line is the load the scenario asked for.",
+			"The systems were offered different loads: dotted lines in each system's colour.", 1)
 	}
 	for i, p := range pts {
 		if len(p.Timeseries) == 0 {
@@ -403,11 +411,11 @@ func throughput(pts []results.Point, tu timeUnit) *Data {
 		}
 		if i == 0 || !sameOffered {
 			xs, ys, from := timeSeries(p, tu, func(s results.Sample) float64 { return s.Offered }, nil)
-			label := "offered"
+			sr := Series{Label: "offered", Dash: 1, X: xs, Y: ys, Downsampled: from}
 			if !sameOffered {
-				label = "offered (" + p.System + ")"
+				sr.Label, sr.System, sr.Dash = "offered ("+p.System+")", p.System, 2
 			}
-			d.Series = append(d.Series, Series{Label: label, Dash: 1, X: xs, Y: ys, Downsampled: from})
+			d.Series = append(d.Series, sr)
 		}
 		xs, ys, from := timeSeries(p, tu, func(s results.Sample) float64 { return s.Achieved }, nil)
 		d.Series = append(d.Series, Series{Label: p.System + " sent", System: p.System, Dash: 0, X: xs, Y: ys, Downsampled: from})
@@ -417,20 +425,6 @@ func throughput(pts []results.Point, tu timeUnit) *Data {
 		}
 	}
 	return d
-}
-
-// sameSeries reports whether two points offered the same load at the same
-// times (within 1%), so one offered line serves both.
-func sameSeries(a, b []results.Sample) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Abs(a[i].Offered-b[i].Offered) > 0.01*math.Max(1, a[i].Offered) {
-			return false
-		}
-	}
-	return true
 }
 
 func accounting(pts []results.Point) *Data {

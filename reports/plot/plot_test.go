@@ -271,6 +271,40 @@ func TestSystemColors(t *testing.T) {
 	}
 }
 
+// TestThroughputOffered: one black offered line when every system ran the
+// same schedule, one dotted line per system in its colour when not.
+func TestThroughputOffered(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		kafkaRate   float64
+		wantOffered []string // systems of the offered series ("" = black)
+	}{
+		{"same schedule", 1000, []string{""}},
+		{"different rates", 500, []string{"webhook", "kafka", "bridge"}},
+	} {
+		r := fixture.Realistic()
+		r.Points[1].OfferedPerS = tc.kafkaRate
+		ds, err := Extract(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, d := range ds {
+			if d.Name != "throughput" {
+				continue
+			}
+			for _, s := range d.Series {
+				if strings.HasPrefix(s.Label, "offered") {
+					got = append(got, s.System)
+				}
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(tc.wantOffered, ",") {
+			t.Errorf("%s: offered series for %q, want %q", tc.name, got, tc.wantOffered)
+		}
+	}
+}
+
 func TestDetailPoints(t *testing.T) {
 	r := fixture.Sweep()
 	det := DetailPoints(r)

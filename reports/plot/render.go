@@ -136,6 +136,7 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 	l := newLegend()
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	xmax := math.Inf(-1)
+	var onTop []*plotter.Line
 	nMarked := 0
 	for _, s := range d.Series {
 		if s.Markers {
@@ -175,9 +176,12 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 		line.Dashes = dash(s.Dash)
 		line.Width = vg.Points(1.7)
 		if s.System == "" {
+			// The offered load is the reference: drawn last, on top.
 			line.Width = vg.Points(1.3)
+			onTop = append(onTop, line)
+		} else {
+			p.Add(line)
 		}
-		p.Add(line)
 		thumbs := []gplot.Thumbnailer{line}
 		if s.Markers {
 			sc, err := plotter.NewScatter(xys)
@@ -189,6 +193,9 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 			thumbs = append(thumbs, sc)
 		}
 		l.Add(s.Label, thumbs...)
+	}
+	for _, l := range onTop {
+		p.Add(l)
 	}
 	if math.IsInf(ymin, 1) {
 		return nil, fmt.Errorf("no data to draw")
@@ -301,7 +308,10 @@ func barPanel(pn Panel) (*gplot.Plot, error) {
 	grid.Horizontal.Color = color.Gray{0xE0}
 	p.Add(grid)
 	n := len(pn.Bars)
-	barW := vg.Points(math.Min(20, 66/math.Max(1, float64(n))))
+	// A panel's data area is about 240 pt wide: leave a quarter of each
+	// category's width as a gap between groups.
+	catW := 240 / math.Max(1, float64(len(pn.Categories)))
+	barW := vg.Points(math.Min(20, 0.75*catW/math.Max(1, float64(n))))
 	ymax := 0.0
 	for _, b := range pn.Bars {
 		for _, v := range b.Values {
@@ -321,20 +331,28 @@ func barPanel(pn Panel) (*gplot.Plot, error) {
 		bc.Offset = vg.Length(float64(k)-float64(n-1)/2) * barW
 		p.Add(bc)
 		// Value labels: a reader must see "0" as clearly as "12".
-		xys := make(plotter.XYs, len(b.Values))
-		labels := make([]string, len(b.Values))
+		// Labels wider than their bar would run into the neighbours' and
+		// are left out (the tables have every exact count).
+		lsty := text.Style{Font: sans(7.5, false), XAlign: draw.XCenter, Color: color.Gray{0x33}, Handler: gplot.DefaultTextHandler}
+		var xys plotter.XYs
+		var labels []string
 		for i, v := range b.Values {
-			xys[i] = plotter.XY{X: float64(i), Y: v}
-			labels[i] = Human(v)
+			l := Human(v)
+			if lsty.Width(l) > barW+vg.Points(1) {
+				continue
+			}
+			xys = append(xys, plotter.XY{X: float64(i), Y: v})
+			labels = append(labels, l)
+		}
+		if len(xys) == 0 {
+			continue
 		}
 		lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
 		if err != nil {
 			return nil, err
 		}
 		for i := range lb.TextStyle {
-			lb.TextStyle[i].Font = sans(7.5, false)
-			lb.TextStyle[i].XAlign = draw.XCenter
-			lb.TextStyle[i].Color = color.Gray{0x33}
+			lb.TextStyle[i] = lsty
 		}
 		lb.Offset = vg.Point{X: bc.Offset, Y: vg.Points(2)}
 		p.Add(lb)
@@ -342,6 +360,21 @@ func barPanel(pn Panel) (*gplot.Plot, error) {
 	p.Y.Min = 0
 	p.Y.Max = math.Max(ymax*1.15, 1)
 	p.Y.Tick.Marker = countTicks{}
+	if ymax == 0 && len(pn.Categories) > 0 {
+		// An empty panel is the good news: say it in words.
+		note, err := plotter.NewLabels(plotter.XYLabels{
+			XYs:    plotter.XYs{{X: float64(len(pn.Categories)-1) / 2, Y: 0.5}},
+			Labels: []string{"none: 0 for every subscriber"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		note.TextStyle[0].Font = sans(11, true)
+		note.TextStyle[0].XAlign = draw.XCenter
+		note.TextStyle[0].YAlign = draw.YCenter
+		note.TextStyle[0].Color = color.NRGBA{0x1e, 0x7d, 0x32, 0xff}
+		p.Add(note)
+	}
 	return p, nil
 }
 

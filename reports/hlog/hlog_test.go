@@ -2,11 +2,17 @@ package hlog
 
 import (
 	"bufio"
+	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/evbench/evbench/reports/internal/fixture"
@@ -165,5 +171,43 @@ func TestFileSafe(t *testing.T) {
 		if got := fileSafe(in); got != want {
 			t.Errorf("fileSafe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestJavaHistogramLogProcessor reads a log with HdrHistogram's reference
+// tool, the Java HistogramLogProcessor, when Java and the HdrHistogram jar
+// (fetched into ~/.m2 with the Kafka jars by scripts/kafka.sh) are present.
+func TestJavaHistogramLogProcessor(t *testing.T) {
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java not installed")
+	}
+	home, _ := os.UserHomeDir()
+	jars, _ := filepath.Glob(filepath.Join(home, ".m2/repository/org/hdrhistogram/HdrHistogram/*/HdrHistogram-*.jar"))
+	if len(jars) == 0 {
+		t.Skip("HdrHistogram jar not in ~/.m2 (scripts/kafka.sh up fetches it)")
+	}
+	dir := t.TempDir()
+	r := fixture.Realistic()
+	if _, err := WriteDir(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	sub := r.Points[0].Subscribers[2] // webhook fraud-check: the long tail
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, java, "-cp", jars[len(jars)-1], "org.HdrHistogram.HistogramLogProcessor",
+		"-i", filepath.Join(dir, "webhook-fraud-check.e2e.hlog"), "-outputValueUnitRatio", "1000").CombinedOutput()
+	if err != nil {
+		t.Fatalf("HistogramLogProcessor: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`#\[Max\s+=\s+([\d.]+), Total count\s+=\s+(\d+)\]`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("no summary line in HistogramLogProcessor output:\n%s", out)
+	}
+	if want := fmt.Sprintf("%.3f", float64(sub.E2E.LatencyUS.Max)/1000); m[1] != want {
+		t.Errorf("Java tool reads max %s ms, results say %s ms", m[1], want)
+	}
+	if want := strconv.FormatInt(sub.E2E.LatencyUS.Count, 10); m[2] != want {
+		t.Errorf("Java tool reads %s values, results say %s", m[2], want)
 	}
 }

@@ -36,6 +36,8 @@ type Point struct {
 	gauges        Gauges
 	series        series
 	usage0        usage
+	bytes0        int64
+	baseline      *time.Timer
 	notes         []string
 	mu            sync.Mutex
 	publish       *hdr.Histogram
@@ -108,7 +110,15 @@ func (p *Point) PublishError(c ErrClass) { p.pubErrs[c].Add(1) }
 func (p *Point) Start(start int64) {
 	p.measuredStart = start + int64(p.Gen.Schedule().Warmup())
 	p.started = load.ToTime(p.measuredStart)
+	// Resources count from the start of the measured period to the end of
+	// the drain, so warm-up work is excluded like warm-up latencies are.
 	p.usage0 = readUsage()
+	p.baseline = time.AfterFunc(time.Until(load.ToTime(p.measuredStart)), func() {
+		u := readUsage()
+		p.mu.Lock()
+		p.usage0, p.bytes0 = u, p.bytesSent.Load()
+		p.mu.Unlock()
+	})
 	p.series.init(p.measuredStart, p.Gen.Schedule())
 	p.wg.Add(1)
 	go p.sampler()
@@ -218,7 +228,13 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	}
 	p.wg.Wait()
 	p.sample()
+	if p.baseline != nil {
+		p.baseline.Stop()
+	}
 	u := readUsage()
+	p.mu.Lock()
+	u0, b0 := p.usage0, p.bytes0
+	p.mu.Unlock()
 	sched := p.Gen.Schedule()
 	measuredDur := sched.Total() - sched.Warmup()
 	sent := p.Gen.Measured()
@@ -232,10 +248,10 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		StartedAt:      p.started.UTC(),
 		DurationS:      measuredDur.Seconds(),
 		Resources: results.Resources{
-			CPUUserS:    u.user - p.usage0.user,
-			CPUSysS:     u.sys - p.usage0.sys,
+			CPUUserS:    u.user - u0.user,
+			CPUSysS:     u.sys - u0.sys,
 			MaxRSSBytes: u.maxRSS,
-			BytesSent:   p.bytesSent.Load(),
+			BytesSent:   p.bytesSent.Load() - b0,
 		},
 		Timeseries: p.series.samples(),
 	}

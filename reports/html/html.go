@@ -141,7 +141,7 @@ func render(r *results.Results, files []string, extra []chart.Section) ([]byte, 
 			es.Title = es.ID
 		}
 		for _, t := range s.Tables {
-			es.Tables = append(es.Tables, tableView(t))
+			es.Tables = append(es.Tables, newTableView(t))
 		}
 		for _, c := range s.Charts {
 			c.Name = unique(c.Name)

@@ -190,7 +190,8 @@ func TestExtraSections(t *testing.T) {
 	good := cs[0]
 	good.Name = "latency-spectrum" // collides with the report's own chart
 	extra := chart.Section{ID: "cost", Title: "Cost", Paragraphs: []string{"Webhooks cost <b>less</b> below 10k events/h."},
-		Tables: []chart.Table{{Caption: "Break-even", Header: []string{"profile", "events/h"}, Rows: [][]string{{"aws-list", "12,000"}}}},
+		Tables: []chart.Table{{Caption: "Break-even", Header: []string{"profile", "events/h", "note"},
+			Rows: [][]string{{"aws-list", "12,000", "the curves do not cross between 100 and 1G events per hour"}, {"self-hosted", "3.5k/h", "-"}}}},
 		Charts: []chart.Chart{good}}
 	page, charts, err := Render(r, extra)
 	if err != nil {
@@ -200,8 +201,11 @@ func TestExtraSections(t *testing.T) {
 	if !strings.Contains(s, "Webhooks cost &lt;b&gt;less&lt;/b&gt;") {
 		t.Error("paragraph not escaped")
 	}
-	if !strings.Contains(s, "<td>aws-list</td><td>12,000</td>") || !strings.Contains(s, "Break-even") {
-		t.Error("table not rendered")
+	// Words left-aligned, numbers (with units) right-aligned, sentences
+	// given room to wrap.
+	if !strings.Contains(s, `<td class="text">aws-list</td><td>12,000</td><td class="text long">the curves`) ||
+		!strings.Contains(s, `<td class="text">self-hosted</td><td>3.5k/h</td>`) || !strings.Contains(s, "Break-even") {
+		t.Error("table not rendered with column classes")
 	}
 	if !strings.Contains(s, `data-chart="latency-spectrum-2"`) || charts[len(charts)-1].Name != "latency-spectrum-2" {
 		t.Error("duplicate chart name not made unique")

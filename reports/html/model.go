@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/evbench/evbench/reports/chart"
 	"github.com/evbench/evbench/reports/plot"
 	"github.com/evbench/evbench/reports/results"
 )
@@ -168,8 +170,62 @@ type extraSection struct {
 
 type tableView struct {
 	Caption string
-	Header  []string
-	Rows    [][]string
+	Header  []tableCell
+	Rows    [][]tableCell
+}
+
+// tableCell is one cell of a generic table: Class is "" for numbers
+// (right-aligned), "text" for words (left-aligned) and "text long" for
+// sentences, which get room to wrap instead of a one-word-wide column.
+type tableCell struct {
+	Text  string
+	Class string
+}
+
+var numeric = regexp.MustCompile(`^[-+~≈<>]?\s?[$€£]?[-+]?[\d][\d.,]*(e[-+]?\d+)?\s?[%a-zA-Zµ/$]{0,12}$`)
+
+// newTableView classifies each column of t: a column is text when any of
+// its cells is not a number (with an optional unit), and long when a cell
+// has more than 40 characters.
+func newTableView(t chart.Table) tableView {
+	cols := len(t.Header)
+	for _, r := range t.Rows {
+		cols = max(cols, len(r))
+	}
+	class := make([]string, cols)
+	for c := 0; c < cols; c++ {
+		text, long := false, false
+		for _, r := range t.Rows {
+			if c >= len(r) {
+				continue
+			}
+			v := strings.TrimSpace(r[c])
+			if v != "" && v != "-" && !numeric.MatchString(v) {
+				text = true
+			}
+			if len([]rune(v)) > 40 {
+				long = true
+			}
+		}
+		switch {
+		case long:
+			class[c] = "text long"
+		case text:
+			class[c] = "text"
+		}
+	}
+	tv := tableView{Caption: t.Caption}
+	for c, h := range t.Header {
+		tv.Header = append(tv.Header, tableCell{h, class[c]})
+	}
+	for _, r := range t.Rows {
+		row := make([]tableCell, len(r))
+		for c, v := range r {
+			row[c] = tableCell{v, class[c]}
+		}
+		tv.Rows = append(tv.Rows, row)
+	}
+	return tv
 }
 
 // buildPage turns results into the template's view.

@@ -27,6 +27,7 @@ th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: ri
 th:first-child, td:first-child { text-align: left; }
 thead th { background: var(--bg); font-weight: 600; white-space: nowrap; }
 td.text, th.text { text-align: left; }
+td.long { min-width: 22em; }
 .bad { color: var(--bad); font-weight: 700; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 700; letter-spacing: .02em; }
 .badge.complete, .badge.pass { background: var(--okbg); color: var(--ok); }
@@ -144,8 +145,8 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <h2>{{.Title}}</h2>
 {{range .Paragraphs}}<p>{{.}}</p>
 {{end}}{{range .Tables}}<div class="scroll"><table>{{if .Caption}}<caption class="small">{{.Caption}}</caption>{{end}}
-<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead><tbody>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+<thead><tr>{{range .Header}}<th{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>
 {{end}}{{range .Figures}}{{template "figure" .}}{{end}}
 </section>

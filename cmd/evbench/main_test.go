@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+)
+
+// binary builds the evbench binary once per test run: the CLI is tested as
+// a user runs it, with real exit codes and signals.
+func binary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "evbench")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func runBin(t *testing.T, bin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+func TestCLI(t *testing.T) {
+	bin := binary(t)
+
+	t.Run("validate", func(t *testing.T) {
+		tests := []struct {
+			file     string
+			code     int
+			contains string
+		}{
+			{"testdata/tiny.yaml", 0, "valid"},
+			{"quickstart", 0, "valid"},
+			{"testdata/bad.yaml", 2, "bad.yaml:5:3"},
+			{"testdata/missing.yaml", 2, "missing.yaml"},
+		}
+		for _, tc := range tests {
+			out, errOut, code := runBin(t, bin, "validate", tc.file)
+			if code != tc.code || !strings.Contains(out+errOut, tc.contains) {
+				t.Errorf("validate %s: exit %d (want %d), output %q (want it to contain %q)", tc.file, code, tc.code, out+errOut, tc.contains)
+			}
+		}
+	})
+
+	t.Run("usage errors exit 2", func(t *testing.T) {
+		for _, args := range [][]string{{"run"}, {"nosuchcommand"}, {"run", "testdata/tiny.yaml", "--rate", "fast"}, {"run", "testdata/tiny.yaml", "--bogus"}} {
+			if _, _, code := runBin(t, bin, args...); code != exitBadInput {
+				t.Errorf("%v: exit %d, want %d", args, code, exitBadInput)
+			}
+		}
+	})
+
+	t.Run("run writes results that add up", func(t *testing.T) {
+		out := t.TempDir()
+		stdout, stderr, code := runBin(t, bin, "run", "testdata/tiny.yaml", "--out", out, "--quiet")
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		if stderr != "" {
+			t.Errorf("--quiet printed to stderr: %q", stderr)
+		}
+		res, err := results.ReadFile(filepath.Join(out, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != results.StatusComplete || len(res.Points) != 2 {
+			t.Fatalf("status %s with %d points, want complete with 2", res.Status, len(res.Points))
+		}
+		if !res.Environment.Embedded || !strings.Contains(stdout, "in-memory") {
+			t.Errorf("embedded broker not labelled: broker_kind %q, summary:\n%s", res.Environment.BrokerKind, stdout)
+		}
+		for _, p := range res.Points {
+			if len(p.Subscribers) != 2 {
+				t.Fatalf("%s: %d subscribers, want 2", p.System, len(p.Subscribers))
+			}
+			for _, s := range p.Subscribers {
+				a := s.Accounting
+				// 100/s for 2 s: 200 measured events, give or take one at the edges.
+				if a.Sent < 195 || a.Sent > 205 || a.Delivered != a.Sent || a.Lost != 0 {
+					t.Errorf("%s/%s accounting %+v, want ~200 sent, all delivered", p.System, s.Name, a)
+				}
+			}
+			if p.Resources.CPUUserS <= 0 || p.Resources.MaxRSSBytes <= 0 {
+				t.Errorf("%s: resources not recorded: %+v", p.System, p.Resources)
+			}
+		}
+		for _, f := range []string{"report.html", "dead-letters.jsonl"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Errorf("missing %s: %v", f, err)
+			}
+		}
+	})
+
+	t.Run("interrupt writes partial results and exits 130", func(t *testing.T) {
+		out := t.TempDir()
+		cmd := exec.Command(bin, "run", "testdata/long.yaml", "--out", out, "--no-report")
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * time.Second)
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+			t.Fatalf("exit %v, want %d\nstderr:\n%s", err, exitInterrupted, e.String())
+		}
+		if d := time.Since(start); d > 8*time.Second {
+			t.Errorf("took %v after Ctrl-C, want a drain of at most 5 s", d)
+		}
+		res, err := results.ReadFile(filepath.Join(out, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != results.StatusInterrupted {
+			t.Fatalf("status %q, want interrupted", res.Status)
+		}
+		if len(res.Points) != 1 || res.Points[0].Subscribers[0].Accounting.Sent < 100 {
+			t.Fatalf("partial results missing: %+v", res.Points)
+		}
+	})
+}

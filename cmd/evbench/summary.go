@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+)
+
+// printSummary prints one table per point: a row per subscriber with the
+// achieved rate, e2e percentiles and the accounting.
+func printSummary(w io.Writer, res *results.Results) {
+	fmt.Fprintf(w, "\nevbench %s — status %s\n", orNone(res.Environment.Version), res.Status)
+	if res.Environment.BrokerKind != "" {
+		label := res.Environment.BrokerKind
+		if res.Environment.Embedded {
+			label += "  ** in-memory embedded broker: not disk-backed; Kafka numbers are not a real cluster's **"
+		}
+		fmt.Fprintf(w, "kafka broker: %s\n", label)
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "system\tsubscriber\tachieved/s\tp50\tp90\tp99\tp99.9\tmax\tdelivered\tlost\tdup\tretries\tdead-lettered\t")
+	for _, p := range res.Points {
+		name := p.System
+		if len(res.Points) > 3 {
+			name += " " + fmtParams(p.Params)
+		}
+		if p.Status != results.StatusComplete {
+			fmt.Fprintf(tw, "%s\t(%s)\t%.0f\t\t\t\t\t\t\t\t\t\t\t\n", name, p.Status, p.AchievedPerS)
+		}
+		for _, s := range p.Subscribers {
+			l, a := s.E2E.LatencyUS, s.Accounting
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", name, s.Name, p.AchievedPerS,
+				us(l.P50), us(l.P90), us(l.P99), us(l.P999), us(l.Max), a.Delivered, a.Lost, a.Duplicates, a.Retries, a.DeadLettered)
+		}
+		if p.Publish != nil && p.Publish.LatencyUS.Count > 0 {
+			l := p.Publish.LatencyUS
+			fmt.Fprintf(tw, "%s\t(publish)\t\t%s\t%s\t%s\t%s\t%s\t\t\t\t\t\t\n", name, us(l.P50), us(l.P90), us(l.P99), us(l.P999), us(l.Max))
+		}
+	}
+	tw.Flush()
+	for _, p := range res.Points {
+		if p.GeneratorLagUS.P99 > 1000 {
+			fmt.Fprintf(w, "note: %s generator lag p99 %s, max %s: the load generator fell behind its schedule\n", p.System, us(p.GeneratorLagUS.P99), us(p.GeneratorLagUS.Max))
+		}
+		for _, t := range p.Thresholds {
+			mark := "PASS"
+			if !t.Pass {
+				mark = "FAIL"
+			}
+			fmt.Fprintf(w, "threshold %s %s: %s (value %g)\n", mark, p.System, t.Expr, t.Value)
+		}
+	}
+	for _, m := range res.MaxSustainable {
+		bound := ""
+		if !m.Bounded {
+			bound = " (search limit reached; true maximum is higher)"
+		}
+		fmt.Fprintf(w, "max sustainable %s subscribers=%d: %.0f/s under %q after %d probes%s\n", m.System, m.Subscribers, m.RatePerS, m.SLO, m.Probes, bound)
+	}
+}
+
+// us formats microseconds as a latency.
+func us(v int64) string { return fmtLatency(time.Duration(v) * time.Microsecond) }

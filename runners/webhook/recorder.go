@@ -1,0 +1,107 @@
+package webhook
+
+import (
+	"sync"
+	"sync/atomic"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/measure"
+)
+
+// Recorder receives a sink's per-event accounting. *measure.Subscriber
+// implements it (that is what a run uses); MemRecorder is the standalone
+// implementation for a sink serving on its own.
+type Recorder interface {
+	// Claim marks id as being processed; false means a repeat (or an id the
+	// recorder does not accept) that must not be processed again.
+	Claim(id uint64) bool
+	// Release undoes a Claim whose processing never happened.
+	Release(id uint64)
+	// Duplicate counts a repeated delivery.
+	Duplicate(id uint64, intended int64)
+	// Delivered records that processing of id finished at done.
+	Delivered(id uint64, key int, intended, done int64)
+	// Error counts one error of class c (the sink counts ErrSignature).
+	Error(c measure.ErrClass)
+}
+
+var _ Recorder = (*measure.Subscriber)(nil)
+
+// MemRecorder is a self-contained Recorder: idempotency by id in a map and
+// an e2e latency histogram (microseconds, from the x-evbench-intended
+// header when the sender supplies it). Safe for concurrent use.
+type MemRecorder struct {
+	mu         sync.Mutex
+	claimed    map[uint64]struct{}
+	e2e        *hdr.Histogram
+	delivered  atomic.Int64
+	duplicates atomic.Int64
+	errs       [measure.ErrOther + 1]atomic.Int64
+}
+
+// NewMemRecorder returns an empty recorder.
+func NewMemRecorder() *MemRecorder {
+	return &MemRecorder{claimed: make(map[uint64]struct{}, 1024), e2e: results.NewHistogram()}
+}
+
+// Claim implements Recorder.
+func (m *MemRecorder) Claim(id uint64) bool {
+	m.mu.Lock()
+	_, seen := m.claimed[id]
+	if !seen {
+		m.claimed[id] = struct{}{}
+	}
+	m.mu.Unlock()
+	return !seen
+}
+
+// Release implements Recorder.
+func (m *MemRecorder) Release(id uint64) {
+	m.mu.Lock()
+	delete(m.claimed, id)
+	m.mu.Unlock()
+}
+
+// Duplicate implements Recorder.
+func (m *MemRecorder) Duplicate(uint64, int64) { m.duplicates.Add(1) }
+
+// Delivered implements Recorder.
+func (m *MemRecorder) Delivered(_ uint64, _ int, intended, done int64) {
+	us := (done - intended) / 1000
+	if us < 1 {
+		us = 1
+	}
+	m.mu.Lock()
+	_ = m.e2e.RecordValue(us)
+	m.mu.Unlock()
+	m.delivered.Add(1)
+}
+
+// Error implements Recorder.
+func (m *MemRecorder) Error(c measure.ErrClass) {
+	if c >= 0 && int(c) < len(m.errs) {
+		m.errs[c].Add(1)
+	}
+}
+
+// DeliveredCount is the number of events processed.
+func (m *MemRecorder) DeliveredCount() int64 { return m.delivered.Load() }
+
+// Duplicates is the number of repeated deliveries answered without processing.
+func (m *MemRecorder) Duplicates() int64 { return m.duplicates.Load() }
+
+// Errors returns the count of errors of class c.
+func (m *MemRecorder) Errors(c measure.ErrClass) int64 {
+	if c >= 0 && int(c) < len(m.errs) {
+		return m.errs[c].Load()
+	}
+	return 0
+}
+
+// E2E returns a copy of the e2e latency histogram (microseconds).
+func (m *MemRecorder) E2E() *hdr.Histogram {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return hdr.Import(m.e2e.Export())
+}

@@ -1,0 +1,182 @@
+// Package webhook is evbench's webhook fan-out system: a dispatcher that
+// POSTs every event to every subscriber's endpoint with Standard Webhooks
+// signatures, retries, Retry-After, 410 handling and dead letters; and
+// in-process sinks that verify signatures, deduplicate, simulate the
+// subscriber's processing time, ack mode and faults, and record exactly
+// what they processed.
+//
+// The package registers the "webhook" runner. Its pieces (Secret, Sink,
+// Dispatcher) are usable on their own.
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+)
+
+// System is the runner's system name.
+const System = "webhook"
+
+func init() {
+	runners.Register(System, func() runners.Runner { return &Runner{} })
+}
+
+// Runner runs the webhook system for one point: one in-process sink per
+// subscriber on 127.0.0.1, one dispatcher fanning every event out to all
+// of them.
+type Runner struct{}
+
+// defaultInterruptDrain bounds the drain after Ctrl-C when the point does
+// not say otherwise.
+const defaultInterruptDrain = 5 * time.Second
+
+// Run implements runners.Runner.
+func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
+	if pt == nil || pt.Scenario == nil {
+		return nil, errors.New("webhook runner: no scenario")
+	}
+	sc := pt.Scenario
+	if len(sc.Subscribers) == 0 {
+		return nil, errors.New("webhook runner: scenario has no subscribers")
+	}
+	wh := Resolve(sc.Systems.Webhook)
+
+	gen, err := load.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("webhook runner: load generator: %w", err)
+	}
+	names := make([]string, len(sc.Subscribers))
+	for i, s := range sc.Subscribers {
+		names[i] = s.Name
+	}
+	mp := measure.NewPoint(System, gen, names, sc.Event.Keys)
+
+	var secret *Secret
+	if wh.Signing.On() {
+		if env := wh.Signing.SecretEnv; env != "" {
+			v := os.Getenv(env)
+			if v == "" {
+				return nil, fmt.Errorf("webhook runner: signing.secret_env names %s, which is not set", env)
+			}
+			if secret, err = ParseSecret(v); err != nil {
+				return nil, fmt.Errorf("webhook runner: secret from %s: %w", env, err)
+			}
+		} else if secret, err = NewSecret(); err != nil {
+			return nil, fmt.Errorf("webhook runner: %w", err)
+		}
+	}
+
+	var cert *Cert
+	for _, s := range sc.Subscribers {
+		if s.TLS {
+			if cert, err = NewSelfSignedCert(); err != nil {
+				return nil, fmt.Errorf("webhook runner: %w", err)
+			}
+			break
+		}
+	}
+
+	sinks := make([]*Sink, 0, len(sc.Subscribers))
+	closeSinks := func() error {
+		var errs []error
+		for _, s := range sinks {
+			errs = append(errs, s.Close())
+		}
+		return errors.Join(errs...)
+	}
+	targets := make([]Target, 0, len(sc.Subscribers))
+	for i, spec := range sc.Subscribers {
+		sink, err := NewSink(SinkConfig{
+			Name:      spec.Name,
+			TLS:       spec.TLS,
+			Cert:      cert,
+			Secret:    secret,
+			Behaviour: behave.New(spec, sc.Event.Seed),
+			Recorder:  mp.Subs[i],
+			Logf:      pt.Logf,
+		})
+		if err == nil {
+			err = sink.Start()
+		}
+		if err != nil {
+			_ = closeSinks()
+			return nil, fmt.Errorf("webhook runner: %w", err)
+		}
+		sinks = append(sinks, sink)
+		targets = append(targets, Target{Name: spec.Name, URL: sink.URL(), Sub: mp.Subs[i]})
+	}
+
+	dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes}
+	if cert != nil {
+		dcfg.RootCAs = cert.Pool()
+	}
+	disp, err := NewDispatcher(dcfg, targets)
+	if err != nil {
+		_ = closeSinks()
+		return nil, fmt.Errorf("webhook runner: %w", err)
+	}
+	mp.SetGauges(measure.Gauges{InFlight: disp.InFlight, QueueDepth: disp.QueueDepth, RetriesWaiting: disp.RetriesWaiting})
+	mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
+	pt.Log("webhook: %d sinks up, signing %v, connections %s", len(sinks), secret != nil, wh.Connections)
+
+	start := load.Now() + int64(50*time.Millisecond)
+	mp.Start(start)
+	disp.SetMeasuredStart(mp.MeasuredStart())
+	for _, s := range sinks {
+		s.SetStart(mp.MeasuredStart())
+	}
+	if pt.OnStart != nil {
+		pt.OnStart(mp)
+	}
+
+	gen.Run(ctx, start, disp.Dispatch)
+
+	// Drain: let in-flight deliveries and retries finish before loss is
+	// counted; it ends early once every event is delivered or
+	// dead-lettered. After an interruption (before or during the drain)
+	// it is bounded by InterruptDrain.
+	limit := pt.InterruptDrain.D()
+	if limit <= 0 {
+		limit = defaultInterruptDrain
+	}
+	interrupted := ctx.Err() != nil
+	if drain := sc.Load.Drain.D(); interrupted {
+		mp.Drain(min(drain, limit), nil)
+	} else {
+		mp.Drain(drain, ctx.Done())
+		if ctx.Err() != nil {
+			interrupted = true
+			mp.Drain(limit, nil)
+		}
+	}
+
+	// Stop the sender first so nothing new starts, then the sinks (which
+	// releases held and hung requests), then wait for the sender's
+	// attempts to return: after this nothing records a delivery.
+	disp.Stop()
+	stopErr := make(chan error, 1)
+	go func() { stopErr <- disp.Close() }()
+	sinkErr := closeSinks()
+	dispErr := <-stopErr
+
+	res, err := mp.Finish(true, pt.Params)
+	if err != nil {
+		return res, fmt.Errorf("webhook runner: %w", err)
+	}
+	if interrupted {
+		res.Status = results.StatusInterrupted
+	}
+	if e := errors.Join(sinkErr, dispErr); e != nil {
+		res.Notes = append(res.Notes, "shutdown: "+e.Error())
+	}
+	return res, nil
+}

@@ -1,0 +1,686 @@
+package webhook
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/scenarios"
+	"github.com/valyala/fasthttp"
+)
+
+// evbench headers that travel with every delivery next to the Standard
+// Webhooks ones: the event's intended time (Unix ns on the load.Now
+// timeline) so the receiver can measure end-to-end latency from the
+// intended time, and its key.
+const (
+	HeaderIntended = "x-evbench-intended"
+	HeaderKey      = "x-evbench-key"
+)
+
+// Canonical (fasthttp-normalised) header names, used for allocation-free
+// lookups and sets.
+var (
+	canonID        = []byte("Webhook-Id")
+	canonTimestamp = []byte("Webhook-Timestamp")
+	canonSignature = []byte("Webhook-Signature")
+	canonIntended  = []byte("X-Evbench-Intended")
+	canonKey       = []byte("X-Evbench-Key")
+	canonRetryAft  = []byte("Retry-After")
+)
+
+// SinkConfig configures one sink.
+type SinkConfig struct {
+	// Name identifies the subscriber (logs, stats).
+	Name string
+	// Addr is the listen address; default "127.0.0.1:0" (an ephemeral port).
+	Addr string
+	// TLS serves HTTPS with Cert.
+	TLS bool
+	// Cert is the TLS certificate; one is generated when TLS is set and
+	// Cert is nil (Sink.Cert returns it, for the sender to trust).
+	Cert *Cert
+	// Secret, when set, makes the sink verify Standard Webhooks signatures:
+	// a missing or bad signature is answered 401 and counted as a
+	// signature failure. Nil accepts unsigned requests.
+	Secret *Secret
+	// Tolerance is the accepted webhook-timestamp skew (default 5 min).
+	Tolerance time.Duration
+	// Ack is after-processing or before-processing; empty takes the
+	// behaviour's spec (default after-processing).
+	Ack string
+	// Behaviour simulates processing time and faults; nil processes
+	// instantly and never fails.
+	Behaviour *behave.Subscriber
+	// Recorder receives the accounting; nil uses a fresh MemRecorder.
+	Recorder Recorder
+	// Logf prints diagnostics; may be nil.
+	Logf func(format string, args ...any)
+}
+
+// SinkStats are a sink's own counters, independent of the Recorder.
+type SinkStats struct {
+	// Requests is every request the handler saw.
+	Requests int64
+	// Processed is requests whose processing finished (delivered).
+	Processed int64
+	// Duplicates is repeats answered 200 without processing.
+	Duplicates int64
+	// SignatureFailures is requests answered 401.
+	SignatureFailures int64
+	// BadRequests is requests without a usable webhook-id (400).
+	BadRequests int64
+	// Injected is requests answered with an errors fault's status.
+	Injected int64
+	// Paused is requests held by a pause fault.
+	Paused int64
+	// Hung is requests never answered because of a hang fault.
+	Hung int64
+	// Dropped is requests whose connection was closed by a down fault.
+	Dropped int64
+	// Connections is connections accepted.
+	Connections int64
+	// Aborted is processing cut short by Close.
+	Aborted int64
+}
+
+// Sink is an in-process webhook receiver: a fasthttp server on one port
+// that verifies signatures, deduplicates by webhook-id, simulates the
+// subscriber's processing time, ack mode and faults, and records what it
+// processed. It is usable on its own (an `evbench sink` command), not only
+// from the runner.
+type Sink struct {
+	cfg      SinkConfig
+	rec      Recorder
+	beh      *behave.Subscriber
+	ackFirst bool
+	srv      *fasthttp.Server
+	tlsCfg   *tls.Config
+	cert     *Cert
+	addr     string // resolved host:port, kept across down windows
+
+	mu      sync.Mutex
+	ln      net.Listener
+	conns   map[*trackedConn]struct{}
+	down    bool
+	closed  bool
+	serveWG sync.WaitGroup
+	ctlWG   sync.WaitGroup
+	started bool
+	ctlOnce sync.Once
+
+	done chan struct{} // closed by Close: aborts waits
+	gate gate
+
+	requests, processed, duplicates, sigFail, badReq atomic.Int64
+	injected, paused, hung, dropped, conns2, aborted atomic.Int64
+}
+
+// NewSink prepares a sink; Start begins listening.
+func NewSink(cfg SinkConfig) (*Sink, error) {
+	s := &Sink{cfg: cfg, rec: cfg.Recorder, beh: cfg.Behaviour, conns: map[*trackedConn]struct{}{}, done: make(chan struct{})}
+	s.gate.init()
+	if s.rec == nil {
+		s.rec = NewMemRecorder()
+	}
+	ack := cfg.Ack
+	if ack == "" && s.beh != nil {
+		ack = s.beh.Spec.Ack
+	}
+	switch ack {
+	case "", scenarios.AckAfterProcessing:
+	case scenarios.AckBeforeProcessing:
+		s.ackFirst = true
+	default:
+		return nil, fmt.Errorf("sink %s: unknown ack mode %q (want %s or %s)", cfg.Name, ack, scenarios.AckAfterProcessing, scenarios.AckBeforeProcessing)
+	}
+	if cfg.TLS {
+		s.cert = cfg.Cert
+		if s.cert == nil {
+			c, err := NewSelfSignedCert()
+			if err != nil {
+				return nil, fmt.Errorf("sink %s: %w", cfg.Name, err)
+			}
+			s.cert = c
+		}
+		s.tlsCfg = s.cert.ServerConfig()
+	}
+	s.srv = &fasthttp.Server{
+		Handler:               s.handle,
+		Name:                  "evbench-sink",
+		NoDefaultServerHeader: true,
+		NoDefaultDate:         true,
+		NoDefaultContentType:  true,
+		MaxRequestBodySize:    64 << 20,
+		IdleTimeout:           2 * time.Minute,
+		Logger:                quietLogger{},
+		CloseOnShutdown:       true,
+	}
+	return s, nil
+}
+
+// quietLogger drops fasthttp's per-connection error logs: closed
+// connections are expected here (down faults, dropped requests, shutdown).
+type quietLogger struct{}
+
+func (quietLogger) Printf(string, ...any) {}
+
+func (s *Sink) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+// Start listens and serves in the background.
+func (s *Sink) Start() error {
+	addr := s.cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return fmt.Errorf("sink %s: already started", s.cfg.Name)
+	}
+	if err := s.listenLocked(addr); err != nil {
+		return err
+	}
+	s.addr = s.ln.Addr().String()
+	s.started = true
+	return nil
+}
+
+func (s *Sink) listenLocked(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sink %s: listen %s: %w", s.cfg.Name, addr, err)
+	}
+	s.ln = ln
+	var l net.Listener = &trackedListener{Listener: ln, s: s}
+	if s.tlsCfg != nil {
+		l = tls.NewListener(l, s.tlsCfg)
+	}
+	s.serveWG.Add(1)
+	go func() {
+		defer s.serveWG.Done()
+		_ = s.srv.Serve(l)
+	}()
+	return nil
+}
+
+// Addr is the host:port the sink listens on (stable across down faults).
+func (s *Sink) Addr() string { return s.addr }
+
+// URL is the sink's webhook URL.
+func (s *Sink) URL() string {
+	scheme := "http"
+	if s.tlsCfg != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + s.addr + "/webhook/" + s.cfg.Name
+}
+
+// Cert is the TLS certificate (nil for plain HTTP).
+func (s *Sink) Cert() *Cert { return s.cert }
+
+// Recorder is the sink's recorder (the MemRecorder made by NewSink when
+// none was configured).
+func (s *Sink) Recorder() Recorder { return s.rec }
+
+// Stats returns the sink's counters.
+func (s *Sink) Stats() SinkStats {
+	return SinkStats{
+		Requests: s.requests.Load(), Processed: s.processed.Load(), Duplicates: s.duplicates.Load(),
+		SignatureFailures: s.sigFail.Load(), BadRequests: s.badReq.Load(), Injected: s.injected.Load(),
+		Paused: s.paused.Load(), Hung: s.hung.Load(), Dropped: s.dropped.Load(), Connections: s.conns2.Load(),
+		Aborted: s.aborted.Load(),
+	}
+}
+
+// SetStart anchors the fault timeline at the measured start (load.Now()
+// timeline) and starts the controller that closes and reopens the
+// listener for down faults. Call it once, before the measured period.
+func (s *Sink) SetStart(measuredStart int64) {
+	if s.beh == nil {
+		return
+	}
+	s.beh.SetStart(measuredStart)
+	wins := downWindows(s.beh.Spec.Faults, measuredStart)
+	if len(wins) == 0 {
+		return
+	}
+	s.ctlOnce.Do(func() {
+		s.ctlWG.Add(1)
+		go s.downController(wins)
+	})
+}
+
+// window is [from, to) on the load.Now() timeline; to == 0 is open-ended.
+type window struct{ from, to int64 }
+
+// downWindows merges the scenario's down faults into disjoint windows.
+func downWindows(faults []scenarios.Fault, start int64) []window {
+	var ws []window
+	for _, f := range faults {
+		if f.Kind != scenarios.FaultDown {
+			continue
+		}
+		w := window{from: start + int64(f.At.D())}
+		if f.For > 0 {
+			w.to = w.from + int64(f.For.D())
+		}
+		ws = append(ws, w)
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i].from < ws[j].from })
+	var out []window
+	for _, w := range ws {
+		if n := len(out); n > 0 && (out[n-1].to == 0 || w.from <= out[n-1].to) {
+			if out[n-1].to != 0 && (w.to == 0 || w.to > out[n-1].to) {
+				out[n-1].to = w.to
+			}
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// wait blocks until load.Now() >= t or the sink closes; false when closed.
+func (s *Sink) waitUntil(t int64) bool {
+	d := time.Duration(t - load.Now())
+	if d <= 0 {
+		select {
+		case <-s.done:
+			return false
+		default:
+			return true
+		}
+	}
+	return s.sleep(d)
+}
+
+func (s *Sink) downController(wins []window) {
+	defer s.ctlWG.Done()
+	for _, w := range wins {
+		if !s.waitUntil(w.from) {
+			return
+		}
+		s.goDown()
+		if w.to == 0 {
+			return
+		}
+		if !s.waitUntil(w.to) {
+			return
+		}
+		if err := s.goUp(); err != nil {
+			s.logf("sink %s: %v", s.cfg.Name, err)
+			return
+		}
+	}
+}
+
+// goDown closes the listener and every open connection: new connections
+// are refused and requests on kept-alive connections fail, as when a
+// service goes down.
+func (s *Sink) goDown() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.down {
+		return
+	}
+	s.down = true
+	_ = s.ln.Close()
+	for c := range s.conns {
+		_ = c.Conn.Close()
+	}
+	s.logf("sink %s: down (listener closed)", s.cfg.Name)
+}
+
+// goUp listens again on the same port.
+func (s *Sink) goUp() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.down {
+		return nil
+	}
+	var err error
+	for i := 0; i < 100; i++ { // bounded: the port is normally free at once
+		if err = s.listenLocked(s.addr); err == nil {
+			s.down = false
+			s.logf("sink %s: up again on %s", s.cfg.Name, s.addr)
+			return nil
+		}
+		s.mu.Unlock()
+		time.Sleep(10 * time.Millisecond)
+		s.mu.Lock()
+		if s.closed {
+			return nil
+		}
+	}
+	return fmt.Errorf("re-listen after down fault: %w", err)
+}
+
+// Close stops the sink: held, hung and processing requests are abandoned
+// (they were never processed, so they count as lost if nothing else
+// delivers them), the listener and all connections are closed, and Close
+// waits (bounded) for handlers to return so no delivery is recorded after it.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.done)
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	for c := range s.conns {
+		_ = c.Conn.Close()
+	}
+	s.mu.Unlock()
+	var err error
+	if !s.gate.close(10 * time.Second) {
+		err = fmt.Errorf("sink %s: handlers still running 10s after close", s.cfg.Name)
+	}
+	s.ctlWG.Wait()
+	s.serveWG.Wait()
+	return err
+}
+
+// trackedListener records accepted connections so a down fault can close them.
+type trackedListener struct {
+	net.Listener
+	s *Sink
+}
+
+func (l *trackedListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err // net.ErrClosed after a down fault or Close ends Serve
+		}
+		tc := &trackedConn{Conn: c, s: l.s}
+		l.s.mu.Lock()
+		if l.s.down || l.s.closed {
+			l.s.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		l.s.conns[tc] = struct{}{}
+		l.s.mu.Unlock()
+		l.s.conns2.Add(1)
+		return tc, nil
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	s    *Sink
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		delete(c.s.conns, c)
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+var timerPool sync.Pool
+
+// sleep waits d or until the sink closes; false when closed. Timers are
+// pooled so waiting does not allocate per request. Go timers wake up to
+// about 1 ms late on Linux; use process where that matters.
+func (s *Sink) sleep(d time.Duration) bool {
+	var t *time.Timer
+	if v := timerPool.Get(); v != nil {
+		t = v.(*time.Timer)
+		t.Reset(d)
+	} else {
+		t = time.NewTimer(d)
+	}
+	select {
+	case <-t.C:
+		timerPool.Put(t)
+		return true
+	case <-s.done:
+		t.Stop()
+		timerPool.Put(t)
+		return false
+	}
+}
+
+// process simulates processing for d with behave.Sleep (precise to ~0.1
+// ms, the same simulation the Kafka consumers use); false when the sink
+// closed meanwhile.
+func (s *Sink) process(d time.Duration) bool { return behave.Sleep(d, s.done) }
+
+// faultOf returns the first fault of kind in fs.
+func faultOf(fs []scenarios.Fault, kind string) (scenarios.Fault, bool) {
+	for _, f := range fs {
+		if f.Kind == kind {
+			return f, true
+		}
+	}
+	return scenarios.Fault{}, false
+}
+
+// handle serves one webhook request. Order: infrastructure faults (down,
+// hang, pause) act before the application sees anything; then the
+// signature check, injected errors, idempotency, processing and the ack.
+func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
+	if !s.gate.enter() {
+		ctx.SetConnectionClose()
+		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+		return
+	}
+	defer s.gate.exit()
+	s.requests.Add(1)
+
+	var faults []scenarios.Fault
+	if s.beh != nil && len(s.beh.Spec.Faults) > 0 {
+		faults = s.beh.Active(load.Now())
+		if _, ok := faultOf(faults, scenarios.FaultDown); ok {
+			// Raced the listener close: drop the connection unanswered.
+			s.dropped.Add(1)
+			_ = ctx.Conn().Close()
+			return
+		}
+		if _, ok := faultOf(faults, scenarios.FaultHang); ok {
+			s.hung.Add(1)
+			<-s.done
+			ctx.SetConnectionClose()
+			return
+		}
+		if f, ok := faultOf(faults, scenarios.FaultPause); ok {
+			s.paused.Add(1)
+			end := s.beh.End(f)
+			if end == 0 {
+				<-s.done
+				ctx.SetConnectionClose()
+				return
+			}
+			if !s.waitUntil(end) {
+				ctx.SetConnectionClose()
+				return
+			}
+			faults = s.beh.Active(load.Now())
+		}
+	}
+
+	h := &ctx.Request.Header
+	idB := h.PeekCanonical(canonID)
+	if s.cfg.Secret != nil {
+		if err := s.cfg.Secret.VerifyBytes(idB, h.PeekCanonical(canonTimestamp), h.PeekCanonical(canonSignature),
+			ctx.PostBody(), time.Now(), s.cfg.Tolerance); err != nil {
+			s.sigFail.Add(1)
+			s.rec.Error(measure.ErrSignature)
+			ctx.SetStatusCode(fasthttp.StatusUnauthorized)
+			return
+		}
+	}
+	id, ok := ParseMessageID(idB)
+	if !ok {
+		s.badReq.Add(1)
+		ctx.SetStatusCode(fasthttp.StatusBadRequest)
+		return
+	}
+	intended, ok := parseInt(h.PeekCanonical(canonIntended))
+	if !ok {
+		intended = load.Now()
+	}
+	key := parseKey(h.PeekCanonical(canonKey))
+
+	var extra time.Duration
+	if len(faults) > 0 {
+		if f, ok := faultOf(faults, scenarios.FaultErrors); ok {
+			p := f.Probability
+			if p == 0 {
+				p = 1
+			}
+			if s.beh.Chance(p) {
+				st := f.Status
+				if st == 0 {
+					st = fasthttp.StatusServiceUnavailable
+				}
+				if f.RetryAfter > 0 {
+					secs := int64((f.RetryAfter.D() + time.Second - 1) / time.Second)
+					var b [20]byte
+					ctx.Response.Header.SetCanonical(canonRetryAft, strconv.AppendInt(b[:0], secs, 10))
+				}
+				s.injected.Add(1)
+				ctx.SetStatusCode(st)
+				return
+			}
+		}
+		if f, ok := faultOf(faults, scenarios.FaultSlow); ok {
+			extra = f.Add.D()
+		}
+	}
+
+	if !s.rec.Claim(id) {
+		s.duplicates.Add(1)
+		s.rec.Duplicate(id, intended)
+		ctx.SetStatusCode(fasthttp.StatusOK)
+		return
+	}
+	proc := extra
+	if s.beh != nil {
+		proc += s.beh.Processing()
+	}
+	if s.ackFirst {
+		ctx.SetStatusCode(fasthttp.StatusOK)
+		if proc <= 0 {
+			s.deliver(id, key, intended)
+			return
+		}
+		if !s.gate.enter() {
+			s.rec.Release(id)
+			return
+		}
+		go s.processAfterAck(id, key, intended, proc)
+		return
+	}
+	if proc > 0 && !s.process(proc) {
+		s.aborted.Add(1)
+		s.rec.Release(id)
+		ctx.SetConnectionClose()
+		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
+		return
+	}
+	s.deliver(id, key, intended)
+	ctx.SetStatusCode(fasthttp.StatusOK)
+}
+
+func (s *Sink) deliver(id uint64, key int, intended int64) {
+	s.rec.Delivered(id, key, intended, load.Now())
+	s.processed.Add(1)
+}
+
+// processAfterAck finishes a before-processing delivery after its 2xx.
+func (s *Sink) processAfterAck(id uint64, key int, intended int64, proc time.Duration) {
+	defer s.gate.exit()
+	if !s.process(proc) {
+		s.aborted.Add(1)
+		return
+	}
+	s.deliver(id, key, intended)
+}
+
+// ParseMessageID parses a webhook-id of the form "msg_<decimal>" or
+// "<decimal>" into an event id.
+func ParseMessageID(b []byte) (uint64, bool) {
+	if len(b) > 4 && string(b[:4]) == "msg_" {
+		b = b[4:]
+	}
+	return parseUint(b)
+}
+
+// AppendMessageID appends the webhook-id for event id ("msg_<decimal>").
+func AppendMessageID(dst []byte, id uint64) []byte {
+	return strconv.AppendUint(append(dst, "msg_"...), id, 10)
+}
+
+// parseKey parses "key-<n>" or "<n>"; -1 when absent or malformed.
+func parseKey(b []byte) int {
+	if len(b) > 4 && string(b[:4]) == "key-" {
+		b = b[4:]
+	}
+	n, ok := parseInt(b)
+	if !ok || n > 1<<31 {
+		return -1
+	}
+	return int(n)
+}
+
+// gate counts running handlers and lets Close wait for them without the
+// WaitGroup reuse hazard (handlers keep arriving while Close waits).
+type gate struct {
+	n    atomic.Int64
+	zero chan struct{}
+	once sync.Once
+}
+
+const gateClosed = int64(1) << 62
+
+func (g *gate) init() { g.zero = make(chan struct{}) }
+
+func (g *gate) enter() bool {
+	if g.n.Add(1)&gateClosed != 0 {
+		g.exit()
+		return false
+	}
+	return true
+}
+
+func (g *gate) exit() {
+	if g.n.Add(-1) == gateClosed {
+		g.once.Do(func() { close(g.zero) })
+	}
+}
+
+// close forbids new entries and waits up to max for running ones.
+func (g *gate) close(max time.Duration) bool {
+	if g.n.Add(gateClosed) == gateClosed {
+		g.once.Do(func() { close(g.zero) })
+	}
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-g.zero:
+		return true
+	case <-t.C:
+		return false
+	}
+}

@@ -121,6 +121,7 @@ type Group struct {
 	members []*member
 
 	assigned  atomic.Int32
+	fullAt    atomic.Int64 // time.Now().UnixNano() when all partitions were first assigned
 	received  atomic.Int64 // measured records received
 	abandoned atomic.Int64 // measured records whose processing was interrupted
 	lag       atomic.Int64
@@ -351,6 +352,15 @@ func (g *Group) Received() int64 { return g.received.Load() }
 // interrupted (revoke, leave, stop) and released for redelivery.
 func (g *Group) Abandoned() int64 { return g.abandoned.Load() }
 
+// FullyAssignedAt is when every partition was first assigned to one of the
+// group's members: consumption starts then (the zero time before).
+func (g *Group) FullyAssignedAt() time.Time {
+	if ns := g.fullAt.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
 // Lag is the group's consumer lag at the last sample.
 func (g *Group) Lag() int64 { return g.lag.Load() }
 
@@ -552,7 +562,9 @@ func (m *member) assigned(_ context.Context, cl *kgo.Client, a map[string][]int3
 			w := newWorker(m, cl, p)
 			m.workers[p] = w
 			m.nAssigned.Add(1)
-			m.g.assigned.Add(1)
+			if m.g.assigned.Add(1) == m.g.gs.cfg.Settings.Partitions {
+				m.g.fullAt.CompareAndSwap(0, time.Now().UnixNano())
+			}
 			go w.run()
 		}
 	}

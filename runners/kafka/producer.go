@@ -26,10 +26,21 @@ type Observer interface {
 	AddBytes(n int)
 }
 
+// MaxInflightNonIdempotent is the produce requests allowed in flight per
+// broker without idempotence (Java's max.in.flight.requests.per.connection).
+const MaxInflightNonIdempotent = 5
+
 // headerBytes is the size of the two evbench headers (keys and values).
 const headerBytes = len(HeaderID) + 8 + len(HeaderIntended) + 8
 
 // ProducerOpts turns the producer settings into kgo options.
+//
+// Without idempotence (acks 0 or 1, or idempotent: false) up to
+// MaxInflightNonIdempotent produce requests may be in flight per broker, as
+// with Java's default max.in.flight.requests.per.connection: a retried
+// request can then reorder records, and per-key out-of-order deliveries
+// show it. (kgo's own default there is 1.) The idempotent producer keeps
+// order with up to 5 in flight.
 //
 // acks: 0 means kgo.NoAck: the client considers a record delivered once its
 // produce request is written to the connection, so publish latency with
@@ -40,14 +51,14 @@ func ProducerOpts(s Settings) []kgo.Opt {
 	var opts []kgo.Opt
 	switch s.Acks {
 	case Acks0:
-		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()), kgo.DisableIdempotentWrite())
+		opts = append(opts, kgo.RequiredAcks(kgo.NoAck()))
 	case Acks1:
-		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()), kgo.DisableIdempotentWrite())
+		opts = append(opts, kgo.RequiredAcks(kgo.LeaderAck()))
 	default:
 		opts = append(opts, kgo.RequiredAcks(kgo.AllISRAcks()))
-		if !s.Idempotent {
-			opts = append(opts, kgo.DisableIdempotentWrite())
-		}
+	}
+	if !s.Idempotent || s.Acks != AcksAll {
+		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(MaxInflightNonIdempotent))
 	}
 	opts = append(opts,
 		kgo.ProducerLinger(s.Linger),

@@ -192,7 +192,7 @@ func failedThresholds(res *results.Results) []string {
 	for _, p := range res.Points {
 		for _, t := range p.Thresholds {
 			if !t.Pass {
-				out = append(out, fmt.Sprintf("%s: %s (value %g)", p.System, t.Expr, t.Value))
+				out = append(out, fmt.Sprintf("%s: %s (measured %s)", p.System, t.Expr, thresholdValue(t)))
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
 )
 
 // printSummary prints one table per point: a row per subscriber with the
@@ -14,11 +15,10 @@ import (
 func printSummary(w io.Writer, res *results.Results) {
 	fmt.Fprintf(w, "\nevbench %s — status %s\n", orNone(res.Environment.Version), res.Status)
 	if res.Environment.BrokerKind != "" {
-		label := res.Environment.BrokerKind
+		fmt.Fprintf(w, "kafka broker: %s\n", res.Environment.BrokerKind)
 		if res.Environment.Embedded {
-			label += "  ** in-memory embedded broker: not disk-backed; Kafka numbers are not a real cluster's **"
+			fmt.Fprintln(w, "** kafka and bridge ran on the in-memory embedded broker: no disk, no replication; not a real cluster's numbers (use --brokers) **")
 		}
-		fmt.Fprintf(w, "kafka broker: %s\n", label)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "system\tsubscriber\tachieved/s\tp50\tp90\tp99\tp99.9\tmax\tdelivered\tlost\tdup\tretries\tdead-lettered\t")
@@ -50,7 +50,7 @@ func printSummary(w io.Writer, res *results.Results) {
 			if !t.Pass {
 				mark = "FAIL"
 			}
-			fmt.Fprintf(w, "threshold %s %s: %s (value %g)\n", mark, p.System, t.Expr, t.Value)
+			fmt.Fprintf(w, "threshold %s %s: %s (measured %s)\n", mark, p.System, t.Expr, thresholdValue(t))
 		}
 	}
 	for _, m := range res.MaxSustainable {
@@ -64,3 +64,20 @@ func printSummary(w io.Writer, res *results.Results) {
 
 // us formats microseconds as a latency.
 func us(v int64) string { return fmtLatency(time.Duration(v) * time.Microsecond) }
+
+// thresholdValue formats a threshold's measured value in the expression's unit.
+func thresholdValue(t results.Threshold) string {
+	e, err := scenarios.ParseExpr(t.Expr)
+	if err != nil {
+		return fmt.Sprintf("%g", t.Value)
+	}
+	switch e.Unit {
+	case scenarios.UnitMicros:
+		return us(int64(t.Value))
+	case scenarios.UnitPerSecond:
+		return fmt.Sprintf("%.0f/s", t.Value)
+	case scenarios.UnitRatio:
+		return fmt.Sprintf("%.4g%%", t.Value*100)
+	}
+	return fmt.Sprintf("%g", t.Value)
+}

@@ -239,13 +239,15 @@ const (
 // project's fixed geometry, so that every histogram can be merged exactly.
 func NewHistogram() *hdr.Histogram { return hdr.New(HistMin, HistMax, HistDigits) }
 
-// EncodeHistogram returns the base64 HdrHistogram V2 compressed encoding.
+// EncodeHistogram returns the HdrHistogram V2 compressed encoding in base64
+// (the form every HdrHistogram library decodes, starting "HISTF";
+// hdrhistogram-go's Encode already applies the base64 step).
 func EncodeHistogram(h *hdr.Histogram) (string, error) {
 	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return "", fmt.Errorf("encode histogram: %w", err)
 	}
-	return base64.StdEncoding.EncodeToString(b), nil
+	return string(b), nil
 }
 
 // DecodeHistogram decodes a base64 V2 compressed histogram. An empty string
@@ -254,11 +256,10 @@ func DecodeHistogram(s string) (*hdr.Histogram, error) {
 	if s == "" {
 		return NewHistogram(), nil
 	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
+	if _, err := base64.StdEncoding.DecodeString(s); err != nil {
 		return nil, fmt.Errorf("decode histogram base64: %w", err)
 	}
-	h, err := hdr.Decode(b)
+	h, err := hdr.Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("decode histogram: %w", err)
 	}
@@ -354,6 +355,12 @@ func WriteAtomic(path string, data []byte) error {
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// Results are meant to be shared: readable by everyone, like a file
+	// written with os.WriteFile and a 0644 mode.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("chmod %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()

@@ -27,7 +27,14 @@ func sample(t testing.TB) *Results {
 
 func TestHistogramRoundTripAndMerge(t *testing.T) {
 	r := sample(t)
-	h, err := DecodeHistogram(r.Points[0].Subscribers[0].E2E.Histogram)
+	enc := r.Points[0].Subscribers[0].E2E.Histogram
+	// The contract: base64 of the V2 compressed encoding, which any
+	// HdrHistogram library decodes. Its payload starts with the V2
+	// compressed cookie 0x1c849304, which base64-encodes as "HISTF".
+	if !strings.HasPrefix(enc, "HISTF") {
+		t.Fatalf("encoding %q... is not base64 of a V2 compressed histogram", enc[:12])
+	}
+	h, err := DecodeHistogram(enc)
 	if err != nil {
 		t.Fatal(err)
 	}

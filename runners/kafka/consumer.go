@@ -32,7 +32,7 @@ import (
 // Per record: the event id is claimed for the subscriber (an idempotent
 // receiver: a record whose id was already claimed, such as a redelivery
 // after a rebalance, is counted as a duplicate and skipped), then processed
-// (sleep for the sampled processing time plus active slow faults), then
+// (behave.Sleep for the sampled processing time plus active slow faults), then
 // delivered: e2e = intended time -> processed, and per-key order is checked.
 //
 // Faults: down = every member leaves the group (closes its client) for the
@@ -772,7 +772,9 @@ func (w *worker) process(r *kgo.Record) bool {
 		if f, ok := beh.Find(now, scenarios.FaultSlow); ok {
 			d += f.Add.D()
 		}
-		if !w.wait(d) {
+		// behave.Sleep: the same precise simulated processing time as the
+		// webhook sinks, so no system looks slower by how it sleeps.
+		if !behave.Sleep(d, w.quit) {
 			return w.abandon(meta.ID, measured)
 		}
 		if f, ok := beh.Find(load.Now(), scenarios.FaultErrors); ok {

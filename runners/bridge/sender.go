@@ -1,0 +1,210 @@
+package bridge
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/webhook"
+	"github.com/valyala/fasthttp"
+)
+
+// SenderObserver receives the sender's outcomes; *measure.Point implements it.
+type SenderObserver interface {
+	// Ingress records intended time -> 2xx from the bridge.
+	Ingress(intended, acked int64)
+	// PublishError counts a failed hand-off to the bridge.
+	PublishError(c measure.ErrClass)
+	// AddBytes counts request bytes sent.
+	AddBytes(n int)
+}
+
+// Sender is the harness side of the bridge: the upstream that sends each
+// event once as a signed webhook POST to the ingress. Send never blocks
+// the generator: events wait in an unbounded FIFO for one of MaxInFlight
+// workers (bounded in-flight requests); that wait counts in ingress,
+// publish and end-to-end latency, all of which run from the intended time.
+//
+// Failures are counted, not retried: a timeout, refused connection or
+// non-2xx answer means the event never reached Kafka and shows as lost at
+// every subscriber. 401 and 502 are not counted here because the ingress
+// counted them (signature failures, broker errors).
+type Sender struct {
+	url     string
+	secret  *webhook.Secret
+	timeout time.Duration
+	client  *fasthttp.HostClient
+	obs     SenderObserver
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []load.Event
+	head   int
+	closed bool
+	wg     sync.WaitGroup
+
+	queued   atomic.Int64
+	inFlight atomic.Int64
+	ok       atomic.Int64
+	failed   atomic.Int64
+}
+
+// NewSender starts maxInFlight workers posting to url (an ingress URL).
+// secret nil sends unsigned requests.
+func NewSender(url, addr string, secret *webhook.Secret, maxInFlight int, timeout time.Duration, obs SenderObserver) *Sender {
+	if maxInFlight < 1 {
+		maxInFlight = 1
+	}
+	s := &Sender{
+		url: url, secret: secret, timeout: timeout, obs: obs,
+		client: &fasthttp.HostClient{
+			Addr:                          addr,
+			Name:                          "evbench-bridge-sender",
+			MaxConns:                      maxInFlight,
+			ReadTimeout:                   timeout,
+			WriteTimeout:                  timeout,
+			MaxIdleConnDuration:           time.Minute,
+			NoDefaultUserAgentHeader:      true,
+			DisableHeaderNamesNormalizing: false,
+		},
+	}
+	s.cond = sync.NewCond(&s.mu)
+	for i := 0; i < maxInFlight; i++ {
+		s.wg.Add(1)
+		go s.work()
+	}
+	return s
+}
+
+// Send queues ev; it never blocks.
+func (s *Sender) Send(ev load.Event) {
+	s.queued.Add(1)
+	s.mu.Lock()
+	s.queue = append(s.queue, ev)
+	s.mu.Unlock()
+	s.cond.Signal()
+}
+
+// QueueDepth is the number of events waiting for a free request slot.
+func (s *Sender) QueueDepth() int64 { return s.queued.Load() }
+
+// InFlight is the number of requests on the wire.
+func (s *Sender) InFlight() int64 { return s.inFlight.Load() }
+
+// OK is the number of events the bridge acknowledged with 2xx.
+func (s *Sender) OK() int64 { return s.ok.Load() }
+
+// Failed is the number of events the bridge did not acknowledge.
+func (s *Sender) Failed() int64 { return s.failed.Load() }
+
+func (s *Sender) next() (load.Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.head == len(s.queue) && !s.closed {
+		s.cond.Wait()
+	}
+	if s.head == len(s.queue) {
+		return load.Event{}, false
+	}
+	ev := s.queue[s.head]
+	s.queue[s.head] = load.Event{}
+	s.head++
+	if s.head == len(s.queue) {
+		s.queue, s.head = s.queue[:0], 0
+	} else if s.head > 4096 && s.head*2 > len(s.queue) {
+		n := copy(s.queue, s.queue[s.head:])
+		s.queue, s.head = s.queue[:n], 0
+	}
+	return ev, true
+}
+
+func (s *Sender) work() {
+	defer s.wg.Done()
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	var idBuf, sigBuf, numBuf []byte
+	for {
+		ev, ok := s.next()
+		if !ok {
+			return
+		}
+		s.queued.Add(-1)
+		s.inFlight.Add(1)
+		req.Reset()
+		resp.Reset()
+		req.SetRequestURI(s.url)
+		req.Header.SetMethod(fasthttp.MethodPost)
+		req.Header.SetContentType("application/json")
+		idBuf = webhook.AppendMessageID(idBuf[:0], ev.ID)
+		req.Header.SetBytesKV(hdrID, idBuf)
+		if s.secret != nil {
+			ts := time.Now().Unix()
+			numBuf = strconv.AppendInt(numBuf[:0], ts, 10)
+			req.Header.SetBytesKV(hdrTimestamp, numBuf)
+			sigBuf = s.secret.AppendSignature(sigBuf[:0], idBuf, ts, ev.Payload)
+			req.Header.SetBytesKV(hdrSignature, sigBuf)
+		}
+		numBuf = strconv.AppendInt(numBuf[:0], ev.Intended, 10)
+		req.Header.SetBytesKV(hdrIntended, numBuf)
+		req.Header.Set(webhook.HeaderKey, load.KeyString(ev.Key))
+		req.SetBodyRaw(ev.Payload)
+		s.obs.AddBytes(len(ev.Payload) + 200)
+		err := s.client.DoTimeout(req, resp, s.timeout)
+		now := load.Now()
+		s.inFlight.Add(-1)
+		switch code := resp.StatusCode(); {
+		case err != nil:
+			s.failed.Add(1)
+			s.obs.PublishError(classifyHTTP(err))
+		case code >= 200 && code < 300:
+			s.ok.Add(1)
+			s.obs.Ingress(ev.Intended, now)
+		default:
+			s.failed.Add(1)
+			switch {
+			case code == StatusBadSignature || code == StatusProduceFailed:
+				// counted by the ingress
+			case code >= 500:
+				s.obs.PublishError(measure.ErrHTTP5xx)
+			default:
+				s.obs.PublishError(measure.ErrHTTP4xx)
+			}
+		}
+	}
+}
+
+func classifyHTTP(err error) measure.ErrClass {
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrTimeout), errors.Is(err, fasthttp.ErrDialTimeout), errors.As(err, &ne) && ne.Timeout():
+		return measure.ErrTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return measure.ErrRefused
+	default:
+		return measure.ErrOther
+	}
+}
+
+// Close stops the workers once the requests on the wire finish; queued
+// events are dropped (they count as lost). It returns how many were
+// dropped or still unanswered.
+func (s *Sender) Close() (unsent int64) {
+	s.mu.Lock()
+	s.closed = true
+	dropped := int64(len(s.queue) - s.head)
+	s.queue, s.head = nil, 0
+	s.mu.Unlock()
+	s.queued.Add(-dropped)
+	s.cond.Broadcast()
+	s.wg.Wait()
+	s.client.CloseIdleConnections()
+	return dropped
+}

@@ -129,7 +129,7 @@ echo
 echo "== Kafka throughput, records/s: evbench vs Apache Kafka's perf tools on $BROKERS (same broker, same run)"
 printf '%-34s %14s %14s %8s\n' "" "evbench" "Kafka tool" "ratio"
 printf '%s\n' "${rows[@]}"
-echo "(produce: ProducerPerformance records/sec; consume: ConsumerPerformance fetch.nMsg.sec, both excluding group join)"
+echo "(produce: whole run, first send to last ack; consume: ConsumerPerformance fetch.nMsg.sec and evbench's rate, both from partition assignment to the last record, so excluding the group join)"
 echo
 echo "== embedded broker (in-process kfake: in memory, NOT disk-backed; no reference tool), records/s"
 printf '%-34s %14s %14s\n' "" "produce" "consume"

@@ -32,6 +32,7 @@ type TopicMismatchError struct {
 	Have, Want string
 }
 
+// Error names the topic, what differs and both values.
 func (e *TopicMismatchError) Error() string {
 	return fmt.Sprintf("kafka topic %q already exists with %s %s, but the scenario wants %s: "+
 		"delete the topic, change systems.kafka.topic to match, or leave topic.name unset for a fresh topic per point",

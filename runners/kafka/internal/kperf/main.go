@@ -106,12 +106,18 @@ func run() error {
 	}
 }
 
-// count observes the producer.
+// count observes the producer (kafka.Observer); the rates come from the
+// producer's own acked/failed counters.
 type count struct{ bytes int64 }
 
-func (c *count) Published(int64, int64)        {}
+// Published ignores latencies: this is a throughput run.
+func (c *count) Published(int64, int64) {}
+
+// PublishError is counted by the producer (Failed).
 func (c *count) PublishError(measure.ErrClass) {}
-func (c *count) AddBytes(n int)                { c.bytes += int64(n) }
+
+// AddBytes sums the bytes handed to the producer.
+func (c *count) AddBytes(n int) { c.bytes += int64(n) }
 
 func both(ctx context.Context, set kafka.Settings, n, size, keys int, keep bool) error {
 	sc := &scenarios.Scenario{

@@ -1,0 +1,157 @@
+//go:build linux
+
+package behave
+
+import (
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// preciseClock multiplexes every Sleep onto one timerfd: a min-heap of
+// deadlines, the timerfd armed for the earliest, and one goroutine that
+// blocks reading it through the netpoller and wakes the sleepers that are due.
+type preciseClock struct {
+	fd    int
+	f     *os.File
+	mu    sync.Mutex
+	h     []sleeper // min-heap by at
+	armed int64     // deadline the timerfd is armed for; 0 when disarmed
+	chans sync.Pool // chan struct{} (buffered 1)
+}
+
+type sleeper struct {
+	at int64 // monotonic ns (mono())
+	ch chan struct{}
+}
+
+var (
+	clockOnce sync.Once
+	clock     *preciseClock
+	monoBase  = time.Now()
+)
+
+// mono is a monotonic clock reading in ns (vDSO-backed, no syscall).
+func mono() int64 { return int64(time.Since(monoBase)) }
+
+// precise returns the shared clock, or nil when no timerfd can be made.
+func precise() *preciseClock {
+	clockOnce.Do(func() {
+		fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+		if err != nil {
+			return
+		}
+		c := &preciseClock{fd: fd, f: os.NewFile(uintptr(fd), "evbench-timerfd")}
+		c.chans.New = func() any { return make(chan struct{}, 1) }
+		go c.loop()
+		clock = c
+	})
+	return clock
+}
+
+func (c *preciseClock) sleep(d time.Duration, quit <-chan struct{}) bool {
+	ch := c.chans.Get().(chan struct{})
+	c.add(sleeper{at: mono() + int64(d), ch: ch})
+	select {
+	case <-ch:
+		c.chans.Put(ch)
+		return true
+	case <-quit:
+		// ch stays in the heap and will be signalled later: it must not be
+		// reused, so it is left to the garbage collector.
+		return false
+	}
+}
+
+// add pushes s and re-arms the timerfd when s is the new earliest deadline.
+func (c *preciseClock) add(s sleeper) {
+	c.mu.Lock()
+	c.h = append(c.h, s)
+	for i := len(c.h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if c.h[p].at <= c.h[i].at {
+			break
+		}
+		c.h[p], c.h[i] = c.h[i], c.h[p]
+		i = p
+	}
+	if c.armed == 0 || s.at < c.armed {
+		c.armLocked(s.at)
+	}
+	c.mu.Unlock()
+}
+
+// armLocked sets the timerfd to fire at (monotonic ns), or disarms it for 0.
+func (c *preciseClock) armLocked(at int64) {
+	var spec unix.ItimerSpec
+	if at != 0 {
+		rel := at - mono()
+		if rel < 1000 {
+			rel = 1000 // already due: fire (almost) at once; 0 would disarm
+		}
+		spec.Value = unix.NsecToTimespec(rel)
+	}
+	if err := unix.TimerfdSettime(c.fd, 0, &spec, nil); err != nil {
+		// Cannot happen with a valid fd; wake everyone rather than hang.
+		at = 0
+		for _, s := range c.h {
+			select {
+			case s.ch <- struct{}{}:
+			default:
+			}
+		}
+		c.h = c.h[:0]
+	}
+	c.armed = at
+}
+
+// loop waits for the timerfd and wakes the due sleepers.
+func (c *preciseClock) loop() {
+	var buf [8]byte
+	var due []chan struct{}
+	for {
+		if _, err := c.f.Read(buf[:]); err != nil && !os.IsTimeout(err) {
+			// Reads only fail if the fd is gone; keep sleepers from hanging.
+			time.Sleep(time.Millisecond)
+		}
+		now := mono()
+		c.mu.Lock()
+		for len(c.h) > 0 && c.h[0].at <= now {
+			due = append(due, c.h[0].ch)
+			last := len(c.h) - 1
+			c.h[0] = c.h[last]
+			c.h[last] = sleeper{}
+			c.h = c.h[:last]
+			for i := 0; ; {
+				l, r, m := 2*i+1, 2*i+2, i
+				if l < len(c.h) && c.h[l].at < c.h[m].at {
+					m = l
+				}
+				if r < len(c.h) && c.h[r].at < c.h[m].at {
+					m = r
+				}
+				if m == i {
+					break
+				}
+				c.h[i], c.h[m] = c.h[m], c.h[i]
+				i = m
+			}
+		}
+		next := int64(0)
+		if len(c.h) > 0 {
+			next = c.h[0].at
+		}
+		c.armLocked(next)
+		c.mu.Unlock()
+		for i, ch := range due {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+			due[i] = nil
+		}
+		due = due[:0]
+	}
+}

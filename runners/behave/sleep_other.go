@@ -1,0 +1,12 @@
+//go:build !linux
+
+package behave
+
+import "time"
+
+type preciseClock struct{}
+
+func (*preciseClock) sleep(d time.Duration, quit <-chan struct{}) bool { return timerSleep(d, quit) }
+
+// precise returns nil: no timerfd outside Linux, Sleep uses Go timers.
+func precise() *preciseClock { return nil }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/url"
 	"sort"
 	"strconv"
 	"sync"
@@ -225,7 +226,7 @@ func (s *Sink) URL() string {
 	if s.tlsCfg != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + s.addr + "/webhook/" + s.cfg.Name
+	return scheme + "://" + s.addr + "/webhook/" + url.PathEscape(s.cfg.Name)
 }
 
 // Cert is the TLS certificate (nil for plain HTTP).

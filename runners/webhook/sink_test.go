@@ -124,7 +124,7 @@ func TestSinkDownReopensSamePort(t *testing.T) {
 // client that does not trust it.
 func TestSinkTLS(t *testing.T) {
 	t.Parallel()
-	s := startSink(t, SinkConfig{Name: "tls", TLS: true})
+	s := startSink(t, SinkConfig{Name: "tls sink/1", TLS: true})
 	if got := post(t, s.URL(), &tls.Config{RootCAs: s.Cert().Pool()}, map[string]string{HeaderID: "msg_1"}, nil); got != 200 {
 		t.Fatalf("trusted client: status %d", got)
 	}

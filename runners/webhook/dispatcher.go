@@ -312,7 +312,7 @@ func (e *endpoint) work() {
 }
 
 // disable handles a 410: the endpoint takes nothing more and everything
-// queued for it is dead-lettered.
+// queued or waiting for a retry for it is dead-lettered at once.
 func (e *endpoint) disable() {
 	if e.disabled.Swap(true) {
 		return
@@ -325,6 +325,7 @@ func (e *endpoint) disable() {
 	}
 	e.mu.Unlock()
 	e.d.queued.Add(-int64(len(flushed)))
+	flushed = e.d.retry.removeFor(e, flushed)
 	for i := range flushed {
 		e.d.deadLetter(e, &flushed[i], ReasonDisabled)
 	}
@@ -663,26 +664,54 @@ func (q *retryQueue) popDue(now int64, out []retryEntry) ([]retryEntry, time.Dur
 		q.h[0] = q.h[last]
 		q.h[last] = retryEntry{}
 		q.h = q.h[:last]
-		i := 0
-		for {
-			l, r, m := 2*i+1, 2*i+2, i
-			if l < len(q.h) && q.h[l].due < q.h[m].due {
-				m = l
-			}
-			if r < len(q.h) && q.h[r].due < q.h[m].due {
-				m = r
-			}
-			if m == i {
-				break
-			}
-			q.h[i], q.h[m] = q.h[m], q.h[i]
-			i = m
-		}
+		q.down(0)
 	}
 	if len(q.h) == 0 {
 		return out, time.Hour
 	}
 	return out, time.Duration(q.h[0].due - now)
+}
+
+// removeFor takes every entry of endpoint e out of the heap, appending
+// the items to out.
+func (q *retryQueue) removeFor(e *endpoint, out []item) []item {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	kept := q.h[:0]
+	for _, r := range q.h {
+		if r.e == e {
+			out = append(out, r.it)
+			q.n.Add(-1)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	for i := len(kept); i < len(q.h); i++ {
+		q.h[i] = retryEntry{}
+	}
+	q.h = kept
+	for i := len(q.h)/2 - 1; i >= 0; i-- { // re-heapify
+		q.down(i)
+	}
+	return out
+}
+
+// down restores the heap property below i.
+func (q *retryQueue) down(i int) {
+	for {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < len(q.h) && q.h[l].due < q.h[m].due {
+			m = l
+		}
+		if r < len(q.h) && q.h[r].due < q.h[m].due {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		q.h[i], q.h[m] = q.h[m], q.h[i]
+		i = m
+	}
 }
 
 func (q *retryQueue) loop() {

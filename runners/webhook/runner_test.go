@@ -320,6 +320,38 @@ func TestGoneDisables(t *testing.T) {
 	}
 }
 
+// TestGoneFlushesRetries: a 410 also dead-letters the deliveries already
+// waiting for a retry (here a 60 s Retry-After), so the drain settles at
+// once instead of waiting for timers that can only fail.
+func TestGoneFlushesRetries(t *testing.T) {
+	t.Parallel()
+	sc := testScenario(50, 1500*time.Millisecond, 200*time.Millisecond, 10*time.Second,
+		subscriber("closing", time.Millisecond,
+			scenarios.Fault{Kind: scenarios.FaultErrors, At: 0, For: dur(500 * time.Millisecond), Status: 503, Probability: 1, RetryAfter: dur(time.Minute)},
+			scenarios.Fault{Kind: scenarios.FaultErrors, At: dur(500 * time.Millisecond), Status: 410, Probability: 1}))
+	t0 := time.Now()
+	out := run(t, context.Background(), sc)
+	s := out.byKey["closing"]
+	if !s.Disabled || s.Accounting.Delivered != 0 || s.Accounting.DeadLettered != s.Accounting.Sent || s.Accounting.Sent != 75 {
+		t.Fatalf("%+v disabled=%v: want all 75 dead-lettered, none delivered", s.Accounting, s.Disabled)
+	}
+	if el := time.Since(t0); el > 5*time.Second {
+		t.Errorf("run took %v: the drain should settle once the 410 flushed the retries", el)
+	}
+	early := 0
+	for _, d := range out.dead {
+		if d.Reason != ReasonDisabled {
+			t.Fatalf("dead letter %+v, want reason %q", d, ReasonDisabled)
+		}
+		if d.LastError == "HTTP 503" {
+			early++
+		}
+	}
+	if early < 20 {
+		t.Errorf("%d dead letters were flushed from the retry wait (last error HTTP 503), want the ~25 of the first 500 ms", early)
+	}
+}
+
 // TestRetryAfter: with honour_retry_after a 503 carrying Retry-After: 1
 // delays the retry by at least 1 s; without it the backoff (20 ms) rules.
 func TestRetryAfter(t *testing.T) {

@@ -3,13 +3,15 @@
 GO      ?= go
 BIN     := bin/evbench
 SCENARIO ?= scenarios/examples/quickstart.yaml
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/evbench/evbench/runners/engine.Revision=$(REVISION)
 
 .PHONY: all build run test unit bench fuzz lint kafka-up kafka-down clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/evbench
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/evbench
 
 ## run: the quickstart scenario on the embedded default (no services needed)
 run: build

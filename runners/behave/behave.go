@@ -8,8 +8,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/evbench/evbench/runners/timer"
 	"github.com/evbench/evbench/scenarios"
 )
+
+// Sleep simulates d of processing and reports whether it ran to the end
+// (false when quit closed first; quit may be nil). Every system's
+// subscribers use it, so they take the same time; see timer.Sleep for why
+// it is not time.Sleep.
+func Sleep(d time.Duration, quit <-chan struct{}) bool { return timer.Sleep(d, quit) }
 
 // Subscriber is one subscriber's simulated behaviour. Safe for concurrent use.
 type Subscriber struct {

@@ -1,4 +1,4 @@
-package behave
+package timer
 
 import (
 	"sort"

@@ -1,6 +1,6 @@
 //go:build linux
 
-package behave
+package timer
 
 import (
 	"os"

@@ -1,14 +1,16 @@
-package behave
+// Package timer sleeps precisely. The load generator paces events with it
+// and subscribers simulate processing time with it, so neither adds the Go
+// runtime's up-to-a-millisecond timer lateness to the measurements.
+package timer
 
 import (
 	"sync"
 	"time"
 )
 
-// Sleep simulates d of processing and reports whether it ran to the end
-// (false when quit closed first; quit may be nil). Use it wherever a
-// subscriber's processing time is simulated, so every system's subscribers
-// take the same time.
+// Sleep waits for d and reports whether it ran to the end (false when quit
+// closed first; quit may be nil). Use it wherever a subscriber's processing
+// time is simulated or an event's intended send time is awaited.
 //
 // Why not time.Sleep or a plain timer: when the process is mostly idle,
 // the Go runtime waits for its timers in epoll with a millisecond timeout,

@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"errors"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/webhook"
 )
 
 // binary builds the evbench binary once per test run: the CLI is tested as
@@ -146,4 +150,64 @@ func TestCLI(t *testing.T) {
 			t.Fatalf("partial results missing: %+v", res.Points)
 		}
 	})
+}
+
+func TestSinkCommand(t *testing.T) {
+	bin := binary(t)
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "sink", "--addr", addr, "--processing", "2ms", "--secret-env", "SINK_SECRET")
+	cmd.Env = append(os.Environ(), "SINK_SECRET="+secret)
+	var o bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &o
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	post := func(signed bool, id string) int {
+		body := []byte(`{"type":"order.created"}`)
+		req, _ := http.NewRequest("POST", "http://"+addr+"/", bytes.NewReader(body))
+		ts := time.Now().Unix()
+		req.Header.Set("webhook-id", id)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+		if signed {
+			sec, err := webhook.ParseSecret(secret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("webhook-signature", sec.Sign(id, ts, body))
+		} else {
+			req.Header.Set("webhook-signature", "v1,Zm9yZ2VkIHNpZ25hdHVyZSBieSBhbiBhdHRhY2tlcg==")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return -1
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for post(true, "msg_1") == -1 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := post(true, "msg_1"); got != 200 {
+		t.Errorf("repeat of a processed id: status %d, want 200 (answered as a duplicate)", got)
+	}
+	if got := post(false, "msg_2"); got != 401 {
+		t.Errorf("forged signature: status %d, want 401", got)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sink exit: %v\n%s", err, o.String())
+	}
+	if s := o.String(); !strings.Contains(s, "processed 1  duplicates 1  signature failures 1") {
+		t.Errorf("sink counters wrong:\n%s", s)
+	}
 }

@@ -34,7 +34,7 @@ otherwise), answers a repeated webhook-id as a duplicate without processing it,
 and simulates --processing before (or after, with --ack before-processing)
 answering 200. It prints its counters every 5 s and when stopped.`,
 		Example: `  EVBENCH_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw evbench sink --addr 127.0.0.1:8081 --processing 5ms --secret-env EVBENCH_SECRET`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			d, err := scenarios.ParseDuration(processing)
 			if err != nil || d < 0 {

@@ -167,7 +167,10 @@ func (s *Schedule) Next() (time.Duration, bool) {
 		if k < in-1e-9 && (g.r0 > 0 || g.r1 > 0) {
 			tau := g.invert(k)
 			s.next++
-			off := g.start + time.Duration(tau*float64(time.Second))
+			// Round, do not truncate: k/r*1e9 is often a hair below the
+			// whole nanosecond (0.01*201 s -> 2.009999999 s), which would put
+			// a constant 100/s event 1 ns early and break "exactly i*10ms".
+			off := g.start + time.Duration(math.Round(tau*float64(time.Second)))
 			if off >= g.start+g.length {
 				off = g.start + g.length - 1
 			}

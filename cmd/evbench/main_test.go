@@ -211,3 +211,36 @@ func TestSinkCommand(t *testing.T) {
 		t.Errorf("sink counters wrong:\n%s", s)
 	}
 }
+
+// TestRunRealBroker runs the tiny scenario against the real Apache Kafka
+// broker that `make test` starts (EVBENCH_KAFKA_BROKERS), as a user would
+// with --brokers, and checks the results name it and not the embedded one.
+func TestRunRealBroker(t *testing.T) {
+	brokers := os.Getenv("EVBENCH_KAFKA_BROKERS")
+	if brokers == "" {
+		if os.Getenv("EVBENCH_REQUIRE_KAFKA") == "1" {
+			t.Fatal("EVBENCH_REQUIRE_KAFKA=1 but EVBENCH_KAFKA_BROKERS is not set")
+		}
+		t.Skip("EVBENCH_KAFKA_BROKERS not set: no real broker (make test starts one when Java and Maven are present)")
+	}
+	bin := binary(t)
+	out := t.TempDir()
+	stdout, stderr, code := runBin(t, bin, "run", "testdata/tiny.yaml", "--out", out, "--quiet", "--no-report", "--brokers", brokers)
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	res, err := results.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.Environment.BrokerKind, "Apache Kafka") || res.Environment.Embedded {
+		t.Errorf("broker_kind %q (embedded %v), want Apache Kafka", res.Environment.BrokerKind, res.Environment.Embedded)
+	}
+	for _, p := range res.Points {
+		for _, s := range p.Subscribers {
+			if a := s.Accounting; a.Lost != 0 || a.Delivered != a.Sent || a.Sent < 195 {
+				t.Errorf("%s/%s: %+v, want every event delivered", p.System, s.Name, a)
+			}
+		}
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/evbench/evbench/reports/results"
 )
 
 // The event-rate range of the cost curves and break-even search, in
@@ -50,25 +52,13 @@ func (m *Model) Systems() []string {
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		oi, oj := sysOrder(out[i]), sysOrder(out[j])
+		oi, oj := results.SystemOrder(out[i]), results.SystemOrder(out[j])
 		if oi != oj {
 			return oi < oj
 		}
 		return out[i] < out[j]
 	})
 	return out
-}
-
-func sysOrder(s string) int {
-	switch s {
-	case "webhook":
-		return 0
-	case "kafka":
-		return 1
-	case "bridge":
-		return 2
-	}
-	return 3
 }
 
 // Component is one named part of a system's monthly cost as a function of

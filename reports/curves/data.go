@@ -121,19 +121,6 @@ type Data struct {
 	BrokerKind string `json:"broker_kind,omitempty"`
 }
 
-// systemOrder is the canonical order of systems in tables and legends.
-func systemOrder(s string) int {
-	switch s {
-	case "webhook":
-		return 0
-	case "kafka":
-		return 1
-	case "bridge":
-		return 2
-	}
-	return 3
-}
-
 // DeliveredRate is a point's delivered throughput per subscriber during the
 // measured period, in events/s. It uses the per-second time series: the
 // deliveries in the samples that fall inside the measured period (the
@@ -360,7 +347,7 @@ func Extract(r *results.Results) (*Data, error) {
 	}
 	sort.Slice(d.Curves, func(i, j int) bool {
 		a, b := d.Curves[i], d.Curves[j]
-		if oa, ob := systemOrder(a.System), systemOrder(b.System); oa != ob {
+		if oa, ob := results.SystemOrder(a.System), results.SystemOrder(b.System); oa != ob {
 			return oa < ob
 		}
 		if a.System != b.System {
@@ -403,7 +390,7 @@ func Extract(r *results.Results) (*Data, error) {
 		d.Max = append(d.Max, mc)
 	}
 	sort.Slice(d.Max, func(i, j int) bool {
-		if oa, ob := systemOrder(d.Max[i].System), systemOrder(d.Max[j].System); oa != ob {
+		if oa, ob := results.SystemOrder(d.Max[i].System), results.SystemOrder(d.Max[j].System); oa != ob {
 			return oa < ob
 		}
 		return d.Max[i].System < d.Max[j].System

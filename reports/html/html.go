@@ -206,7 +206,7 @@ func dataURI(png []byte) template.URL {
 
 // systemStyles gives each system its chart colour in the page.
 func systemStyles(ss []systemCSS) template.CSS {
-	sort.SliceStable(ss, func(a, b int) bool { return systemRank(ss[a].Name) < systemRank(ss[b].Name) })
+	sort.SliceStable(ss, func(a, b int) bool { return results.SystemOrder(ss[a].Name) < results.SystemOrder(ss[b].Name) })
 	var b strings.Builder
 	for _, s := range ss {
 		n := fileSafe(s.Name)

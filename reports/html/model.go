@@ -337,7 +337,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		sort.SliceStable(order, func(a, b int) bool {
 			pa, pb := r.Points[order[a]], r.Points[order[b]]
 			if pa.System != pb.System {
-				return systemRank(pa.System) < systemRank(pb.System)
+				return results.SystemOrder(pa.System) < results.SystemOrder(pb.System)
 			}
 			return false
 		})
@@ -346,18 +346,6 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		}
 	}
 	return pg, nil
-}
-
-func systemRank(s string) int {
-	switch s {
-	case "webhook":
-		return 0
-	case "kafka":
-		return 1
-	case "bridge":
-		return 2
-	}
-	return 3
 }
 
 func pointName(r *results.Results, i int) string {

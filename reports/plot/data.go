@@ -87,20 +87,13 @@ type BarSeries struct {
 	Values []float64 `json:"values"`
 }
 
-// canonical system order: the order users read them in the design.
-var systemOrder = map[string]int{"webhook": 0, "kafka": 1, "bridge": 2}
-
+// systemLess orders systems canonically (results.SystemOrder), unknown
+// ones last by name.
 func systemLess(a, b string) bool {
-	oa, aok := systemOrder[a]
-	ob, bok := systemOrder[b]
-	switch {
-	case aok && bok:
+	if oa, ob := results.SystemOrder(a), results.SystemOrder(b); oa != ob {
 		return oa < ob
-	case aok != bok:
-		return aok
-	default:
-		return a < b
 	}
+	return a < b
 }
 
 // DetailPoints returns, per system in canonical order (webhook, kafka,

@@ -374,3 +374,18 @@ func WriteAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// SystemOrder is the canonical order of systems in tables, legends and
+// summaries (webhook, kafka, bridge, then anything else), so every report
+// lists them the same way.
+func SystemOrder(system string) int {
+	switch system {
+	case "webhook":
+		return 0
+	case "kafka":
+		return 1
+	case "bridge":
+		return 2
+	}
+	return 3
+}

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -24,22 +25,29 @@ func makePayloads(ev scenarios.Event, rng *rand.Rand) [][]byte {
 	if typ == "" {
 		typ = "order.created"
 	}
+	// The type comes from the scenario file: quote it as a JSON string so a
+	// quote, backslash or control character cannot break the document.
+	qtyp, err := json.Marshal(typ)
+	if err != nil {
+		qtyp = []byte(`"order.created"`) // unreachable: a string always marshals
+	}
 	out := make([][]byte, payloadVariants)
 	for i := range out {
 		size := int(ev.Size.Sample(rng))
 		if size < 0 {
 			size = 0
 		}
-		out[i] = jsonEvent(typ, i, size, rng)
+		out[i] = jsonEvent(qtyp, i, size, rng)
 	}
 	return out
 }
 
 // jsonEvent builds one JSON document of exactly size bytes when size is
-// large enough for the skeleton, padding with a "note" string.
-func jsonEvent(typ string, i, size int, rng *rand.Rand) []byte {
+// large enough for the skeleton, padding with a "note" string. qtyp is the
+// event type already encoded as a JSON string (quotes included).
+func jsonEvent(qtyp []byte, i, size int, rng *rand.Rand) []byte {
 	items := 1 + rng.IntN(3)
-	b := []byte(`{"type":"` + typ + `","data":{"order_id":"ord_` + strconv.Itoa(100000+rng.IntN(900000)) + `","customer":"cus_` + strconv.Itoa(rng.IntN(1_000_000)) + `","city":"` + cities[rng.IntN(len(cities))] + `","items":[`)
+	b := []byte(`{"type":` + string(qtyp) + `,"data":{"order_id":"ord_` + strconv.Itoa(100000+rng.IntN(900000)) + `","customer":"cus_` + strconv.Itoa(rng.IntN(1_000_000)) + `","city":"` + cities[rng.IntN(len(cities))] + `","items":[`)
 	total := 0
 	for j := 0; j < items; j++ {
 		if j > 0 {

@@ -105,9 +105,12 @@ func (s *Subscriber) Release(id uint64) {
 	s.mu.Unlock()
 }
 
-// Duplicate counts a repeated delivery of a measured event.
+// Duplicate counts a repeated delivery of a measured event. Ids of other
+// runs are ignored: Claim returns false for them too, and callers (the
+// webhook sink) pass every false Claim here, so a stray delivery from an
+// old run must not count as a duplicate of this one.
 func (s *Subscriber) Duplicate(id uint64, intended int64) {
-	if intended < s.p.measuredStart {
+	if _, ok := s.seq(id); !ok || intended < s.p.measuredStart {
 		return
 	}
 	s.mu.Lock()

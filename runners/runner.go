@@ -9,8 +9,10 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -46,6 +48,27 @@ type Point struct {
 	Logf func(format string, args ...any)
 	// InterruptDrain bounds the drain after an interruption (default 5s).
 	InterruptDrain scenarios.Duration
+}
+
+// StartDelay places the first intended send time a little after set-up, so
+// the first events are not late because Begin itself took time.
+const StartDelay = 50 * time.Millisecond
+
+// Begin starts a point's measurement: it fixes the start of the schedule
+// StartDelay ahead, starts mp's sampler, tells every fault timeline
+// (setStart) where the measured period begins, and hands mp to OnStart for
+// progress display. It returns the start to pass to the generator's Run.
+// Every runner calls it, so all systems begin measuring the same way.
+func (p *Point) Begin(mp *measure.Point, setStart ...func(measuredStart int64)) int64 {
+	start := load.Now() + int64(StartDelay)
+	mp.Start(start)
+	for _, f := range setStart {
+		f(mp.MeasuredStart())
+	}
+	if p.OnStart != nil {
+		p.OnStart(mp)
+	}
+	return start
 }
 
 // Log prints through Logf when set.

@@ -253,14 +253,11 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	defer prod.Close()
 
 	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth, Lag: groups.Lag})
-	start := load.Now() + int64(50*time.Millisecond)
-	mp.Start(start)
+	setStart := make([]func(int64), 0, len(behs))
 	for _, b := range behs {
-		b.SetStart(mp.MeasuredStart())
+		setStart = append(setStart, b.SetStart)
 	}
-	if pt.OnStart != nil {
-		pt.OnStart(mp)
-	}
+	start := pt.Begin(mp, setStart...)
 	if r.OnGroups != nil {
 		r.OnGroups(groups)
 	}

@@ -39,6 +39,12 @@ func Sleep(d time.Duration, quit <-chan struct{}) bool {
 
 var timerPool sync.Pool
 
+// Coarse waits like Sleep on a pooled Go timer: no allocation per call, but
+// up to ~1 ms late on Linux. It suits waits whose precision does not reach
+// a measurement (fault windows, Retry-After), and is Sleep's fallback where
+// no timerfd exists.
+func Coarse(d time.Duration, quit <-chan struct{}) bool { return timerSleep(d, quit) }
+
 // timerSleep is the portable fallback: a pooled Go timer.
 func timerSleep(d time.Duration, quit <-chan struct{}) bool {
 	var t *time.Timer

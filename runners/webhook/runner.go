@@ -128,15 +128,11 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
 	pt.Log("webhook: %d sinks up, signing %v, connections %s", len(sinks), secret != nil, wh.Connections)
 
-	start := load.Now() + int64(50*time.Millisecond)
-	mp.Start(start)
-	disp.SetMeasuredStart(mp.MeasuredStart())
+	setStart := []func(int64){disp.SetMeasuredStart}
 	for _, s := range sinks {
-		s.SetStart(mp.MeasuredStart())
+		setStart = append(setStart, s.SetStart)
 	}
-	if pt.OnStart != nil {
-		pt.OnStart(mp)
-	}
+	start := pt.Begin(mp, setStart...)
 
 	gen.Run(ctx, start, disp.Dispatch)
 

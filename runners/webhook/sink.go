@@ -14,6 +14,7 @@ import (
 	"github.com/evbench/evbench/runners/behave"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/timer"
 	"github.com/evbench/evbench/scenarios"
 	"github.com/valyala/fasthttp"
 )
@@ -438,29 +439,10 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
-var timerPool sync.Pool
-
-// sleep waits d or until the sink closes; false when closed. Timers are
-// pooled so waiting does not allocate per request. Go timers wake up to
-// about 1 ms late on Linux; use process where that matters.
-func (s *Sink) sleep(d time.Duration) bool {
-	var t *time.Timer
-	if v := timerPool.Get(); v != nil {
-		t = v.(*time.Timer)
-		t.Reset(d)
-	} else {
-		t = time.NewTimer(d)
-	}
-	select {
-	case <-t.C:
-		timerPool.Put(t)
-		return true
-	case <-s.done:
-		t.Stop()
-		timerPool.Put(t)
-		return false
-	}
-}
+// sleep waits d or until the sink closes; false when closed. It uses a
+// pooled Go timer (timer.Coarse), which may wake ~1 ms late; use process
+// where that matters.
+func (s *Sink) sleep(d time.Duration) bool { return timer.Coarse(d, s.done) }
 
 // process simulates processing for d with behave.Sleep (precise to ~0.1
 // ms, the same simulation the Kafka consumers use); false when the sink

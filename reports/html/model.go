@@ -318,7 +318,8 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 			if strings.HasPrefix(n, "broker_kind: ") {
 				continue // the environment shows the broker
 			}
-			pg.RunnerNotes = append(pg.RunnerNotes, p.System+": "+n)
+			// Runners often name themselves already ("kafka: fresh topic").
+			pg.RunnerNotes = append(pg.RunnerNotes, p.System+": "+strings.TrimPrefix(n, p.System+": "))
 		}
 		if pg.Sweep {
 			for j, q := range r.Points {

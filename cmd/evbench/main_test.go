@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -120,21 +122,51 @@ func TestCLI(t *testing.T) {
 
 	t.Run("interrupt writes partial results and exits 130", func(t *testing.T) {
 		out := t.TempDir()
-		cmd := exec.Command(bin, "run", "testdata/long.yaml", "--out", out, "--no-report")
-		var o, e bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &o, &e
+		cmd := exec.Command(bin, "run", "testdata/long.yaml", "--out", out, "--no-report", "--metrics-addr", "127.0.0.1:0")
+		var o bytes.Buffer
+		cmd.Stdout = &o
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		defer cmd.Process.Kill()
+		// The live metrics URL is announced on stderr first.
+		var errOut strings.Builder
+		lines := bufio.NewScanner(stderr)
+		url := ""
+		for url == "" && lines.Scan() {
+			errOut.WriteString(lines.Text() + "\n")
+			if _, u, ok := strings.Cut(lines.Text(), "live metrics at "); ok {
+				url = u
+			}
+		}
+		go func() {
+			for lines.Scan() {
+			}
+		}()
 		time.Sleep(3 * time.Second)
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatalf("scrape %q: %v (stderr so far: %s)", url, err, errOut.String())
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"evbench_offered_events_per_second 100", `evbench_point_info{system="webhook"} 1`, "evbench_delivered_events "} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("metrics lack %q:\n%s", want, body)
+			}
+		}
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		err := cmd.Wait()
+		err = cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
-			t.Fatalf("exit %v, want %d\nstderr:\n%s", err, exitInterrupted, e.String())
+			t.Fatalf("exit %v, want %d", err, exitInterrupted)
 		}
 		if d := time.Since(start); d > 8*time.Second {
 			t.Errorf("took %v after Ctrl-C, want a drain of at most 5 s", d)
@@ -148,6 +180,10 @@ func TestCLI(t *testing.T) {
 		}
 		if len(res.Points) != 1 || res.Points[0].Subscribers[0].Accounting.Sent < 100 {
 			t.Fatalf("partial results missing: %+v", res.Points)
+		}
+		// Rates are over the time actually run, not the planned 60 s.
+		if p := res.Points[0]; p.AchievedPerS < 90 || p.AchievedPerS > 110 || p.DurationS > 10 {
+			t.Errorf("interrupted point: achieved %.1f/s over %.1f s, want ~100/s over the ~3 s it ran", p.AchievedPerS, p.DurationS)
 		}
 	})
 }

@@ -29,6 +29,7 @@ type runFlags struct {
 	brokers  string
 	quiet    bool
 	noReport bool
+	metrics  string
 }
 
 func newRunCmd() *cobra.Command {
@@ -61,6 +62,7 @@ func addRunFlags(c *cobra.Command, f *runFlags) {
 	c.Flags().StringVar(&f.brokers, "brokers", "", "Kafka bootstrap brokers host:port,... (default: the scenario's, else the embedded broker)")
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "print only the final summary")
 	c.Flags().BoolVar(&f.noReport, "no-report", false, "skip report.html and charts (results.json is always written)")
+	c.Flags().StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics while running (e.g. 127.0.0.1:9464)")
 }
 
 // applyOverrides applies --duration and --rate, returning a new scenario.
@@ -117,6 +119,14 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	defer stop()
 
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
+	if f.metrics != "" {
+		url, stopMetrics, err := serveMetrics(f.metrics, prog.live.Load)
+		if err != nil {
+			return badInput(err)
+		}
+		defer stopMetrics()
+		fmt.Fprintf(cmd.ErrOrStderr(), "evbench: live metrics at %s\n", url)
+	}
 	opts := engine.Options{
 		Brokers:     f.brokers,
 		DeadLetters: runners.NewLineWriter(dlf),

@@ -67,6 +67,7 @@ type Generator struct {
 	sent      atomic.Int64
 	measured  atomic.Int64 // measured (non-warm-up) events handed out
 	lagMax    atomic.Int64
+	ended     atomic.Int64   // Now() when Run returned
 	lag       *hdr.Histogram // only touched by the Run goroutine until it returns
 }
 
@@ -115,6 +116,7 @@ func (g *Generator) MeasuredStart() int64 { return g.Start() + int64(g.sched.War
 // runner can finish set-up first).
 func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 	atomic.StoreInt64(&g.start, start)
+	defer func() { g.ended.Store(Now()) }()
 	measuredFrom := start + int64(g.sched.Warmup())
 	done := ctx.Done()
 	var seq uint64
@@ -154,6 +156,17 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 		emit(ev)
 		g.sent.Add(1)
 	}
+}
+
+// Ran returns how long the schedule ran, from its start to the moment Run
+// returned (cut short by cancellation), capped at the schedule's length; 0
+// before Run returns.
+func (g *Generator) Ran() time.Duration {
+	end := g.ended.Load()
+	if end == 0 {
+		return 0
+	}
+	return min(time.Duration(end-g.Start()), g.sched.Total())
 }
 
 // Sent is the number of events handed to emit so far (warm-up included).

@@ -236,14 +236,21 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	u0, b0 := p.usage0, p.bytes0
 	p.mu.Unlock()
 	sched := p.Gen.Schedule()
+	// An interrupted point was measured only until the generator stopped:
+	// rates are over that time, not the planned duration.
 	measuredDur := sched.Total() - sched.Warmup()
+	ranTo := sched.Total()
+	if ran := p.Gen.Ran(); ran > 0 && ran < sched.Total() {
+		ranTo = ran
+		measuredDur = max(ran-sched.Warmup(), 0)
+	}
 	sent := p.Gen.Measured()
 	lag := p.Gen.Lag()
 	out := &results.Point{
 		System:         p.System,
 		Params:         params,
 		Status:         results.StatusComplete,
-		OfferedPerS:    sched.Expected(sched.Total()) - sched.Expected(sched.Warmup()),
+		OfferedPerS:    sched.Expected(ranTo) - sched.Expected(sched.Warmup()),
 		GeneratorLagUS: results.Lag{P99: lag.ValueAtQuantile(99), Max: lag.Max()},
 		StartedAt:      p.started.UTC(),
 		DurationS:      measuredDur.Seconds(),

@@ -116,13 +116,21 @@ func (g *Generator) MeasuredStart() int64 { return g.Start() + int64(g.sched.War
 // runner can finish set-up first).
 func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 	atomic.StoreInt64(&g.start, start)
-	defer func() { g.ended.Store(Now()) }()
+	// Run returning before the schedule is exhausted means cancellation:
+	// remember when, so rates are computed over the time actually run.
+	exhausted := false
+	defer func() {
+		if !exhausted {
+			g.ended.Store(Now())
+		}
+	}()
 	measuredFrom := start + int64(g.sched.Warmup())
 	done := ctx.Done()
 	var seq uint64
 	for {
 		off, ok := g.sched.Next()
 		if !ok {
+			exhausted = true
 			return
 		}
 		intended := start + int64(off)
@@ -158,9 +166,10 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 	}
 }
 
-// Ran returns how long the schedule ran, from its start to the moment Run
-// returned (cut short by cancellation), capped at the schedule's length; 0
-// before Run returns.
+// Ran returns how long the schedule ran when Run was cut short by
+// cancellation (from its start to the moment Run returned, capped at the
+// schedule's length), and 0 when the schedule ran to its end or Run has
+// not returned.
 func (g *Generator) Ran() time.Duration {
 	end := g.ended.Load()
 	if end == 0 {

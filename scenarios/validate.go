@@ -317,8 +317,13 @@ func (c *checker) fault(p string, f Fault, end Duration) {
 	switch f.Kind {
 	case FaultErrors:
 		c.intRange(p+".status", f.Status, 100, 599, "an HTTP status code")
-		if !(f.Probability >= 0 && f.Probability <= 1) {
-			c.add(p+".probability", fmt.Sprintf("%v is outside [0, 1]", f.Probability), "0 to 1")
+		// 0 is rejected, not accepted as "never": in scenarios built in Go
+		// an unset probability is 0 and the runners read it as 1 (always).
+		switch {
+		case f.Probability == 0:
+			c.add(p+".probability", "0 would never inject an error: remove the fault instead", "more than 0, at most 1")
+		case !(f.Probability > 0 && f.Probability <= 1):
+			c.add(p+".probability", fmt.Sprintf("%v is outside (0, 1]", f.Probability), "more than 0, at most 1")
 		}
 		c.durRange(p+".retry_after", f.RetryAfter, false, MaxTimeout)
 	case FaultSlow:

@@ -384,8 +384,9 @@ type Kafka struct {
 
 // Topic is the Kafka topic set-up.
 type Topic struct {
-	// Name defaults to "evbench-<scenario>"; each point uses a fresh topic
-	// unless the scenario names one.
+	// Name, when set, is used (and checked) for every point; when empty each
+	// point gets a fresh topic "evbench-<scenario>-<system>-<nonce>", so no
+	// point reads another's records.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 	// Partitions (default 12) and ReplicationFactor (default 1).
 	Partitions        int `yaml:"partitions,omitempty" json:"partitions"`

@@ -72,7 +72,8 @@ type Point struct {
 	System string `json:"system"`
 	// Params holds rate_per_s, subscribers and every swept value.
 	Params map[string]float64 `json:"params"`
-	// Repeat is the repeat index within a sweep (0-based).
+	// Repeat is the repeat number within a sweep, 1..repeats (0 for a
+	// saturation probe).
 	Repeat int `json:"repeat,omitempty"`
 	// Status is complete | interrupted | failed for this point.
 	Status string `json:"status"`

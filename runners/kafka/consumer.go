@@ -783,8 +783,10 @@ func (w *worker) process(r *kgo.Record) bool {
 				p = 1
 			}
 			if beh.Chance(p) {
-				g.sub.Error(measure.ErrOther)
-				g.sub.Retry()
+				if measured { // warm-up work is excluded, as in the webhook runner
+					g.sub.Error(measure.ErrOther)
+					g.sub.Retry()
+				}
 				if !w.wait(RetryBackoff) {
 					return w.abandon(meta.ID, measured)
 				}

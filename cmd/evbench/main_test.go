@@ -62,6 +62,7 @@ func TestCLI(t *testing.T) {
 			{"quickstart", 0, "valid"},
 			{"testdata/bad.yaml", 2, "bad.yaml:5:3"},
 			{"testdata/missing.yaml", 2, "missing.yaml"},
+			{"testdata/badcost.yaml", 2, `cost.profile: unknown cost profile "nope"`},
 		}
 		for _, tc := range tests {
 			out, errOut, code := runBin(t, bin, "validate", tc.file)

@@ -102,6 +102,9 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if _, err := sc.Expand(); err != nil {
 		return badInput(err)
 	}
+	if err := checkCost(sc); err != nil {
+		return badInput(fmt.Errorf("%s: %w", arg, err))
+	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join("evbench-results", fmt.Sprintf("%s-%s", safeName(sc.Name), time.Now().Format("20060102-150405")))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evbench/evbench/reports/cost"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -27,9 +28,32 @@ FILE may also name a built-in example (quickstart, ecommerce, sweep).`,
 			if err != nil {
 				return badInput(err)
 			}
+			if err := checkCost(sc); err != nil {
+				return badInput(fmt.Errorf("%s: %w", args[0], err))
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (scenario %q, systems %v, %d subscriber(s), %d point(s) per system)\n",
 				args[0], sc.Name, sc.Systems.Names(), len(sc.Subscribers), len(specs))
 			return nil
 		},
 	}
+}
+
+// checkCost resolves the scenario's cost block now, so an unknown profile
+// or override key fails before a long run rather than in its report.
+func checkCost(sc *scenarios.Scenario) error {
+	if sc.Cost == nil {
+		return nil
+	}
+	name := sc.Cost.Profile
+	if name == "" {
+		name = cost.DefaultProfile
+	}
+	p, err := cost.LoadProfile(name)
+	if err != nil {
+		return fmt.Errorf("cost.profile: %w", err)
+	}
+	if _, err := p.WithOverrides(sc.Cost.Overrides, "cost.overrides"); err != nil {
+		return fmt.Errorf("cost.overrides: %w", err)
+	}
+	return nil
 }

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/evbench/evbench/reports/compare"
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/engine"
+)
+
+func init() { addCommand(newMergeCmd) }
+
+// newMergeCmd is `evbench merge A.json B.json [...] --out MERGED.json`: one
+// document from the same scenario run on several load-generator hosts at
+// the same time.
+func newMergeCmd() *cobra.Command {
+	var (
+		out   string
+		force bool
+	)
+	c := &cobra.Command{
+		Use:   "merge A.json B.json [...] --out MERGED.json",
+		Short: "Merge results.json files from load generators that ran the same scenario at the same time",
+		Long: `merge combines results documents of one scenario run at the same time on several
+load-generator hosts into one document, as if one generator had offered the sum
+of their loads.
+
+Points with the same system, params and repeat are combined:
+  histograms   e2e, per-attempt, attempts per delivery, publish and ingress
+               HdrHistograms are added exactly; percentiles are recomputed
+  counts       sent, delivered, lost, duplicates, dead-lettered, retries,
+               out-of-order and error classes add (sent == delivered + lost
+               still holds, and is checked)
+  rates        offered_per_s and achieved_per_s add; params are kept, so the
+               merged document still compares with single-host ones
+  resources    cpu seconds and bytes sent add; max_rss_bytes is the largest
+  lag          generator lag p99 and max are the largest (upper bounds)
+  time series  added second by second; per-second p50/p99 are the largest of
+               the parts (upper bounds: per-second histograms are not stored)
+  thresholds   re-evaluated on the merged numbers
+  status       the worst of the parts; notes are kept once each
+Points and subscribers found in one document only are appended as they are.
+The environment is the first document's, with started_at the earliest and
+finished_at the latest; scenario and command are the first's.
+
+Documents must have the same schema and scenario name; --force merges
+different scenario names (never different schemas). --out names the output
+file (a folder gets results.json inside it; "-" writes to stdout).
+Exit codes: 0 written, 1 write error, 2 bad input.`,
+		Example: `  evbench merge host1/results.json host2/results.json host3/results.json --out merged.json
+  evbench merge a.json b.json --out merged/ && evbench report merged/results.json`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return badInput(errors.New("--out is required (a file, a folder, or - for stdout)"))
+			}
+			docs := make([]*results.Results, len(args))
+			for i, a := range args {
+				r, err := compareReadResults(a)
+				if err != nil {
+					return err
+				}
+				docs[i] = r
+			}
+			merged, err := compare.MergeWith(compare.MergeOptions{
+				Force:      force,
+				Names:      args,
+				Thresholds: mergeThresholds(docs[0]),
+			}, docs...)
+			if err != nil {
+				return badInput(err)
+			}
+			if out == "-" {
+				b, err := json.MarshalIndent(merged, "", "  ")
+				if err != nil {
+					return fmt.Errorf("encode merged results: %w", err)
+				}
+				_, err = cmd.OutOrStdout().Write(append(b, '\n'))
+				return err
+			}
+			path := out
+			if st, err := os.Stat(out); err == nil && st.IsDir() || strings.HasSuffix(out, string(os.PathSeparator)) {
+				if err := os.MkdirAll(out, 0o755); err != nil {
+					return fmt.Errorf("create %s: %w", out, err)
+				}
+				path = filepath.Join(out, "results.json")
+			}
+			if err := results.WriteFile(path, merged); err != nil {
+				return err
+			}
+			multi := 0
+			for _, p := range merged.Points {
+				for _, n := range p.Notes {
+					if strings.HasPrefix(n, compare.MergedNote) {
+						multi++
+						break
+					}
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "merged %d documents into %s: %d point(s), %d of them combined from several documents\n",
+				len(docs), path, len(merged.Points), multi)
+			return nil
+		},
+	}
+	c.Flags().StringVarP(&out, "out", "o", "", "output file, folder (results.json inside) or - for stdout (required)")
+	c.Flags().BoolVar(&force, "force", false, "merge documents whose scenario names differ")
+	return c
+}
+
+// mergeThresholds re-evaluates the first document's scenario thresholds on
+// a merged point, with the same evaluator as evbench run.
+func mergeThresholds(first *results.Results) func(*results.Point) []results.Threshold {
+	var sc struct {
+		Thresholds []string `json:"thresholds"`
+	}
+	if len(first.Scenario) == 0 || json.Unmarshal(first.Scenario, &sc) != nil || len(sc.Thresholds) == 0 {
+		return nil
+	}
+	return func(p *results.Point) []results.Threshold { return engine.Evaluate(sc.Thresholds, p) }
+}

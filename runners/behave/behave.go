@@ -4,6 +4,7 @@
 package behave
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -112,4 +113,26 @@ func (s *Subscriber) End(f scenarios.Fault) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.start + int64(f.At.D()+f.For.D())
+}
+
+// CeilingNote says what the subscribers' simulated processing time allows
+// at a given concurrency: a subscriber that processes `concurrency` events
+// at once with mean processing time m cannot sustain more than
+// concurrency/m events per second, whatever the delivery system. Runners
+// attach it to their results so a saturation curve is read as what it is
+// (webhook: max_in_flight per endpoint; Kafka: one record per partition per
+// group). It returns "" when no subscriber has a processing time.
+func CeilingNote(system string, concurrency int, unit string, subs []scenarios.Subscriber) string {
+	worst, name := 0.0, ""
+	for _, s := range subs {
+		if m := s.Processing.MeanValue(); m > worst {
+			worst, name = m, s.Name
+		}
+	}
+	if worst <= 0 || concurrency <= 0 {
+		return ""
+	}
+	meanMs := worst / float64(time.Millisecond)
+	return fmt.Sprintf("%s: each subscriber processes at most %d events at once (%s); the slowest (%s, mean processing %.3g ms) cannot sustain more than about %.0f events/s",
+		system, concurrency, unit, name, meanMs, float64(concurrency)/(worst/float64(time.Second)))
 }

@@ -32,6 +32,7 @@ import (
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/behave"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
@@ -174,6 +175,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 	mp.Note("bridge: ack %s (%s); %s; sender max_in_flight %d, timeout %s", bc.Ack, mode, signing, bc.MaxInFlight, bc.Timeout)
 
+	if n := behave.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions", sc.Subscribers); n != "" {
+		mp.Note("%s", n)
+	}
 	behs := kafka.Behaviours(sc)
 	groups, err := kafka.StartGroups(sctx, kafka.GroupsConfig{
 		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,

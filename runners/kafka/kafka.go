@@ -237,6 +237,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("kafka: acks 0: publish latency is intended time -> produce request written; the broker confirms nothing, so lost records show only as loss at the subscribers")
 	}
 
+	if n := behave.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions", sc.Subscribers); n != "" {
+		mp.Note("%s", n)
+	}
 	behs := Behaviours(sc)
 	groups, err := StartGroups(sctx, GroupsConfig{
 		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,

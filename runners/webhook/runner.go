@@ -125,6 +125,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, fmt.Errorf("webhook runner: %w", err)
 	}
 	mp.SetGauges(measure.Gauges{InFlight: disp.InFlight, QueueDepth: disp.QueueDepth, RetriesWaiting: disp.RetriesWaiting})
+	if n := behave.CeilingNote(System, wh.MaxInFlight, "max_in_flight deliveries per endpoint", sc.Subscribers); n != "" {
+		mp.Note("%s", n)
+	}
 	mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
 	pt.Log("webhook: %d sinks up, signing %v, connections %s", len(sinks), secret != nil, wh.Connections)
 

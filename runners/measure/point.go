@@ -205,6 +205,12 @@ func (p *Point) Snapshot() Snapshot {
 		el = 0
 	}
 	off, ach := p.series.lastRates()
+	if off == 0 && ach == 0 && el > 0 {
+		// Before the first one-second sample: the schedule's rate and the
+		// average so far, rather than a misleading 0/s.
+		off = sched.RateAt(el)
+		ach = float64(p.Gen.Sent()) / el.Seconds()
+	}
 	snap := Snapshot{System: p.System, Elapsed: el, Total: sched.Total(), OfferedPerS: off, AchievedPerS: ach,
 		InFlight: gauge(p.gauges.InFlight), RetriesWaiting: gauge(p.gauges.RetriesWaiting), Sent: p.Gen.Measured()}
 	for _, s := range p.Subs {

@@ -75,31 +75,26 @@ func (p *Point) Note(format string, args ...any) {
 func (p *Point) AddBytes(n int) { p.bytesSent.Add(int64(n)) }
 
 // Published records a Kafka publish ack (intended -> acked), kafka and bridge.
-func (p *Point) Published(intended, acked int64) {
+func (p *Point) Published(intended, acked int64) { p.recordSince(p.publish, intended, acked) }
+
+// Ingress records a bridge ingress ack (intended -> HTTP 2xx from the bridge).
+func (p *Point) Ingress(intended, acked int64) { p.recordSince(p.ingress, intended, acked) }
+
+// recordSince records at - intended into h, ignoring warm-up events.
+func (p *Point) recordSince(h *hdr.Histogram, intended, at int64) {
 	if intended < p.measuredStart {
 		return
 	}
-	us := (acked - intended) / 1000
-	if us < 1 {
-		us = 1
-	}
+	us := micros(intended, at)
 	p.mu.Lock()
-	_ = p.publish.RecordValue(us)
+	_ = h.RecordValue(us)
 	p.mu.Unlock()
 }
 
-// Ingress records a bridge ingress ack (intended -> HTTP 2xx from the bridge).
-func (p *Point) Ingress(intended, acked int64) {
-	if intended < p.measuredStart {
-		return
-	}
-	us := (acked - intended) / 1000
-	if us < 1 {
-		us = 1
-	}
-	p.mu.Lock()
-	_ = p.ingress.RecordValue(us)
-	p.mu.Unlock()
+// micros is to - from in whole microseconds, at least 1: the histograms'
+// lowest trackable value, so a sub-microsecond interval is not dropped.
+func micros(from, to int64) int64 {
+	return max((to-from)/1000, 1)
 }
 
 // PublishError counts a produce failure.

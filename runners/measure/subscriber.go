@@ -128,10 +128,7 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 		return
 	}
 	warm := intended < s.p.measuredStart
-	us := (done - intended) / 1000
-	if us < 1 {
-		us = 1
-	}
+	us := micros(intended, done)
 	s.mu.Lock()
 	s.claimed.set(q)
 	if !s.done.set(q) {

@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/evbench/evbench/reports/chart"
+	rplot "github.com/evbench/evbench/reports/plot"
 	"github.com/evbench/evbench/reports/results"
 )
 
@@ -155,21 +156,11 @@ func addSeries(p *plot.Plot, label string, col color.Color, style int, xy plotte
 }
 
 func addLossMarks(p *plot.Plot, xy plotter.XYs, legend bool) error {
-	if len(xy) == 0 {
-		return nil
-	}
-	s, err := plotter.NewScatter(xy)
-	if err != nil {
-		return fmt.Errorf("loss marks: %w", err)
-	}
-	s.Shape = draw.CrossGlyph{}
-	s.Color = color.Black
-	s.Radius = vg.Points(5)
-	p.Add(s)
+	label := ""
 	if legend {
-		p.Legend.Add("lost > 0", s)
+		label = "lost > 0"
 	}
-	return nil
+	return rplot.AddMarks(p, xy, draw.CrossGlyph{}, vg.Points(5), label)
 }
 
 // ThroughputChart draws delivered versus offered throughput per series,
@@ -315,27 +306,11 @@ func MaxChart(d *Data) (chart.Chart, error) {
 			return chart.Chart{}, err
 		}
 	}
-	if len(unbounded) > 0 {
-		s, err := plotter.NewScatter(unbounded)
-		if err != nil {
-			return chart.Chart{}, fmt.Errorf("unbounded marks: %w", err)
-		}
-		s.Shape = draw.PyramidGlyph{}
-		s.Color = color.Black
-		s.Radius = vg.Points(5)
-		p.Add(s)
-		p.Legend.Add("limit reached: lower bound", s)
+	if err := rplot.AddMarks(p, unbounded, draw.PyramidGlyph{}, vg.Points(5), "limit reached: lower bound"); err != nil {
+		return chart.Chart{}, err
 	}
-	if len(startFailed) > 0 {
-		s, err := plotter.NewScatter(startFailed)
-		if err != nil {
-			return chart.Chart{}, fmt.Errorf("start-failed marks: %w", err)
-		}
-		s.Shape = draw.RingGlyph{}
-		s.Color = color.Black
-		s.Radius = vg.Points(6)
-		p.Add(s)
-		p.Legend.Add("first probe failed: maximum is below the start rate", s)
+	if err := rplot.AddMarks(p, startFailed, draw.RingGlyph{}, vg.Points(6), "first probe failed: maximum is below the start rate"); err != nil {
+		return chart.Chart{}, err
 	}
 	var ticks []plot.Tick
 	var subs []int

@@ -10,6 +10,7 @@ import (
 	xfont "golang.org/x/image/font"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -262,4 +263,23 @@ func trim(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 2, 64)
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
+}
+
+// AddMarks draws black markers of one shape at pts (annotations such as
+// "limit reached" or "lost > 0" on top of a series), with a legend entry
+// when label is not empty. It draws nothing when pts is empty.
+func AddMarks(p *gplot.Plot, pts plotter.XYs, shape draw.GlyphDrawer, radius vg.Length, label string) error {
+	if len(pts) == 0 {
+		return nil
+	}
+	s, err := plotter.NewScatter(pts)
+	if err != nil {
+		return fmt.Errorf("marks %q: %w", label, err)
+	}
+	s.Shape, s.Color, s.Radius = shape, color.Black, radius
+	p.Add(s)
+	if label != "" {
+		p.Legend.Add(label, s)
+	}
+	return nil
 }

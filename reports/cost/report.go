@@ -15,6 +15,7 @@ import (
 
 	"github.com/evbench/evbench/reports/chart"
 	"github.com/evbench/evbench/reports/curves"
+	rplot "github.com/evbench/evbench/reports/plot"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -724,16 +725,8 @@ func MapChart(m *Model, maxSubs int) (chart.Chart, error) {
 				marks = append(marks, plotter.XY{X: pt.EventsPerHour, Y: float64(n)})
 			}
 		}
-		if len(marks) > 0 {
-			sc, err := plotter.NewScatter(marks)
-			if err != nil {
-				return chart.Chart{}, fmt.Errorf("map marks: %w", err)
-			}
-			sc.Shape = draw.CircleGlyph{}
-			sc.Color = color.Black
-			sc.Radius = vg.Points(2.5)
-			p.Add(sc)
-			p.Legend.Add("webhook = kafka (exact)", sc)
+		if err := rplot.AddMarks(p, marks, draw.CircleGlyph{}, vg.Points(2.5), "webhook = kafka (exact)"); err != nil {
+			return chart.Chart{}, err
 		}
 	}
 	// The claim's region, outlined.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/evbench/evbench/runners/internal/deadline"
 )
 
 // preciseClock multiplexes every Sleep onto one timerfd: a min-heap of
@@ -17,14 +19,9 @@ type preciseClock struct {
 	fd    int
 	f     *os.File
 	mu    sync.Mutex
-	h     []sleeper // min-heap by at
-	armed int64     // deadline the timerfd is armed for; 0 when disarmed
-	chans sync.Pool // chan struct{} (buffered 1)
-}
-
-type sleeper struct {
-	at int64 // monotonic ns (mono())
-	ch chan struct{}
+	h     deadline.Heap[chan struct{}] // sleepers by wake-up time (mono())
+	armed int64                        // deadline the timerfd is armed for; 0 when disarmed
+	chans sync.Pool                    // chan struct{} (buffered 1)
 }
 
 var (
@@ -53,7 +50,7 @@ func precise() *preciseClock {
 
 func (c *preciseClock) sleep(d time.Duration, quit <-chan struct{}) bool {
 	ch := c.chans.Get().(chan struct{})
-	c.add(sleeper{at: mono() + int64(d), ch: ch})
+	c.add(mono()+int64(d), ch)
 	select {
 	case <-ch:
 		c.chans.Put(ch)
@@ -65,20 +62,12 @@ func (c *preciseClock) sleep(d time.Duration, quit <-chan struct{}) bool {
 	}
 }
 
-// add pushes s and re-arms the timerfd when s is the new earliest deadline.
-func (c *preciseClock) add(s sleeper) {
+// add schedules ch to be signalled at (monotonic ns) and re-arms the
+// timerfd when that is the new earliest deadline.
+func (c *preciseClock) add(at int64, ch chan struct{}) {
 	c.mu.Lock()
-	c.h = append(c.h, s)
-	for i := len(c.h) - 1; i > 0; {
-		p := (i - 1) / 2
-		if c.h[p].at <= c.h[i].at {
-			break
-		}
-		c.h[p], c.h[i] = c.h[i], c.h[p]
-		i = p
-	}
-	if c.armed == 0 || s.at < c.armed {
-		c.armLocked(s.at)
+	if c.h.Push(at, ch) && (c.armed == 0 || at < c.armed) {
+		c.armLocked(at)
 	}
 	c.mu.Unlock()
 }
@@ -96,13 +85,12 @@ func (c *preciseClock) armLocked(at int64) {
 	if err := unix.TimerfdSettime(c.fd, 0, &spec, nil); err != nil {
 		// Cannot happen with a valid fd; wake everyone rather than hang.
 		at = 0
-		for _, s := range c.h {
+		for _, ch := range c.h.Drain(nil) {
 			select {
-			case s.ch <- struct{}{}:
+			case ch <- struct{}{}:
 			default:
 			}
 		}
-		c.h = c.h[:0]
 	}
 	c.armed = at
 }
@@ -118,31 +106,8 @@ func (c *preciseClock) loop() {
 		}
 		now := mono()
 		c.mu.Lock()
-		for len(c.h) > 0 && c.h[0].at <= now {
-			due = append(due, c.h[0].ch)
-			last := len(c.h) - 1
-			c.h[0] = c.h[last]
-			c.h[last] = sleeper{}
-			c.h = c.h[:last]
-			for i := 0; ; {
-				l, r, m := 2*i+1, 2*i+2, i
-				if l < len(c.h) && c.h[l].at < c.h[m].at {
-					m = l
-				}
-				if r < len(c.h) && c.h[r].at < c.h[m].at {
-					m = r
-				}
-				if m == i {
-					break
-				}
-				c.h[i], c.h[m] = c.h[m], c.h[i]
-				i = m
-			}
-		}
-		next := int64(0)
-		if len(c.h) > 0 {
-			next = c.h[0].at
-		}
+		due = c.h.PopDue(now, due)
+		next, _ := c.h.Next() // 0 when empty: disarm
 		c.armLocked(next)
 		c.mu.Unlock()
 		for i, ch := range due {

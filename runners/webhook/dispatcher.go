@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/internal/deadline"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
@@ -602,12 +603,12 @@ func (r *ring) pop() item {
 	return it
 }
 
-// retryQueue is a min-heap of deliveries waiting for their retry time,
-// served by one goroutine and one timer.
+// retryQueue holds deliveries waiting for their retry time, served by one
+// goroutine and one timer.
 type retryQueue struct {
 	d     *Dispatcher
 	mu    sync.Mutex
-	h     []retryEntry
+	h     deadline.Heap[retryEntry]
 	n     atomic.Int64
 	wake  chan struct{}
 	done  chan struct{}
@@ -615,9 +616,8 @@ type retryQueue struct {
 }
 
 type retryEntry struct {
-	due int64
-	e   *endpoint
-	it  item
+	e  *endpoint
+	it item
 }
 
 func (q *retryQueue) init(d *Dispatcher) {
@@ -632,17 +632,7 @@ func (q *retryQueue) size() int64 { return q.n.Load() }
 
 func (q *retryQueue) add(due int64, e *endpoint, it item) {
 	q.mu.Lock()
-	q.h = append(q.h, retryEntry{due: due, e: e, it: it})
-	i := len(q.h) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if q.h[p].due <= q.h[i].due {
-			break
-		}
-		q.h[p], q.h[i] = q.h[i], q.h[p]
-		i = p
-	}
-	first := i == 0
+	first := q.h.Push(due, retryEntry{e: e, it: it})
 	q.mu.Unlock()
 	q.n.Add(1)
 	if first {
@@ -658,60 +648,25 @@ func (q *retryQueue) add(due int64, e *endpoint, it item) {
 func (q *retryQueue) popDue(now int64, out []retryEntry) ([]retryEntry, time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.h) > 0 && q.h[0].due <= now {
-		out = append(out, q.h[0])
-		last := len(q.h) - 1
-		q.h[0] = q.h[last]
-		q.h[last] = retryEntry{}
-		q.h = q.h[:last]
-		q.down(0)
-	}
-	if len(q.h) == 0 {
+	out = q.h.PopDue(now, out)
+	next, ok := q.h.Next()
+	if !ok {
 		return out, time.Hour
 	}
-	return out, time.Duration(q.h[0].due - now)
+	return out, time.Duration(next - now)
 }
 
 // removeFor takes every entry of endpoint e out of the heap, appending
 // the items to out.
 func (q *retryQueue) removeFor(e *endpoint, out []item) []item {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	kept := q.h[:0]
-	for _, r := range q.h {
-		if r.e == e {
-			out = append(out, r.it)
-			q.n.Add(-1)
-		} else {
-			kept = append(kept, r)
-		}
+	removed := q.h.Remove(func(r retryEntry) bool { return r.e == e }, nil)
+	q.mu.Unlock()
+	for _, r := range removed {
+		out = append(out, r.it)
 	}
-	for i := len(kept); i < len(q.h); i++ {
-		q.h[i] = retryEntry{}
-	}
-	q.h = kept
-	for i := len(q.h)/2 - 1; i >= 0; i-- { // re-heapify
-		q.down(i)
-	}
+	q.n.Add(-int64(len(removed)))
 	return out
-}
-
-// down restores the heap property below i.
-func (q *retryQueue) down(i int) {
-	for {
-		l, r, m := 2*i+1, 2*i+2, i
-		if l < len(q.h) && q.h[l].due < q.h[m].due {
-			m = l
-		}
-		if r < len(q.h) && q.h[r].due < q.h[m].due {
-			m = r
-		}
-		if m == i {
-			return
-		}
-		q.h[i], q.h[m] = q.h[m], q.h[i]
-		i = m
-	}
 }
 
 func (q *retryQueue) loop() {

@@ -2,7 +2,7 @@
 // bridge on the same declarative workload. Each subcommand lives in its own
 // file; the work is done by the library packages.
 //
-// Exit codes: 0 ok, 1 run error, 2 bad input, 130 interrupted.
+// Exit codes are listed with their constants below and in README.md.
 package main
 
 import (
@@ -18,11 +18,17 @@ import (
 	_ "github.com/evbench/evbench/runners/webhook"
 )
 
-// Exit codes.
+// Exit codes. When several apply, the first in this order wins:
+// bad input, interrupted, run error, overloaded, regression, thresholds.
+// 99 for failed thresholds follows k6, so CI jobs can tell "the system
+// under test missed its targets" from "the benchmark itself went wrong".
 const (
 	exitOK          = 0
-	exitRunError    = 1
-	exitBadInput    = 2
+	exitRunError    = 1 // a point failed, a harness bug, an output could not be written
+	exitBadInput    = 2 // the scenario, a flag or an input file is invalid
+	exitOverloaded  = 3 // results written, but the generator could not keep its schedule: the offered load was not applied
+	exitRegression  = 4 // evbench compare: a significant regression beyond the tolerance
+	exitThresholds  = 99
 	exitInterrupted = 130
 )
 

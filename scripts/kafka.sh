@@ -484,10 +484,18 @@ node_arg() {
 	node "$1"
 }
 
+# signal_node STOP|CONT WHAT: pause or resume the node, returning once the
+# kernel shows it stopped (state T) or running again.
 signal_node() {
-	local sig="$1" what="$2" pid
+	local sig="$1" what="$2" pid i st
 	pid="$(running_pid)" || die "$NAME is not running"
 	kill -"$sig" "$pid"
+	for ((i = 0; i < 100; i++)); do
+		st="$(proc_state "$pid")"
+		[[ "$sig" == STOP && "$st" == T ]] && break
+		[[ "$sig" == CONT && "$st" != T ]] && break
+		sleep 0.05
+	done
 	say "$NAME (pid $pid): $what"
 }
 

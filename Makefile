@@ -6,7 +6,7 @@ SCENARIO ?= scenarios/examples/quickstart.yaml
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -X github.com/evbench/evbench/runners/engine.Revision=$(REVISION)
 
-.PHONY: all build run test unit bench fuzz lint kafka-up kafka-down clean
+.PHONY: all build run test unit bench fuzz lint kafka-up kafka-down kafka-cluster-up kafka-cluster-down clean
 
 all: build
 
@@ -17,8 +17,8 @@ build:
 run: build
 	./$(BIN) run $(SCENARIO)
 
-## test: lint, unit and integration tests; starts the real Kafka broker when
-## Java 17 and Maven are present and stops it afterwards
+## test: lint, unit and integration tests; starts the real Kafka broker and
+## the 3-node cluster when Java 17 and Maven are present and stops them afterwards
 test:
 	scripts/test.sh
 
@@ -40,11 +40,20 @@ lint:
 	$(GO) vet ./...
 
 ## kafka-up / kafka-down: a real single-node Apache Kafka (KRaft) on 127.0.0.1:9092
+## (kafka-down stops everything scripts/kafka.sh started, the cluster too)
 kafka-up:
 	scripts/kafka.sh up
 
 kafka-down:
 	scripts/kafka.sh down
+
+## kafka-cluster-up / kafka-cluster-down: a 3-node KRaft cluster on 127.0.0.1:19092,29092,39092
+## (per-node faults: scripts/kafka.sh stop|kill|pause|resume|start N)
+kafka-cluster-up:
+	scripts/kafka.sh up --nodes 3
+
+kafka-cluster-down:
+	scripts/kafka.sh down --nodes 3
 
 clean:
 	rm -rf bin evbench-results

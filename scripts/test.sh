@@ -2,11 +2,13 @@
 # scripts/test.sh: what `make test` runs.
 #
 # 1. gofmt and go vet.
-# 2. Starts the real Apache Kafka broker (scripts/kafka.sh) when Java and
-#    Maven are present and no EVBENCH_KAFKA_BROKERS is given, and stops it
-#    afterwards by PID, whatever happens.
+# 2. Starts the real Apache Kafka broker (scripts/kafka.sh up) when Java and
+#    Maven are present and no EVBENCH_KAFKA_BROKERS is given, and the 3-node
+#    cluster (scripts/kafka.sh up --nodes 3) unless EVBENCH_KAFKA_CLUSTER_BROKERS
+#    is given; stops what it started afterwards, by PID, whatever happens.
 # 3. go test over every package (integration tests use the broker through
-#    EVBENCH_KAFKA_BROKERS; browser tests use /usr/bin/chromium).
+#    EVBENCH_KAFKA_BROKERS, the multi-node suite the cluster through
+#    EVBENCH_KAFKA_CLUSTER_BROKERS; browser tests use /usr/bin/chromium).
 # 4. Short fuzzing runs of the two parsers (longer ones: `make fuzz`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,27 +18,63 @@ test -z "$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 go vet ./...
 
 started_kafka=""
+started_cluster=""
 cleanup() {
+	if [ -n "$started_cluster" ]; then
+		echo "== stopping the 3-node Kafka cluster"
+		scripts/kafka.sh down --nodes 3 || true
+	fi
 	if [ -n "$started_kafka" ]; then
 		echo "== stopping the Kafka broker"
-		scripts/kafka.sh down || true
+		scripts/kafka.sh down --nodes 1 || true
 	fi
 }
 trap cleanup EXIT
+# Interrupted or terminated: exit, so the EXIT trap stops the brokers.
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
+
+have_kafka_tools=""
+if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
+	have_kafka_tools=1
+fi
 
 if [ -z "${EVBENCH_KAFKA_BROKERS:-}" ]; then
-	if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
-		echo "== starting a real Apache Kafka broker (scripts/kafka.sh up)"
-		scripts/kafka.sh up
-		started_kafka=1
+	if [ -n "$have_kafka_tools" ]; then
+		if scripts/kafka.sh status 2>/dev/null | grep -q '^kafka.sh: broker: up'; then
+			echo "== using the Kafka broker already running on 127.0.0.1:9092 (left running)"
+		else
+			echo "== starting a real Apache Kafka broker (scripts/kafka.sh up)"
+			started_kafka=1
+			scripts/kafka.sh up
+		fi
 		export EVBENCH_KAFKA_BROKERS=127.0.0.1:9092
 	else
 		echo "== Java or Maven missing: real-broker integration tests will be skipped"
 	fi
 fi
 
+if [ -z "${EVBENCH_KAFKA_CLUSTER_BROKERS:-}" ]; then
+	if [ -n "$have_kafka_tools" ]; then
+		if scripts/kafka.sh status 2>/dev/null | grep -q '^kafka.sh: node 1: up'; then
+			echo "== using the Kafka cluster already running (left running)"
+			scripts/kafka.sh up --nodes 3 # starts any node that is down
+		else
+			echo "== starting a 3-node Apache Kafka cluster (scripts/kafka.sh up --nodes 3)"
+			t0=$SECONDS
+			started_cluster=1
+			scripts/kafka.sh up --nodes 3
+			echo "== cluster up in $((SECONDS - t0)) s"
+		fi
+		EVBENCH_KAFKA_CLUSTER_BROKERS="$(scripts/kafka.sh brokers)"
+		export EVBENCH_KAFKA_CLUSTER_BROKERS
+	else
+		echo "== Java or Maven missing: multi-node tests will be skipped"
+	fi
+fi
+
 echo "== go test"
-go test -count=1 -timeout 18m ./...
+go test -count=1 -timeout 25m ./...
 
 echo "== fuzz (short)"
 go test ./scenarios/ -run '^$' -fuzz FuzzLoad -fuzztime 10s

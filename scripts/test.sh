@@ -30,9 +30,25 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-# Interrupted or terminated: exit, so the EXIT trap stops the brokers.
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+# Interrupted or terminated: stop the running step and exit, so the EXIT
+# trap stops the brokers. Long steps run in the background under `wait`,
+# which (unlike a foreground command) a trapped signal interrupts at once.
+child=""
+on_signal() {
+	if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi
+	exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
+step() {
+	local rc=0
+	"$@" &
+	child=$!
+	wait "$child" || rc=$?
+	child=""
+	return "$rc"
+}
 
 have_kafka_tools=""
 if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
@@ -74,8 +90,8 @@ if [ -z "${EVBENCH_KAFKA_CLUSTER_BROKERS:-}" ]; then
 fi
 
 echo "== go test"
-go test -count=1 -timeout 25m ./...
+step go test -count=1 -timeout 25m ./...
 
 echo "== fuzz (short)"
-go test ./scenarios/ -run '^$' -fuzz FuzzLoad -fuzztime 10s
-go test ./reports/results/ -run '^$' -fuzz FuzzDecode -fuzztime 10s
+step go test ./scenarios/ -run '^$' -fuzz FuzzLoad -fuzztime 10s
+step go test ./reports/results/ -run '^$' -fuzz FuzzDecode -fuzztime 10s

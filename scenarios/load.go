@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,13 +9,18 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/evbench/evbench/internal/limitedfile"
 )
 
 // LoadFile reads and validates the scenario file at path. Every error is an
 // *Error naming the file, line and column, the key and what is allowed.
 // (It is not called Load because Load is the schema's load-block type.)
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := limitedfile.Read(path, maxFileBytes)
+	if errors.Is(err, limitedfile.ErrTooLarge) {
+		return nil, &Error{File: path, Msg: fmt.Sprintf("file is larger than %d bytes, the most a scenario may be", maxFileBytes), Err: err}
+	}
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot read scenario: " + errText(err), Err: err}
 	}
@@ -312,7 +318,11 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 				return nil, nil, nil
 			}
 			if len(out) >= MaxSubscribers {
-				d.fail(so.val("count").orSelf(so.n), so.p("count"), fmt.Sprintf("more than %d subscribers after count expansion", MaxSubscribers), "")
+				if so.has("count") {
+					d.fail(so.val("count"), so.p("count"), fmt.Sprintf("more than %d subscribers after count expansion", MaxSubscribers), "")
+				} else {
+					d.fail(so.n, p, fmt.Sprintf("more than %d subscribers: this is entry %d", MaxSubscribers, i+1), fmt.Sprintf("at most %d subscribers; count: N declares many alike", MaxSubscribers))
+				}
 				return nil, nil, nil
 			}
 			owner[x.Name] = i
@@ -327,13 +337,6 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 		tmpl = &t
 	}
 	return out, origin, tmpl
-}
-
-func (n *node) orSelf(def *node) *node {
-	if n == nil {
-		return def
-	}
-	return n
 }
 
 var subscriberName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -17,8 +18,8 @@ import (
 
 // Limits that keep hostile input from exhausting memory or the stack.
 const (
-	maxFileBytes = 4 << 20 // a scenario is a few KiB; 4 MiB is generous
-	maxDepth     = 64      // nesting depth after alias resolution
+	maxFileBytes = 1 << 20 // a scenario is a few KiB; 1 MiB is generous
+	maxDepth     = 64      // nesting depth (flow nesting is also checked before parsing)
 	maxNodes     = 200_000 // nodes after alias resolution (billion laughs)
 )
 
@@ -111,6 +112,7 @@ type treeBuilder struct {
 	file    string
 	anchors map[string]ast.Node
 	nodes   int
+	aliases bool // an alias was expanded (the node limit then names them)
 	err     *Error
 }
 
@@ -136,6 +138,12 @@ func tokenPos(n ast.Node, fallback pos) pos {
 func parseTree(file string, data []byte) (*node, *Error) {
 	if len(data) > maxFileBytes {
 		return nil, &Error{File: file, Line: 1, Column: 1, Msg: fmt.Sprintf("file is %d bytes; a scenario may be at most %d", len(data), maxFileBytes)}
+	}
+	// A UTF-8 byte order mark (written by some Windows editors) is not
+	// part of the first key.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if err := prescan(file, data); err != nil {
+		return nil, err
 	}
 	f, err := safeParse(data)
 	if err != nil {
@@ -206,7 +214,11 @@ func (b *treeBuilder) convert(n ast.Node, fallback pos, depth int) *node {
 	}
 	b.nodes++
 	if b.nodes > maxNodes {
-		b.fail(p, fmt.Sprintf("the document expands to more than %d nodes (aliases?)", maxNodes))
+		msg := fmt.Sprintf("the document has more than %d values", maxNodes)
+		if b.aliases {
+			msg = fmt.Sprintf("the document expands to more than %d values through its aliases (*name)", maxNodes)
+		}
+		b.fail(p, msg)
 		return &node{pos: p}
 	}
 	if depth > maxDepth {
@@ -258,6 +270,7 @@ func (b *treeBuilder) convert(n ast.Node, fallback pos, depth int) *node {
 	case *ast.AliasNode:
 		name := anchorName(v.Value)
 		target, ok := b.anchors[name]
+		b.aliases = true
 		if !ok {
 			b.fail(p, fmt.Sprintf("alias *%s refers to no anchor defined before it", name))
 			return &node{pos: p}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/evbench/evbench/internal/limitedfile"
+	"github.com/evbench/evbench/internal/yamlguard"
 )
 
 //go:embed profiles/*.yaml
@@ -260,20 +264,35 @@ func LoadProfile(nameOrPath string) (*Profile, error) {
 			return Builtin(n)
 		}
 	}
-	b, err := os.ReadFile(nameOrPath)
+	b, err := limitedfile.Read(nameOrPath, MaxProfileBytes)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w %q: not a built-in (%s) and no such file", ErrUnknownProfile, nameOrPath, strings.Join(Builtins(), ", "))
 		}
-		return nil, fmt.Errorf("read cost profile: %w", err)
+		return nil, fmt.Errorf("read cost profile %s: %w", nameOrPath, err)
 	}
 	return ParseProfile(nameOrPath, b)
 }
+
+// Bounds on a profile file, checked before it is parsed so that any path
+// (a device, a huge or deeply nested file) fails fast and cheaply. The
+// built-in profiles are about 3 KiB with 4 levels of nesting.
+const (
+	MaxProfileBytes = 256 << 10
+	maxProfileDepth = 16
+	maxProfileMarks = 20_000
+)
 
 // ParseProfile strictly parses a profile: unknown keys, duplicate keys,
 // wrong types, missing sources and impossible values are errors naming the
 // file, line and column. A profile without extends must give every key.
 func ParseProfile(file string, data []byte) (*Profile, error) {
+	if len(data) > MaxProfileBytes {
+		return nil, &ProfileError{File: file, Msg: fmt.Sprintf("%d bytes; a cost profile may be at most %d", len(data), MaxProfileBytes)}
+	}
+	if pr := yamlguard.Check(data, maxProfileDepth, maxProfileMarks); pr != nil {
+		return nil, &ProfileError{File: file, Line: pr.Line, Col: pr.Column, Msg: pr.Msg + ": not a cost profile"}
+	}
 	var p Profile
 	if err := yaml.UnmarshalWithOptions(data, &p, yaml.Strict()); err != nil {
 		return nil, yamlError(file, err)
@@ -348,19 +367,82 @@ func ParseProfile(file string, data []byte) (*Profile, error) {
 	return &p, nil
 }
 
-// yamlError turns a go-yaml error into a ProfileError with position.
+// yamlError turns a go-yaml error into a ProfileError with position. The
+// path may name any file (cost.profile: /etc/shadow), so the message never
+// repeats the file's content: an unknown key is not quoted (a close known
+// key is suggested instead), a duplicate key is not named, and parser
+// messages that quote text are replaced by a generic one. The position is
+// enough for the file's owner to find the problem.
 func yamlError(file string, err error) error {
 	var ye yaml.Error
 	if errors.As(err, &ye) && ye.GetToken() != nil {
 		t := ye.GetToken()
 		msg := ye.GetMessage()
 		var uf *yaml.UnknownFieldError
-		if errors.As(err, &uf) {
+		var dk *yaml.DuplicateKeyError
+		switch {
+		case errors.As(err, &uf):
+			msg = "unknown key"
+			if s := suggestKey(t.Value); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
 			msg += " (allowed: name, description, currency, extends, " + strings.Join(Keys(), ", ") + "; each price is {value, source})"
+		case errors.As(err, &dk), strings.Contains(msg, "already defined"):
+			msg = "duplicate key: this key is already defined above"
+		case quotesText.MatchString(msg):
+			msg = "not a valid cost profile here (YAML error)"
 		}
 		return &ProfileError{File: file, Line: t.Position.Line, Col: t.Position.Column, Msg: msg}
 	}
-	return &ProfileError{File: file, Msg: err.Error()}
+	return &ProfileError{File: file, Msg: "not a valid cost profile (YAML error)"}
+}
+
+// quotesText matches a parser message quoting more than a token such as
+// ']' from the input.
+var quotesText = regexp.MustCompile("\"[^\"]{4,}|'[^']{4,}'|`[^`]{4,}")
+
+// suggestKey returns the known profile key (a segment such as
+// "broker_month") within two edits of key, or "". Only known names are
+// ever printed, never the text read from the file.
+func suggestKey(key string) string {
+	if len(key) > 40 {
+		return ""
+	}
+	known := []string{"name", "description", "currency", "extends", "value", "source", "compute", "network", "webhook", "kafka"}
+	for _, k := range Keys() {
+		_, seg, _ := strings.Cut(k, ".")
+		if seg == "" {
+			seg = k
+		}
+		known = append(known, seg)
+	}
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := 1
+			if a[i-1] == b[j-1] {
+				c = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // WithOverrides returns a copy of p with the values under the given keys

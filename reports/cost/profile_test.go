@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestBuiltinsParseAndCiteEveryPrice(t *testing.T) {
@@ -71,7 +73,7 @@ func TestParseProfileErrors(t *testing.T) {
 		line, col int
 		contains  string
 	}{
-		{"unknown key", "name: x\nextends: aws-list\nkafka:\n  broker_monthly: {value: 1, source: a}\n", 4, 3, `unknown field "broker_monthly"`},
+		{"unknown key", "name: x\nextends: aws-list\nkafka:\n  broker_monthly: {value: 1, source: a}\n", 4, 3, `unknown key (did you mean "broker_month"?)`},
 		{"unknown top-level key", "nam: x\n", 1, 1, "allowed: name"},
 		{"missing source", "name: x\nextends: aws-list\nkafka:\n  broker_month:\n    value: 1\n", 5, 12, "missing source"},
 		{"impossible value", "name: x\nextends: aws-list\ncompute:\n  utilization: {value: 1.5, source: s}\n", 4, 24, "must be in (0, 1]"},
@@ -82,6 +84,8 @@ func TestParseProfileErrors(t *testing.T) {
 		{"syntax", "name: x\ncompute: [\n", 2, 10, "not found"},
 		{"missing prices", "name: x\ncompute:\n  utilization: {value: 0.5, source: s}\n", 0, 0, "missing hours_per_month, compute.vcpu_hour"},
 		{"missing name", "extends: aws-list\n", 0, 0, "missing name"},
+		{"deep nesting", "name: " + strings.Repeat("[", 1000), 1, 23, "nesting deeper than 16 levels"},
+		{"too many values", "name: x\n" + strings.Repeat("# c\n", 20_001), 20001, 1, "more than 20000 lines and values"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,5 +154,58 @@ func TestLoadProfile(t *testing.T) {
 	}
 	if _, err := LoadProfile(filepath.Join(dir, "absent.yaml")); !errors.Is(err, ErrUnknownProfile) {
 		t.Errorf("absent file: %v, want ErrUnknownProfile", err)
+	}
+}
+
+// TestProfileErrorsNeverEchoContent: cost.profile may name any file
+// (/etc/shadow); a file that is not a profile must not have its content
+// printed. Before the fix the first line came back in an "unknown field"
+// message.
+func TestProfileErrorsNeverEchoContent(t *testing.T) {
+	const secret = "S3CRETHASHxyz"
+	for _, body := range []string{
+		"root:$y$j9T$" + secret + ":19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n",
+		secret + ": 1\n",
+		"name: x\n" + secret + ": 1\nname: y\n",
+		"name: x\nname: " + secret + "\n",
+		"\"" + secret + "\n",
+		"- " + secret + "\n",
+		"name: x\nextends: aws-list\ncompute:\n  utilization: {value: " + secret + ", source: s}\n",
+	} {
+		_, err := ParseProfile("f.yaml", []byte(body))
+		if err == nil {
+			t.Errorf("%q parsed as a profile", body)
+			continue
+		}
+		if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "S3CRET") {
+			t.Errorf("error echoes the file's content: %v", err)
+		}
+	}
+}
+
+// TestLoadProfileRefusesHostileFiles: a device, a named pipe or a file over
+// the limit fails at once without being read (before, /dev/zero was read
+// until memory ran out and a pipe blocked forever).
+func TestLoadProfileRefusesHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte(strings.Repeat("#", MaxProfileBytes+1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for path, frag := range map[string]string{"/dev/zero": "not a regular file", fifo: "not a regular file", big: "file too large"} {
+		done := make(chan error, 1)
+		go func() { _, err := LoadProfile(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), frag) {
+				t.Errorf("%s: error %v, want %q", path, err, frag)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: LoadProfile did not return within 10s", path)
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/evbench/evbench/internal/limitedfile"
 )
 
 // Schema is the current results schema identifier.
@@ -321,9 +322,15 @@ func Decode(b []byte) (*Results, error) {
 	return &r, nil
 }
 
-// ReadFile reads and validates a results.json file.
+// MaxFileBytes bounds a results.json file that is read back. A point with
+// a few subscribers takes tens of KiB, so this holds the largest sweeps
+// while refusing devices (/dev/zero), named pipes and runaway files before
+// they are read.
+const MaxFileBytes = 1 << 30
+
+// ReadFile reads and validates a results.json file of at most MaxFileBytes.
 func ReadFile(path string) (*Results, error) {
-	b, err := os.ReadFile(path)
+	b, err := limitedfile.Read(path, MaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
 	}

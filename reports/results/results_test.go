@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func sample(t testing.TB) *Results {
@@ -111,4 +113,26 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadFileRefusesHostileFiles: ReadFile used to read any path whole:
+// /dev/zero until memory ran out, a named pipe forever. Now only regular
+// files of at most MaxFileBytes are read.
+func TestReadFileRefusesHostileFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", fifo} {
+		done := make(chan error, 1)
+		go func() { _, err := ReadFile(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: error %v, want \"not a regular file\"", path, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: ReadFile did not return within 10s", path)
+		}
+	}
 }

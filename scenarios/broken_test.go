@@ -100,6 +100,24 @@ var brokenCases = []struct {
 	{"find_max limit below start", minimal + "sweep:\n  find_max: {slo: \"lost == 0\", start: 100/s, limit: 50/s}\n", 5, 53, "sweep.find_max.limit", "must be above start"},
 	{"sweep param breaks a relation", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  webhook: {retry: {schedule: [1s]}}\nsweep:\n  params: {webhook.retry.max_attempts: [1, 2, 3]}\n", 6, 47, "sweep.params.webhook.retry.max_attempts[2]", "the schedule lists 1"},
 	{"event bigger than a batch", "load: {rate: 1/s}\nevent: {size: 2MiB}\nsubscribers: [{name: a}]\nsystems:\n  kafka: {batch_max_bytes: 1MiB}\n", 5, 28, "systems.kafka.batch_max_bytes", "do not fit in a producer batch"},
+	// Issue 9 item 11: values that passed and ran nonsense.
+	{"1ns duration", "load: {rate: 100/s, duration: 1ns}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 31, "load.duration", "1ns is less than the minimum 1s"},
+	{"rate of 1e-300/s", "load: {rate: 1e-300/s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 14, "load.rate", "events in the measured period (rate x duration): a run needs at least 1"},
+	{"half an event", "load: {rate: 1/min, duration: 30s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 14, "load.rate", "0.5 events in the measured period"},
+	{"spike of a tenth of an event", "load: {arrival: spike, base: 0/s, peak: 1/s, at: 1s, for: 100ms, duration: 2s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 41, "load.peak", "0.1 events in the measured period"},
+	{"100-year duration", "load: {rate: 1/s, duration: 876000h}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 29, "load.duration", "more than the maximum 24h0m0s"},
+	{"100-year warmup", "load: {rate: 1/s, warmup: 876000h}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 27, "load.warmup", "more than the maximum 24h0m0s"},
+	{"drain over a day", "load: {rate: 1/s, drain: 25h}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 1, 26, "load.drain", "more than the maximum 24h0m0s"},
+	{"steps shorter than a second", "load:\n  arrival: steps\n  steps: [{rate: 10/s, for: 100ms}, {rate: 10/s, for: 200ms}]\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n", 3, 3, "load.steps", "the steps last 300ms in all, less than the minimum 1s"},
+	{"find_max probe of 10ms", "load: {rate: 1/s, duration: 5s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\nsweep:\n  find_max: {slo: \"lost == 0\", duration: 10ms}\n", 5, 42, "sweep.find_max.duration", "less than the minimum 1s"},
+	{"swept rate without an event", "load: {rate: 1/s, duration: 5s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\nsweep: {rate: [1/s, 1/h]}\n", 4, 21, "sweep.rate[1]", "a point needs at least 1"},
+	{"missing TLS CA file", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k:9092\n    tls: {ca_file: missing-ca.pem}\n", 6, 20, "systems.kafka.tls.ca_file", `cannot read "missing-ca.pem": no such file`},
+	{"TLS CA file without a certificate", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k:9092\n    tls: {ca_file: docs_test.go}\n", 6, 20, "systems.kafka.tls.ca_file", "holds no PEM certificate"},
+	{"TLS cert and key not PEM", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k:9092\n    tls: {cert_file: docs_test.go, key_file: errors.go}\n", 6, 22, "systems.kafka.tls.cert_file", "are not a matching PEM certificate and private key"},
+	{"TLS key file missing", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k:9092\n    tls: {cert_file: docs_test.go, key_file: nope.key}\n", 6, 46, "systems.kafka.tls.key_file", `cannot read "nope.key"`},
+	{"secret pasted into secret_env", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  webhook:\n    signing: {secret_env: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n", 5, 27, "systems.webhook.signing.secret_env", "the value (38 characters, not shown: it may be a secret) is not an environment variable name"},
+	{"password pasted into password_env", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k:9092\n    sasl: {mechanism: plain, username_env: KU, password_env: hunter2}\n", 6, 62, "systems.kafka.sasl.password_env", "not shown: it may be a secret"},
+	{"10 KB name", "name: x" + strings.Repeat("y", 10000) + "\n" + minimal, 1, 7, "name", `"xyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy..." (10001 characters in all) is not a valid scenario name`},
 	{"alias to nothing", minimal + "description: *nope\n", 4, 14, "", "refers to no anchor"},
 	{"self-referencing alias", "x: &a [*a]\n", 1, 8, "", "nesting deeper"},
 }
@@ -126,6 +144,17 @@ func TestBrokenScenarios(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.frag) {
 				t.Errorf("message lacks %q:\n  %v", tc.frag, err)
+			}
+			// Values from the file are echoed clipped (a 10 KB name was
+			// echoed whole), and a value refused as an environment
+			// variable name is not echoed at all (it may be the secret).
+			if n := len(err.Error()); n > 1000 {
+				t.Errorf("message is %d bytes long", n)
+			}
+			for _, secret := range []string{"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "hunter2"} {
+				if strings.Contains(tc.yaml, secret) && strings.Contains(err.Error(), secret) {
+					t.Errorf("message repeats the secret: %v", err)
+				}
 			}
 			prefix := fmt.Sprintf("broken.yaml:%d:%d: ", tc.line, tc.col)
 			if !strings.HasPrefix(err.Error(), prefix) {

@@ -2,7 +2,9 @@ package scenarios
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Error is the only error type the loader returns. It names the file, the
@@ -44,10 +46,10 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, "%d:%d: ", e.Line, e.Column)
 	}
 	if e.Key != "" {
-		b.WriteString(e.Key)
+		b.WriteString(clip(e.Key, maxEchoKey))
 		b.WriteString(": ")
 	}
-	b.WriteString(e.Msg)
+	b.WriteString(clipQuoted(e.Msg))
 	if e.Allowed != "" {
 		b.WriteString(" (allowed: ")
 		b.WriteString(e.Allowed)
@@ -58,3 +60,47 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Values from the file are repeated in messages as Go-quoted strings. A
+// pasted blob (a 10 KB name, a key made of a whole line) is shown by its
+// first maxEcho bytes and its length, so an error stays one readable line.
+const (
+	maxEcho    = 64
+	maxEchoKey = 80
+)
+
+var quotedRe = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// clipQuoted shortens every quoted string in msg longer than maxEcho.
+func clipQuoted(msg string) string {
+	if len(msg) <= maxEcho {
+		return msg
+	}
+	return quotedRe.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= maxEcho+2 {
+			return q
+		}
+		inner := q[1 : len(q)-1]
+		cut := maxEcho
+		// Do not split an escape sequence (\x.., \u...., \") or a rune.
+		if i := strings.LastIndexByte(inner[:cut], '\\'); i >= cut-10 {
+			cut = i
+		}
+		for cut > 0 && !utf8.RuneStart(inner[cut]) {
+			cut--
+		}
+		return fmt.Sprintf(`"%s..." (%d characters in all)`, inner[:cut], len(inner))
+	})
+}
+
+// clip shortens s to at most n bytes (on a rune boundary), saying so.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d characters in all)", s[:cut], len(s))
+}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -21,6 +22,12 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte(sweepYAML))
 	f.Add([]byte("a: &x [*x, *x]\nb: *x\n"))
+	// Issue 9 items 9 and 11: hostile nesting, a BOM, tiny rates.
+	f.Add([]byte("x: " + strings.Repeat("[", 200)))
+	f.Add([]byte("x: " + strings.Repeat("{a: ", 100)))
+	f.Add([]byte("\ufeff" + minimal))
+	f.Add([]byte("load: {rate: 1e-300/s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n"))
+	f.Add([]byte("x: \"[[[[\" # [[[[\ny: '[[''[['\n"))
 	f.Add([]byte("load: {rate: 1/s}\nsubscribers: [{name: a, count: 10000}]\nsystems: {webhook: {}}\nsweep: {subscribers: [1, 10000]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := LoadBytes("fuzz.yaml", data)

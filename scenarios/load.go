@@ -19,7 +19,7 @@ import (
 func LoadFile(path string) (*Scenario, error) {
 	data, err := limitedfile.Read(path, maxFileBytes)
 	if errors.Is(err, limitedfile.ErrTooLarge) {
-		return nil, &Error{File: path, Msg: fmt.Sprintf("file is larger than %d bytes, the most a scenario may be", maxFileBytes), Err: err}
+		return nil, &Error{File: path, Msg: fmt.Sprintf("file is larger than %d bytes, the most a scenario may be (a scenario is a few KiB; declare many alike subscribers with count: N)", maxFileBytes), Err: err}
 	}
 	if err != nil {
 		return nil, &Error{File: path, Msg: "cannot read scenario: " + errText(err), Err: err}

@@ -651,12 +651,14 @@ func TestOpenPrefersFiles(t *testing.T) {
 	}
 	// Relative TLS paths resolve against the scenario file's folder.
 	q := filepath.Join(dir, "tls.yaml")
-	os.WriteFile(q, []byte("load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k1:9093,k2:9093\n    tls: {ca_file: certs/ca.pem, cert_file: /abs/c.pem, key_file: c.key}\n"), 0o644)
+	abs := filepath.Join(dir, "abs", "c.pem")
+	writePEMs(t, filepath.Join(dir, "certs", "ca.pem"), abs, filepath.Join(dir, "c.key"))
+	os.WriteFile(q, []byte("load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k1:9093,k2:9093\n    tls: {ca_file: certs/ca.pem, cert_file: "+abs+", key_file: c.key}\n"), 0o644)
 	s, err = LoadFile(q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tl := s.Systems.Kafka.TLS; tl.CAFile != filepath.Join(dir, "certs/ca.pem") || tl.CertFile != "/abs/c.pem" || tl.KeyFile != filepath.Join(dir, "c.key") {
+	if tl := s.Systems.Kafka.TLS; tl.CAFile != filepath.Join(dir, "certs/ca.pem") || tl.CertFile != abs || tl.KeyFile != filepath.Join(dir, "c.key") {
 		t.Errorf("tls paths: %+v", tl)
 	}
 	_, err = LoadFile(filepath.Join(dir, "missing.yaml"))

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"math"
 	"net"
@@ -8,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/evbench/evbench/internal/limitedfile"
 )
 
 // Limits on resolved values. They reject typos and impossible plans, not
@@ -28,6 +33,15 @@ const (
 	MaxLinger          = Duration(time.Minute)
 	MaxProcessing      = Duration(time.Hour)
 	MaxRepeats         = 100
+	// MinDuration is the shortest measured period: rates are per second,
+	// and a 1 ns run reported 1e9 events/s.
+	MinDuration = Duration(time.Second)
+	// MaxDuration bounds the measured period, warm-up, drain and fault
+	// times: a day-long soak is a plan, a 100-year one is a typo.
+	MaxDuration = Duration(24 * time.Hour)
+	// MaxSecretFileBytes bounds a TLS CA, certificate or key file read
+	// when validating.
+	MaxSecretFileBytes = 1 << 20
 	MaxPoints          = 10_000
 	// MaxSubscriberPoints bounds points x subscribers of one sweep (each
 	// point holds its own copy of the subscriber list).
@@ -114,8 +128,12 @@ func (s *Scenario) validate(timeline bool) error {
 var (
 	scenarioName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 	eventType    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$`)
-	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-	topicName    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+	// envName is the POSIX convention for environment variable names
+	// (upper-case letters, digits, underscore). It is deliberately narrow:
+	// a secret pasted where a name belongs must be refused, and a value
+	// that fails it is never repeated in messages or stored.
+	envName   = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
+	topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
 )
 
 // check validates value ranges and relations between settings of a
@@ -169,7 +187,7 @@ func (c *checker) load(l Load) {
 		for i, st := range l.Steps {
 			k := index(p+".steps", i)
 			rate(k+".rate", st.Rate, false, "")
-			c.durRange(k+".for", st.For, true, 0)
+			c.durRange(k+".for", st.For, true, MaxDuration)
 			peak = max(peak, st.Rate)
 		}
 		if len(l.Steps) > 0 && peak == 0 {
@@ -181,21 +199,78 @@ func (c *checker) load(l Load) {
 		if l.Peak < l.Base {
 			c.add(p+".peak", fmt.Sprintf("peak %v is below base %v", l.Peak, l.Base), "peak >= base")
 		}
-		c.durRange(p+".at", l.At, false, 0)
-		c.durRange(p+".for", l.For, true, 0)
+		c.durRange(p+".at", l.At, false, MaxDuration)
+		c.durRange(p+".for", l.For, true, MaxDuration)
 		if l.At+l.For > l.Duration {
 			c.add(p+".for", fmt.Sprintf("the spike (at %v for %v) ends after the measured period (%v)", l.At, l.For, l.Duration), "at + for <= duration")
 		}
 	}
 	if l.Arrival != ArrivalSteps { // a steps duration is the sum of its steps
-		c.durRange(p+".duration", l.Duration, true, 0)
+		c.durRange(p+".duration", l.Duration, true, MaxDuration)
+		c.minDuration(p+".duration", l.Duration)
+	} else if len(l.Steps) > 0 {
+		if l.Duration > MaxDuration {
+			c.add(p+".steps", fmt.Sprintf("the steps last %v in all, more than the maximum %v", l.Duration, MaxDuration), fmt.Sprintf("a total for of %v to %v", MinDuration, MaxDuration))
+		} else if l.Duration < MinDuration {
+			c.add(p+".steps", fmt.Sprintf("the steps last %v in all, less than the minimum %v (rates are per second)", l.Duration, MinDuration), fmt.Sprintf("a total for of %v to %v", MinDuration, MaxDuration))
+		}
 	}
-	c.durRange(p+".warmup", l.Warmup, false, 0)
-	c.durRange(p+".drain", l.Drain, false, 0)
+	c.durRange(p+".warmup", l.Warmup, false, MaxDuration)
+	c.durRange(p+".drain", l.Drain, false, MaxDuration)
+	if len(c.probs) == 0 {
+		if n := l.expectedEvents(); n < 1 {
+			c.addAt(rateKey(l), p+".arrival", fmt.Sprintf("%.3g events in the measured period (rate x duration): a run needs at least 1", n), "rates and durations whose product is at least 1 event, e.g. 1/s for 1s")
+		}
+	}
 	total := float64(l.PeakRate()) * (l.Warmup + l.Duration).D().Seconds()
 	if total > MaxEvents {
 		c.add(p+".duration", fmt.Sprintf("%.3g events in one point is more than event ids allow (%d)", total, int64(MaxEvents)), "")
 	}
+}
+
+// minDuration rejects a positive measured period below MinDuration (0 and
+// negative values are durRange's).
+func (c *checker) minDuration(key string, d Duration) {
+	if d > 0 && d < MinDuration {
+		c.add(key, fmt.Sprintf("%v is less than the minimum %v (rates are per second; a shorter period gives meaningless rates)", d, MinDuration), fmt.Sprintf("%v to %v", MinDuration, MaxDuration))
+	}
+}
+
+// expectedEvents is the number of events the shape schedules in the
+// measured period (the integral of its rate).
+func (l Load) expectedEvents() float64 {
+	d := l.Duration.D().Seconds()
+	switch l.Arrival {
+	case ArrivalRamp:
+		return float64(l.From+l.To) / 2 * d
+	case ArrivalSteps:
+		var n float64
+		for _, st := range l.Steps {
+			n += float64(st.Rate) * st.For.D().Seconds()
+		}
+		return n
+	case ArrivalSpike:
+		return float64(l.Base)*(d-l.For.D().Seconds()) + float64(l.Peak)*l.For.D().Seconds()
+	default:
+		return float64(l.Rate) * d
+	}
+}
+
+// rateKey is the key holding the shape's peak rate, where a "too few
+// events" problem points.
+func rateKey(l Load) string {
+	switch l.Arrival {
+	case ArrivalRamp:
+		if l.From > l.To {
+			return "load.from"
+		}
+		return "load.to"
+	case ArrivalSteps:
+		return "load.steps"
+	case ArrivalSpike:
+		return "load.peak"
+	}
+	return "load.rate"
 }
 
 // checkDist validates a distribution stored in base units.
@@ -299,8 +374,8 @@ func (c *checker) fault(p string, f Fault, end Duration) {
 		c.enum(p+".kind", f.Kind, faultKinds...)
 		return
 	}
-	c.durRange(p+".at", f.At, false, 0)
-	c.durRange(p+".for", f.For, f.Kind == FaultPause, 0)
+	c.durRange(p+".at", f.At, false, MaxDuration)
+	c.durRange(p+".for", f.For, f.Kind == FaultPause, MaxDuration)
 	if c.timeline && f.At >= end {
 		c.add(p+".at", fmt.Sprintf("%v is at or after the end of the run (duration + drain = %v): the fault would never happen", f.At, end), fmt.Sprintf("less than %v", end))
 	}
@@ -398,17 +473,69 @@ func (c *checker) retry(p string, r Retry) {
 
 func (c *checker) signing(p string, s Signing) {
 	if s.SecretEnv != "" && !envName.MatchString(s.SecretEnv) {
-		c.add(p+".secret_env", fmt.Sprintf("%q is not an environment variable name (the secret itself never goes in the file)", s.SecretEnv), "a name such as EVBENCH_WEBHOOK_SECRET")
+		c.add(p+".secret_env", notEnvName(s.SecretEnv)+" (the secret itself never goes in the file)", allowedEnvName+", such as EVBENCH_WEBHOOK_SECRET")
 	}
 }
 
+const allowedEnvName = "the name of an environment variable: upper-case letters, digits and _, not starting with a digit, at most 128 characters"
+
+// notEnvName says a value is not a variable name without repeating it: it
+// may be the secret itself, pasted by mistake.
+func notEnvName(v string) string {
+	if v == "" {
+		return "the value (empty) is not an environment variable name"
+	}
+	return fmt.Sprintf("the value (%d characters, not shown: it may be a secret) is not an environment variable name", utf8.RuneCountInString(v))
+}
+
+// tlsFiles checks that the TLS files exist and hold what they should, so
+// a wrong path fails validation instead of the run. Messages never quote
+// the files' content.
+func (c *checker) tlsFiles(p string, t *KafkaTLS) {
+	read := func(key, path string) []byte {
+		if path == "" {
+			return nil
+		}
+		b, err := limitedfile.Read(path, MaxSecretFileBytes)
+		if err != nil {
+			c.add(p+"."+key, fmt.Sprintf("cannot read %q: %s", path, errText(err)), "the path of a PEM file, relative to the scenario file or absolute")
+			return nil
+		}
+		return b
+	}
+	if b := read("ca_file", t.CAFile); b != nil && !x509.NewCertPool().AppendCertsFromPEM(b) {
+		c.add(p+".ca_file", fmt.Sprintf("%q holds no PEM certificate", t.CAFile), "a PEM file of CA certificates")
+	}
+	cert, key := read("cert_file", t.CertFile), read("key_file", t.KeyFile)
+	if cert != nil && key != nil {
+		if _, err := tls.X509KeyPair(cert, key); err != nil {
+			c.add(p+".cert_file", fmt.Sprintf("%q and %q are not a matching PEM certificate and private key (%s)", t.CertFile, t.KeyFile, strings.TrimPrefix(err.Error(), "tls: ")), "")
+		}
+	}
+}
+
+// CheckBrokers applies the scenario's systems.kafka.brokers rules to a
+// value given elsewhere (evbench run --brokers), so a bad value is bad
+// input (exit 2) before anything starts.
+func CheckBrokers(b string) error {
+	if msg := checkBrokers(b); msg != "" {
+		return &Error{Msg: msg, Allowed: allowedBrokers}
+	}
+	return nil
+}
+
+const allowedBrokers = `"embedded" or a comma-separated host:port list`
+
 func (c *checker) kafka(p string, k *Kafka) {
 	if err := checkBrokers(k.Brokers); err != "" {
-		c.add(p+".brokers", err, `"embedded" or a comma-separated host:port list`)
+		c.add(p+".brokers", err, allowedBrokers)
 	}
 	embedded := EmbeddedBrokers(k.Brokers)
 	if k.TLS != nil && embedded {
 		c.add(p+".tls", "TLS applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
+	}
+	if k.TLS != nil {
+		c.tlsFiles(p+".tls", k.TLS)
 	}
 	if k.SASL != nil {
 		if embedded {
@@ -417,7 +544,7 @@ func (c *checker) kafka(p string, k *Kafka) {
 		c.enum(p+".sasl.mechanism", k.SASL.Mechanism, SASLMechanisms...)
 		for _, e := range []struct{ key, v string }{{"username_env", k.SASL.UsernameEnv}, {"password_env", k.SASL.PasswordEnv}} {
 			if !envName.MatchString(e.v) {
-				c.add(p+".sasl."+e.key, fmt.Sprintf("%q is not an environment variable name (credentials never go in the file)", e.v), "a name such as KAFKA_PASSWORD")
+				c.add(p+".sasl."+e.key, notEnvName(e.v)+" (credentials never go in the file)", allowedEnvName+", such as KAFKA_PASSWORD")
 			}
 		}
 	}
@@ -516,6 +643,8 @@ func (c *checker) sweep(s *Scenario) {
 			c.add(k, fmt.Sprintf("%v is more than the maximum %v", r, MaxRate), "")
 		case seenR[r]:
 			c.add(k, fmt.Sprintf("%v is listed twice (use repeats to run a point more than once)", r), "")
+		case s.Load.PeakRate() > 0 && s.Load.withPeak(r).expectedEvents() < 1:
+			c.add(k, fmt.Sprintf("%.3g events in the measured period at %v: a point needs at least 1", s.Load.withPeak(r).expectedEvents(), r), "rates whose product with the duration is at least 1 event")
 		}
 		seenR[r] = true
 	}
@@ -606,7 +735,11 @@ func (c *checker) sweep(s *Scenario) {
 		if !(fm.Tolerance > 0 && fm.Tolerance <= 0.5) {
 			c.add(fp+".tolerance", fmt.Sprintf("%v is outside (0, 0.5]", fm.Tolerance), "a relative precision such as 0.05")
 		}
-		c.durRange(fp+".duration", fm.Duration, true, 0)
+		c.durRange(fp+".duration", fm.Duration, true, MaxDuration)
+		c.minDuration(fp+".duration", fm.Duration)
+		if n := float64(fm.Start) * fm.Duration.D().Seconds(); fm.Start > 0 && fm.Duration >= MinDuration && n < 1 {
+			c.add(fp+".start", fmt.Sprintf("%.3g events in a probe (start x duration): a probe needs at least 1", n), "start x duration >= 1 event")
+		}
 	}
 }
 

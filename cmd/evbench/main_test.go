@@ -73,7 +73,7 @@ func TestCLI(t *testing.T) {
 	})
 
 	t.Run("usage errors exit 2", func(t *testing.T) {
-		for _, args := range [][]string{{"run"}, {"nosuchcommand"}, {"run", "testdata/tiny.yaml", "--rate", "fast"}, {"run", "testdata/tiny.yaml", "--bogus"}} {
+		for _, args := range [][]string{{"run"}, {"nosuchcommand"}, {"run", "testdata/tiny.yaml", "--rate", "fast"}, {"run", "testdata/tiny.yaml", "--bogus"}, {"run", "testdata/tiny.yaml", "--brokers", "localhost"}} {
 			if _, _, code := runBin(t, bin, args...); code != exitBadInput {
 				t.Errorf("%v: exit %d, want %d", args, code, exitBadInput)
 			}

@@ -65,11 +65,17 @@ func addRunFlags(c *cobra.Command, f *runFlags) {
 	c.Flags().StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics while running (e.g. 127.0.0.1:9464)")
 }
 
-// applyOverrides applies --duration and --rate, returning a new scenario.
+// applyOverrides checks --brokers by the scenario's rules and applies
+// --duration and --rate, returning a new scenario.
 // --rate sets a constant or Poisson rate and scales other shapes so their
 // peak is the rate; it replaces a sweep's rate list. --duration scales steps
 // and spikes in proportion.
 func applyOverrides(sc *scenarios.Scenario, f runFlags) (*scenarios.Scenario, error) {
+	if f.brokers != "" {
+		if err := scenarios.CheckBrokers(f.brokers); err != nil {
+			return nil, fmt.Errorf("--brokers: %w", err)
+		}
+	}
 	if f.duration != "" {
 		d, err := scenarios.ParseDuration(f.duration)
 		if err != nil || d <= 0 {

@@ -118,6 +118,9 @@ var brokenCases = []struct {
 	{"secret pasted into secret_env", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  webhook:\n    signing: {secret_env: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw}\n", 5, 27, "systems.webhook.signing.secret_env", "the value (38 characters, not shown: it may be a secret) is not an environment variable name"},
 	{"password pasted into password_env", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  kafka:\n    brokers: k:9092\n    sasl: {mechanism: plain, username_env: KU, password_env: hunter2}\n", 6, 62, "systems.kafka.sasl.password_env", "not shown: it may be a secret"},
 	{"10 KB name", "name: x" + strings.Repeat("y", 10000) + "\n" + minimal, 1, 7, "name", `"xyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy..." (10001 characters in all) is not a valid scenario name`},
+	{"16MiB events x 64 in flight", "load: {rate: 1/s}\nevent: {size: 16MiB}\nsubscribers: [{name: a}]\nsystems:\n  webhook: {max_in_flight: 64}\n", 5, 28, "systems.webhook.max_in_flight", "can hold 1GiB of payloads in flight, more than the 512MiB memory bound (allowed: at most 32"},
+	{"40 subscribers of 16MiB events", "load: {rate: 1/s}\nevent: {size: 16MiB}\nsubscribers: [{name: a, count: 40}]\nsystems:\n  webhook: {max_in_flight: 1}\n", 5, 28, "systems.webhook.max_in_flight", "smaller events or fewer subscribers"},
+	{"bridge in flight", "load: {rate: 1/s}\nevent: {size: 4MiB}\nsubscribers: [{name: a}]\nsystems:\n  kafka: {batch_max_bytes: 8MiB}\n  bridge: {}\n", 6, 3, "systems.bridge.max_in_flight", "256 in flight x 4MiB mean event size can hold 1GiB"},
 	{"alias to nothing", minimal + "description: *nope\n", 4, 14, "", "refers to no anchor"},
 	{"self-referencing alias", "x: &a [*a]\n", 1, 8, "", "nesting deeper"},
 }

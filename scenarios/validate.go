@@ -39,6 +39,11 @@ const (
 	// MaxDuration bounds the measured period, warm-up, drain and fault
 	// times: a day-long soak is a plan, a 100-year one is a typo.
 	MaxDuration = Duration(24 * time.Hour)
+	// MaxInFlightBytes bounds the payload bytes a scenario may hold in
+	// flight at once (mean event size x concurrent deliveries): every
+	// delivery in flight holds a copy of its body, and RSS follows (20
+	// subscribers x 64 in flight x 16 MiB reached 2.3 GB).
+	MaxInFlightBytes = ByteSize(512 << 20)
 	// MaxSecretFileBytes bounds a TLS CA, certificate or key file read
 	// when validating.
 	MaxSecretFileBytes = 1 << 20
@@ -226,6 +231,25 @@ func (c *checker) load(l Load) {
 	if total > MaxEvents {
 		c.add(p+".duration", fmt.Sprintf("%.3g events in one point is more than event ids allow (%d)", total, int64(MaxEvents)), "")
 	}
+}
+
+// inFlight bounds mean event size x endpoints x max_in_flight by
+// MaxInFlightBytes, naming the largest max_in_flight that fits.
+func (c *checker) inFlight(key string, mean float64, endpoints, maxInFlight int) {
+	if maxInFlight < 1 || mean*float64(endpoints)*float64(maxInFlight) <= float64(MaxInFlightBytes) {
+		return
+	}
+	fits := int(float64(MaxInFlightBytes) / (mean * float64(endpoints)))
+	what := fmt.Sprintf("%d in flight", maxInFlight)
+	if endpoints > 1 {
+		what += fmt.Sprintf(" x %d subscribers", endpoints)
+	}
+	msg := fmt.Sprintf("%s x %v mean event size can hold %v of payloads in flight, more than the %v memory bound", what, ByteSize(math.Round(mean)), ByteSize(math.Round(mean*float64(endpoints)*float64(maxInFlight))), MaxInFlightBytes)
+	allowed := fmt.Sprintf("at most %d with these events and subscribers", fits)
+	if fits < 1 {
+		allowed = fmt.Sprintf("smaller events or fewer subscribers: mean event size x subscribers at most %v", MaxInFlightBytes)
+	}
+	c.add(key, msg, allowed)
 }
 
 // minDuration rejects a positive measured period below MinDuration (0 and
@@ -429,6 +453,14 @@ func (c *checker) systems(s *Scenario) {
 		c.durRange(p+".timeout", b.Timeout, true, MaxTimeout)
 		c.intRange(p+".max_in_flight", b.MaxInFlight, 1, MaxInFlight, "concurrent requests to the ingress")
 		c.signing(p+".signing", b.Signing)
+	}
+	if mean := s.Event.Size.MeanValue(); mean > 0 && len(s.Subscribers) > 0 {
+		if w := sy.Webhook; w != nil {
+			c.inFlight("systems.webhook.max_in_flight", mean, len(s.Subscribers), w.MaxInFlight)
+		}
+		if b := sy.Bridge; b != nil {
+			c.inFlight("systems.bridge.max_in_flight", mean, 1, b.MaxInFlight)
+		}
 	}
 	if sy.Kafka != nil || sy.Bridge != nil {
 		batch, key := DefaultBatchMaxBytes, "event.size"

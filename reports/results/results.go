@@ -157,8 +157,13 @@ type Accounting struct {
 	Duplicates   int64 `json:"duplicates"`
 	Lost         int64 `json:"lost"`
 	DeadLettered int64 `json:"dead_lettered"`
-	Retries      int64 `json:"retries"`
-	OutOfOrder   int64 `json:"out_of_order"`
+	// DeliveredAfterDeadLetter counts events both dead-lettered and
+	// delivered: the sender gave up (an attempt timed out) but the
+	// subscriber processed the event anyway. They are delivered, not lost,
+	// so Lost >= DeadLettered - DeliveredAfterDeadLetter.
+	DeliveredAfterDeadLetter int64 `json:"delivered_after_dead_letter,omitempty"`
+	Retries                  int64 `json:"retries"`
+	OutOfOrder               int64 `json:"out_of_order"`
 }
 
 // Check returns an error when the accounting identity does not hold.

@@ -153,11 +153,12 @@ func (p *Point) sample() {
 }
 
 // Settled reports whether every measured event has been delivered to every
-// subscriber (or dead-lettered): the drain can end early.
+// subscriber (or dead-lettered and not delivered): the drain can end early.
+// An event both dead-lettered and delivered counts once (Resolved).
 func (p *Point) Settled() bool {
 	sent := p.Gen.Measured()
 	for _, s := range p.Subs {
-		if s.DeliveredCount()+s.DeadLettered() < sent {
+		if s.Resolved() < sent {
 			return false
 		}
 	}
@@ -186,7 +187,7 @@ type Snapshot struct {
 	P99            time.Duration
 	InFlight       int64
 	RetriesWaiting int64
-	Lost           int64 // dead-lettered so far: given up for good
+	Lost           int64 // dead-lettered and not processed so far: given up for good
 	Sent           int64
 	Delivered      int64
 }
@@ -212,7 +213,7 @@ func (p *Point) Snapshot() Snapshot {
 		if v := time.Duration(s.P99US()) * time.Microsecond; v > snap.P99 {
 			snap.P99 = v
 		}
-		snap.Lost += s.DeadLettered()
+		snap.Lost += s.Resolved() - s.DeliveredCount()
 		snap.Delivered += s.DeliveredCount()
 	}
 	return snap

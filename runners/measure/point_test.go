@@ -170,7 +170,16 @@ func TestPointDrain(t *testing.T) {
 		wantLost int64
 	}{
 		{"all delivered", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) { deliver(f.mp.Subs[1], last) }, 0, 100 * ms, true, 0},
-		{"dead-lettered counts as settled", 2 * time.Second, func(f *fixture, _ load.Event, _ chan struct{}) { f.mp.Subs[1].DeadLetter() }, 0, 100 * ms, true, 1},
+		{"dead-lettered counts as settled", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) { f.mp.Subs[1].DeadLetter(last.ID) }, 0, 100 * ms, true, 1},
+		// Issue 9 item 2: an event dead-lettered after it was processed must
+		// not stand in for the one still waiting for its retry.
+		{"delivered and dead-lettered counts once", 300 * ms, func(f *fixture, _ load.Event, _ chan struct{}) {
+			f.mp.Subs[1].DeadLetter(f.meas[0].ID)
+		}, 300 * ms, 700 * ms, false, 1},
+		{"dead-lettered then processed is delivered", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) {
+			f.mp.Subs[1].DeadLetter(last.ID)
+			deliver(f.mp.Subs[1], last)
+		}, 0, 100 * ms, true, 0},
 		{"late delivery ends the drain when it lands", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) {
 			time.AfterFunc(150*ms, func() { deliver(f.mp.Subs[1], last) })
 		}, 150 * ms, 500 * ms, true, 0},

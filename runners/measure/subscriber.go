@@ -40,6 +40,7 @@ type Subscriber struct {
 	mu       sync.Mutex
 	claimed  bitmap // ids whose processing started (idempotency)
 	done     bitmap // ids processed: delivered
+	dead     bitmap // ids the sender dead-lettered (measured only)
 	lastSeq  []int64
 	e2e      *hdr.Histogram
 	attempt  *hdr.Histogram
@@ -49,8 +50,13 @@ type Subscriber struct {
 	errs         [numErrClasses]atomic.Int64
 	retries      atomic.Int64
 	deadLettered atomic.Int64
-	delivered    atomic.Int64
-	disabled     atomic.Bool
+	// deadUndelivered is dead-lettered events not (yet) processed: with
+	// delivered it counts every event that needs nothing more.
+	deadUndelivered atomic.Int64
+	// bothDelivered is events both dead-lettered and processed.
+	bothDelivered atomic.Int64
+	delivered     atomic.Int64
+	disabled      atomic.Bool
 }
 
 func newSubscriber(name string, p *Point, keys int) *Subscriber {
@@ -143,6 +149,12 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 		return
 	}
 	_ = s.e2e.RecordValue(us)
+	if s.dead.has(q) {
+		// The sender gave up on it, but the subscriber processed it (a
+		// timed-out attempt that completed): delivered after all.
+		s.deadUndelivered.Add(-1)
+		s.bothDelivered.Add(1)
+	}
 	if key >= 0 && key < len(s.lastSeq) {
 		if int64(q) < s.lastSeq[key] {
 			s.acc.OutOfOrder++
@@ -179,8 +191,31 @@ func (s *Subscriber) Error(c ErrClass) { s.errs[c].Add(1) }
 // Retry counts one scheduled retry.
 func (s *Subscriber) Retry() { s.retries.Add(1) }
 
-// DeadLetter counts one event given up on for this subscriber.
-func (s *Subscriber) DeadLetter() { s.deadLettered.Add(1) }
+// DeadLetter counts event id, intended at intended, as given up on for
+// this subscriber. The caller has already excluded warm-up events. An
+// event can be dead-lettered and still be processed (an attempt timed out
+// at the sender but completed at the subscriber, in either order): it is
+// then delivered, not lost, and counted in delivered_after_dead_letter.
+// Dead-lettering the same id twice counts once.
+func (s *Subscriber) DeadLetter(id uint64) {
+	q, ok := s.seq(id)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	first := s.dead.set(q)
+	processed := s.done.has(q)
+	s.mu.Unlock()
+	if !first {
+		return
+	}
+	s.deadLettered.Add(1)
+	if processed {
+		s.bothDelivered.Add(1)
+	} else {
+		s.deadUndelivered.Add(1)
+	}
+}
 
 // Disable marks the subscriber's endpoint as disabled (HTTP 410).
 func (s *Subscriber) Disable() { s.disabled.Store(true) }
@@ -190,6 +225,12 @@ func (s *Subscriber) DeliveredCount() int64 { return s.delivered.Load() }
 
 // DeadLettered is the number of dead-lettered events so far.
 func (s *Subscriber) DeadLettered() int64 { return s.deadLettered.Load() }
+
+// Resolved is the number of measured events that need nothing more from
+// the sender: processed, or dead-lettered and not processed. An event
+// both dead-lettered and processed counts once, so the drain cannot end
+// while a retry that would succeed is still waiting.
+func (s *Subscriber) Resolved() int64 { return s.delivered.Load() + s.deadUndelivered.Load() }
 
 // P99US is the e2e p99 so far, in microseconds.
 func (s *Subscriber) P99US() int64 {
@@ -212,6 +253,7 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 	acc.Lost = sent - acc.Delivered
 	acc.Retries = s.retries.Load()
 	acc.DeadLettered = s.deadLettered.Load()
+	acc.DeliveredAfterDeadLetter = s.bothDelivered.Load()
 	out := results.Subscriber{
 		Name:       s.Name,
 		E2E:        e2e,
@@ -266,6 +308,12 @@ func (b *bitmap) set(i uint64) bool {
 	was := b.w[wi]&m != 0
 	b.w[wi] |= m
 	return !was
+}
+
+// has reports whether bit i is set.
+func (b *bitmap) has(i uint64) bool {
+	wi := i >> 6
+	return wi < uint64(len(b.w)) && b.w[wi]&(1<<(i&63)) != 0
 }
 
 func (b *bitmap) clear(i uint64) {

@@ -526,7 +526,7 @@ func (d *Dispatcher) deadLetter(e *endpoint, it *item, reason string) {
 	if !d.measured(it) {
 		return
 	}
-	e.sub.DeadLetter()
+	e.sub.DeadLetter(it.id)
 	if d.deadLetters == nil {
 		return
 	}

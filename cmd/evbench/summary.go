@@ -67,6 +67,9 @@ func us(v int64) string { return fmtLatency(time.Duration(v) * time.Microsecond)
 
 // thresholdValue formats a threshold's measured value in the expression's unit.
 func thresholdValue(t results.Threshold) string {
+	if t.NoData {
+		return "no data"
+	}
 	e, err := scenarios.ParseExpr(t.Expr)
 	if err != nil {
 		return fmt.Sprintf("%g", t.Value)

@@ -267,6 +267,7 @@ func TestFormatting(t *testing.T) {
 		{count(0), "0"}, {count(29988), "29,988"}, {count(-1234567), "-1,234,567"}, {bytesHuman(180 << 20), "180.0 MiB"},
 		{thresholdValue(results.Threshold{Expr: "e2e.p99 < 250ms", Value: 5242880}), "5,243 ms"},
 		{thresholdValue(results.Threshold{Expr: "lost == 0", Value: 12}), "12"},
+		{thresholdValue(results.Threshold{Expr: "e2e.p99 < 100ms", NoData: true}), "no data"},
 		{thresholdValue(results.Threshold{Expr: "achieved_per_s >= 900/s", Value: 999.5}), "1,000/s"},
 		{thresholdValue(results.Threshold{Expr: "loss_ratio<0.01", Value: 0.0004}), "0.0004"},
 	} {

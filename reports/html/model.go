@@ -535,6 +535,9 @@ func honesty(r *results.Results) []label {
 // latencies (microseconds in results) as milliseconds, rates per second,
 // counts as integers.
 func thresholdValue(th results.Threshold) string {
+	if th.NoData {
+		return "no data"
+	}
 	metric := strings.TrimSpace(th.Expr)
 	if i := strings.IndexAny(metric, " <>=!"); i >= 0 {
 		metric = metric[:i]

@@ -221,6 +221,10 @@ type Threshold struct {
 	Expr  string  `json:"expr"`
 	Value float64 `json:"value"`
 	Pass  bool    `json:"pass"`
+	// NoData is true when the metric had no data (a latency histogram with
+	// no values, lost_ratio with nothing sent): the threshold fails and
+	// Value means nothing.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // MaxRate is a saturation search result.

@@ -172,6 +172,9 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	case runErr != nil:
 		return runErr
 	}
+	if over := overloadedPoints(res); len(over) > 0 {
+		return &exitError{code: exitOverloaded, err: fmt.Errorf("overloaded: the generator could not keep its schedule, the offered load was not applied: %s", strings.Join(over, "; "))}
+	}
 	if failed := failedThresholds(res); len(failed) > 0 {
 		return fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))
 	}
@@ -198,6 +201,18 @@ func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.C
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// overloadedPoints lists the points whose generator could not keep its
+// schedule (results.Point.Overloaded).
+func overloadedPoints(res *results.Results) []string {
+	var out []string
+	for _, p := range res.Points {
+		if p.Overloaded {
+			out = append(out, fmt.Sprintf("%s at %.0f/s offered", p.System, p.OfferedPerS))
+		}
+	}
+	return out
 }
 
 func failedThresholds(res *results.Results) []string {

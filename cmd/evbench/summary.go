@@ -42,6 +42,11 @@ func printSummary(w io.Writer, res *results.Results) {
 	}
 	tw.Flush()
 	for _, p := range res.Points {
+		if p.Overloaded {
+			fmt.Fprintf(w, "** OVERLOADED %s at %.0f/s offered: achieved only %.0f/s; %s. These figures do not describe the offered load. **\n", p.System, p.OfferedPerS, p.AchievedPerS, p.OverloadReason)
+		}
+	}
+	for _, p := range res.Points {
 		if p.GeneratorLagUS.P99 > 1000 {
 			fmt.Fprintf(w, "note: %s generator lag p99 %s, max %s: the load generator fell behind its schedule\n", p.System, us(p.GeneratorLagUS.P99), us(p.GeneratorLagUS.Max))
 		}

@@ -276,3 +276,31 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictOverloaded is issue 9 item 4: a point whose generator could not
+// keep its schedule says so in the verdict box, next to its achieved rate.
+func TestVerdictOverloaded(t *testing.T) {
+	r := fixture.Build(fixture.Options{RealBroker: true, GeneratorLagUS: 200})
+	page, _, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := section(string(page), "verdict"); strings.Contains(v, "OVERLOADED") {
+		t.Fatalf("verdict flags a punctual run as overloaded:\n%s", v)
+	}
+	r.Points[0].Overloaded = true
+	r.Points[0].OverloadReason = "the generator took 25.0 s to emit a 11.0 s schedule"
+	page, _, err = Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := section(string(page), "verdict")
+	for _, want := range []string{"OVERLOADED: the generator took 25.0 s to emit a 11.0 s schedule", `badge failed overloaded`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("verdict lacks %q:\n%s", want, v)
+		}
+	}
+	if n := strings.Count(v, "OVERLOADED:"); n != 1 {
+		t.Errorf("%d overload notes in the verdict, want 1 (only the overloaded point)", n)
+	}
+}

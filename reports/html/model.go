@@ -79,6 +79,9 @@ type verdictRow struct {
 	WorstSub   string
 	Lost       cell
 	Duplicates cell
+	// Overload is the reason the generator could not keep its schedule
+	// (results.Point.OverloadReason); empty when it could.
+	Overload string
 }
 
 type maxRow struct {
@@ -393,6 +396,13 @@ func verdict(r *results.Results, p results.Point) verdictRow {
 	}
 	if plot.IsSweep(r) {
 		v.Point = plot.PointLabel(p)
+	}
+	if p.Overloaded {
+		v.Overload = p.OverloadReason
+		if v.Overload == "" {
+			v.Overload = "the generator could not keep its schedule"
+		}
+		v.Achieved.Bad = true
 	}
 	return v
 }

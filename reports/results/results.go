@@ -79,9 +79,20 @@ type Point struct {
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
 
-	OfferedPerS    float64 `json:"offered_per_s"`
+	OfferedPerS float64 `json:"offered_per_s"`
+	// AchievedPerS is measured events emitted per second of the time the
+	// generator actually took (EmittedS when it fell behind, else DurationS).
 	AchievedPerS   float64 `json:"achieved_per_s"`
 	GeneratorLagUS Lag     `json:"generator_lag_us"`
+	// EmittedS is the time from the start of the measured period until the
+	// generator emitted its last event; more than DurationS when it could
+	// not keep its schedule.
+	EmittedS float64 `json:"emitted_s,omitempty"`
+	// Overloaded is true when the generator could not keep its schedule:
+	// the offered load was not applied, so the point's figures do not
+	// describe OfferedPerS. OverloadReason says which criterion tripped.
+	Overloaded     bool   `json:"overloaded,omitempty"`
+	OverloadReason string `json:"overload_reason,omitempty"`
 
 	// Publish is Kafka publish latency (intended -> acked); kafka, bridge.
 	Publish *Latency `json:"publish,omitempty"`

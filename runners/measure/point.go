@@ -264,10 +264,19 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		},
 		Timeseries: p.series.samples(),
 	}
+	// Achieved is over the time the generator actually took: a generator
+	// that needed 25 s to emit an 11 s schedule did not achieve the
+	// offered rate, however many events it sent in the end.
+	emitted := measuredDur
+	if ret := p.Gen.Returned(); ret > 0 {
+		emitted = max(emitted, time.Duration(ret-p.measuredStart))
+		out.EmittedS = emitted.Seconds()
+	}
 	if secs := measuredDur.Seconds(); secs > 0 {
 		out.OfferedPerS /= secs
-		out.AchievedPerS = float64(sent) / secs
+		out.AchievedPerS = float64(sent) / emitted.Seconds()
 	}
+	out.Overloaded, out.OverloadReason = overloaded(measuredDur, emitted, time.Duration(lag.ValueAtQuantile(99))*time.Microsecond)
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
 	if !webhook {
@@ -307,4 +316,30 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		}
 	}
 	return out, nil
+}
+
+// Overload criteria: the generator could not keep its schedule when it
+// finished emitting more than OverloadLateFraction of the measured period
+// (and at least OverloadLateMin) after the schedule ended, or when the
+// generator-lag p99 exceeds OverloadLagP99. Either way the offered load was
+// not applied as scheduled, and the point says so (docs/scenarios.md,
+// README "Overload").
+const (
+	OverloadLateFraction = 0.10
+	OverloadLateMin      = time.Second
+	OverloadLagP99       = time.Second
+)
+
+// overloaded applies the overload criteria to a point measured over
+// measured (the schedule's measured period, or the part of it that ran)
+// whose events took emitted to send, with generator-lag p99 lagP99.
+func overloaded(measured, emitted, lagP99 time.Duration) (bool, string) {
+	if late := emitted - measured; late > max(OverloadLateMin, time.Duration(OverloadLateFraction*float64(measured))) {
+		return true, fmt.Sprintf("the generator took %.1f s to emit a %.1f s schedule (%.1f s late; the bound is %.0f%% of the measured period, at least %v): the offered rate was not applied",
+			emitted.Seconds(), measured.Seconds(), late.Seconds(), OverloadLateFraction*100, OverloadLateMin)
+	}
+	if lagP99 > OverloadLagP99 {
+		return true, fmt.Sprintf("generator lag p99 %v exceeds %v: events were sent late, the offered schedule was not applied", lagP99.Round(time.Millisecond), OverloadLagP99)
+	}
+	return false, ""
 }

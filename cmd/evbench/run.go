@@ -147,6 +147,10 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
+	// Dead letters are written in the background: wait for the last ones.
+	if err := opts.DeadLetters.Close(); err != nil {
+		return fmt.Errorf("write dead letters: %w", err)
+	}
 	if err := dlf.Sync(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
@@ -165,6 +169,9 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	}
 	if n := opts.DeadLetters.Lines(); n > 0 {
 		fmt.Fprintf(cmd.OutOrStdout(), "dead letters: %d in %s\n", n, dlf.Name())
+	}
+	if n := opts.DeadLetters.Dropped(); n > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "** dead letters: %d NOT written to %s: the writer could not keep up (the counts in results are exact) **\n", n, dlf.Name())
 	}
 	switch {
 	case res.Status == results.StatusInterrupted:

@@ -131,6 +131,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
 	pt.Log("webhook: %d sinks up, signing %v, connections %s", len(sinks), secret != nil, wh.Connections)
 
+	// Dead-letter lines of this point: the writer is shared by every point
+	// of a run, and points run one at a time.
+	dlLines0, dlDropped0 := pt.DeadLetters.Lines(), pt.DeadLetters.Dropped()
+
 	setStart := []func(int64){disp.SetMeasuredStart}
 	for _, s := range sinks {
 		setStart = append(setStart, s.SetStart)
@@ -166,6 +170,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	go func() { stopErr <- disp.Close() }()
 	sinkErr := closeSinks()
 	dispErr := <-stopErr
+	// Every dead letter of the point is queued by now: wait for the disk.
+	dlErr := pt.DeadLetters.Flush()
+	dlDropped := pt.DeadLetters.Dropped() - dlDropped0
+	dlLines := pt.DeadLetters.Lines() - dlLines0
 
 	res, err := mp.Finish(true, pt.Params)
 	if err != nil {
@@ -177,5 +185,23 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if e := errors.Join(sinkErr, dispErr); e != nil {
 		res.Notes = append(res.Notes, "shutdown: "+e.Error())
 	}
+	if dlErr != nil {
+		// The counts in results are right, but dead-letters.jsonl could not
+		// be written: fail the point loudly rather than ship a partial file.
+		err := fmt.Errorf("webhook runner: dead letters: %d written, %d not written: %w", dlLines, dlDropped, dlErr)
+		res.Status = results.StatusFailed
+		res.Error = err.Error()
+		return res, err
+	}
+	if dlDropped > 0 {
+		// The writer's bounded buffer overflowed (the disk or the CPU could
+		// not keep up); the pacer was not made to wait for it.
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d dead letters of this point were not written to dead-letters.jsonl (%d were): %v; the counts in results are exact",
+			DeadLettersIncomplete, dlDropped, dlLines, runners.ErrLineBufferFull))
+	}
 	return res, nil
 }
+
+// DeadLettersIncomplete starts the note of a point whose dead-letter lines
+// did not all fit the writer's bounded buffer.
+const DeadLettersIncomplete = "dead-letters.jsonl incomplete"

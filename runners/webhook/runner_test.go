@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -79,6 +80,9 @@ func run(t *testing.T, ctx context.Context, sc *scenarios.Scenario) runOut {
 		DeadLetters: lw, Logf: t.Logf, InterruptDrain: dur(2 * time.Second)})
 	if err != nil {
 		t.Fatalf("run: %v", err)
+	}
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
 	}
 	out := runOut{pt: pt, byKey: map[string]*results.Subscriber{}}
 	sc2 := bufio.NewScanner(&buf)
@@ -539,5 +543,99 @@ func TestPauseDeadLetteredThenProcessed(t *testing.T) {
 	}
 	if int64(len(out.dead)) != a.DeadLettered {
 		t.Fatalf("dead-letter lines = %d, want dead_lettered = %d", len(out.dead), a.DeadLettered)
+	}
+}
+
+// failAfter accepts ok bytes, then fails every write (a full disk).
+type failAfter struct {
+	ok int
+	n  int
+}
+
+func (w *failAfter) Write(b []byte) (int, error) {
+	if w.n+len(b) <= w.ok {
+		w.n += len(b)
+		return len(b), nil
+	}
+	n := max(w.ok-w.n, 0)
+	w.n += n
+	return n, errors.New("no space left on device")
+}
+
+// TestDeadLetterWriteFails is issue 9 item 5: a dead-letter file that
+// cannot be written fails the point with the error, instead of the error
+// being ignored and a partial file shipped as complete.
+func TestDeadLetterWriteFails(t *testing.T) {
+	t.Parallel()
+	sc := testScenario(50, time.Second, 200*time.Millisecond, time.Second,
+		subscriber("gone", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultDown}))
+	sc.Systems.Webhook.Retry.MaxAttempts = 1
+	lw := runners.NewLineWriter(&failAfter{ok: 1000})
+	defer lw.Close()
+	r, err := runners.New(System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := r.Run(context.Background(), &runners.Point{Scenario: sc, DeadLetters: lw, Logf: t.Logf})
+	if err == nil || pt == nil || pt.Status != results.StatusFailed || !strings.Contains(pt.Error, "no space left on device") {
+		t.Fatalf("run: err %v, point %+v; want a failed point naming the write error", err, pt)
+	}
+	a := pt.Subscribers[0].Accounting
+	if a.DeadLettered != 50 || lw.Lines()+lw.Dropped() != 50 || lw.Lines() == 0 || lw.Dropped() == 0 {
+		t.Errorf("dead_lettered %d, lines written %d, dropped %d: want 50 = written + dropped, some of each", a.DeadLettered, lw.Lines(), lw.Dropped())
+	}
+	if !strings.Contains(pt.Error, fmt.Sprintf("%d written, %d not written", lw.Lines(), lw.Dropped())) {
+		t.Errorf("error %q does not say how many dead letters were written", pt.Error)
+	}
+}
+
+// stuckWriter blocks every write until release is closed (a stalled disk).
+type stuckWriter struct{ release chan struct{} }
+
+func (w stuckWriter) Write(b []byte) (int, error) { <-w.release; return len(b), nil }
+
+// TestDeadLetterSlowDiskDoesNotStallPacer is issue 9 item 5: dead letters
+// used to be written on the pacing thread, so a slow disk made the
+// generator fall behind (here: by the 3 s the disk is stuck). They are queued in a
+// bounded buffer instead; what does not fit is dropped, counted and noted.
+func TestDeadLetterSlowDiskDoesNotStallPacer(t *testing.T) {
+	t.Parallel()
+	// A full queue dead-letters on the pacer: queue_limit 1, one in flight,
+	// and a subscriber that holds every request.
+	sc := testScenario(500, time.Second, 200*time.Millisecond, 500*time.Millisecond,
+		subscriber("slow", 2*time.Second))
+	sc.Systems.Webhook.QueueLimit = 1
+	sc.Systems.Webhook.MaxInFlight = 1
+	w := stuckWriter{release: make(chan struct{})}
+	lw := runners.NewLineWriterSize(w, 4096)
+	r, err := runners.New(System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The disk is stuck for the whole load (1.2 s) and comes back later.
+	time.AfterFunc(3*time.Second, func() { close(w.release) })
+	pt, err := r.Run(context.Background(), &runners.Point{Scenario: sc, DeadLetters: lw, Logf: t.Logf, InterruptDrain: dur(time.Second)})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if lag := time.Duration(pt.GeneratorLagUS.Max) * time.Microsecond; lag > 500*time.Millisecond || pt.Overloaded {
+		t.Errorf("generator lag max %v (overloaded %v): the pacer waited for the dead-letter file", lag, pt.Overloaded)
+	}
+	a := pt.Subscribers[0].Accounting
+	if a.DeadLettered < 400 || lw.Dropped() == 0 || pt.Status != results.StatusComplete {
+		t.Errorf("dead_lettered %d, dropped %d, status %s: want most of 500 dead-lettered, some dropped, a complete point", a.DeadLettered, lw.Dropped(), pt.Status)
+	}
+	noted := false
+	for _, n := range pt.Notes {
+		noted = noted || strings.HasPrefix(n, DeadLettersIncomplete)
+	}
+	if !noted {
+		t.Errorf("no %q note: %q", DeadLettersIncomplete, pt.Notes)
+	}
+	if err := lw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if lw.Lines()+lw.Dropped() != a.DeadLettered {
+		t.Errorf("lines written %d + dropped %d != dead_lettered %d", lw.Lines(), lw.Dropped(), a.DeadLettered)
 	}
 }

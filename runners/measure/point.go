@@ -1,7 +1,9 @@
 package measure
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -303,6 +305,9 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		}
 	}
 	p.mu.Unlock()
+	var bad []string
+	var delivered int64
+	first := uint64(p.Gen.Sent() - sent) // warm-up events come first
 	for _, s := range p.Subs {
 		r, err := s.result(sent, webhook)
 		if err != nil {
@@ -310,12 +315,36 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		}
 		out.Subscribers = append(out.Subscribers, r)
 		if err := r.Accounting.Check(); err != nil {
-			out.Status = results.StatusFailed
-			out.Error = fmt.Sprintf("harness bug: subscriber %s: %v", s.Name, err)
-			return out, fmt.Errorf("harness bug: %s subscriber %s: %w", p.System, s.Name, err)
+			bad = append(bad, fmt.Sprintf("subscriber %s: %v", s.Name, err))
 		}
+		for _, b := range s.ledger(first, uint64(sent)) {
+			bad = append(bad, fmt.Sprintf("subscriber %s: %s", s.Name, b))
+		}
+		delivered += r.Accounting.Delivered
+	}
+	// The per-second series is a second, independent tally of deliveries.
+	if inSeries, recorded := p.series.totals(); inSeries != delivered || recorded != delivered {
+		bad = append(bad, fmt.Sprintf("time series: %d deliveries in the samples, %d latencies recorded, %d delivered", inSeries, recorded, delivered))
+	}
+	if err := LedgerError(bad); err != nil {
+		out.Status = results.StatusFailed
+		out.Error = err.Error()
+		return out, fmt.Errorf("%s: %w", p.System, err)
 	}
 	return out, nil
+}
+
+// ErrLedger marks a ledger cross-check failure: independent counts of the
+// same events disagree, which is a harness bug, never a property of the
+// system under test.
+var ErrLedger = errors.New("harness bug: ledger cross-check failed")
+
+// LedgerError joins what did not add up into one ErrLedger error, or nil.
+func LedgerError(bad []string) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrLedger, strings.Join(bad, "; "))
 }
 
 // Overload criteria: the generator could not keep its schedule when it

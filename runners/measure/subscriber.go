@@ -8,6 +8,9 @@
 package measure
 
 import (
+	"fmt"
+	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -289,6 +292,41 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 	return out, nil
 }
 
+// Processed is the number of distinct events this subscriber processed,
+// warm-up included: what the receiver itself should have counted (the
+// webhook sink's own processed count, for the runner's cross-check).
+func (s *Subscriber) Processed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(s.done.count(0, math.MaxUint64))
+}
+
+// ledger cross-checks the counters against the bitmaps, an independent
+// record of the same events: measured events have sequence numbers
+// [first, first+sent). It returns what does not add up; any mismatch is a
+// harness bug.
+func (s *Subscriber) ledger(first, sent uint64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var bad []string
+	delivered := s.delivered.Load()
+	if n := int64(s.done.count(first, first+sent)); n != delivered {
+		bad = append(bad, fmt.Sprintf("delivered counter %d != %d measured ids processed", delivered, n))
+	}
+	if n := s.done.count(first+sent, math.MaxUint64); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d ids processed that were never sent", n))
+	}
+	if n := s.dead.count(0, first) + s.dead.count(first+sent, math.MaxUint64); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d dead letters for ids that are not measured events", n))
+	}
+	both, deadOnly := s.dead.countAnd(&s.done), s.dead.countAndNot(&s.done)
+	if int64(both) != s.bothDelivered.Load() || int64(deadOnly) != s.deadUndelivered.Load() || int64(both+deadOnly) != s.deadLettered.Load() {
+		bad = append(bad, fmt.Sprintf("dead letters: counters %d (%d delivered after, %d not delivered) != bitmap %d (%d, %d)",
+			s.deadLettered.Load(), s.bothDelivered.Load(), s.deadUndelivered.Load(), both+deadOnly, both, deadOnly))
+	}
+	return bad
+}
+
 // bitmap is a growable bitset indexed by event sequence number.
 type bitmap struct{ w []uint64 }
 
@@ -308,6 +346,45 @@ func (b *bitmap) set(i uint64) bool {
 	was := b.w[wi]&m != 0
 	b.w[wi] |= m
 	return !was
+}
+
+// count is the number of set bits in [lo, hi).
+func (b *bitmap) count(lo, hi uint64) uint64 {
+	hi = min(hi, uint64(len(b.w))*64)
+	var n uint64
+	for i := lo; i < hi; {
+		wi, off := i>>6, i&63
+		w := b.w[wi] >> off
+		if span := hi - i; span < 64-off {
+			w &= 1<<span - 1
+			n += uint64(bits.OnesCount64(w))
+			break
+		}
+		n += uint64(bits.OnesCount64(w))
+		i += 64 - off
+	}
+	return n
+}
+
+// countAnd is the number of bits set in both b and o.
+func (b *bitmap) countAnd(o *bitmap) uint64 {
+	var n uint64
+	for i := 0; i < min(len(b.w), len(o.w)); i++ {
+		n += uint64(bits.OnesCount64(b.w[i] & o.w[i]))
+	}
+	return n
+}
+
+// countAndNot is the number of bits set in b and not in o.
+func (b *bitmap) countAndNot(o *bitmap) uint64 {
+	var n uint64
+	for i, w := range b.w {
+		if i < len(o.w) {
+			w &^= o.w[i]
+		}
+		n += uint64(bits.OnesCount64(w))
+	}
+	return n
 }
 
 // has reports whether bit i is set.

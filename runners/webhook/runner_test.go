@@ -14,6 +14,7 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -637,5 +638,28 @@ func TestDeadLetterSlowDiskDoesNotStallPacer(t *testing.T) {
 	}
 	if lw.Lines()+lw.Dropped() != a.DeadLettered {
 		t.Errorf("lines written %d + dropped %d != dead_lettered %d", lw.Lines(), lw.Dropped(), a.DeadLettered)
+	}
+}
+
+// TestLedgerCatchesSinkMismatch is issue 9 item 8 end to end: the sink's
+// own processed count is an independent tally; when it disagrees with the
+// subscriber's ledger (injected here) the point fails as a harness bug.
+// Run as one test (not parallel): the hook is package state.
+func TestLedgerCatchesSinkMismatch(t *testing.T) {
+	sc := testScenario(100, time.Second, 200*time.Millisecond, time.Second,
+		subscriber("a", time.Millisecond), subscriber("b", time.Millisecond))
+	r, err := runners.New(System)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Consistent first: the check passes on a healthy run (no hook).
+	if pt, err := r.Run(context.Background(), &runners.Point{Scenario: sc, Logf: t.Logf}); err != nil || pt.Status != results.StatusComplete {
+		t.Fatalf("healthy run: err %v status %v", err, pt.Status)
+	}
+	testHookBeforeLedger = func(sinks []*Sink) { sinks[1].processed.Add(1) }
+	defer func() { testHookBeforeLedger = nil }()
+	pt, err := r.Run(context.Background(), &runners.Point{Scenario: sc, Logf: t.Logf})
+	if !errors.Is(err, measure.ErrLedger) || pt == nil || pt.Status != results.StatusFailed || !strings.Contains(pt.Error, "sink b processed") {
+		t.Fatalf("err %v, point %+v: want a failed point, ErrLedger, naming sink b", err, pt)
 	}
 }

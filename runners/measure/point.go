@@ -245,8 +245,10 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	measuredDur := sched.Total() - sched.Warmup()
 	ranTo := sched.Total()
 	if ran := p.Gen.Ran(); ran > 0 && ran < sched.Total() {
-		ranTo = ran
-		measuredDur = max(ran-sched.Warmup(), 0)
+		// Interrupted during the warm-up: nothing of the measured period
+		// ran, so nothing was offered in it (not a negative amount).
+		ranTo = max(ran, sched.Warmup())
+		measuredDur = ranTo - sched.Warmup()
 	}
 	sent := p.Gen.Measured()
 	lag := p.Gen.Lag()

@@ -266,3 +266,36 @@ func TestPointOverload(t *testing.T) {
 		t.Errorf("offered %.1f/s over %.1fs, want the schedule's %.0f/s over 1 s", res.OfferedPerS, res.DurationS, rate)
 	}
 }
+
+// TestPointInterruptedInWarmup is issue 9 item 12 (warm-up part): Ctrl-C
+// during the warm-up gave a negative offered_per_s (the events expected up
+// to the interruption minus those expected in the whole warm-up). Nothing
+// of the measured period ran: offered, achieved and the duration are 0.
+func TestPointInterruptedInWarmup(t *testing.T) {
+	sc := &scenarios.Scenario{Name: "t",
+		Load:  scenarios.Load{Rate: 500, Warmup: scenarios.Duration(time.Second), Duration: scenarios.Duration(time.Second)},
+		Event: scenarios.Event{Size: scenarios.Dist{Kind: scenarios.DistFixed, Value: 64}, Keys: 1, Seed: 1}}
+	gen, err := load.New(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := measure.NewPoint("test", gen, []string{"a"}, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*ms)
+	defer cancel()
+	start := load.Now() + int64(10*ms)
+	mp.Start(start)
+	gen.Run(ctx, start, func(e load.Event) { mp.Subs[0].Delivered(e.ID, e.Key, e.Intended, load.Now()) })
+	if gen.Sent() == 0 || gen.Measured() != 0 {
+		t.Fatalf("sent %d measured %d: want warm-up events only", gen.Sent(), gen.Measured())
+	}
+	res, err := mp.Finish(true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OfferedPerS != 0 || res.AchievedPerS != 0 || res.DurationS != 0 || res.Overloaded {
+		t.Errorf("offered %v achieved %v duration %v overloaded %v: want 0, 0, 0 and not overloaded", res.OfferedPerS, res.AchievedPerS, res.DurationS, res.Overloaded)
+	}
+	if a := res.Subscribers[0].Accounting; a.Sent != 0 || a.Delivered != 0 || a.Lost != 0 {
+		t.Errorf("accounting %+v, want all zero: warm-up is excluded", a)
+	}
+}

@@ -165,8 +165,10 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 			s.lastSeq[key] = int64(q)
 		}
 	}
-	s.mu.Unlock()
+	// Counted under the lock, so the counter and the bitmap agree for
+	// the ledger cross-check.
 	s.delivered.Add(1)
+	s.mu.Unlock()
 	s.p.series.record(us)
 }
 

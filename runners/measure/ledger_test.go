@@ -3,6 +3,7 @@ package measure
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -81,5 +82,47 @@ func TestLedgerCrossCheck(t *testing.T) {
 				t.Fatalf("err %v, point status %v error %q; want a failed point, ErrLedger, mentioning %q", err, res.Status, res.Error, tc.want)
 			}
 		})
+	}
+}
+
+// TestBitmapCount checks the range and set counts the ledger relies on
+// against a naive count, over ranges that start and end inside words.
+func TestBitmapCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var a, b bitmap
+	naiveA, naiveB := map[uint64]bool{}, map[uint64]bool{}
+	for i := 0; i < 3000; i++ {
+		x, y := rng.Uint64N(1000), rng.Uint64N(1300)
+		a.set(x)
+		b.set(y)
+		naiveA[x], naiveB[y] = true, true
+	}
+	for _, r := range [][2]uint64{{0, 0}, {0, 1}, {3, 64}, {63, 65}, {64, 128}, {5, 999}, {0, 1 << 20}, {700, 5000}, {2000, 3000}, {1000, 10}} {
+		var want uint64
+		for x := range naiveA {
+			if x >= r[0] && x < r[1] {
+				want++
+			}
+		}
+		if got := a.count(r[0], r[1]); got != want {
+			t.Errorf("count[%d, %d) = %d, want %d", r[0], r[1], got, want)
+		}
+	}
+	var and, andNot uint64
+	for x := range naiveA {
+		if naiveB[x] {
+			and++
+		} else {
+			andNot++
+		}
+	}
+	if got := a.countAnd(&b); got != and {
+		t.Errorf("countAnd = %d, want %d", got, and)
+	}
+	if got := a.countAndNot(&b); got != andNot {
+		t.Errorf("countAndNot = %d, want %d", got, andNot)
+	}
+	if got := b.countAndNot(&a); got != uint64(len(naiveB))-and {
+		t.Errorf("b.countAndNot(a) = %d, want %d", got, uint64(len(naiveB))-and)
 	}
 }

@@ -663,3 +663,21 @@ func TestLedgerCatchesSinkMismatch(t *testing.T) {
 		t.Fatalf("err %v, point %+v: want a failed point, ErrLedger, naming sink b", err, pt)
 	}
 }
+
+// TestInterruptedInWarmup is issue 9 item 12 (warm-up part) on the webhook
+// runner: Ctrl-C during the warm-up used to give a negative offered_per_s.
+func TestInterruptedInWarmup(t *testing.T) {
+	t.Parallel()
+	sc := testScenario(100, 10*time.Second, 3*time.Second, 5*time.Second, subscriber("s", time.Millisecond))
+	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	defer cancel()
+	out := run(t, ctx, sc)
+	p := out.pt
+	if p.Status != results.StatusInterrupted || p.OfferedPerS != 0 || p.AchievedPerS != 0 || p.DurationS != 0 || p.Overloaded {
+		t.Errorf("status %q offered %v achieved %v duration %v overloaded %v: want interrupted with 0, 0, 0, not overloaded",
+			p.Status, p.OfferedPerS, p.AchievedPerS, p.DurationS, p.Overloaded)
+	}
+	if a := out.byKey["s"].Accounting; a.Sent != 0 || a.Lost != 0 {
+		t.Errorf("accounting %+v, want nothing measured", a)
+	}
+}

@@ -4,11 +4,14 @@
 package runners
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
@@ -78,38 +81,197 @@ func (p *Point) Log(format string, args ...any) {
 	}
 }
 
-// LineWriter serialises whole lines to an io.Writer from many goroutines.
+// DefaultLineBuffer bounds the bytes a LineWriter holds waiting for the
+// disk: about 80,000 dead letters.
+const DefaultLineBuffer = 16 << 20
+
+// ErrLineBufferFull is returned by WriteLine when the writer's buffer is
+// full: the line is dropped and counted in Dropped.
+var ErrLineBufferFull = errors.New("line buffer full: the writer could not keep up")
+
+// LineWriter writes whole lines to an io.Writer from many goroutines
+// without making them wait for the disk: WriteLine copies the line into a
+// bounded buffer and a goroutine writes the buffer out in batches. It is
+// meant for the hot path (dead letters are written while the generator
+// paces events): a full buffer drops the line (counted in Dropped) rather
+// than blocking, and a failed write is kept (Err) and makes every later
+// line count as dropped. Lines counts a line only once it is written.
+// Call Close (or Flush) before reading what was written.
 type LineWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-	n  int64
+	w     io.Writer
+	limit int
+
+	mu       sync.Mutex
+	idle     *sync.Cond // signalled after every batch
+	buf      []byte     // lines waiting, filled by WriteLine
+	spare    []byte
+	writing  bool // a batch is being written
+	closed   bool
+	err      error
+	wake     chan struct{}
+	done     chan struct{}
+	written  atomic.Int64
+	dropped  atomic.Int64
+	startOne sync.Once
 }
 
-// NewLineWriter wraps w.
-func NewLineWriter(w io.Writer) *LineWriter { return &LineWriter{w: w} }
+// NewLineWriter wraps w with a DefaultLineBuffer buffer.
+func NewLineWriter(w io.Writer) *LineWriter { return NewLineWriterSize(w, DefaultLineBuffer) }
 
-// WriteLine writes b plus a newline atomically with respect to other lines.
+// NewLineWriterSize wraps w, holding at most limit bytes of lines waiting
+// to be written (a line longer than limit is dropped).
+func NewLineWriterSize(w io.Writer, limit int) *LineWriter {
+	l := &LineWriter{w: w, limit: limit, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	l.idle = sync.NewCond(&l.mu)
+	return l
+}
+
+// WriteLine queues b plus a newline; lines are never interleaved. It does
+// not wait for the disk. It returns ErrLineBufferFull, the writer's first
+// write error, or an error after Close; the line is then dropped and
+// counted in Dropped.
 func (l *LineWriter) WriteLine(b []byte) error {
+	if l == nil {
+		return nil
+	}
+	l.startOne.Do(func() { go l.loop() })
+	l.mu.Lock()
+	var err error
+	switch {
+	case l.closed:
+		err = errors.New("write line: writer closed")
+	case l.err != nil:
+		err = l.err
+	case len(l.buf)+len(b)+1 > l.limit:
+		err = ErrLineBufferFull
+	}
+	if err != nil {
+		l.mu.Unlock()
+		l.dropped.Add(1)
+		return err
+	}
+	// Wake the writer only when the buffer turns non-empty: while it is
+	// writing a batch, lines pile up for the next one without a wake-up
+	// per line.
+	first := len(l.buf) == 0 && !l.writing
+	l.buf = append(append(l.buf, b...), '\n')
+	l.mu.Unlock()
+	if first {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// loop writes batches until Close.
+func (l *LineWriter) loop() {
+	for {
+		select {
+		case <-l.wake:
+		case <-l.done:
+			return
+		}
+		l.writeBatches()
+	}
+}
+
+// writeBatches writes everything queued, one batch per swap.
+func (l *LineWriter) writeBatches() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for len(l.buf) > 0 && l.err == nil {
+		batch := l.buf
+		l.buf, l.spare = l.spare[:0], nil
+		l.writing = true
+		l.mu.Unlock()
+		n, err := l.w.Write(batch)
+		if err == nil && n < len(batch) {
+			err = io.ErrShortWrite
+		}
+		whole := int64(bytes.Count(batch[:max(n, 0)], []byte{'\n'}))
+		l.written.Add(whole)
+		l.mu.Lock()
+		l.writing = false
+		if err != nil {
+			l.err = fmt.Errorf("write line: %w", err)
+			// Lines not (wholly) written, and those queued behind them,
+			// are dropped.
+			l.dropped.Add(int64(bytes.Count(batch, []byte{'\n'})) - whole + int64(bytes.Count(l.buf, []byte{'\n'})))
+			l.buf = l.buf[:0]
+		}
+		if cap(batch) <= l.limit {
+			l.spare = batch[:0]
+		}
+		l.idle.Broadcast()
+	}
+	l.idle.Broadcast()
+}
+
+// Flush waits until every line queued so far is written (or dropped) and
+// returns the writer's first write error.
+func (l *LineWriter) Flush() error {
 	if l == nil {
 		return nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.n++
-	if _, err := l.w.Write(append(b, '\n')); err != nil {
-		return fmt.Errorf("write line: %w", err)
+	for (len(l.buf) > 0 || l.writing) && l.err == nil {
+		if l.closed {
+			break
+		}
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+		l.idle.Wait()
 	}
-	return nil
+	return l.err
 }
 
-// Lines is the number of lines written.
+// Close flushes and stops the writer's goroutine; later lines are
+// dropped. It does not close the underlying writer.
+func (l *LineWriter) Close() error {
+	if l == nil {
+		return nil
+	}
+	l.startOne.Do(func() {}) // no goroutine needed if nothing was written
+	err := l.Flush()
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.done)
+	}
+	l.mu.Unlock()
+	return err
+}
+
+// Lines is the number of lines written to the underlying writer.
 func (l *LineWriter) Lines() int64 {
 	if l == nil {
 		return 0
 	}
+	return l.written.Load()
+}
+
+// Dropped is the number of lines not written: the buffer was full, a write
+// failed, or the writer was closed.
+func (l *LineWriter) Dropped() int64 {
+	if l == nil {
+		return 0
+	}
+	return l.dropped.Load()
+}
+
+// Err is the first write error, if any.
+func (l *LineWriter) Err() error {
+	if l == nil {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.n
+	return l.err
 }
 
 // Factory makes a fresh runner; every point gets a new one.

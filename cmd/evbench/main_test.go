@@ -121,6 +121,40 @@ func TestCLI(t *testing.T) {
 		}
 	})
 
+	// Issue 9 item 3: with every event lost the e2e histogram is empty; a
+	// latency threshold on it fails as "no data" instead of passing on 0.
+	t.Run("latency threshold on no data fails", func(t *testing.T) {
+		dir := t.TempDir()
+		sc := filepath.Join(dir, "alllost.yaml")
+		if err := os.WriteFile(sc, []byte(`name: alllost
+load: {arrival: constant, rate: 100/s, duration: 1s, warmup: 200ms, drain: 1s}
+subscribers:
+  - name: gone
+    processing: 1ms
+    faults: [{kind: down}]
+systems:
+  webhook: {retry: {max_attempts: 1}}
+thresholds:
+  - "e2e.p99 < 100ms"
+`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := runBin(t, bin, "run", sc, "--out", filepath.Join(dir, "out"), "--quiet", "--no-report")
+		if code == exitOK {
+			t.Fatalf("exit 0 with every event lost and a latency threshold\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+		}
+		if !strings.Contains(stdout, "threshold FAIL webhook: e2e.p99 < 100ms (measured no data)") {
+			t.Errorf("summary does not fail the threshold as no data:\n%s", stdout)
+		}
+		res, err := results.ReadFile(filepath.Join(dir, "out", "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th := res.Points[0].Thresholds; len(th) != 1 || th[0].Pass || !th[0].NoData {
+			t.Errorf("thresholds %+v, want one failed with no_data", th)
+		}
+	})
+
 	t.Run("interrupt writes partial results and exits 130", func(t *testing.T) {
 		out := t.TempDir()
 		cmd := exec.Command(bin, "run", "testdata/long.yaml", "--out", out, "--no-report", "--metrics-addr", "127.0.0.1:0")

@@ -153,6 +153,10 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
+	// Dead letters are written in the background: wait for the last ones.
+	if err := opts.DeadLetters.Close(); err != nil {
+		return fmt.Errorf("write dead letters: %w", err)
+	}
 	if err := dlf.Sync(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
@@ -172,11 +176,17 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if n := opts.DeadLetters.Lines(); n > 0 {
 		fmt.Fprintf(cmd.OutOrStdout(), "dead letters: %d in %s\n", n, dlf.Name())
 	}
+	if n := opts.DeadLetters.Dropped(); n > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "** dead letters: %d NOT written to %s: the writer could not keep up (the counts in results are exact) **\n", n, dlf.Name())
+	}
 	switch {
 	case res.Status == results.StatusInterrupted:
 		return interrupted(errors.New("interrupted: partial results written with status \"interrupted\""))
 	case runErr != nil:
 		return runErr
+	}
+	if over := overloadedPoints(res); len(over) > 0 {
+		return &exitError{code: exitOverloaded, err: fmt.Errorf("overloaded: the generator could not keep its schedule, the offered load was not applied: %s", strings.Join(over, "; "))}
 	}
 	if failed := failedThresholds(res); len(failed) > 0 {
 		return fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))
@@ -204,6 +214,18 @@ func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.C
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// overloadedPoints lists the points whose generator could not keep its
+// schedule (results.Point.Overloaded).
+func overloadedPoints(res *results.Results) []string {
+	var out []string
+	for _, p := range res.Points {
+		if p.Overloaded {
+			out = append(out, fmt.Sprintf("%s at %.0f/s offered", p.System, p.OfferedPerS))
+		}
+	}
+	return out
 }
 
 func failedThresholds(res *results.Results) []string {

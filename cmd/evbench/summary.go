@@ -42,6 +42,11 @@ func printSummary(w io.Writer, res *results.Results) {
 	}
 	tw.Flush()
 	for _, p := range res.Points {
+		if p.Overloaded {
+			fmt.Fprintf(w, "** OVERLOADED %s at %.0f/s offered: achieved only %.0f/s; %s. These figures do not describe the offered load. **\n", p.System, p.OfferedPerS, p.AchievedPerS, p.OverloadReason)
+		}
+	}
+	for _, p := range res.Points {
 		if p.GeneratorLagUS.P99 > 1000 {
 			fmt.Fprintf(w, "note: %s generator lag p99 %s, max %s: the load generator fell behind its schedule\n", p.System, us(p.GeneratorLagUS.P99), us(p.GeneratorLagUS.Max))
 		}
@@ -67,6 +72,9 @@ func us(v int64) string { return fmtLatency(time.Duration(v) * time.Microsecond)
 
 // thresholdValue formats a threshold's measured value in the expression's unit.
 func thresholdValue(t results.Threshold) string {
+	if t.NoData {
+		return "no data"
+	}
 	e, err := scenarios.ParseExpr(t.Expr)
 	if err != nil {
 		return fmt.Sprintf("%g", t.Value)

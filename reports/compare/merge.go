@@ -196,6 +196,14 @@ func mergePoint(dst, src *results.Point) error {
 	dst.AchievedPerS += src.AchievedPerS
 	dst.GeneratorLagUS.P99 = max(dst.GeneratorLagUS.P99, src.GeneratorLagUS.P99)
 	dst.GeneratorLagUS.Max = max(dst.GeneratorLagUS.Max, src.GeneratorLagUS.Max)
+	// One overloaded generator means the merged offered load was not applied.
+	dst.EmittedS = max(dst.EmittedS, src.EmittedS)
+	if src.Overloaded {
+		dst.Overloaded = true
+		if dst.OverloadReason == "" {
+			dst.OverloadReason = src.OverloadReason
+		}
+	}
 	var err error
 	if dst.Publish, err = mergeLatencyPtr(dst.Publish, src.Publish); err != nil {
 		return fmt.Errorf("publish: %w", err)
@@ -269,6 +277,7 @@ func mergeSubscriber(dst, src *results.Subscriber) error {
 	a.Duplicates += b.Duplicates
 	a.Lost += b.Lost
 	a.DeadLettered += b.DeadLettered
+	a.DeliveredAfterDeadLetter += b.DeliveredAfterDeadLetter
 	a.Retries += b.Retries
 	a.OutOfOrder += b.OutOfOrder
 	dst.Errors = addErrors(dst.Errors, src.Errors)

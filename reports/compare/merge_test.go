@@ -338,3 +338,27 @@ func TestMergeRealistic(t *testing.T) {
 		t.Errorf("merged vs single: %d matched, %d unmatched", len(rep.Points), len(rep.BaseOnlyPoints)+len(rep.CandidateOnlyPoints))
 	}
 }
+
+// TestMergeOverloadAndDeadLetterCounts: one overloaded load generator makes
+// the merged point overloaded (its offered load was not applied), and
+// delivered_after_dead_letter adds up like the other counts (issue 9
+// items 2 and 4).
+func TestMergeOverloadAndDeadLetterCounts(t *testing.T) {
+	a, b := doc(t), doc(t)
+	pt(t, b, "webhook").Overloaded = true
+	pt(t, b, "webhook").OverloadReason = "the generator took 25.0 s to emit a 11.0 s schedule"
+	pt(t, b, "webhook").EmittedS = 25
+	sub(t, a, "webhook", "inventory").Accounting.DeliveredAfterDeadLetter = 2
+	sub(t, b, "webhook", "inventory").Accounting.DeliveredAfterDeadLetter = 3
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pt(t, m, "webhook")
+	if !w.Overloaded || w.OverloadReason != "the generator took 25.0 s to emit a 11.0 s schedule" || w.EmittedS != 25 || pt(t, m, "kafka").Overloaded {
+		t.Errorf("merged webhook overloaded %v (%q, emitted %v), kafka overloaded %v: want webhook only", w.Overloaded, w.OverloadReason, w.EmittedS, pt(t, m, "kafka").Overloaded)
+	}
+	if n := sub(t, m, "webhook", "inventory").Accounting.DeliveredAfterDeadLetter; n != 5 {
+		t.Errorf("delivered_after_dead_letter = %d, want 2 + 3", n)
+	}
+}

@@ -267,11 +267,40 @@ func TestFormatting(t *testing.T) {
 		{count(0), "0"}, {count(29988), "29,988"}, {count(-1234567), "-1,234,567"}, {bytesHuman(180 << 20), "180.0 MiB"},
 		{thresholdValue(results.Threshold{Expr: "e2e.p99 < 250ms", Value: 5242880}), "5,243 ms"},
 		{thresholdValue(results.Threshold{Expr: "lost == 0", Value: 12}), "12"},
+		{thresholdValue(results.Threshold{Expr: "e2e.p99 < 100ms", NoData: true}), "no data"},
 		{thresholdValue(results.Threshold{Expr: "achieved_per_s >= 900/s", Value: 999.5}), "1,000/s"},
 		{thresholdValue(results.Threshold{Expr: "loss_ratio<0.01", Value: 0.0004}), "0.0004"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+// TestVerdictOverloaded is issue 9 item 4: a point whose generator could not
+// keep its schedule says so in the verdict box, next to its achieved rate.
+func TestVerdictOverloaded(t *testing.T) {
+	r := fixture.Build(fixture.Options{RealBroker: true, GeneratorLagUS: 200})
+	page, _, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := section(string(page), "verdict"); strings.Contains(v, "OVERLOADED") {
+		t.Fatalf("verdict flags a punctual run as overloaded:\n%s", v)
+	}
+	r.Points[0].Overloaded = true
+	r.Points[0].OverloadReason = "the generator took 25.0 s to emit a 11.0 s schedule"
+	page, _, err = Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := section(string(page), "verdict")
+	for _, want := range []string{"OVERLOADED: the generator took 25.0 s to emit a 11.0 s schedule", `badge failed overloaded`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("verdict lacks %q:\n%s", want, v)
+		}
+	}
+	if n := strings.Count(v, "OVERLOADED:"); n != 1 {
+		t.Errorf("%d overload notes in the verdict, want 1 (only the overloaded point)", n)
 	}
 }

@@ -79,6 +79,9 @@ type verdictRow struct {
 	WorstSub   string
 	Lost       cell
 	Duplicates cell
+	// Overload is the reason the generator could not keep its schedule
+	// (results.Point.OverloadReason); empty when it could.
+	Overload string
 }
 
 type maxRow struct {
@@ -394,6 +397,13 @@ func verdict(r *results.Results, p results.Point) verdictRow {
 	if plot.IsSweep(r) {
 		v.Point = plot.PointLabel(p)
 	}
+	if p.Overloaded {
+		v.Overload = p.OverloadReason
+		if v.Overload == "" {
+			v.Overload = "the generator could not keep its schedule"
+		}
+		v.Achieved.Bad = true
+	}
 	return v
 }
 
@@ -535,6 +545,9 @@ func honesty(r *results.Results) []label {
 // latencies (microseconds in results) as milliseconds, rates per second,
 // counts as integers.
 func thresholdValue(th results.Threshold) string {
+	if th.NoData {
+		return "no data"
+	}
 	metric := strings.TrimSpace(th.Expr)
 	if i := strings.IndexAny(metric, " <>=!"); i >= 0 {
 		metric = metric[:i]

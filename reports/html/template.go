@@ -79,8 +79,8 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <thead><tr><th>System</th><th>Achieved throughput</th><th>Worst subscriber e2e p99</th><th>Lost</th><th>Duplicates</th></tr></thead>
 <tbody>
 {{range .Verdict}}<tr class="sys-{{cls .System}}" data-system="{{.System}}">
-<th class="sys"><span class="chip"></span>{{.System}}{{if .Embedded}}<span class="tag warn" title="embedded in-memory broker, not disk-backed">in-memory broker</span>{{end}}{{if ne .Status "complete"}} <span class="badge {{.Status}}">{{.Status}}</span>{{end}}{{if .Point}}<div class="small">{{.Point}}</div>{{end}}</th>
-<td>{{template "fig" .Achieved}}<div class="small">of {{.Offered}} offered</div></td>
+<th class="sys"><span class="chip"></span>{{.System}}{{if .Embedded}}<span class="tag warn" title="embedded in-memory broker, not disk-backed">in-memory broker</span>{{end}}{{if ne .Status "complete"}} <span class="badge {{.Status}}">{{.Status}}</span>{{end}}{{if .Point}}<div class="small">{{.Point}}</div>{{end}}{{if .Overload}} <span class="badge failed overloaded">overloaded</span>{{end}}</th>
+<td>{{template "fig" .Achieved}}<div class="small">of {{.Offered}} offered</div>{{if .Overload}}<div class="small bad overload">OVERLOADED: {{.Overload}}. These figures do not describe the offered load.</div>{{end}}</td>
 <td>{{template "fig" .P99}}<div class="small">{{.WorstSub}}</div></td>
 <td>{{template "fig" .Lost}}</td>
 <td>{{template "fig" .Duplicates}}</td>

@@ -80,9 +80,20 @@ type Point struct {
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
 
-	OfferedPerS    float64 `json:"offered_per_s"`
+	OfferedPerS float64 `json:"offered_per_s"`
+	// AchievedPerS is measured events emitted per second of the time the
+	// generator actually took (EmittedS when it fell behind, else DurationS).
 	AchievedPerS   float64 `json:"achieved_per_s"`
 	GeneratorLagUS Lag     `json:"generator_lag_us"`
+	// EmittedS is the time from the start of the measured period until the
+	// generator emitted its last event; more than DurationS when it could
+	// not keep its schedule.
+	EmittedS float64 `json:"emitted_s,omitempty"`
+	// Overloaded is true when the generator could not keep its schedule:
+	// the offered load was not applied, so the point's figures do not
+	// describe OfferedPerS. OverloadReason says which criterion tripped.
+	Overloaded     bool   `json:"overloaded,omitempty"`
+	OverloadReason string `json:"overload_reason,omitempty"`
 
 	// Publish is Kafka publish latency (intended -> acked); kafka, bridge.
 	Publish *Latency `json:"publish,omitempty"`
@@ -158,8 +169,13 @@ type Accounting struct {
 	Duplicates   int64 `json:"duplicates"`
 	Lost         int64 `json:"lost"`
 	DeadLettered int64 `json:"dead_lettered"`
-	Retries      int64 `json:"retries"`
-	OutOfOrder   int64 `json:"out_of_order"`
+	// DeliveredAfterDeadLetter counts events both dead-lettered and
+	// delivered: the sender gave up (an attempt timed out) but the
+	// subscriber processed the event anyway. They are delivered, not lost,
+	// so Lost >= DeadLettered - DeliveredAfterDeadLetter.
+	DeliveredAfterDeadLetter int64 `json:"delivered_after_dead_letter,omitempty"`
+	Retries                  int64 `json:"retries"`
+	OutOfOrder               int64 `json:"out_of_order"`
 }
 
 // Check returns an error when the accounting identity does not hold.
@@ -217,6 +233,10 @@ type Threshold struct {
 	Expr  string  `json:"expr"`
 	Value float64 `json:"value"`
 	Pass  bool    `json:"pass"`
+	// NoData is true when the metric had no data (a latency histogram with
+	// no values, lost_ratio with nothing sent): the threshold fails and
+	// Value means nothing.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // MaxRate is a saturation search result.

@@ -196,10 +196,10 @@ func TestRunInterrupted(t *testing.T) {
 
 func TestMetricValue(t *testing.T) {
 	p := &results.Point{AchievedPerS: 990, GeneratorLagUS: results.Lag{P99: 300, Max: 900},
-		Publish: &results.Latency{LatencyUS: results.Summary{P99: 7000}},
+		Publish: &results.Latency{LatencyUS: results.Summary{Count: 100, P99: 7000}},
 		Subscribers: []results.Subscriber{
-			{E2E: results.Latency{LatencyUS: results.Summary{P50: 1000, P99: 5000, Max: 9000}}, Accounting: results.Accounting{Sent: 100, Delivered: 98, Lost: 2, Duplicates: 1}},
-			{E2E: results.Latency{LatencyUS: results.Summary{P50: 2000, P99: 4000, Max: 8000}}, Accounting: results.Accounting{Sent: 100, Delivered: 100, Duplicates: 3, Retries: 7}},
+			{E2E: results.Latency{LatencyUS: results.Summary{Count: 98, P50: 1000, P99: 5000, Max: 9000}}, Accounting: results.Accounting{Sent: 100, Delivered: 98, Lost: 2, Duplicates: 1}},
+			{E2E: results.Latency{LatencyUS: results.Summary{Count: 100, P50: 2000, P99: 4000, Max: 8000}}, Accounting: results.Accounting{Sent: 100, Delivered: 100, Duplicates: 3, Retries: 7}},
 		}}
 	tests := []struct {
 		metric string
@@ -224,5 +224,50 @@ func TestMetricValue(t *testing.T) {
 		if ok != tc.ok || math.Abs(got-tc.want) > 1e-9 {
 			t.Errorf("%s = %v (ok %v), want %v (ok %v)", tc.metric, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestEvaluateNoData is issue 9 item 3: with 400 of 400 events lost the e2e
+// histogram is empty, and "e2e.p99 < 100ms" used to pass with value 0. A
+// threshold on a metric without data fails, marked no_data.
+func TestEvaluateNoData(t *testing.T) {
+	allLost := results.Accounting{Sent: 400, Lost: 400}
+	tests := []struct {
+		name   string
+		p      *results.Point
+		expr   string
+		pass   bool
+		noData bool
+		skip   bool // not applicable: left out
+	}{
+		{"all lost: e2e", &results.Point{Subscribers: []results.Subscriber{{Accounting: allLost}}}, "e2e.p99 < 100ms", false, true, false},
+		{"one subscriber got nothing", &results.Point{Subscribers: []results.Subscriber{
+			{E2E: results.Latency{LatencyUS: results.Summary{Count: 400, P99: 2000}}, Accounting: results.Accounting{Sent: 400, Delivered: 400}},
+			{Accounting: allLost}}}, "e2e.p99 < 100ms", false, true, false},
+		{"no attempts", &results.Point{Subscribers: []results.Subscriber{{Attempt: &results.Latency{}, Accounting: allLost}}}, "attempt.max < 1s", false, true, false},
+		{"no publish acks", &results.Point{Publish: &results.Latency{}, Subscribers: []results.Subscriber{{Accounting: allLost}}}, "publish.p99 < 10ms", false, true, false},
+		{"nothing sent: lost_ratio", &results.Point{Subscribers: []results.Subscriber{{}}}, "lost_ratio <= 1%", false, true, false},
+		{"all lost: lost is data", &results.Point{Subscribers: []results.Subscriber{{Accounting: allLost}}}, "lost == 0", false, false, false},
+		{"with data passes", &results.Point{Subscribers: []results.Subscriber{
+			{E2E: results.Latency{LatencyUS: results.Summary{Count: 400, P99: 2000}}, Accounting: results.Accounting{Sent: 400, Delivered: 400}}}}, "e2e.p99 < 100ms", true, false, false},
+		{"not measured: left out", &results.Point{Subscribers: []results.Subscriber{{Accounting: allLost}}}, "publish.p99 < 10ms", false, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.p.Status = results.StatusComplete
+			got := Evaluate([]string{tc.expr}, tc.p)
+			if tc.skip {
+				if len(got) != 0 {
+					t.Fatalf("got %+v, want the threshold left out", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Pass != tc.pass || got[0].NoData != tc.noData {
+				t.Fatalf("got %+v, want pass %v no_data %v", got, tc.pass, tc.noData)
+			}
+			if _, ok := MetricValue(tc.p, strings.Fields(tc.expr)[0]); ok == tc.noData {
+				t.Errorf("MetricValue ok = %v, want %v (a saturation probe must not pass on no data)", ok, !tc.noData)
+			}
+		})
 	}
 }

@@ -61,7 +61,7 @@ func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, r
 				}
 				v, ok := MetricValue(p, slo.Metric)
 				lost, _ := MetricValue(p, "lost")
-				pass := ok && slo.Holds(v) && int64(lost) <= fm.MaxLoss && p.AchievedPerS >= 0.95*p.OfferedPerS
+				pass := ok && slo.Holds(v) && int64(lost) <= fm.MaxLoss && p.AchievedPerS >= 0.95*p.OfferedPerS && !p.Overloaded
 				opts.logf("find_max %s subscribers=%d rate=%.0f/s %s=%.0f lost=%.0f -> pass=%v", sys, n, rate, slo.Metric, v, lost, pass)
 				return pass, nil
 			}

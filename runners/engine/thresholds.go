@@ -11,8 +11,11 @@ import (
 // latency metrics use the worst subscriber (the highest value); counts are
 // summed over subscribers; lost_ratio is total lost / total sent.
 // A threshold on a metric the system does not measure is left out of that
-// point. Expressions were validated when the scenario was loaded; one that
-// no longer parses is reported as failing with value 0.
+// point. A threshold on a metric with no data (a latency whose histogram is
+// empty because everything was lost, lost_ratio with nothing sent) fails
+// with NoData set: "no events" must never read as "fast enough".
+// Expressions were validated when the scenario was loaded; one that no
+// longer parses is reported as failing with value 0.
 func Evaluate(exprs []string, p *results.Point) []results.Threshold {
 	var out []results.Threshold
 	for _, s := range exprs {
@@ -21,10 +24,14 @@ func Evaluate(exprs []string, p *results.Point) []results.Threshold {
 			out = append(out, results.Threshold{Expr: s})
 			continue
 		}
-		v, ok := MetricValue(p, e.Metric)
-		if !ok {
+		v, applies, data := metricValue(p, e.Metric)
+		switch {
+		case !applies:
 			// The system does not measure this metric (publish.* on
 			// webhook, attempt.* on kafka): not applicable, not a failure.
+			continue
+		case !data:
+			out = append(out, results.Threshold{Expr: s, NoData: true})
 			continue
 		}
 		out = append(out, results.Threshold{Expr: s, Value: v, Pass: p.Status == results.StatusComplete && e.Holds(v)})
@@ -33,8 +40,16 @@ func Evaluate(exprs []string, p *results.Point) []results.Threshold {
 }
 
 // MetricValue returns the value of a threshold metric for a point, in the
-// results' units (microseconds for latencies).
+// results' units (microseconds for latencies). ok is false when the system
+// does not measure the metric or there is no data for it (see Evaluate).
 func MetricValue(p *results.Point, metric string) (float64, bool) {
+	v, applies, data := metricValue(p, metric)
+	return v, applies && data
+}
+
+// metricValue returns a metric's value, whether the point's system
+// measures it at all (applies) and whether there is data for it.
+func metricValue(p *results.Point, metric string) (v float64, applies, data bool) {
 	pick := func(s results.Summary, field string) (float64, bool) {
 		switch field {
 		case "p50":
@@ -52,11 +67,15 @@ func MetricValue(p *results.Point, metric string) (float64, bool) {
 		}
 		return 0, false
 	}
+	var sent, sum float64
+	for _, s := range p.Subscribers {
+		sent += float64(s.Accounting.Sent)
+	}
 	group, field, _ := strings.Cut(metric, ".")
 	switch group {
 	case "e2e", "attempt":
 		var worst float64
-		found := false
+		found, data := false, true
 		for _, s := range p.Subscribers {
 			lat := s.E2E
 			if group == "attempt" {
@@ -65,34 +84,38 @@ func MetricValue(p *results.Point, metric string) (float64, bool) {
 				}
 				lat = *s.Attempt
 			}
-			if v, ok := pick(lat.LatencyUS, field); ok {
-				found = true
-				if v > worst {
-					worst = v
-				}
+			v, ok := pick(lat.LatencyUS, field)
+			if !ok {
+				continue
 			}
+			found = true
+			if lat.LatencyUS.Count == 0 {
+				// This subscriber has no latency at all: its worst case
+				// is unknown, so the worst over subscribers is too.
+				data = false
+			}
+			worst = max(worst, v)
 		}
-		return worst, found
+		return worst, found, data
 	case "publish":
 		if p.Publish == nil {
-			return 0, false
+			return 0, false, false
 		}
-		return pick(p.Publish.LatencyUS, field)
+		v, ok := pick(p.Publish.LatencyUS, field)
+		return v, ok, p.Publish.LatencyUS.Count > 0
 	case "generator_lag":
 		switch field {
 		case "p99":
-			return float64(p.GeneratorLagUS.P99), true
+			return float64(p.GeneratorLagUS.P99), true, sent > 0
 		case "max":
-			return float64(p.GeneratorLagUS.Max), true
+			return float64(p.GeneratorLagUS.Max), true, sent > 0
 		}
-		return 0, false
+		return 0, false, false
 	case "achieved_per_s":
-		return p.AchievedPerS, true
+		return p.AchievedPerS, true, true
 	}
-	var sent, sum float64
 	for _, s := range p.Subscribers {
 		a := s.Accounting
-		sent += float64(a.Sent)
 		switch metric {
 		case "lost", "lost_ratio":
 			sum += float64(a.Lost)
@@ -105,14 +128,14 @@ func MetricValue(p *results.Point, metric string) (float64, bool) {
 		case "out_of_order":
 			sum += float64(a.OutOfOrder)
 		default:
-			return 0, false
+			return 0, false, false
 		}
 	}
 	if metric == "lost_ratio" {
 		if sent == 0 {
-			return 0, true
+			return 0, true, false
 		}
-		return sum / sent, true
+		return sum / sent, true, true
 	}
-	return sum, true
+	return sum, true, true
 }

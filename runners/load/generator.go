@@ -67,7 +67,8 @@ type Generator struct {
 	sent      atomic.Int64
 	measured  atomic.Int64 // measured (non-warm-up) events handed out
 	lagMax    atomic.Int64
-	ended     atomic.Int64   // Now() when Run returned
+	ended     atomic.Int64   // Now() when Run returned cut short by cancellation
+	returned  atomic.Int64   // Now() when Run returned, however it ended
 	lag       *hdr.Histogram // only touched by the Run goroutine until it returns
 }
 
@@ -120,8 +121,10 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 	// remember when, so rates are computed over the time actually run.
 	exhausted := false
 	defer func() {
+		now := Now()
+		g.returned.Store(now)
 		if !exhausted {
-			g.ended.Store(Now())
+			g.ended.Store(now)
 		}
 	}()
 	measuredFrom := start + int64(g.sched.Warmup())
@@ -177,6 +180,10 @@ func (g *Generator) Ran() time.Duration {
 	}
 	return min(time.Duration(end-g.Start()), g.sched.Total())
 }
+
+// Returned is the Now() timestamp at which Run returned (0 before): when a
+// generator that fell behind finished emitting its schedule.
+func (g *Generator) Returned() int64 { return g.returned.Load() }
 
 // Sent is the number of events handed to emit so far (warm-up included).
 func (g *Generator) Sent() int64 { return g.sent.Load() }

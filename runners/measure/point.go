@@ -1,7 +1,9 @@
 package measure
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,11 +155,12 @@ func (p *Point) sample() {
 }
 
 // Settled reports whether every measured event has been delivered to every
-// subscriber (or dead-lettered): the drain can end early.
+// subscriber (or dead-lettered and not delivered): the drain can end early.
+// An event both dead-lettered and delivered counts once (Resolved).
 func (p *Point) Settled() bool {
 	sent := p.Gen.Measured()
 	for _, s := range p.Subs {
-		if s.DeliveredCount()+s.DeadLettered() < sent {
+		if s.Resolved() < sent {
 			return false
 		}
 	}
@@ -186,7 +189,7 @@ type Snapshot struct {
 	P99            time.Duration
 	InFlight       int64
 	RetriesWaiting int64
-	Lost           int64 // dead-lettered so far: given up for good
+	Lost           int64 // dead-lettered and not processed so far: given up for good
 	Sent           int64
 	Delivered      int64
 }
@@ -212,7 +215,7 @@ func (p *Point) Snapshot() Snapshot {
 		if v := time.Duration(s.P99US()) * time.Microsecond; v > snap.P99 {
 			snap.P99 = v
 		}
-		snap.Lost += s.DeadLettered()
+		snap.Lost += s.Resolved() - s.DeliveredCount()
 		snap.Delivered += s.DeliveredCount()
 	}
 	return snap
@@ -242,8 +245,10 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	measuredDur := sched.Total() - sched.Warmup()
 	ranTo := sched.Total()
 	if ran := p.Gen.Ran(); ran > 0 && ran < sched.Total() {
-		ranTo = ran
-		measuredDur = max(ran-sched.Warmup(), 0)
+		// Interrupted during the warm-up: nothing of the measured period
+		// ran, so nothing was offered in it (not a negative amount).
+		ranTo = max(ran, sched.Warmup())
+		measuredDur = ranTo - sched.Warmup()
 	}
 	sent := p.Gen.Measured()
 	lag := p.Gen.Lag()
@@ -263,10 +268,19 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		},
 		Timeseries: p.series.samples(),
 	}
+	// Achieved is over the time the generator actually took: a generator
+	// that needed 25 s to emit an 11 s schedule did not achieve the
+	// offered rate, however many events it sent in the end.
+	emitted := measuredDur
+	if ret := p.Gen.Returned(); ret > 0 {
+		emitted = max(emitted, time.Duration(ret-p.measuredStart))
+		out.EmittedS = emitted.Seconds()
+	}
 	if secs := measuredDur.Seconds(); secs > 0 {
 		out.OfferedPerS /= secs
-		out.AchievedPerS = float64(sent) / secs
+		out.AchievedPerS = float64(sent) / emitted.Seconds()
 	}
+	out.Overloaded, out.OverloadReason = overloaded(measuredDur, emitted, time.Duration(lag.ValueAtQuantile(99))*time.Microsecond)
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
 	if !webhook {
@@ -293,6 +307,9 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		}
 	}
 	p.mu.Unlock()
+	var bad []string
+	var delivered int64
+	first := uint64(p.Gen.Sent() - sent) // warm-up events come first
 	for _, s := range p.Subs {
 		r, err := s.result(sent, webhook)
 		if err != nil {
@@ -300,10 +317,60 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 		}
 		out.Subscribers = append(out.Subscribers, r)
 		if err := r.Accounting.Check(); err != nil {
-			out.Status = results.StatusFailed
-			out.Error = fmt.Sprintf("harness bug: subscriber %s: %v", s.Name, err)
-			return out, fmt.Errorf("harness bug: %s subscriber %s: %w", p.System, s.Name, err)
+			bad = append(bad, fmt.Sprintf("subscriber %s: %v", s.Name, err))
 		}
+		for _, b := range s.ledger(first, uint64(sent)) {
+			bad = append(bad, fmt.Sprintf("subscriber %s: %s", s.Name, b))
+		}
+		delivered += r.Accounting.Delivered
+	}
+	// The per-second series is a second, independent tally of deliveries.
+	if inSeries, recorded := p.series.totals(); inSeries != delivered || recorded != delivered {
+		bad = append(bad, fmt.Sprintf("time series: %d deliveries in the samples, %d latencies recorded, %d delivered", inSeries, recorded, delivered))
+	}
+	if err := LedgerError(bad); err != nil {
+		out.Status = results.StatusFailed
+		out.Error = err.Error()
+		return out, fmt.Errorf("%s: %w", p.System, err)
 	}
 	return out, nil
+}
+
+// ErrLedger marks a ledger cross-check failure: independent counts of the
+// same events disagree, which is a harness bug, never a property of the
+// system under test.
+var ErrLedger = errors.New("harness bug: ledger cross-check failed")
+
+// LedgerError joins what did not add up into one ErrLedger error, or nil.
+func LedgerError(bad []string) error {
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrLedger, strings.Join(bad, "; "))
+}
+
+// Overload criteria: the generator could not keep its schedule when it
+// finished emitting more than OverloadLateFraction of the measured period
+// (and at least OverloadLateMin) after the schedule ended, or when the
+// generator-lag p99 exceeds OverloadLagP99. Either way the offered load was
+// not applied as scheduled, and the point says so (docs/scenarios.md,
+// README "Overload").
+const (
+	OverloadLateFraction = 0.10
+	OverloadLateMin      = time.Second
+	OverloadLagP99       = time.Second
+)
+
+// overloaded applies the overload criteria to a point measured over
+// measured (the schedule's measured period, or the part of it that ran)
+// whose events took emitted to send, with generator-lag p99 lagP99.
+func overloaded(measured, emitted, lagP99 time.Duration) (bool, string) {
+	if late := emitted - measured; late > max(OverloadLateMin, time.Duration(OverloadLateFraction*float64(measured))) {
+		return true, fmt.Sprintf("the generator took %.1f s to emit a %.1f s schedule (%.1f s late; the bound is %.0f%% of the measured period, at least %v): the offered rate was not applied",
+			emitted.Seconds(), measured.Seconds(), late.Seconds(), OverloadLateFraction*100, OverloadLateMin)
+	}
+	if lagP99 > OverloadLagP99 {
+		return true, fmt.Sprintf("generator lag p99 %v exceeds %v: events were sent late, the offered schedule was not applied", lagP99.Round(time.Millisecond), OverloadLagP99)
+	}
+	return false, ""
 }

@@ -3,6 +3,7 @@ package measure_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,9 @@ func TestPointRealRun(t *testing.T) {
 		if l.P50 < 1 || l.P50 > 10_000 {
 			t.Errorf("subscriber %s: e2e p50 %dus, want 1..10000us for immediate processing", s.Name, l.P50)
 		}
+	}
+	if res.Overloaded || res.EmittedS < measured.Seconds() || res.EmittedS > measured.Seconds()+0.5 {
+		t.Errorf("overloaded %v (%s), emitted in %.3fs: want an on-time point emitted in about %v", res.Overloaded, res.OverloadReason, res.EmittedS, measured)
 	}
 	if lag := res.GeneratorLagUS; lag.Max < 1 || lag.P99 > lag.Max {
 		t.Errorf("generator lag %+v, want p99 <= max and max >= 1us", lag)
@@ -170,7 +174,16 @@ func TestPointDrain(t *testing.T) {
 		wantLost int64
 	}{
 		{"all delivered", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) { deliver(f.mp.Subs[1], last) }, 0, 100 * ms, true, 0},
-		{"dead-lettered counts as settled", 2 * time.Second, func(f *fixture, _ load.Event, _ chan struct{}) { f.mp.Subs[1].DeadLetter() }, 0, 100 * ms, true, 1},
+		{"dead-lettered counts as settled", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) { f.mp.Subs[1].DeadLetter(last.ID) }, 0, 100 * ms, true, 1},
+		// Issue 9 item 2: an event dead-lettered after it was processed must
+		// not stand in for the one still waiting for its retry.
+		{"delivered and dead-lettered counts once", 300 * ms, func(f *fixture, _ load.Event, _ chan struct{}) {
+			f.mp.Subs[1].DeadLetter(f.meas[0].ID)
+		}, 300 * ms, 700 * ms, false, 1},
+		{"dead-lettered then processed is delivered", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) {
+			f.mp.Subs[1].DeadLetter(last.ID)
+			deliver(f.mp.Subs[1], last)
+		}, 0, 100 * ms, true, 0},
 		{"late delivery ends the drain when it lands", 2 * time.Second, func(f *fixture, last load.Event, _ chan struct{}) {
 			time.AfterFunc(150*ms, func() { deliver(f.mp.Subs[1], last) })
 		}, 150 * ms, 500 * ms, true, 0},
@@ -210,5 +223,79 @@ func TestPointDrain(t *testing.T) {
 				t.Errorf("subscriber b accounting %+v, want lost %d and sent == delivered + lost", acc, c.wantLost)
 			}
 		})
+	}
+}
+
+// TestPointOverload is issue 9 item 4: a generator that cannot keep its
+// schedule (here emit takes 8 ms per event at 400/s, so a 1 s schedule takes
+// about 3.2 s) used to report achieved_per_s = sent / nominal duration, the
+// offered rate. Achieved is over the time actually taken, and the point is
+// flagged overloaded with the reason.
+func TestPointOverload(t *testing.T) {
+	const rate = 400.0
+	sc := &scenarios.Scenario{Name: "t",
+		Load:  scenarios.Load{Rate: rate, Warmup: scenarios.Duration(100 * ms), Duration: scenarios.Duration(time.Second)},
+		Event: scenarios.Event{Size: scenarios.Dist{Kind: scenarios.DistFixed, Value: 64}, Keys: 1, Seed: 1}}
+	gen, err := load.New(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := measure.NewPoint("test", gen, []string{"a"}, 1)
+	start := load.Now() + int64(10*ms)
+	mp.Start(start)
+	gen.Run(context.Background(), start, func(e load.Event) {
+		mp.Subs[0].Delivered(e.ID, e.Key, e.Intended, load.Now())
+		time.Sleep(8 * ms)
+	})
+	res, err := mp.Finish(true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("offered %.1f/s achieved %.1f/s emitted in %.2fs, lag %+v: %s", res.OfferedPerS, res.AchievedPerS, res.EmittedS, res.GeneratorLagUS, res.OverloadReason)
+	if !res.Overloaded || !strings.Contains(res.OverloadReason, "to emit a 1.0 s schedule") {
+		t.Errorf("overloaded %v reason %q, want flagged: the schedule took about 3 s to emit", res.Overloaded, res.OverloadReason)
+	}
+	if res.EmittedS < 3 {
+		t.Errorf("emitted_s %.2f, want >= 3 (400 events x 8 ms)", res.EmittedS)
+	}
+	sent := res.Subscribers[0].Accounting.Sent
+	if want := float64(sent) / res.EmittedS; math.Abs(res.AchievedPerS-want) > 1e-6 || res.AchievedPerS > 0.4*rate {
+		t.Errorf("achieved %.1f/s, want sent/emitted_s = %.1f/s, far below the %.0f/s offered", res.AchievedPerS, want, rate)
+	}
+	if math.Abs(res.OfferedPerS-rate) > 1e-9 || res.DurationS != 1 {
+		t.Errorf("offered %.1f/s over %.1fs, want the schedule's %.0f/s over 1 s", res.OfferedPerS, res.DurationS, rate)
+	}
+}
+
+// TestPointInterruptedInWarmup is issue 9 item 12 (warm-up part): Ctrl-C
+// during the warm-up gave a negative offered_per_s (the events expected up
+// to the interruption minus those expected in the whole warm-up). Nothing
+// of the measured period ran: offered, achieved and the duration are 0.
+func TestPointInterruptedInWarmup(t *testing.T) {
+	sc := &scenarios.Scenario{Name: "t",
+		Load:  scenarios.Load{Rate: 500, Warmup: scenarios.Duration(time.Second), Duration: scenarios.Duration(time.Second)},
+		Event: scenarios.Event{Size: scenarios.Dist{Kind: scenarios.DistFixed, Value: 64}, Keys: 1, Seed: 1}}
+	gen, err := load.New(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := measure.NewPoint("test", gen, []string{"a"}, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*ms)
+	defer cancel()
+	start := load.Now() + int64(10*ms)
+	mp.Start(start)
+	gen.Run(ctx, start, func(e load.Event) { mp.Subs[0].Delivered(e.ID, e.Key, e.Intended, load.Now()) })
+	if gen.Sent() == 0 || gen.Measured() != 0 {
+		t.Fatalf("sent %d measured %d: want warm-up events only", gen.Sent(), gen.Measured())
+	}
+	res, err := mp.Finish(true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OfferedPerS != 0 || res.AchievedPerS != 0 || res.DurationS != 0 || res.Overloaded {
+		t.Errorf("offered %v achieved %v duration %v overloaded %v: want 0, 0, 0 and not overloaded", res.OfferedPerS, res.AchievedPerS, res.DurationS, res.Overloaded)
+	}
+	if a := res.Subscribers[0].Accounting; a.Sent != 0 || a.Delivered != 0 || a.Lost != 0 {
+		t.Errorf("accounting %+v, want all zero: warm-up is excluded", a)
 	}
 }

@@ -20,6 +20,7 @@ type series struct {
 	lastT         int64
 	offered       float64
 	achieved      float64
+	recorded      int64 // latencies recorded: one per measured delivery
 }
 
 func (s *series) init(start int64, sched *load.Schedule) {
@@ -32,6 +33,7 @@ func (s *series) record(us int64) {
 	s.mu.Lock()
 	if s.cur != nil {
 		_ = s.cur.RecordValue(us)
+		s.recorded++
 	}
 	s.mu.Unlock()
 }
@@ -82,4 +84,15 @@ func (s *series) samples() []results.Sample {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]results.Sample(nil), s.out...)
+}
+
+// totals returns the deliveries summed over the samples and the number of
+// latencies recorded, for the ledger cross-check.
+func (s *series) totals() (delivered, recorded int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, smp := range s.out {
+		delivered += smp.Delivered
+	}
+	return delivered, s.recorded
 }

@@ -8,6 +8,9 @@
 package measure
 
 import (
+	"fmt"
+	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +43,7 @@ type Subscriber struct {
 	mu       sync.Mutex
 	claimed  bitmap // ids whose processing started (idempotency)
 	done     bitmap // ids processed: delivered
+	dead     bitmap // ids the sender dead-lettered (measured only)
 	lastSeq  []int64
 	e2e      *hdr.Histogram
 	attempt  *hdr.Histogram
@@ -49,8 +53,13 @@ type Subscriber struct {
 	errs         [numErrClasses]atomic.Int64
 	retries      atomic.Int64
 	deadLettered atomic.Int64
-	delivered    atomic.Int64
-	disabled     atomic.Bool
+	// deadUndelivered is dead-lettered events not (yet) processed: with
+	// delivered it counts every event that needs nothing more.
+	deadUndelivered atomic.Int64
+	// bothDelivered is events both dead-lettered and processed.
+	bothDelivered atomic.Int64
+	delivered     atomic.Int64
+	disabled      atomic.Bool
 }
 
 func newSubscriber(name string, p *Point, keys int) *Subscriber {
@@ -143,6 +152,12 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 		return
 	}
 	_ = s.e2e.RecordValue(us)
+	if s.dead.has(q) {
+		// The sender gave up on it, but the subscriber processed it (a
+		// timed-out attempt that completed): delivered after all.
+		s.deadUndelivered.Add(-1)
+		s.bothDelivered.Add(1)
+	}
 	if key >= 0 && key < len(s.lastSeq) {
 		if int64(q) < s.lastSeq[key] {
 			s.acc.OutOfOrder++
@@ -150,8 +165,10 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 			s.lastSeq[key] = int64(q)
 		}
 	}
-	s.mu.Unlock()
+	// Counted under the lock, so the counter and the bitmap agree for
+	// the ledger cross-check.
 	s.delivered.Add(1)
+	s.mu.Unlock()
 	s.p.series.record(us)
 }
 
@@ -179,8 +196,31 @@ func (s *Subscriber) Error(c ErrClass) { s.errs[c].Add(1) }
 // Retry counts one scheduled retry.
 func (s *Subscriber) Retry() { s.retries.Add(1) }
 
-// DeadLetter counts one event given up on for this subscriber.
-func (s *Subscriber) DeadLetter() { s.deadLettered.Add(1) }
+// DeadLetter counts event id, intended at intended, as given up on for
+// this subscriber. The caller has already excluded warm-up events. An
+// event can be dead-lettered and still be processed (an attempt timed out
+// at the sender but completed at the subscriber, in either order): it is
+// then delivered, not lost, and counted in delivered_after_dead_letter.
+// Dead-lettering the same id twice counts once.
+func (s *Subscriber) DeadLetter(id uint64) {
+	q, ok := s.seq(id)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	first := s.dead.set(q)
+	processed := s.done.has(q)
+	s.mu.Unlock()
+	if !first {
+		return
+	}
+	s.deadLettered.Add(1)
+	if processed {
+		s.bothDelivered.Add(1)
+	} else {
+		s.deadUndelivered.Add(1)
+	}
+}
 
 // Disable marks the subscriber's endpoint as disabled (HTTP 410).
 func (s *Subscriber) Disable() { s.disabled.Store(true) }
@@ -190,6 +230,12 @@ func (s *Subscriber) DeliveredCount() int64 { return s.delivered.Load() }
 
 // DeadLettered is the number of dead-lettered events so far.
 func (s *Subscriber) DeadLettered() int64 { return s.deadLettered.Load() }
+
+// Resolved is the number of measured events that need nothing more from
+// the sender: processed, or dead-lettered and not processed. An event
+// both dead-lettered and processed counts once, so the drain cannot end
+// while a retry that would succeed is still waiting.
+func (s *Subscriber) Resolved() int64 { return s.delivered.Load() + s.deadUndelivered.Load() }
 
 // P99US is the e2e p99 so far, in microseconds.
 func (s *Subscriber) P99US() int64 {
@@ -212,6 +258,7 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 	acc.Lost = sent - acc.Delivered
 	acc.Retries = s.retries.Load()
 	acc.DeadLettered = s.deadLettered.Load()
+	acc.DeliveredAfterDeadLetter = s.bothDelivered.Load()
 	out := results.Subscriber{
 		Name:       s.Name,
 		E2E:        e2e,
@@ -247,6 +294,41 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 	return out, nil
 }
 
+// Processed is the number of distinct events this subscriber processed,
+// warm-up included: what the receiver itself should have counted (the
+// webhook sink's own processed count, for the runner's cross-check).
+func (s *Subscriber) Processed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return int64(s.done.count(0, math.MaxUint64))
+}
+
+// ledger cross-checks the counters against the bitmaps, an independent
+// record of the same events: measured events have sequence numbers
+// [first, first+sent). It returns what does not add up; any mismatch is a
+// harness bug.
+func (s *Subscriber) ledger(first, sent uint64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var bad []string
+	delivered := s.delivered.Load()
+	if n := int64(s.done.count(first, first+sent)); n != delivered {
+		bad = append(bad, fmt.Sprintf("delivered counter %d != %d measured ids processed", delivered, n))
+	}
+	if n := s.done.count(first+sent, math.MaxUint64); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d ids processed that were never sent", n))
+	}
+	if n := s.dead.count(0, first) + s.dead.count(first+sent, math.MaxUint64); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d dead letters for ids that are not measured events", n))
+	}
+	both, deadOnly := s.dead.countAnd(&s.done), s.dead.countAndNot(&s.done)
+	if int64(both) != s.bothDelivered.Load() || int64(deadOnly) != s.deadUndelivered.Load() || int64(both+deadOnly) != s.deadLettered.Load() {
+		bad = append(bad, fmt.Sprintf("dead letters: counters %d (%d delivered after, %d not delivered) != bitmap %d (%d, %d)",
+			s.deadLettered.Load(), s.bothDelivered.Load(), s.deadUndelivered.Load(), both+deadOnly, both, deadOnly))
+	}
+	return bad
+}
+
 // bitmap is a growable bitset indexed by event sequence number.
 type bitmap struct{ w []uint64 }
 
@@ -266,6 +348,51 @@ func (b *bitmap) set(i uint64) bool {
 	was := b.w[wi]&m != 0
 	b.w[wi] |= m
 	return !was
+}
+
+// count is the number of set bits in [lo, hi).
+func (b *bitmap) count(lo, hi uint64) uint64 {
+	hi = min(hi, uint64(len(b.w))*64)
+	var n uint64
+	for i := lo; i < hi; {
+		wi, off := i>>6, i&63
+		w := b.w[wi] >> off
+		if span := hi - i; span < 64-off {
+			w &= 1<<span - 1
+			n += uint64(bits.OnesCount64(w))
+			break
+		}
+		n += uint64(bits.OnesCount64(w))
+		i += 64 - off
+	}
+	return n
+}
+
+// countAnd is the number of bits set in both b and o.
+func (b *bitmap) countAnd(o *bitmap) uint64 {
+	var n uint64
+	for i := 0; i < min(len(b.w), len(o.w)); i++ {
+		n += uint64(bits.OnesCount64(b.w[i] & o.w[i]))
+	}
+	return n
+}
+
+// countAndNot is the number of bits set in b and not in o.
+func (b *bitmap) countAndNot(o *bitmap) uint64 {
+	var n uint64
+	for i, w := range b.w {
+		if i < len(o.w) {
+			w &^= o.w[i]
+		}
+		n += uint64(bits.OnesCount64(w))
+	}
+	return n
+}
+
+// has reports whether bit i is set.
+func (b *bitmap) has(i uint64) bool {
+	wi := i >> 6
+	return wi < uint64(len(b.w)) && b.w[wi]&(1<<(i&63)) != 0
 }
 
 func (b *bitmap) clear(i uint64) {

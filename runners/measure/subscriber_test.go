@@ -426,7 +426,7 @@ func TestWebhookAndKafkaFigures(t *testing.T) {
 	s.Attempts(2)
 	s.Retry()
 	s.Retry()
-	s.DeadLetter()
+	s.DeadLetter(f.meas[0].ID)
 	s.Disable()
 	for _, e := range f.warm {
 		f.mp.Published(e.Intended, e.Intended+int64(ms))

@@ -32,6 +32,9 @@ func (l *lineBuf) writer() *runners.LineWriter {
 
 func (l *lineBuf) parse(t *testing.T) []deadLetter {
 	t.Helper()
+	if err := l.lw.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	var out []deadLetter
 	sc := bufio.NewScanner(bytes.NewReader(l.buf.Bytes()))
 	for sc.Scan() {

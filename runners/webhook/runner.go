@@ -131,6 +131,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
 	pt.Log("webhook: %d sinks up, signing %v, connections %s", len(sinks), secret != nil, wh.Connections)
 
+	// Dead-letter lines of this point: the writer is shared by every point
+	// of a run, and points run one at a time.
+	dlLines0, dlDropped0 := pt.DeadLetters.Lines(), pt.DeadLetters.Dropped()
+
 	setStart := []func(int64){disp.SetMeasuredStart}
 	for _, s := range sinks {
 		setStart = append(setStart, s.SetStart)
@@ -166,6 +170,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	go func() { stopErr <- disp.Close() }()
 	sinkErr := closeSinks()
 	dispErr := <-stopErr
+	// Every dead letter of the point is queued by now: wait for the disk.
+	dlErr := pt.DeadLetters.Flush()
+	dlDropped := pt.DeadLetters.Dropped() - dlDropped0
+	dlLines := pt.DeadLetters.Lines() - dlLines0
 
 	res, err := mp.Finish(true, pt.Params)
 	if err != nil {
@@ -177,5 +185,60 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if e := errors.Join(sinkErr, dispErr); e != nil {
 		res.Notes = append(res.Notes, "shutdown: "+e.Error())
 	}
+	if testHookBeforeLedger != nil {
+		testHookBeforeLedger(sinks)
+	}
+	if bad := ledger(sinks, mp, pt.DeadLetters != nil && dispErr == nil && dlErr == nil, dlLines+dlDropped, sinkErr == nil); len(bad) > 0 {
+		err := measure.LedgerError(bad)
+		res.Status = results.StatusFailed
+		res.Error = err.Error()
+		return res, fmt.Errorf("webhook runner: %w", err)
+	}
+	if dlErr != nil {
+		// The counts in results are right, but dead-letters.jsonl could not
+		// be written: fail the point loudly rather than ship a partial file.
+		err := fmt.Errorf("webhook runner: dead letters: %d written, %d not written: %w", dlLines, dlDropped, dlErr)
+		res.Status = results.StatusFailed
+		res.Error = err.Error()
+		return res, err
+	}
+	if dlDropped > 0 {
+		// The writer's bounded buffer overflowed (the disk or the CPU could
+		// not keep up); the pacer was not made to wait for it.
+		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d dead letters of this point were not written to dead-letters.jsonl (%d were): %v; the counts in results are exact",
+			DeadLettersIncomplete, dlDropped, dlLines, runners.ErrLineBufferFull))
+	}
 	return res, nil
+}
+
+// DeadLettersIncomplete starts the note of a point whose dead-letter lines
+// did not all fit the writer's bounded buffer.
+const DeadLettersIncomplete = "dead-letters.jsonl incomplete"
+
+// testHookBeforeLedger lets a test corrupt a sink's count to see the
+// ledger cross-check fail the point.
+var testHookBeforeLedger func(sinks []*Sink)
+
+// ledger cross-checks the point's accounting against counts kept by other
+// code (issue 9 item 8): each sink's own processed count against the
+// events its subscriber's id bitmap says were processed (warm-up
+// included), when every sink shut down cleanly; and the dead-letter lines
+// of the point (written or dropped) against dead_lettered summed over
+// subscribers, when the dispatcher shut down cleanly and the writer did not
+// fail. A mismatch is a harness bug.
+func ledger(sinks []*Sink, mp *measure.Point, checkLines bool, lines int64, checkSinks bool) []string {
+	var bad []string
+	var dead int64
+	for i, s := range mp.Subs {
+		dead += s.DeadLettered()
+		if checkSinks && i < len(sinks) {
+			if got, want := sinks[i].Stats().Processed, s.Processed(); got != want {
+				bad = append(bad, fmt.Sprintf("sink %s processed %d events, the subscriber's ledger %d", s.Name, got, want))
+			}
+		}
+	}
+	if checkLines && lines != dead {
+		bad = append(bad, fmt.Sprintf("%d dead-letter lines for %d dead-lettered events", lines, dead))
+	}
+	return bad
 }

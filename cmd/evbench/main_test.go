@@ -288,3 +288,55 @@ func TestRunRealBroker(t *testing.T) {
 		}
 	}
 }
+
+// TestRevisionNotFromCurrentDirectory builds evbench without VCS stamping
+// or ldflags and runs it inside another git repository: the revision must
+// be "unknown", never the other repository's HEAD (issue 9 item 14; before
+// the fix the engine ran `git rev-parse` in the current directory).
+func TestRevisionNotFromCurrentDirectory(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "evbench")
+	if out, err := exec.Command("go", "build", "-buildvcs=false", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	other := t.TempDir()
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Dir = other
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("commit", "-q", "--allow-empty", "-m", "another project")
+	head := git("rev-parse", "HEAD")
+
+	cmd := exec.Command(bin, "version")
+	cmd.Dir = other
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("version: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), head[:7]) || !strings.Contains(string(out), "revision unknown") {
+		t.Errorf("version in another repository (HEAD %s):\n%s\nwant revision unknown", head, out)
+	}
+
+	wd, _ := os.Getwd()
+	resDir := t.TempDir()
+	cmd = exec.Command(bin, "run", filepath.Join(wd, "testdata/tiny.yaml"), "--out", resDir, "--quiet", "--no-report", "--duration", "1s")
+	cmd.Dir = other
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	res, err := results.ReadFile(filepath.Join(resDir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Environment.Revision != "unknown" {
+		t.Errorf("results.json revision %q, want unknown (the other repository's HEAD is %s)", res.Environment.Revision, head)
+	}
+}

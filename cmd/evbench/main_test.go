@@ -380,3 +380,104 @@ func TestExitCodesTyped(t *testing.T) {
 		})
 	}
 }
+
+// startRun starts `evbench run` with the given args and waits until its
+// stderr announces the live metrics URL (so the run is under way).
+func startRun(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"run"}, args...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	url := ""
+	for url == "" && lines.Scan() {
+		if _, u, ok := strings.Cut(lines.Text(), "live metrics at "); ok {
+			url = u
+		}
+	}
+	if url == "" {
+		t.Fatal("run did not announce its metrics URL")
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	return cmd, url
+}
+
+// TestSIGHUPWritesResults: a hangup (terminal or SSH session closed) stops
+// the run like Ctrl-C: drain, results with status interrupted, exit 130.
+// Before the fix SIGHUP killed the process with nothing written (issue 9
+// item 12).
+func TestSIGHUPWritesResults(t *testing.T) {
+	bin := binary(t)
+	out := t.TempDir()
+	cmd, _ := startRun(t, bin, "testdata/long.yaml", "--out", out, "--no-report", "--metrics-addr", "127.0.0.1:0")
+	time.Sleep(2 * time.Second)
+	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v, want %d", err, exitInterrupted)
+	}
+	res, err := results.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != results.StatusInterrupted || len(res.Points) != 1 || res.Points[0].Subscribers[0].Accounting.Sent < 100 {
+		t.Fatalf("status %q with %d points, want interrupted with the one point's partial counts", res.Status, len(res.Points))
+	}
+}
+
+// TestKilledSweepKeepsFinishedPoints kills a sweep with SIGKILL (nothing
+// can be handled) after some points have finished: results.json must hold
+// those points, balanced, with status interrupted. Before the fix the
+// document was written only at the end, so every point was lost (issue 9
+// item 12).
+func TestKilledSweepKeepsFinishedPoints(t *testing.T) {
+	bin := binary(t)
+	out := t.TempDir()
+	cmd, _ := startRun(t, bin, "testdata/sweep-long.yaml", "--out", out, "--no-report", "--metrics-addr", "127.0.0.1:0")
+	path := filepath.Join(out, "results.json")
+	deadline := time.Now().Add(60 * time.Second)
+	var res *results.Results
+	for time.Now().Before(deadline) {
+		if r, err := results.ReadFile(path); err == nil && len(r.Points) >= 2 {
+			res = r
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if res == nil {
+		t.Fatalf("no results.json with 2 finished points after 60 s")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	// Read again after the kill: the file must be whole (atomic writes).
+	res, err := results.ReadFile(path)
+	if err != nil {
+		t.Fatalf("results.json after SIGKILL: %v", err)
+	}
+	if res.Status != results.StatusInterrupted || !strings.Contains(res.Error, "unfinished") {
+		t.Errorf("status %q error %q, want interrupted and unfinished", res.Status, res.Error)
+	}
+	if len(res.Points) < 2 || len(res.Points) >= 20 {
+		t.Fatalf("%d points, want the 2 or more finished before the kill (of 20)", len(res.Points))
+	}
+	for i, p := range res.Points {
+		a := p.Subscribers[0].Accounting
+		if p.Status != results.StatusComplete || a.Sent < 45 || a.Delivered != a.Sent {
+			t.Errorf("point %d: status %s accounting %+v, want a complete point with every event delivered", i, p.Status, a)
+		}
+	}
+}

@@ -41,8 +41,10 @@ func newRunCmd() *cobra.Command {
 results.json (plus dead-letters.jsonl, report.html, PNG charts and .hlog files)
 into --out. FILE may name a built-in example: quickstart, ecommerce, sweep.
 
-Ctrl-C stops the load, drains for at most 5 s, writes the results with status
-"interrupted" and exits 130. A second Ctrl-C exits at once.`,
+Ctrl-C, SIGTERM or SIGHUP stops the load, drains for at most 5 s, writes the
+results with status "interrupted" and exits 130. A second signal exits at once.
+results.json is also saved after every point, so a killed run keeps the
+points it finished.`,
 		Example: `  evbench run quickstart
   evbench run scenarios/examples/ecommerce.yaml --duration 60s --rate 500/s
   evbench run my.yaml --brokers 127.0.0.1:9092 --out ./out`,
@@ -121,6 +123,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	ctx, stop := interruptContext(cmd.ErrOrStderr())
 	defer stop()
 
+	resPath := filepath.Join(out, "results.json")
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
 	if f.metrics != "" {
 		url, stopMetrics, err := serveMetrics(f.metrics, prog.live.Load)
@@ -138,12 +141,12 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 		OnStart:     prog.start,
 		OnDone:      prog.done,
 		Logf:        prog.logf,
+		Checkpoint:  newCheckpointer(resPath, cmd.ErrOrStderr()).save,
 	}
 	prog.run()
 	res, runErr := engine.Run(ctx, sc, opts)
 	prog.stop()
 
-	resPath := filepath.Join(out, "results.json")
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
@@ -178,18 +181,20 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	return nil
 }
 
-// interruptContext cancels on the first SIGINT/SIGTERM and exits with 130
-// on the second, so a stuck drain can always be abandoned.
+// interruptContext cancels on the first SIGINT, SIGTERM or SIGHUP and exits
+// with 130 on the second, so a stuck drain can always be abandoned. SIGHUP
+// (the terminal or SSH session went away) is handled like the others: a run
+// whose terminal closed still writes what it measured.
 func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		n := 0
-		for range ch {
+		for sig := range ch {
 			n++
 			if n == 1 {
-				fmt.Fprintln(stderr, "\nevbench: interrupted: stopping the load, draining up to 5s, writing results (Ctrl-C again to abort)")
+				fmt.Fprintf(stderr, "\nevbench: interrupted (%v): stopping the load, draining up to 5s, writing results (Ctrl-C again to abort)\n", sig)
 				cancel()
 				continue
 			}

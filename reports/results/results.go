@@ -33,7 +33,8 @@ type Results struct {
 	Schema string `json:"schema"`
 	// Status is complete | interrupted | failed.
 	Status string `json:"status"`
-	// Error explains a failed status.
+	// Error explains a failed status, or an interrupted one saved part-way
+	// through a run that did not end normally (see cmd/evbench/checkpoint.go).
 	Error string `json:"error,omitempty"`
 	// Scenario is the resolved scenario (defaults filled in, secrets
 	// removed), kept as raw JSON so this package does not depend on the

@@ -53,6 +53,12 @@ type Options struct {
 	OnStart func(*measure.Point)
 	// OnDone is called after each point with its results.
 	OnDone func(p *results.Point)
+	// Checkpoint, when set, is called after each point (and each
+	// saturation-search result) with the document so far, so the caller
+	// can save it and a killed run keeps the points it finished. The
+	// document's status is not final; the callee must not modify it or
+	// keep it past the call.
+	Checkpoint func(partial *results.Results)
 	// Logf prints diagnostics. May be nil.
 	Logf func(format string, args ...any)
 }
@@ -107,6 +113,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Re
 			res.Points = append(res.Points, *p)
 			if opts.OnDone != nil {
 				opts.OnDone(p)
+			}
+			if opts.Checkpoint != nil {
+				opts.Checkpoint(res)
 			}
 		}
 	}

@@ -481,3 +481,64 @@ func TestKilledSweepKeepsFinishedPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestRunChecksResourcesBeforeOutputs: a run refused for a busy metrics
+// port or an unusable --out exits 2 without touching the previous run's
+// files; a report that cannot be written after a run is a loud exit 1 with
+// results.json kept (issue 9 item 13; before the fix the busy port exited 2
+// after truncating dead-letters.jsonl, and a failed report exited 0).
+func TestRunChecksResourcesBeforeOutputs(t *testing.T) {
+	bin := binary(t)
+
+	t.Run("metrics port in use", func(t *testing.T) {
+		busy, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer busy.Close()
+		out := t.TempDir()
+		dl := filepath.Join(out, "dead-letters.jsonl")
+		const previous = `{"system":"webhook","id":1}` + "\n"
+		if err := os.WriteFile(dl, []byte(previous), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := runBin(t, bin, "run", "testdata/tiny.yaml", "--out", out, "--quiet", "--metrics-addr", busy.Addr().String())
+		if code != exitBadInput || !strings.Contains(stderr, "--metrics-addr") {
+			t.Errorf("exit %d, stderr %q: want %d naming --metrics-addr", code, stderr, exitBadInput)
+		}
+		if b, _ := os.ReadFile(dl); string(b) != previous {
+			t.Errorf("dead-letters.jsonl of the previous run changed to %q", b)
+		}
+		if _, err := os.Stat(filepath.Join(out, "results.json")); err == nil {
+			t.Error("results.json written by a refused run")
+		}
+	})
+
+	t.Run("--out is a file", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "taken")
+		if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{file, filepath.Join(file, "sub")} {
+			_, stderr, code := runBin(t, bin, "run", "testdata/tiny.yaml", "--out", out, "--quiet")
+			if code != exitBadInput || !strings.Contains(stderr, "--out") {
+				t.Errorf("--out %s: exit %d, stderr %q: want %d naming --out", out, code, stderr, exitBadInput)
+			}
+		}
+	})
+
+	t.Run("report cannot be written", func(t *testing.T) {
+		out := t.TempDir()
+		// A folder where report.html should go.
+		if err := os.MkdirAll(filepath.Join(out, "report.html", "x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := runBin(t, bin, "run", "testdata/tiny.yaml", "--out", out, "--quiet", "--duration", "1s")
+		if code != exitRunError || !strings.Contains(stderr, "write report") || !strings.Contains(stderr, "evbench report") {
+			t.Errorf("exit %d, stderr %q: want %d with a 'write report' error saying how to retry\nstdout: %s", code, stderr, exitRunError, stdout)
+		}
+		if res, err := results.ReadFile(filepath.Join(out, "results.json")); err != nil || res.Status != results.StatusComplete {
+			t.Errorf("results.json not kept after a failed report: %v", err)
+		}
+	})
+}

@@ -17,7 +17,7 @@ import (
 // text format at http://addr/metrics, so a long run can be watched in
 // Grafana like any other service. The values are the same snapshot the
 // progress line shows; the final numbers are in results.json.
-func serveMetrics(addr string, live func() *measure.Point) (url string, stop func(), err error) {
+func serveMetrics(ln net.Listener, live func() *measure.Point) (url string, stop func()) {
 	reg := prometheus.NewRegistry()
 	snap := func(f func(measure.Snapshot) float64) func() float64 {
 		return func() float64 {
@@ -44,7 +44,7 @@ func serveMetrics(addr string, live func() *measure.Point) (url string, stop fun
 	}
 	for _, g := range gauges {
 		if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help}, snap(g.f))); err != nil {
-			return "", nil, fmt.Errorf("register %s: %w", g.name, err)
+			panic(fmt.Sprintf("register %s: %v", g.name, err))
 		}
 	}
 	system := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "evbench_point_info", Help: "1 for the system whose point is running."}, []string{"system"})
@@ -55,10 +55,6 @@ func serveMetrics(addr string, live func() *measure.Point) (url string, stop fun
 		}
 		system.Collect(ch)
 	}))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -67,5 +63,5 @@ func serveMetrics(addr string, live func() *measure.Point) (url string, stop fun
 			fmt.Println("evbench: metrics server:", err)
 		}
 	}()
-	return "http://" + ln.Addr().String() + "/metrics", func() { srv.Close() }, nil
+	return "http://" + ln.Addr().String() + "/metrics", func() { srv.Close() }
 }

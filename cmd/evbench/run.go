@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -107,12 +108,22 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if err := checkCost(sc); err != nil {
 		return badInput(fmt.Errorf("%s: %w", arg, err))
 	}
+	// Every input and resource is checked before any output is created or
+	// truncated: a run refused for a busy port or an unwritable folder must
+	// not have emptied the previous run's dead-letters.jsonl.
+	var metricsLn net.Listener
+	if f.metrics != "" {
+		if metricsLn, err = net.Listen("tcp", f.metrics); err != nil {
+			return badInput(fmt.Errorf("--metrics-addr %s: %w", f.metrics, err))
+		}
+		defer metricsLn.Close()
+	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join("evbench-results", fmt.Sprintf("%s-%s", safeName(sc.Name), time.Now().Format("20060102-150405")))
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("create output folder: %w", err)
+	if err := prepareOutDir(out); err != nil {
+		return badInput(err)
 	}
 	dlf, err := os.Create(filepath.Join(out, "dead-letters.jsonl"))
 	if err != nil {
@@ -125,11 +136,8 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 
 	resPath := filepath.Join(out, "results.json")
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
-	if f.metrics != "" {
-		url, stopMetrics, err := serveMetrics(f.metrics, prog.live.Load)
-		if err != nil {
-			return badInput(err)
-		}
+	if metricsLn != nil {
+		url, stopMetrics := serveMetrics(metricsLn, prog.live.Load)
 		defer stopMetrics()
 		fmt.Fprintf(cmd.ErrOrStderr(), "evbench: live metrics at %s\n", url)
 	}
@@ -154,12 +162,13 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
 	var reportPath string
+	var reportErr error
 	if !f.noReport {
-		p, err := writeReport(out, res)
-		if err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "evbench: report: %v\n", err)
+		reportPath, reportErr = writeReport(out, res)
+		if reportErr != nil {
+			reportPath = ""
+			reportErr = fmt.Errorf("write report: %w (results.json is written: retry with 'evbench report %s')", reportErr, resPath)
 		}
-		reportPath = p
 	}
 	printSummary(cmd.OutOrStdout(), res)
 	fmt.Fprintf(cmd.OutOrStdout(), "\nresults: %s\n", resPath)
@@ -171,9 +180,17 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	}
 	switch {
 	case res.Status == results.StatusInterrupted:
+		if reportErr != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "evbench:", reportErr)
+		}
 		return interrupted(errors.New("interrupted: partial results written with status \"interrupted\""))
 	case runErr != nil:
+		if reportErr != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "evbench:", reportErr)
+		}
 		return runErr
+	case reportErr != nil:
+		return reportErr
 	}
 	if failed := failedThresholds(res); len(failed) > 0 {
 		return fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))
@@ -203,6 +220,28 @@ func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.C
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// prepareOutDir creates the output folder if needed and proves it is
+// writable by creating and removing a file in it, so a run never measures
+// for minutes and then fails to save.
+func prepareOutDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s: exists and is not a folder", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the output folder: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".evbench-write-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: output folder is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	return nil
 }
 
 func failedThresholds(res *results.Results) []string {

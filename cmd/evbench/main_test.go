@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -147,18 +148,19 @@ func TestCLI(t *testing.T) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		for _, want := range []string{"evbench_offered_events_per_second ", `evbench_point_info{system="webhook"} 1`, "evbench_delivered_events "} {
+		for _, want := range []string{`evbench_point_info{system="webhook"} 1`, `evbench_deliveries_total{subscriber="only",system="webhook"} `, "evbench_run_finished 0"} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("metrics lack %q:\n%s", want, body)
 			}
 		}
 		for _, line := range strings.Split(string(body), "\n") {
-			if v, ok := strings.CutPrefix(line, "evbench_offered_events_per_second "); ok {
-				if f, err := strconv.ParseFloat(v, 64); err != nil || f < 95 || f > 105 {
-					t.Errorf("offered rate metric %q, want about 100", v)
+			if v, ok := strings.CutPrefix(line, `evbench_scheduled_rate_events_per_second{system="webhook"} `); ok {
+				if f, err := strconv.ParseFloat(v, 64); err != nil || f != 100 {
+					t.Errorf("scheduled rate metric %q, want 100", v)
 				}
 			}
 		}
+		promtoolCheck(t, body)
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
@@ -541,4 +543,136 @@ func TestRunChecksResourcesBeforeOutputs(t *testing.T) {
 			t.Errorf("results.json not kept after a failed report: %v", err)
 		}
 	})
+}
+
+// promtoolCheck runs `promtool check metrics` (Prometheus' own linter for
+// the exposition format and naming conventions) on a scrape. Without
+// promtool the check is skipped, unless EVBENCH_REQUIRE_PROMTOOL=1 (CI),
+// where a missing promtool fails the test.
+func promtoolCheck(t *testing.T, body []byte) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("EVBENCH_REQUIRE_PROMTOOL") == "1" {
+			t.Fatal("EVBENCH_REQUIRE_PROMTOOL=1 but promtool is not installed (Debian: apt-get install prometheus)")
+		}
+		t.Log("promtool not installed: exposition not linted (set EVBENCH_REQUIRE_PROMTOOL=1 to require it)")
+		return
+	}
+	cmd := exec.Command(path, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s\nscraped:\n%s", err, out, body)
+	}
+}
+
+// scrapeValues parses a Prometheus text exposition into "name{labels}" ->
+// value (labels as written, which client_golang sorts by name).
+func scrapeValues(t *testing.T, body []byte) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("metric line %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+// TestMetricsEndpoint checks the Prometheus endpoint against Prometheus'
+// conventions and against results.json (issue 9 item 15): counts are
+// counters named *_total, labelled by system and subscriber, retries are
+// counted, promtool accepts the exposition, and the endpoint keeps serving
+// after the run (--metrics-linger) with exactly the final counts of
+// results.json. A signal during the linger ends it at once, exit 0.
+func TestMetricsEndpoint(t *testing.T) {
+	bin := binary(t)
+	out := t.TempDir()
+	cmd := exec.Command(bin, "run", "testdata/retries.yaml", "--out", out, "--quiet", "--no-report",
+		"--metrics-addr", "127.0.0.1:0", "--metrics-linger", "2m")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stderr)
+	url, lingering := "", false
+	for lines.Scan() {
+		if _, u, ok := strings.Cut(lines.Text(), "live metrics at "); ok {
+			url = u
+		}
+		if strings.Contains(lines.Text(), "serving the final metrics") {
+			lingering = true
+			break
+		}
+	}
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	if url == "" || !lingering {
+		t.Fatalf("run did not announce its metrics URL and the linger (url %q)", url)
+	}
+	res, err := results.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("scrape after the run: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	promtoolCheck(t, body)
+	got := scrapeValues(t, body)
+	if got["evbench_run_finished"] != 1 {
+		t.Errorf("evbench_run_finished %v, want 1 after the run", got["evbench_run_finished"])
+	}
+	retries := 0.0
+	for _, p := range res.Points {
+		want := map[string]float64{
+			fmt.Sprintf(`evbench_events_sent_total{system=%q}`, p.System):                float64(p.Subscribers[0].Accounting.Sent),
+			fmt.Sprintf(`evbench_points_total{status=%q,system=%q}`, p.Status, p.System): 1,
+		}
+		for _, s := range p.Subscribers {
+			a := s.Accounting
+			want[fmt.Sprintf(`evbench_deliveries_total{subscriber=%q,system=%q}`, s.Name, p.System)] = float64(a.Delivered)
+			want[fmt.Sprintf(`evbench_dead_lettered_total{subscriber=%q,system=%q}`, s.Name, p.System)] = float64(a.DeadLettered)
+			want[fmt.Sprintf(`evbench_retries_total{subscriber=%q,system=%q}`, s.Name, p.System)] = float64(a.Retries)
+			retries += float64(a.Retries)
+		}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || g != v {
+				t.Errorf("%s = %v (present %v), results.json says %v", k, g, ok, v)
+			}
+		}
+	}
+	if retries == 0 {
+		t.Error("no retries in a run with a 30% error fault: the scenario does not exercise the retries counter")
+	}
+	for _, gauge := range []string{"evbench_offered_events_per_second", "evbench_sent_events ", "evbench_delivered_events "} {
+		if strings.Contains(string(body), gauge) {
+			t.Errorf("old gauge %s still exposed", gauge)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err = cmd.Wait()
+	if err != nil {
+		t.Errorf("exit after Ctrl-C during the linger: %v, want 0 (the run itself was complete)", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v to exit after Ctrl-C during the linger", d)
+	}
 }

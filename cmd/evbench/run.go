@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/engine"
+	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -31,6 +33,7 @@ type runFlags struct {
 	quiet    bool
 	noReport bool
 	metrics  string
+	linger   time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -66,6 +69,7 @@ func addRunFlags(c *cobra.Command, f *runFlags) {
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "print only the final summary")
 	c.Flags().BoolVar(&f.noReport, "no-report", false, "skip report.html and charts (results.json is always written)")
 	c.Flags().StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics while running (e.g. 127.0.0.1:9464)")
+	c.Flags().DurationVar(&f.linger, "metrics-linger", defaultMetricsLinger, "with --metrics-addr: keep serving the final metrics this long after a run that ended (not after an interrupted one) so they can be scraped; 0 stops at once")
 }
 
 // applyOverrides applies --duration and --rate, returning a new scenario.
@@ -94,7 +98,10 @@ func applyOverrides(sc *scenarios.Scenario, f runFlags) (*scenarios.Scenario, er
 	return sc, nil
 }
 
-func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
+func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
+	if f.linger < 0 {
+		return badInput(fmt.Errorf("--metrics-linger %v: want 0 or a positive duration", f.linger))
+	}
 	sc, err := scenarios.Open(arg)
 	if err != nil {
 		return badInput(err)
@@ -131,23 +138,45 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	}
 	defer dlf.Close()
 
-	ctx, stop := interruptContext(cmd.ErrOrStderr())
+	ctx, stop, ended := interruptContext(cmd.ErrOrStderr())
 	defer stop()
 
 	resPath := filepath.Join(out, "results.json")
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
+	onStart, onDone := prog.start, prog.done
+	var metrics *liveMetrics
 	if metricsLn != nil {
-		url, stopMetrics := serveMetrics(metricsLn, prog.live.Load)
+		metrics = newLiveMetrics()
+		url, stopMetrics := metrics.serve(metricsLn, cmd.ErrOrStderr())
 		defer stopMetrics()
 		fmt.Fprintf(cmd.ErrOrStderr(), "evbench: live metrics at %s\n", url)
+		onStart = func(p *measure.Point) { prog.start(p); metrics.start(p) }
+		onDone = func(p *results.Point) { prog.done(p); metrics.pointDone(p) }
+		// Runs after the results are written and the summary printed (and
+		// before the signal handler and the server are stopped): keep the
+		// final values scrapable unless the run was interrupted.
+		defer func() {
+			metrics.runDone()
+			ended()
+			if f.linger <= 0 || ctx.Err() != nil {
+				return
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "evbench: serving the final metrics at %s for %v (--metrics-linger; Ctrl-C to exit now)\n", url, f.linger)
+			t := time.NewTimer(f.linger)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+		}()
 	}
 	opts := engine.Options{
 		Brokers:     f.brokers,
 		DeadLetters: runners.NewLineWriter(dlf),
 		Command:     commandLine(),
 		OnPoint:     prog.point,
-		OnStart:     prog.start,
-		OnDone:      prog.done,
+		OnStart:     onStart,
+		OnDone:      onDone,
 		Logf:        prog.logf,
 		Checkpoint:  newCheckpointer(resPath, cmd.ErrOrStderr()).save,
 	}
@@ -202,14 +231,22 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 // with 130 on the second, so a stuck drain can always be abandoned. SIGHUP
 // (the terminal or SSH session went away) is handled like the others: a run
 // whose terminal closed still writes what it measured.
-func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.Context, func()) {
+//
+// ended tells it the run is over (only the final metrics are being served),
+// so the first signal is reported as ending that, not as stopping a load.
+func interruptContext(stderr interface{ Write([]byte) (int, error) }) (ctx context.Context, stop func(), ended func()) {
 	ctx, cancel := context.WithCancel(context.Background())
+	var over atomic.Bool
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		n := 0
 		for sig := range ch {
 			n++
+			if n == 1 && over.Load() {
+				cancel()
+				continue
+			}
 			if n == 1 {
 				fmt.Fprintf(stderr, "\nevbench: interrupted (%v): stopping the load, draining up to 5s, writing results (Ctrl-C again to abort)\n", sig)
 				cancel()
@@ -219,7 +256,7 @@ func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.C
 			os.Exit(exitInterrupted)
 		}
 	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	return ctx, func() { signal.Stop(ch); cancel() }, func() { over.Store(true) }
 }
 
 // prepareOutDir creates the output folder if needed and proves it is

@@ -164,3 +164,25 @@ func TestValidateRejectsCorruptContent(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecodeHistogram: any input decodes or fails with an error, never a
+// panic, and whatever decodes has a geometry no larger than evbench's own
+// (so a crafted header cannot make a reader allocate more).
+func FuzzDecodeHistogram(f *testing.F) {
+	f.Add(sample(f).Points[0].Subscribers[0].E2E.Histogram)
+	h := hdr.New(1, 1000, 3)
+	_ = h.RecordValue(3)
+	enc, _ := EncodeHistogram(h)
+	f.Add(enc)
+	f.Add("HISTFAAAAB")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := DecodeHistogram(s)
+		if err != nil {
+			return
+		}
+		if h.LowestTrackableValue() != HistMin || h.HighestTrackableValue() > HistMax || h.SignificantFigures() > HistDigits {
+			t.Fatalf("decoded geometry %d..%d at %d digits", h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures())
+		}
+	})
+}

@@ -145,6 +145,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
 	onStart, onDone := prog.start, prog.done
 	var metrics *liveMetrics
+	written := false // results.json holds the final document
 	if metricsLn != nil {
 		metrics = newLiveMetrics()
 		url, stopMetrics := metrics.serve(metricsLn, cmd.ErrOrStderr())
@@ -156,6 +157,9 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 		// before the signal handler and the server are stopped): keep the
 		// final values scrapable unless the run was interrupted.
 		defer func() {
+			if !written {
+				return
+			}
 			metrics.runDone()
 			ended()
 			if f.linger <= 0 || ctx.Err() != nil {
@@ -187,6 +191,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
+	written = true
 	if err := dlf.Sync(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -59,9 +60,22 @@ Start with:  evbench run quickstart`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return badInput(fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath()))
-	})
+	root.SetFlagErrorFunc(usageError)
+	// The root runs (printing help) only so that its argument check runs:
+	// cobra's built-in unknown-command error is an untyped error returned
+	// before any hook, which could only be recognised by its English text.
+	root.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, ", "))
+			}
+			return errors.New(msg)
+		}
+		return nil
+	}
+	root.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	root.SuggestionsMinimumDistance = 2
 	for _, c := range subcommands {
 		root.AddCommand(c())
 	}
@@ -80,6 +94,11 @@ func main() {
 func run(args []string) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	// Create cobra's own help and completion commands now (Execute would
+	// add them later) so that their argument checks are typed too.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	typeArgErrors(root)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -89,28 +108,29 @@ func run(args []string) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	// cobra reports unknown commands and bad args as plain errors.
-	if isUsageError(err) {
-		return exitBadInput
-	}
 	return exitRunError
 }
 
-func isUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "accepts ", "requires at least", "invalid argument", "unknown shorthand"} {
-		if len(msg) >= len(p) && contains(msg, p) {
-			return true
+// typeArgErrors wraps every command's positional-argument check so that a
+// wrong number of arguments or an unknown command is bad input (exit 2).
+// With flag errors (SetFlagErrorFunc) these are all the usage errors cobra
+// reports; anything else a command returns untyped is a run error, whatever
+// its text says.
+func typeArgErrors(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError(c, err)
+			}
+			return nil
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		typeArgErrors(sub)
+	}
 }
 
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
+// usageError marks err as bad input and points at the command's help.
+func usageError(c *cobra.Command, err error) error {
+	return badInput(fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath()))
 }

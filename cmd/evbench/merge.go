@@ -52,7 +52,8 @@ finished_at the latest; scenario and command are the first's.
 
 Documents must have the same schema and scenario name; --force merges
 different scenario names (never different schemas). --out names the output
-file (a folder gets results.json inside it; "-" writes to stdout).
+file (a folder gets results.json inside it; "-" writes to stdout); it may not
+be one of the inputs (by path, or the same file through a link).
 Exit codes: 0 written, 1 write error, 2 bad input.`,
 		Example: `  evbench merge host1/results.json host2/results.json host3/results.json --out merged.json
   evbench merge a.json b.json --out merged/ && evbench report merged/results.json`,
@@ -60,6 +61,15 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return badInput(errors.New("--out is required (a file, a folder, or - for stdout)"))
+			}
+			path := out
+			if out != "-" {
+				if st, err := os.Stat(out); err == nil && st.IsDir() || strings.HasSuffix(out, string(os.PathSeparator)) {
+					path = filepath.Join(out, "results.json")
+				}
+				if err := checkNotAnInput(path, args); err != nil {
+					return badInput(err)
+				}
 			}
 			docs := make([]*results.Results, len(args))
 			for i, a := range args {
@@ -85,12 +95,10 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 				_, err = cmd.OutOrStdout().Write(append(b, '\n'))
 				return err
 			}
-			path := out
-			if st, err := os.Stat(out); err == nil && st.IsDir() || strings.HasSuffix(out, string(os.PathSeparator)) {
+			if path != out {
 				if err := os.MkdirAll(out, 0o755); err != nil {
 					return fmt.Errorf("create %s: %w", out, err)
 				}
-				path = filepath.Join(out, "results.json")
 			}
 			if err := results.WriteFile(path, merged); err != nil {
 				return err
@@ -124,4 +132,27 @@ func mergeThresholds(first *results.Results) func(*results.Point) []results.Thre
 		return nil
 	}
 	return func(p *results.Point) []results.Threshold { return engine.Evaluate(sc.Thresholds, p) }
+}
+
+// checkNotAnInput refuses an output path that names one of the inputs,
+// by path or as the same file (a symbolic or hard link): the merge would
+// replace a part with the whole, and a second merge would count it twice.
+func checkNotAnInput(out string, inputs []string) error {
+	outAbs, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	outSt, outErr := os.Stat(out)
+	for _, in := range inputs {
+		if inAbs, err := filepath.Abs(in); err == nil && inAbs == outAbs {
+			return fmt.Errorf("--out %s is the input %s: the merge would overwrite one of its parts", out, in)
+		}
+		if outErr != nil {
+			continue
+		}
+		if st, err := os.Stat(in); err == nil && os.SameFile(st, outSt) {
+			return fmt.Errorf("--out %s is the same file as the input %s: the merge would overwrite one of its parts", out, in)
+		}
+	}
+	return nil
 }

@@ -48,6 +48,9 @@ evbench run writes the same files at the end of a run unless --no-report.`,
 				}
 				return badInput(fmt.Errorf("%w (is it an evbench results.json?)", err))
 			}
+			if len(r.Points) == 0 {
+				return badInput(fmt.Errorf("%s: no points: nothing to report (status %s%s)", args[0], r.Status, errorSuffix(r.Error)))
+			}
 			if profile != "" {
 				if _, err := cost.ResolveProfile(r, profile, nil); err != nil {
 					return badInput(fmt.Errorf("--profile: %w", err))
@@ -63,7 +66,7 @@ evbench run writes the same files at the end of a run unless --no-report.`,
 			}
 			path, err := html.Generate(dir, r, extra...)
 			if err != nil {
-				return err
+				return fmt.Errorf("write report: %w", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", path)
 			return nil
@@ -114,4 +117,11 @@ func reportSections(r *results.Results, profile string) ([]chart.Section, []stri
 		}
 	}
 	return out, warnings
+}
+
+func errorSuffix(e string) string {
+	if e == "" {
+		return ""
+	}
+	return ": " + e
 }

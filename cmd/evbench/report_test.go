@@ -1,12 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/evbench/evbench/reports/results"
 )
@@ -89,4 +93,85 @@ func TestReportCommand(t *testing.T) {
 	if !strings.Contains(string(page), want) {
 		t.Errorf("verdict lacks %s", want)
 	}
+}
+
+// TestReportRefusesCorruptResults: `evbench report` on a document that
+// parses but is corrupt exits 2 with the place it is wrong and writes
+// nothing (issue 9 item 13).
+func TestReportRefusesCorruptResults(t *testing.T) {
+	foreign := results.Latency{}
+	{
+		h := hdr.New(1, 1_000_000, 2)
+		_ = h.RecordValue(1000)
+		enc, err := results.EncodeHistogram(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		foreign = results.Latency{LatencyUS: results.Summarize(h), Histogram: enc}
+	}
+	tests := []struct {
+		name   string
+		mutate func(r *results.Results)
+		want   string
+	}{
+		{"bad histogram base64", func(r *results.Results) { r.Points[0].Subscribers[0].E2E.Histogram = "HISTF@@@" }, "base64"},
+		{"negative counts", func(r *results.Results) {
+			r.Points[0].Subscribers[0].Accounting.Retries = -3
+			r.Points[0].Subscribers[0].Accounting.DeadLettered = -1
+		}, "negative"},
+		{"foreign histogram geometry", func(r *results.Results) { r.Points[0].Subscribers[1].E2E = foreign }, "foreign geometry"},
+		{"no points", func(r *results.Results) { r.Points = nil }, "no points"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			r := tinyResults(t)
+			tc.mutate(r)
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "results.json")
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			stderr := captureStderr(t, func() {
+				if code := run([]string{"report", path}); code != exitBadInput {
+					t.Errorf("exit %d, want %d", code, exitBadInput)
+				}
+			})
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("stderr %q, want it to mention %q", stderr, tc.want)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 1 {
+				var names []string
+				for _, e := range entries {
+					names = append(names, e.Name())
+				}
+				t.Errorf("report wrote files for a corrupt document: %v", names)
+			}
+		})
+	}
+}
+
+// captureStderr runs f with os.Stderr redirected and returns what it wrote.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = w
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	defer func() { os.Stderr = old }()
+	f()
+	w.Close()
+	os.Stderr = old
+	return <-done
 }

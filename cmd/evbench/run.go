@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/engine"
+	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -30,6 +33,7 @@ type runFlags struct {
 	quiet    bool
 	noReport bool
 	metrics  string
+	linger   time.Duration
 }
 
 func newRunCmd() *cobra.Command {
@@ -41,8 +45,10 @@ func newRunCmd() *cobra.Command {
 results.json (plus dead-letters.jsonl, report.html, PNG charts and .hlog files)
 into --out. FILE may name a built-in example: quickstart, ecommerce, sweep.
 
-Ctrl-C stops the load, drains for at most 5 s, writes the results with status
-"interrupted" and exits 130. A second Ctrl-C exits at once.`,
+Ctrl-C, SIGTERM or SIGHUP stops the load, drains for at most 5 s, writes the
+results with status "interrupted" and exits 130. A second signal exits at once.
+results.json is also saved after every point, so a killed run keeps the
+points it finished.`,
 		Example: `  evbench run quickstart
   evbench run scenarios/examples/ecommerce.yaml --duration 60s --rate 500/s
   evbench run my.yaml --brokers 127.0.0.1:9092 --out ./out`,
@@ -63,6 +69,7 @@ func addRunFlags(c *cobra.Command, f *runFlags) {
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "print only the final summary")
 	c.Flags().BoolVar(&f.noReport, "no-report", false, "skip report.html and charts (results.json is always written)")
 	c.Flags().StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics while running (e.g. 127.0.0.1:9464)")
+	c.Flags().DurationVar(&f.linger, "metrics-linger", defaultMetricsLinger, "with --metrics-addr: keep serving the final metrics this long after a run that ended (not after an interrupted one) so they can be scraped; 0 stops at once")
 }
 
 // applyOverrides checks --brokers by the scenario's rules and applies
@@ -97,7 +104,10 @@ func applyOverrides(sc *scenarios.Scenario, f runFlags) (*scenarios.Scenario, er
 	return sc, nil
 }
 
-func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
+func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
+	if f.linger < 0 {
+		return badInput(fmt.Errorf("--metrics-linger %v: want 0 or a positive duration", f.linger))
+	}
 	sc, err := scenarios.Open(arg)
 	if err != nil {
 		return badInput(err)
@@ -111,12 +121,22 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if err := checkCost(sc); err != nil {
 		return badInput(fmt.Errorf("%s: %w", arg, err))
 	}
+	// Every input and resource is checked before any output is created or
+	// truncated: a run refused for a busy port or an unwritable folder must
+	// not have emptied the previous run's dead-letters.jsonl.
+	var metricsLn net.Listener
+	if f.metrics != "" {
+		if metricsLn, err = net.Listen("tcp", f.metrics); err != nil {
+			return badInput(fmt.Errorf("--metrics-addr %s: %w", f.metrics, err))
+		}
+		defer metricsLn.Close()
+	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join("evbench-results", fmt.Sprintf("%s-%s", safeName(sc.Name), time.Now().Format("20060102-150405")))
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("create output folder: %w", err)
+	if err := prepareOutDir(out); err != nil {
+		return badInput(err)
 	}
 	dlf, err := os.Create(filepath.Join(out, "dead-letters.jsonl"))
 	if err != nil {
@@ -124,32 +144,56 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	}
 	defer dlf.Close()
 
-	ctx, stop := interruptContext(cmd.ErrOrStderr())
+	ctx, stop, ended := interruptContext(cmd.ErrOrStderr())
 	defer stop()
 
+	resPath := filepath.Join(out, "results.json")
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
-	if f.metrics != "" {
-		url, stopMetrics, err := serveMetrics(f.metrics, prog.live.Load)
-		if err != nil {
-			return badInput(err)
-		}
+	onStart, onDone := prog.start, prog.done
+	var metrics *liveMetrics
+	written := false // results.json holds the final document
+	if metricsLn != nil {
+		metrics = newLiveMetrics()
+		url, stopMetrics := metrics.serve(metricsLn, cmd.ErrOrStderr())
 		defer stopMetrics()
 		fmt.Fprintf(cmd.ErrOrStderr(), "evbench: live metrics at %s\n", url)
+		onStart = func(p *measure.Point) { prog.start(p); metrics.start(p) }
+		onDone = func(p *results.Point) { prog.done(p); metrics.pointDone(p) }
+		// Runs after the results are written and the summary printed (and
+		// before the signal handler and the server are stopped): keep the
+		// final values scrapable unless the run was interrupted.
+		defer func() {
+			if !written {
+				return
+			}
+			metrics.runDone()
+			ended()
+			if f.linger <= 0 || ctx.Err() != nil {
+				return
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "evbench: serving the final metrics at %s for %v (--metrics-linger; Ctrl-C to exit now)\n", url, f.linger)
+			t := time.NewTimer(f.linger)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+			}
+		}()
 	}
 	opts := engine.Options{
 		Brokers:     f.brokers,
 		DeadLetters: runners.NewLineWriter(dlf),
 		Command:     commandLine(),
 		OnPoint:     prog.point,
-		OnStart:     prog.start,
-		OnDone:      prog.done,
+		OnStart:     onStart,
+		OnDone:      onDone,
 		Logf:        prog.logf,
+		Checkpoint:  newCheckpointer(resPath, cmd.ErrOrStderr()).save,
 	}
 	prog.run()
 	res, runErr := engine.Run(ctx, sc, opts)
 	prog.stop()
 
-	resPath := filepath.Join(out, "results.json")
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
@@ -157,16 +201,18 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if err := opts.DeadLetters.Close(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
+	written = true
 	if err := dlf.Sync(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
 	var reportPath string
+	var reportErr error
 	if !f.noReport {
-		p, err := writeReport(out, res)
-		if err != nil {
-			fmt.Fprintf(cmd.ErrOrStderr(), "evbench: report: %v\n", err)
+		reportPath, reportErr = writeReport(out, res)
+		if reportErr != nil {
+			reportPath = ""
+			reportErr = fmt.Errorf("write report: %w (results.json is written: retry with 'evbench report %s')", reportErr, resPath)
 		}
-		reportPath = p
 	}
 	printSummary(cmd.OutOrStdout(), res)
 	fmt.Fprintf(cmd.OutOrStdout(), "\nresults: %s\n", resPath)
@@ -181,9 +227,17 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	}
 	switch {
 	case res.Status == results.StatusInterrupted:
+		if reportErr != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "evbench:", reportErr)
+		}
 		return interrupted(errors.New("interrupted: partial results written with status \"interrupted\""))
 	case runErr != nil:
+		if reportErr != nil {
+			fmt.Fprintln(cmd.ErrOrStderr(), "evbench:", reportErr)
+		}
 		return runErr
+	case reportErr != nil:
+		return reportErr
 	}
 	if over := overloadedPoints(res); len(over) > 0 {
 		return &exitError{code: exitOverloaded, err: fmt.Errorf("overloaded: the generator could not keep its schedule, the offered load was not applied: %s", strings.Join(over, "; "))}
@@ -194,18 +248,28 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	return nil
 }
 
-// interruptContext cancels on the first SIGINT/SIGTERM and exits with 130
-// on the second, so a stuck drain can always be abandoned.
-func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.Context, func()) {
+// interruptContext cancels on the first SIGINT, SIGTERM or SIGHUP and exits
+// with 130 on the second, so a stuck drain can always be abandoned. SIGHUP
+// (the terminal or SSH session went away) is handled like the others: a run
+// whose terminal closed still writes what it measured.
+//
+// ended tells it the run is over (only the final metrics are being served),
+// so the first signal is reported as ending that, not as stopping a load.
+func interruptContext(stderr interface{ Write([]byte) (int, error) }) (ctx context.Context, stop func(), ended func()) {
 	ctx, cancel := context.WithCancel(context.Background())
+	var over atomic.Bool
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		n := 0
-		for range ch {
+		for sig := range ch {
 			n++
+			if n == 1 && over.Load() {
+				cancel()
+				continue
+			}
 			if n == 1 {
-				fmt.Fprintln(stderr, "\nevbench: interrupted: stopping the load, draining up to 5s, writing results (Ctrl-C again to abort)")
+				fmt.Fprintf(stderr, "\nevbench: interrupted (%v): stopping the load, draining up to 5s, writing results (Ctrl-C again to abort)\n", sig)
 				cancel()
 				continue
 			}
@@ -213,7 +277,29 @@ func interruptContext(stderr interface{ Write([]byte) (int, error) }) (context.C
 			os.Exit(exitInterrupted)
 		}
 	}()
-	return ctx, func() { signal.Stop(ch); cancel() }
+	return ctx, func() { signal.Stop(ch); cancel() }, func() { over.Store(true) }
+}
+
+// prepareOutDir creates the output folder if needed and proves it is
+// writable by creating and removing a file in it, so a run never measures
+// for minutes and then fails to save.
+func prepareOutDir(dir string) error {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s: exists and is not a folder", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: cannot create the output folder: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".evbench-write-check-*")
+	if err != nil {
+		return fmt.Errorf("--out %s: output folder is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	return nil
 }
 
 // overloadedPoints lists the points whose generator could not keep its

@@ -97,6 +97,9 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 		if err := d.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: %w", name(i), err)
 		}
+		if err := checkHistogramCounts(d); err != nil {
+			return nil, fmt.Errorf("%s: %w", name(i), err)
+		}
 		if a, b := ScenarioName(first), ScenarioName(d); a != b && !opts.Force {
 			return nil, fmt.Errorf("%w: %s is scenario %q, %s is scenario %q; merge only parts of one run (use --force to merge anyway)",
 				ErrMismatch, name(0), a, name(i), b)
@@ -282,6 +285,27 @@ func mergeSubscriber(dst, src *results.Subscriber) error {
 	a.OutOfOrder += b.OutOfOrder
 	dst.Errors = addErrors(dst.Errors, src.Errors)
 	dst.Disabled = dst.Disabled || src.Disabled
+	return nil
+}
+
+// checkHistogramCounts cross-checks each subscriber's e2e histogram
+// against its accounting: the runners record exactly one e2e value per
+// unique measured delivery, so the counts must be equal. A document where
+// they differ was edited or produced by a harness bug, and merging it would
+// add latencies of one population to counts of another.
+// (Validate has already checked the histogram against its summary count.)
+func checkHistogramCounts(d *results.Results) error {
+	for i := range d.Points {
+		p := &d.Points[i]
+		for _, s := range p.Subscribers {
+			if s.E2E.Histogram == "" && s.E2E.LatencyUS.Count == 0 && s.Accounting.Delivered > 0 {
+				return fmt.Errorf("point %d (%s) subscriber %s: %d delivered but no e2e histogram; it cannot be merged exactly", i, p.System, s.Name, s.Accounting.Delivered)
+			}
+			if n := s.E2E.LatencyUS.Count; n != s.Accounting.Delivered {
+				return fmt.Errorf("point %d (%s) subscriber %s: the e2e histogram holds %d values but %d were delivered (one value per delivery is expected)", i, p.System, s.Name, n, s.Accounting.Delivered)
+			}
+		}
+	}
 	return nil
 }
 

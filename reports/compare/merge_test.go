@@ -264,6 +264,11 @@ func TestMergeRefuses(t *testing.T) {
 	broken.Points[1].Subscribers[0].Accounting.Delivered++
 	badHist := doc(t)
 	badHist.Points[0].Subscribers[0].E2E.Histogram = "SElTVEY="
+	// Accounting moved by one with the identity kept: only the histogram
+	// cross-check catches it (issue 9 item 13).
+	skewed := doc(t)
+	skewed.Points[0].Subscribers[0].Accounting.Delivered--
+	skewed.Points[0].Subscribers[0].Accounting.Lost++
 	tests := []struct {
 		name     string
 		opts     MergeOptions
@@ -276,6 +281,8 @@ func TestMergeRefuses(t *testing.T) {
 		{"different schemas, even forced", MergeOptions{Force: true}, []*results.Results{doc(t), v2}, "schema", true},
 		{"an invalid document", MergeOptions{}, []*results.Results{doc(t), broken}, "document 2: point 1", false},
 		{"a corrupt histogram", MergeOptions{}, []*results.Results{doc(t), badHist}, "e2e: decode histogram", false},
+		{"histogram count differs from delivered", MergeOptions{Names: []string{"a.json", "b.json"}}, []*results.Results{doc(t), skewed},
+			"b.json: point 0 (webhook) subscriber", false},
 		{"nothing", MergeOptions{}, nil, "no documents", false},
 	}
 	for _, tc := range tests {

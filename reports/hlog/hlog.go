@@ -45,6 +45,13 @@ type Interval struct {
 	Length time.Duration
 	// Histogram holds the interval's values in microseconds.
 	Histogram *hdr.Histogram
+	// Encoded, when Histogram is nil, is the interval's histogram already
+	// in the V2 compressed base64 form the log holds, written as is, and
+	// Max its largest value. Logs uses it so that a sweep of thousands of
+	// points is not held decoded in memory all at once (each decoded
+	// latency histogram is about 190 KB).
+	Encoded string
+	Max     int64
 	// Comment is written as a "#" line before the interval (optional).
 	Comment string
 }
@@ -76,19 +83,23 @@ func Write(w io.Writer, l Log) error {
 	}
 	fmt.Fprintln(bw, `"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"`)
 	for i, iv := range l.Intervals {
-		if iv.Histogram == nil {
+		enc, max := iv.Encoded, iv.Max
+		switch {
+		case iv.Histogram != nil:
+			// Encode returns the base64 text of the V2 compressed encoding.
+			b, err := iv.Histogram.Encode(hdr.V2CompressedEncodingCookieBase)
+			if err != nil {
+				return fmt.Errorf("interval %d: encode histogram: %w", i, err)
+			}
+			enc, max = string(b), iv.Histogram.Max()
+		case enc == "":
 			return fmt.Errorf("interval %d: no histogram", i)
 		}
 		if iv.Comment != "" {
 			fmt.Fprintf(bw, "#%s\n", strings.ReplaceAll(iv.Comment, "\n", " "))
 		}
-		// Encode returns the base64 text of the V2 compressed encoding.
-		enc, err := iv.Histogram.Encode(hdr.V2CompressedEncodingCookieBase)
-		if err != nil {
-			return fmt.Errorf("interval %d: encode histogram: %w", i, err)
-		}
 		start := float64(iv.Start.UTC().UnixMilli()-base.UnixMilli()) / 1000
-		fmt.Fprintf(bw, "%.3f,%.3f,%.3f,%s\n", start, iv.Length.Seconds(), float64(iv.Histogram.Max())/MaxValueUnitRatio, enc)
+		fmt.Fprintf(bw, "%.3f,%.3f,%.3f,%s\n", start, iv.Length.Seconds(), float64(max)/MaxValueUnitRatio, enc)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write interval log: %w", err)
@@ -102,7 +113,8 @@ func Write(w io.Writer, l Log) error {
 // latency), "<system>.publish.hlog" (kafka, bridge publish latency) and
 // "<system>.ingress.hlog" (bridge ingress latency). Points without a
 // histogram for a stream are skipped; a stream with no interval at all has
-// no file.
+// no file. Intervals carry the results' own encodings (Encoded); each is
+// decoded once, on its own, to check it and find its maximum.
 func Logs(r *results.Results) (map[string]Log, error) {
 	base := r.Environment.StartedAt
 	for _, p := range r.Points {
@@ -119,6 +131,7 @@ func Logs(r *results.Results) (map[string]Log, error) {
 		if err != nil {
 			return fmt.Errorf("point %d (%s) %s: %w", idx, system, file, err)
 		}
+		max := h.Max()
 		l := logs[file]
 		if l == nil {
 			desc := fmt.Sprintf("evbench %s latency, system=%s", what, system)
@@ -134,7 +147,7 @@ func Logs(r *results.Results) (map[string]Log, error) {
 			logs[file] = l
 		}
 		l.Intervals = append(l.Intervals, Interval{
-			Start: start, Length: time.Duration(p.DurationS * float64(time.Second)), Histogram: h,
+			Start: start, Length: time.Duration(p.DurationS * float64(time.Second)), Encoded: encoded, Max: max,
 			Comment: fmt.Sprintf("point %d: %s status=%s", idx+1, params(p), p.Status),
 		})
 		return nil

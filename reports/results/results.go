@@ -8,9 +8,12 @@ package results
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -34,7 +37,8 @@ type Results struct {
 	Schema string `json:"schema"`
 	// Status is complete | interrupted | failed.
 	Status string `json:"status"`
-	// Error explains a failed status.
+	// Error explains a failed status, or an interrupted one saved part-way
+	// through a run that did not end normally (see cmd/evbench/checkpoint.go).
 	Error string `json:"error,omitempty"`
 	// Scenario is the resolved scenario (defaults filled in, secrets
 	// removed), kept as raw JSON so this package does not depend on the
@@ -183,7 +187,7 @@ func (a Accounting) Check() error {
 	if a.Sent != a.Delivered+a.Lost {
 		return fmt.Errorf("accounting identity violated: sent %d != delivered %d + lost %d", a.Sent, a.Delivered, a.Lost)
 	}
-	if a.Lost < 0 || a.Delivered < 0 || a.Duplicates < 0 {
+	if a.Sent < 0 || a.Lost < 0 || a.Delivered < 0 || a.Duplicates < 0 || a.DeadLettered < 0 || a.Retries < 0 || a.OutOfOrder < 0 {
 		return fmt.Errorf("accounting has negative counts: %+v", a)
 	}
 	return nil
@@ -273,19 +277,85 @@ func EncodeHistogram(h *hdr.Histogram) (string, error) {
 }
 
 // DecodeHistogram decodes a base64 V2 compressed histogram. An empty string
-// decodes to an empty histogram.
+// decodes to an empty histogram. The geometry in the header is checked
+// before anything is allocated: lowest 1, highest at most HistMax, at most
+// HistDigits digits, so a crafted header cannot make the decoder allocate
+// more than one of the project's own histograms.
 func DecodeHistogram(s string) (*hdr.Histogram, error) {
 	if s == "" {
 		return NewHistogram(), nil
 	}
-	if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
 		return nil, fmt.Errorf("decode histogram base64: %w", err)
+	}
+	g, err := histogramGeometry(b)
+	if err != nil {
+		return nil, fmt.Errorf("decode histogram: %w", err)
+	}
+	if g.lowest != HistMin || g.highest < 1 || g.highest > HistMax || g.digits < 1 || g.digits > HistDigits {
+		return nil, fmt.Errorf("decode histogram: foreign geometry %s (evbench writes lowest %d, highest at most %d, %d significant digits)", g, HistMin, HistMax, HistDigits)
 	}
 	h, err := hdr.Decode([]byte(s))
 	if err != nil {
 		return nil, fmt.Errorf("decode histogram: %w", err)
 	}
 	return h, nil
+}
+
+// geometry is an encoded histogram's trackable range and precision.
+type geometry struct{ lowest, highest, digits int64 }
+
+func (g geometry) String() string {
+	return fmt.Sprintf("lowest %d, highest %d, %d significant digits", g.lowest, g.highest, g.digits)
+}
+
+// histogramGeometry reads the geometry from a V2 compressed encoding
+// (base64 already removed): an 8-byte outer header (cookie, compressed
+// length), then zlib data whose first 40 bytes are the inner header
+// (cookie, payload length, normalizing offset, digits, lowest, highest,
+// conversion ratio; big-endian). Only those 40 bytes are inflated.
+func histogramGeometry(b []byte) (geometry, error) {
+	if len(b) < 8 {
+		return geometry{}, fmt.Errorf("%d bytes, too short for a histogram", len(b))
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(b[8:]))
+	if err != nil {
+		return geometry{}, fmt.Errorf("not a compressed histogram: %w", err)
+	}
+	defer zr.Close()
+	var hdrBytes [40]byte
+	if _, err := io.ReadFull(zr, hdrBytes[:]); err != nil {
+		return geometry{}, fmt.Errorf("truncated histogram header: %w", err)
+	}
+	return geometry{
+		digits:  int64(int32(binary.BigEndian.Uint32(hdrBytes[12:16]))),
+		lowest:  int64(binary.BigEndian.Uint64(hdrBytes[16:24])),
+		highest: int64(binary.BigEndian.Uint64(hdrBytes[24:32])),
+	}, nil
+}
+
+// checkLatency checks that a latency's histogram decodes with the latency
+// geometry and holds as many values as its summary says.
+func checkLatency(l *Latency) error {
+	if l.LatencyUS.Count < 0 {
+		return fmt.Errorf("negative count %d", l.LatencyUS.Count)
+	}
+	if l.Histogram == "" {
+		return nil
+	}
+	h, err := DecodeHistogram(l.Histogram)
+	if err != nil {
+		return err
+	}
+	if h.LowestTrackableValue() != HistMin || h.HighestTrackableValue() != HistMax || h.SignificantFigures() != HistDigits {
+		return fmt.Errorf("histogram has foreign geometry (lowest %d, highest %d, %d digits); evbench latencies use %d..%d us at %d digits",
+			h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures(), HistMin, HistMax, HistDigits)
+	}
+	if n := h.TotalCount(); n != l.LatencyUS.Count {
+		return fmt.Errorf("histogram holds %d values but the summary says %d", n, l.LatencyUS.Count)
+	}
+	return nil
 }
 
 // Summarize computes the percentile summary of h.
@@ -313,18 +383,101 @@ func NewLatency(h *hdr.Histogram) (Latency, error) {
 	return Latency{LatencyUS: Summarize(h), Histogram: enc}, nil
 }
 
-// Validate checks the invariants a consumer relies on: the schema string
-// and the accounting identity of every subscriber of every point.
+// Validate checks the invariants a consumer relies on: the schema string,
+// the accounting identity of every subscriber of every point, no negative
+// count anywhere, and every histogram decodable with evbench's geometry
+// and as many values as its summary. Reports, comparisons and merges can
+// then trust what they read; a corrupt document is refused with the place
+// it is wrong, not drawn.
 func (r *Results) Validate() error {
 	if r.Schema != Schema {
 		return fmt.Errorf("unsupported schema %q (want %q)", r.Schema, Schema)
 	}
-	for i, p := range r.Points {
-		for _, s := range p.Subscribers {
-			if err := s.Accounting.Check(); err != nil {
-				return fmt.Errorf("point %d (%s) subscriber %s: %w", i, p.System, s.Name, err)
+	for i := range r.Points {
+		p := &r.Points[i]
+		where := fmt.Sprintf("point %d (%s)", i, p.System)
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		for j := range p.Subscribers {
+			s := &p.Subscribers[j]
+			if err := s.validate(); err != nil {
+				return fmt.Errorf("%s subscriber %s: %w", where, s.Name, err)
 			}
 		}
+	}
+	return nil
+}
+
+func (p *Point) validate() error {
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"offered_per_s", p.OfferedPerS}, {"achieved_per_s", p.AchievedPerS}, {"duration_s", p.DurationS},
+		{"resources.cpu_user_s", p.Resources.CPUUserS}, {"resources.cpu_sys_s", p.Resources.CPUSysS}} {
+		if v.v < 0 {
+			return fmt.Errorf("%s is negative (%g)", v.name, v.v)
+		}
+	}
+	if p.Resources.MaxRSSBytes < 0 || p.Resources.BytesSent < 0 {
+		return fmt.Errorf("resources has negative counts: %+v", p.Resources)
+	}
+	for _, l := range []struct {
+		name string
+		l    *Latency
+	}{{"publish", p.Publish}, {"ingress", p.Ingress}} {
+		if l.l == nil {
+			continue
+		}
+		if err := checkLatency(l.l); err != nil {
+			return fmt.Errorf("%s: %w", l.name, err)
+		}
+	}
+	if p.PublishErrors != nil {
+		if err := p.PublishErrors.check(); err != nil {
+			return fmt.Errorf("publish_errors: %w", err)
+		}
+	}
+	for _, s := range p.Timeseries {
+		if s.Offered < 0 || s.Achieved < 0 || s.Delivered < 0 || s.InFlight < 0 || s.QueueDepth < 0 || s.Retries < 0 {
+			return fmt.Errorf("timeseries at %gs has negative values", s.TS)
+		}
+	}
+	return nil
+}
+
+func (s *Subscriber) validate() error {
+	if err := s.Accounting.Check(); err != nil {
+		return err
+	}
+	if err := checkLatency(&s.E2E); err != nil {
+		return fmt.Errorf("e2e: %w", err)
+	}
+	if s.Attempt != nil {
+		if err := checkLatency(s.Attempt); err != nil {
+			return fmt.Errorf("attempt: %w", err)
+		}
+	}
+	if c := s.AttemptsPerDelivery; c != nil {
+		if c.Count < 0 {
+			return fmt.Errorf("attempts_per_delivery: negative count %d", c.Count)
+		}
+		if c.Histogram != "" {
+			h, err := DecodeHistogram(c.Histogram)
+			if err != nil {
+				return fmt.Errorf("attempts_per_delivery: %w", err)
+			}
+			if n := h.TotalCount(); n != c.Count {
+				return fmt.Errorf("attempts_per_delivery: histogram holds %d values but the summary says %d", n, c.Count)
+			}
+		}
+	}
+	return s.Errors.check()
+}
+
+func (e Errors) check() error {
+	if e.Timeout < 0 || e.Refused < 0 || e.HTTP4xx < 0 || e.HTTP5xx < 0 || e.SignatureFailures < 0 || e.Broker < 0 || e.Other < 0 {
+		return fmt.Errorf("errors has negative counts: %+v", e)
 	}
 	return nil
 }

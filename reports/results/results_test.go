@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 func sample(t testing.TB) *Results {
@@ -135,4 +137,76 @@ func TestReadFileRefusesHostileFiles(t *testing.T) {
 			t.Fatalf("%s: ReadFile did not return within 10s", path)
 		}
 	}
+}
+
+// TestValidateRejectsCorruptContent: documents that parse as JSON but whose
+// content is wrong are refused with the place they are wrong (issue 9 item
+// 13: `evbench report` drew them, or failed half-way through writing).
+func TestValidateRejectsCorruptContent(t *testing.T) {
+	foreign := func(lo, hi int64, digits int) string {
+		h := hdr.New(lo, hi, digits)
+		_ = h.RecordValue(lo + 1)
+		enc, err := EncodeHistogram(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc
+	}
+	tests := []struct {
+		name   string
+		mutate func(r *Results)
+		want   string
+	}{
+		{"bad base64", func(r *Results) { r.Points[0].Subscribers[0].E2E.Histogram = "HISTF!!not-base64" }, "base64"},
+		{"not a histogram", func(r *Results) { r.Points[0].Subscribers[0].E2E.Histogram = "AAAAAAAAAAAAAAAA" }, "decode histogram"},
+		{"foreign geometry (other range)", func(r *Results) {
+			r.Points[0].Subscribers[0].E2E.Histogram = foreign(1, 1000000, 3)
+		}, "foreign geometry"},
+		{"foreign geometry (huge, refused before allocating)", func(r *Results) {
+			r.Points[0].Subscribers[0].E2E.Histogram = foreign(1, 1<<40, 5)
+		}, "foreign geometry"},
+		{"summary count differs from the histogram", func(r *Results) { r.Points[0].Subscribers[0].E2E.LatencyUS.Count = 5 }, "holds 1901 values but the summary says 5"},
+		{"negative sent with a balanced identity", func(r *Results) {
+			r.Points[0].Subscribers[0].Accounting = Accounting{Sent: -5, Delivered: 0, Lost: -5}
+		}, "negative"},
+		{"negative retries", func(r *Results) { r.Points[0].Subscribers[0].Accounting.Retries = -1 }, "negative"},
+		{"negative dead-lettered", func(r *Results) { r.Points[0].Subscribers[0].Accounting.DeadLettered = -1 }, "negative"},
+		{"negative error class", func(r *Results) { r.Points[0].Subscribers[0].Errors.Timeout = -3 }, "negative"},
+		{"negative offered rate", func(r *Results) { r.Points[0].OfferedPerS = -12 }, "offered_per_s is negative"},
+		{"negative time series", func(r *Results) { r.Points[0].Timeseries = []Sample{{TS: 1, Delivered: -1}} }, "timeseries"},
+		{"bad publish histogram", func(r *Results) { r.Points[0].Publish = &Latency{Histogram: "%%%"} }, "publish"},
+	}
+	for _, tc := range tests {
+		r := sample(t)
+		if err := r.Validate(); err != nil {
+			t.Fatalf("sample invalid: %v", err)
+		}
+		tc.mutate(r)
+		err := r.Validate()
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// FuzzDecodeHistogram: any input decodes or fails with an error, never a
+// panic, and whatever decodes has a geometry no larger than evbench's own
+// (so a crafted header cannot make a reader allocate more).
+func FuzzDecodeHistogram(f *testing.F) {
+	f.Add(sample(f).Points[0].Subscribers[0].E2E.Histogram)
+	h := hdr.New(1, 1000, 3)
+	_ = h.RecordValue(3)
+	enc, _ := EncodeHistogram(h)
+	f.Add(enc)
+	f.Add("HISTFAAAAB")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := DecodeHistogram(s)
+		if err != nil {
+			return
+		}
+		if h.LowestTrackableValue() != HistMin || h.HighestTrackableValue() > HistMax || h.SignificantFigures() > HistDigits {
+			t.Fatalf("decoded geometry %d..%d at %d digits", h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures())
+		}
+	})
 }

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -25,7 +24,7 @@ import (
 )
 
 // Version and Revision are set at build time with -ldflags -X; Revision
-// falls back to the build info or `git rev-parse` at run time.
+// falls back to the build info's vcs.revision (see revision).
 var (
 	Version  = "dev"
 	Revision = ""
@@ -54,6 +53,12 @@ type Options struct {
 	OnStart func(*measure.Point)
 	// OnDone is called after each point with its results.
 	OnDone func(p *results.Point)
+	// Checkpoint, when set, is called after each point (and each
+	// saturation-search result) with the document so far, so the caller
+	// can save it and a killed run keeps the points it finished. The
+	// document's status is not final; the callee must not modify it or
+	// keep it past the call.
+	Checkpoint func(partial *results.Results)
 	// Logf prints diagnostics. May be nil.
 	Logf func(format string, args ...any)
 }
@@ -108,6 +113,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Re
 			res.Points = append(res.Points, *p)
 			if opts.OnDone != nil {
 				opts.OnDone(p)
+			}
+			if opts.Checkpoint != nil {
+				opts.Checkpoint(res)
 			}
 		}
 	}
@@ -212,22 +220,40 @@ func cpuModel() string {
 	return ""
 }
 
+// revision is the source revision this binary was built from: the -ldflags
+// value, else the module build info's vcs.revision (with "-dirty" when the
+// tree had uncommitted changes), else "unknown". It never asks git at run
+// time: the current directory may be another repository, whose revision
+// would then be recorded as evbench's.
 func revision() string {
 	if Revision != "" {
 		return Revision
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
-			}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return UnknownRevision
+	}
+	return buildRevision(bi.Settings)
+}
+
+// UnknownRevision is recorded when the binary carries no revision.
+const UnknownRevision = "unknown"
+
+func buildRevision(settings []debug.BuildSetting) string {
+	rev, dirty := "", false
+	for _, s := range settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return ""
+	if rev == "" {
+		return UnknownRevision
 	}
-	return strings.TrimSpace(string(out))
+	if dirty {
+		rev += "-dirty"
+	}
+	return rev
 }

@@ -72,6 +72,9 @@ func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, r
 			res.MaxSustainable = append(res.MaxSustainable, results.MaxRate{
 				System: sys, Subscribers: n, RatePerS: mr.Rate, SLO: fm.SLO, Probes: mr.Probes, Bounded: mr.Bounded,
 			})
+			if opts.Checkpoint != nil {
+				opts.Checkpoint(res)
+			}
 		}
 	}
 	return nil

@@ -228,6 +228,9 @@ func (s *Subscriber) Disable() { s.disabled.Store(true) }
 // DeliveredCount is the number of unique measured deliveries so far.
 func (s *Subscriber) DeliveredCount() int64 { return s.delivered.Load() }
 
+// RetryCount is the number of retries scheduled so far (live metrics).
+func (s *Subscriber) RetryCount() int64 { return s.retries.Load() }
+
 // DeadLettered is the number of dead-lettered events so far.
 func (s *Subscriber) DeadLettered() int64 { return s.deadLettered.Load() }
 

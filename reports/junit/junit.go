@@ -15,8 +15,10 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
 )
 
 // Suites is the <testsuites> root element.
@@ -88,10 +90,10 @@ func Write(w io.Writer, s Suites) error {
 // ThresholdSuites maps a run's thresholds to test suites: one suite per
 // system, one case per (point, threshold expression), failing when the
 // threshold failed. format renders a measured value in the expression's
-// unit (the CLI passes its formatter; nil prints the raw number).
+// unit (nil: FormatThreshold).
 func ThresholdSuites(r *results.Results, format func(results.Threshold) string) []Suite {
 	if format == nil {
-		format = func(t results.Threshold) string { return strconv.FormatFloat(t.Value, 'g', -1, 64) }
+		format = FormatThreshold
 	}
 	var suites []Suite
 	idx := map[string]int{}
@@ -122,6 +124,24 @@ func ThresholdSuites(r *results.Results, format func(results.Threshold) string) 
 		}
 	}
 	return suites
+}
+
+// FormatThreshold formats a threshold's measured value in its expression's
+// unit: "12.3ms", "480/s", "0.1%".
+func FormatThreshold(t results.Threshold) string {
+	e, err := scenarios.ParseExpr(t.Expr)
+	if err != nil {
+		return strconv.FormatFloat(t.Value, 'g', -1, 64)
+	}
+	switch e.Unit {
+	case scenarios.UnitMicros:
+		return (time.Duration(t.Value) * time.Microsecond).String()
+	case scenarios.UnitPerSecond:
+		return strconv.FormatFloat(t.Value, 'f', 0, 64) + "/s"
+	case scenarios.UnitRatio:
+		return strconv.FormatFloat(t.Value*100, 'g', 4, 64) + "%"
+	}
+	return strconv.FormatFloat(t.Value, 'g', -1, 64)
 }
 
 func timestamp(r *results.Results) string {

@@ -30,6 +30,8 @@ type runFlags struct {
 	quiet    bool
 	noReport bool
 	metrics  string
+	junit    string // --junit FILE: thresholds as JUnit XML (cioutput.go)
+	summary  string // --summary-md FILE: Markdown summary (cioutput.go)
 }
 
 func newRunCmd() *cobra.Command {
@@ -63,6 +65,8 @@ func addRunFlags(c *cobra.Command, f *runFlags) {
 	c.Flags().BoolVar(&f.quiet, "quiet", false, "print only the final summary")
 	c.Flags().BoolVar(&f.noReport, "no-report", false, "skip report.html and charts (results.json is always written)")
 	c.Flags().StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics while running (e.g. 127.0.0.1:9464)")
+	c.Flags().StringVar(&f.junit, "junit", "", "write the thresholds as JUnit XML to FILE (one test case per threshold)")
+	c.Flags().StringVar(&f.summary, "summary-md", "", "append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
 }
 
 // applyOverrides applies --duration and --rate, returning a new scenario.
@@ -150,6 +154,9 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 	if err := dlf.Sync(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
+	if err := writeRunCI(res, f.junit, f.summary); err != nil {
+		return err
+	}
 	var reportPath string
 	if !f.noReport {
 		p, err := writeReport(out, res)
@@ -173,7 +180,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) error {
 		return runErr
 	}
 	if failed := failedThresholds(res); len(failed) > 0 {
-		return fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))
+		return &exitError{code: exitThresholds, err: fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))}
 	}
 	return nil
 }

@@ -159,4 +159,3 @@ func CheckSchema(doc []byte) error {
 	}
 	return nil
 }
-

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,16 +58,18 @@ func TestRunThresholdsExit99(t *testing.T) {
 // repeats and compares the odd repeats with the even ones (interleaved, so
 // a drift in the machine's load touches both sets): no significant
 // regression. Then it raises the subscriber's processing time by 30% and
-// compares 5 repeats against 5: a significant regression, exit 4.
+// compares 5 runs against 5: a significant regression, exit 4.
 func TestCompareSignificanceThroughBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 15 one-second points")
+		t.Skip("runs 20 one-second points")
 	}
 	bin := binary(t)
 	dir := t.TempDir()
-	run := func(name, yaml string) *results.Results {
+	// run runs a scenario written to dir/file.yaml (the same path for
+	// every run of a side, so the documents' scenarios are identical).
+	run := func(name, file, yaml string) *results.Results {
 		t.Helper()
-		sc := filepath.Join(dir, name+".yaml")
+		sc := filepath.Join(dir, file+".yaml")
 		if err := os.WriteFile(sc, []byte(yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +87,7 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	same := run("same", string(src))
+	same := run("same", "same", string(src))
 	if len(same.Points) != 10 {
 		t.Fatalf("%d points, want 10 repeats", len(same.Points))
 	}
@@ -109,19 +112,32 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 		t.Fatalf("same scenario twice: exit %d\n%s%s", code, stdout, stderr)
 	}
 
-	slowYAML := strings.Replace(strings.Replace(string(src), "processing: 10ms", "processing: 13ms", 1), "repeats: 10", "repeats: 5", 1)
-	if slowYAML == string(src) {
+	// The regression: processing 10ms -> 13ms. Base and candidate runs
+	// alternate, one process each, so a change in the shared machine's load
+	// hits both sides alike; the five files per side go through the
+	// several-files form of compare.
+	one := strings.Replace(string(src), "repeats: 10", "repeats: 1", 1)
+	slowYAML := strings.Replace(one, "processing: 10ms", "processing: 13ms", 1)
+	if slowYAML == one || one == string(src) {
 		t.Fatal("could not inject the regression into testdata/sig.yaml")
 	}
-	slow := run("slow", slowYAML)
-	slowPath := filepath.Join(dir, "slow", "results.json")
+	var bases, slows []string
+	var slow *results.Results
+	for i := 1; i <= 5; i++ {
+		run(fmt.Sprintf("base%d", i), "base", one)
+		slow = run(fmt.Sprintf("slow%d", i), "slow", slowYAML)
+		bases = append(bases, filepath.Join(dir, fmt.Sprintf("base%d", i), "results.json"))
+		slows = append(slows, filepath.Join(dir, fmt.Sprintf("slow%d", i), "results.json"))
+	}
 	md := filepath.Join(dir, "summary.md")
-	stdout, stderr, code = runBin(t, bin, "compare", odd, slowPath, "--format", "json", "--summary-md", md)
+	// Flags go before "--": everything after it is a candidate file.
+	args := append(append(append([]string{"compare", "--format", "json", "--summary-md", md}, bases...), "--"), slows...)
+	stdout, stderr, code = runBin(t, bin, args...)
+	summary, _ := os.ReadFile(md)
+	t.Logf("injected regression (processing 10ms -> 13ms), noise of the last run %+v:\n%s", *slow.Environment.Noise, summary)
 	if code != exitRegression {
 		t.Fatalf("processing +30%%: exit %d, want %d\n%s", code, exitRegression, stderr)
 	}
-	summary, _ := os.ReadFile(md)
-	t.Logf("injected regression (processing 10ms -> 13ms), noise %+v:\n%s", *slow.Environment.Noise, summary)
 	var rep struct {
 		Regressions []struct {
 			Metric    string  `json:"metric"`

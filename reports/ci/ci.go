@@ -10,7 +10,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/evbench/evbench/reports/junit"
 	"github.com/evbench/evbench/reports/results"
@@ -118,7 +117,7 @@ func us(v int64) string {
 	if v == 0 {
 		return "-"
 	}
-	return (time.Duration(v) * time.Microsecond).String()
+	return junit.FormatUS(float64(v))
 }
 
 func or(s, def string) string {

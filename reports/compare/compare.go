@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evbench/evbench/reports/junit"
 	"github.com/evbench/evbench/reports/results"
 )
 
@@ -665,18 +666,7 @@ func FormatChange(name string, d float64) string {
 }
 
 // fmtUS formats microseconds as a latency ("850µs", "12.3ms", "4.20s").
-func fmtUS(v float64) string {
-	switch a := math.Abs(v); {
-	case a < 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64) + "µs"
-	case a < 10_000:
-		return strconv.FormatFloat(v/1000, 'f', 2, 64) + "ms"
-	case a < 1_000_000:
-		return strconv.FormatFloat(v/1000, 'f', 1, 64) + "ms"
-	default:
-		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "s"
-	}
-}
+func fmtUS(v float64) string { return junit.FormatUS(v) }
 
 func fmtPct(p *float64, sep string) string {
 	if p == nil {

@@ -13,9 +13,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/scenarios"
@@ -135,13 +135,28 @@ func FormatThreshold(t results.Threshold) string {
 	}
 	switch e.Unit {
 	case scenarios.UnitMicros:
-		return (time.Duration(t.Value) * time.Microsecond).String()
+		return FormatUS(t.Value)
 	case scenarios.UnitPerSecond:
 		return strconv.FormatFloat(t.Value, 'f', 0, 64) + "/s"
 	case scenarios.UnitRatio:
 		return strconv.FormatFloat(t.Value*100, 'g', 4, 64) + "%"
 	}
 	return strconv.FormatFloat(t.Value, 'g', -1, 64)
+}
+
+// FormatUS formats microseconds as a latency with three significant
+// digits: "850µs", "12.3ms", "4.20s" (as evbench compare prints them).
+func FormatUS(v float64) string {
+	switch a := math.Abs(v); {
+	case a < 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64) + "µs"
+	case a < 10_000:
+		return strconv.FormatFloat(v/1000, 'f', 2, 64) + "ms"
+	case a < 1_000_000:
+		return strconv.FormatFloat(v/1000, 'f', 1, 64) + "ms"
+	default:
+		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "s"
+	}
 }
 
 func timestamp(r *results.Results) string {

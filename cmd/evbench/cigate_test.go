@@ -54,6 +54,12 @@ func TestRunThresholdsExit99(t *testing.T) {
 	}
 }
 
+// overloadedSpreadPct is the CPU-loop spread above which the machine is
+// too overloaded for the end-to-end detection test to be meaningful; the
+// test runs were reliable up to about ±200% on the shared 2-core
+// development machine.
+const overloadedSpreadPct = 300
+
 // TestCompareSignificanceThroughBinary runs the same scenario with 10
 // repeats and compares the odd repeats with the even ones (interleaved, so
 // a drift in the machine's load touches both sets): no significant
@@ -61,7 +67,7 @@ func TestRunThresholdsExit99(t *testing.T) {
 // compares 5 runs against 5: a significant regression, exit 4.
 func TestCompareSignificanceThroughBinary(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 20 one-second points")
+		t.Skip("runs 20 two-second points")
 	}
 	bin := binary(t)
 	dir := t.TempDir()
@@ -112,12 +118,12 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 		t.Fatalf("same scenario twice: exit %d\n%s%s", code, stdout, stderr)
 	}
 
-	// The regression: processing 10ms -> 13ms. Base and candidate runs
+	// The regression: processing 40ms -> 52ms. Base and candidate runs
 	// alternate, one process each, so a change in the shared machine's load
 	// hits both sides alike; the five files per side go through the
 	// several-files form of compare.
 	one := strings.Replace(string(src), "repeats: 10", "repeats: 1", 1)
-	slowYAML := strings.Replace(one, "processing: 10ms", "processing: 13ms", 1)
+	slowYAML := strings.Replace(one, "processing: 40ms", "processing: 52ms", 1)
 	if slowYAML == one || one == string(src) {
 		t.Fatal("could not inject the regression into testdata/sig.yaml")
 	}
@@ -134,9 +140,22 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 	args := append(append(append([]string{"compare", "--format", "json", "--summary-md", md}, bases...), "--"), slows...)
 	stdout, stderr, code = runBin(t, bin, args...)
 	summary, _ := os.ReadFile(md)
-	t.Logf("injected regression (processing 10ms -> 13ms), noise of the last run %+v:\n%s", *slow.Environment.Noise, summary)
+	t.Logf("injected regression (processing 40ms -> 52ms), noise of the last run %+v:\n%s", *slow.Environment.Noise, summary)
 	if code != exitRegression {
-		t.Fatalf("processing +30%%: exit %d, want %d\n%s", code, exitRegression, stderr)
+		// On a heavily overloaded machine (CPU starved for long stretches)
+		// five runs per side cannot separate a 30% change, and evbench must
+		// say why instead of passing silently. Below that level of noise a
+		// miss is a failure.
+		worst := 0.0
+		for _, p := range append(append([]string{}, bases...), slows...) {
+			if r, err := results.ReadFile(p); err == nil && r.Environment.Noise != nil {
+				worst = max(worst, r.Environment.Noise.CPUSpreadPct)
+			}
+		}
+		if code == 0 && worst > overloadedSpreadPct && strings.Contains(stderr, "this machine's noise is") {
+			t.Skipf("machine overloaded (CPU loop spread ±%.0f%% > ±%d%%): the 30%% change was not significant over 5+5 runs, and compare warned about the noise", worst, overloadedSpreadPct)
+		}
+		t.Fatalf("processing +30%%: exit %d, want %d (worst noise ±%.0f%%)\n%s", code, exitRegression, worst, stderr)
 	}
 	var rep struct {
 		Regressions []struct {
@@ -160,7 +179,7 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 		}
 		if g.Metric == "e2e_p50_us" {
 			p50 = true
-			// 10ms -> 13ms of processing, plus a little delivery overhead on both sides.
+			// 40ms -> 52ms of processing, plus a little delivery overhead on both sides.
 			if g.ChangePct < 20 || g.ChangePct > 40 {
 				t.Errorf("e2e p50 change %+.1f%%, want about +30%%", g.ChangePct)
 			}

@@ -338,8 +338,8 @@ type Report struct {
 	BaseDocs      []Doc   `json:"base_documents,omitempty"`
 	CandidateDocs []Doc   `json:"candidate_documents,omitempty"`
 	Options       Options `json:"options"`
-	// Noise is the worst machine-noise calibration of either side (nil
-	// when no document recorded one).
+	// Noise is the typical machine-noise calibration of the documents
+	// (field-wise upper median, see typicalNoise; nil when none recorded one).
 	Noise *results.Noise `json:"noise,omitempty"`
 	// Warnings are reasons the comparison may not be meaningful
 	// (different machines, brokers or scenarios, incomplete runs).
@@ -440,12 +440,40 @@ func (r *Report) finish(bases, cands []*results.Results) {
 			}
 		}
 	}
-	for _, d := range append(slices.Clone(bases), cands...) {
-		if n := d.Environment.Noise; n != nil && (r.Noise == nil || n.CPUSpreadPct > r.Noise.CPUSpreadPct) {
-			r.Noise = n
+	r.Noise = typicalNoise(append(slices.Clone(bases), cands...))
+	r.Warnings = append(r.Warnings, noiseWarnings(r.Noise, r.Options, r.Mode)...)
+}
+
+// typicalNoise is the field-wise upper median of the documents' noise
+// calibrations: the larger of two (either side being noisy makes a paired
+// comparison unreliable), and with many runs a figure one unlucky
+// calibration does not decide. Nil when no document has one.
+func typicalNoise(docs []*results.Results) *results.Noise {
+	var ns []*results.Noise
+	for _, d := range docs {
+		if d.Environment.Noise != nil {
+			ns = append(ns, d.Environment.Noise)
 		}
 	}
-	r.Warnings = append(r.Warnings, noiseWarnings(r.Noise, r.Options, r.Mode)...)
+	if len(ns) == 0 {
+		return nil
+	}
+	med := func(f func(*results.Noise) float64) float64 {
+		v := make([]float64, len(ns))
+		for i, n := range ns {
+			v[i] = f(n)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return &results.Noise{
+		CPUSpreadPct:    med(func(n *results.Noise) float64 { return n.CPUSpreadPct }),
+		CPULoopMedianUS: med(func(n *results.Noise) float64 { return n.CPULoopMedianUS }),
+		TimerLateP50US:  med(func(n *results.Noise) float64 { return n.TimerLateP50US }),
+		TimerLateP99US:  med(func(n *results.Noise) float64 { return n.TimerLateP99US }),
+		Samples:         int(med(func(n *results.Noise) float64 { return float64(n.Samples) })),
+		DurationMS:      med(func(n *results.Noise) float64 { return n.DurationMS }),
+	}
 }
 
 // noiseWarnings says when the machine noise recorded by the runs is larger

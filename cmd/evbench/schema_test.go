@@ -112,8 +112,8 @@ func TestResultsSchema(t *testing.T) {
 			"accounting without sent":  func(m map[string]any) { delete(acc(m), "sent") },
 			"negative lost":            func(m map[string]any) { acc(m)["lost"] = -1 },
 			"histogram not base64":     func(m map[string]any) { sub0(m)["e2e"].(map[string]any)["histogram"] = "not base64!" },
-			"threshold with extra key": func(m map[string]any) {
-				point0(m)["thresholds"] = []any{map[string]any{"expr": "lost == 0", "value": 0, "pass": true, "why": "x"}}
+			"threshold pass as a string": func(m map[string]any) {
+				point0(m)["thresholds"] = []any{map[string]any{"expr": "lost == 0", "value": 0, "pass": "yes"}}
 			},
 		} {
 			m := decodeMap(t, b)

@@ -238,6 +238,9 @@ func TestCompareSidesAndFormats(t *testing.T) {
 		if err := os.WriteFile(md, []byte("earlier step\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(x, []byte("<old/>\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		if _, errOut, code := runBin(t, bin, "compare", base, slower, "--junit", x, "--summary-md", md); code != exitRegression {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}

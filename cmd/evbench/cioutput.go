@@ -9,14 +9,24 @@ import (
 	"github.com/evbench/evbench/reports/results"
 )
 
-// writeOutputFile appends a rendering to path ("" writes nothing).
+// appendSummary appends a Markdown rendering to path ("" writes nothing).
 // Appending, not truncating, is what $GITHUB_STEP_SUMMARY expects when
 // several steps write to it; a fresh file is simply created.
-func writeOutputFile(path string, render func(io.Writer) error) error {
+func appendSummary(path string, render func(io.Writer) error) error {
+	return writeOutputFile(path, os.O_APPEND, render)
+}
+
+// writeJUnitFile replaces path with a JUnit rendering ("" writes nothing):
+// two XML documents in one file would be invalid.
+func writeJUnitFile(path string, render func(io.Writer) error) error {
+	return writeOutputFile(path, os.O_TRUNC, render)
+}
+
+func writeOutputFile(path string, mode int, render func(io.Writer) error) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|mode, 0o644)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
@@ -32,16 +42,10 @@ func writeOutputFile(path string, render func(io.Writer) error) error {
 
 // writeRunCI writes `evbench run --junit FILE --summary-md FILE`: the
 // run's thresholds as JUnit XML and a Markdown summary. The JUnit file is
-// replaced (one report per run); the summary is appended to (see
-// writeOutputFile).
+// replaced; the summary is appended to.
 func writeRunCI(res *results.Results, junitPath, mdPath string) error {
-	if junitPath != "" {
-		if err := os.Remove(junitPath); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("replace %s: %w", junitPath, err)
-		}
-	}
-	if err := writeOutputFile(junitPath, func(w io.Writer) error { return ci.WriteRunJUnit(w, res) }); err != nil {
+	if err := writeJUnitFile(junitPath, func(w io.Writer) error { return ci.WriteRunJUnit(w, res) }); err != nil {
 		return err
 	}
-	return writeOutputFile(mdPath, func(w io.Writer) error { return ci.WriteRunMarkdown(w, res) })
+	return appendSummary(mdPath, func(w io.Writer) error { return ci.WriteRunMarkdown(w, res) })
 }

@@ -136,10 +136,10 @@ output could not be written.`,
 			if err != nil {
 				return err
 			}
-			if err := writeOutputFile(mdOut, rep.WriteMarkdown); err != nil {
+			if err := appendSummary(mdOut, rep.WriteMarkdown); err != nil {
 				return err
 			}
-			if err := writeOutputFile(junitOut, rep.WriteJUnit); err != nil {
+			if err := writeJUnitFile(junitOut, rep.WriteJUnit); err != nil {
 				return err
 			}
 			if rep.Regressed() {
@@ -164,7 +164,7 @@ output could not be written.`,
 	f.StringVar(&format, "format", "text", "output format on stdout: text, markdown, junit or json")
 	f.BoolVar(&asJSON, "json", false, "print the comparison as JSON (same as --format json)")
 	f.StringVar(&mdOut, "summary-md", "", "also write the Markdown summary to FILE (appended to, like $GITHUB_STEP_SUMMARY)")
-	f.StringVar(&junitOut, "junit", "", "also write the JUnit XML report to FILE")
+	f.StringVar(&junitOut, "junit", "", "also write the JUnit XML report to FILE (replaced)")
 	return c
 }
 

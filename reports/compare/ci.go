@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -54,7 +55,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, sys := range systems {
 		fmt.Fprintf(ew, "\n### %s\n\n", sys)
 		if r.Mode == ModeSamples {
-			fmt.Fprintln(ew, "| point | subscriber | metric | base | candidate | change | CI of change (≥95%) | p (n) | verdict |")
+			fmt.Fprintf(ew, "| point | subscriber | metric | base | candidate | change | %s | p (n) | verdict |\n", r.changeCIHeader())
 			fmt.Fprintln(ew, "|---|---|---|--:|--:|--:|--:|--:|---|")
 		} else {
 			fmt.Fprintln(ew, "| point | subscriber | metric | base | candidate | change | verdict |")
@@ -225,4 +226,10 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		s.Cases = append(s.Cases, c)
 	}
 	return junit.Write(w, junit.Suites{Name: "evbench compare", Suites: suites})
+}
+
+// changeCIHeader names the change interval's column with its level: at
+// least 1 - alpha (the exact level of each interval is in the JSON).
+func (r *Report) changeCIHeader() string {
+	return fmt.Sprintf("CI of change (≥%g%%)", math.Round(1000*(1-r.Options.alpha()))/10)
 }

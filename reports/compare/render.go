@@ -115,7 +115,7 @@ func (r *Report) writePairedTable(ew io.Writer) {
 // change, the p-value and the sample sizes.
 func (r *Report) writeSamplesTable(ew io.Writer) {
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "point\tsubscriber\tmetric\tbase median\tcandidate median\tvs base\tCI of change (≥95%)\tp, n\tverdict")
+	fmt.Fprintf(tw, "point\tsubscriber\tmetric\tbase median\tcandidate median\tvs base\t%s\tp, n\tverdict\n", r.changeCIHeader())
 	for _, p := range r.Points {
 		point := fmt.Sprintf("%s (n=%d+%d)", p.Key, p.BaseSamples, p.CandidateSamples)
 		row := func(sub string, m Metric) {

@@ -272,3 +272,12 @@ func TestCIOutputsGolden(t *testing.T) {
 		})
 	}
 }
+
+func TestChangeCIHeader(t *testing.T) {
+	for alpha, want := range map[float64]string{0.05: "CI of change (≥95%)", 0.01: "CI of change (≥99%)", 0.1: "CI of change (≥90%)", 0.001: "CI of change (≥99.9%)"} {
+		r := &Report{Options: Options{Alpha: alpha}}
+		if got := r.changeCIHeader(); got != want {
+			t.Errorf("alpha %g: %q, want %q", alpha, got, want)
+		}
+	}
+}

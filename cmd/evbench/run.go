@@ -34,6 +34,8 @@ type runFlags struct {
 	noReport bool
 	metrics  string
 	linger   time.Duration
+	junit    string // --junit FILE: thresholds as JUnit XML (cioutput.go)
+	summary  string // --summary-md FILE: Markdown summary (cioutput.go)
 }
 
 func newRunCmd() *cobra.Command {
@@ -70,6 +72,8 @@ func addRunFlags(c *cobra.Command, f *runFlags) {
 	c.Flags().BoolVar(&f.noReport, "no-report", false, "skip report.html and charts (results.json is always written)")
 	c.Flags().StringVar(&f.metrics, "metrics-addr", "", "serve live Prometheus metrics at http://ADDR/metrics while running (e.g. 127.0.0.1:9464)")
 	c.Flags().DurationVar(&f.linger, "metrics-linger", defaultMetricsLinger, "with --metrics-addr: keep serving the final metrics this long after a run that ended (not after an interrupted one) so they can be scraped; 0 stops at once")
+	c.Flags().StringVar(&f.junit, "junit", "", "write the thresholds as JUnit XML to FILE (one test case per threshold)")
+	c.Flags().StringVar(&f.summary, "summary-md", "", "append a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)")
 }
 
 // applyOverrides checks --brokers by the scenario's rules and applies
@@ -205,6 +209,9 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	if err := dlf.Sync(); err != nil {
 		return fmt.Errorf("write dead letters: %w", err)
 	}
+	if err := writeRunCI(res, f.junit, f.summary); err != nil {
+		return err
+	}
 	var reportPath string
 	var reportErr error
 	if !f.noReport {
@@ -243,7 +250,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 		return &exitError{code: exitOverloaded, err: fmt.Errorf("overloaded: the generator could not keep its schedule, the offered load was not applied: %s", strings.Join(over, "; "))}
 	}
 	if failed := failedThresholds(res); len(failed) > 0 {
-		return fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))
+		return &exitError{code: exitThresholds, err: fmt.Errorf("thresholds failed: %s", strings.Join(failed, "; "))}
 	}
 	return nil
 }

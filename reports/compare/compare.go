@@ -20,11 +20,13 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/evbench/evbench/reports/junit"
 	"github.com/evbench/evbench/reports/results"
 )
 
@@ -91,12 +93,22 @@ type Options struct {
 	// Ignore names metrics (see Metrics) that are compared and shown but
 	// never count as regressions, e.g. e2e_max_us for a noisy environment.
 	Ignore []string
+	// Alpha is the significance level of the Mann-Whitney U test when
+	// several samples per side are compared (0 means DefaultAlpha).
+	Alpha float64
+}
+
+func (o Options) alpha() float64 {
+	if o.Alpha == 0 {
+		return DefaultAlpha
+	}
+	return o.Alpha
 }
 
 // DefaultOptions are the tolerances `evbench compare` uses by default:
 // latency +10% and at least +1ms, throughput -5%.
 func DefaultOptions() Options {
-	return Options{LatencyTolerance: 0.10, LatencyFloor: time.Millisecond, ThroughputTolerance: 0.05}
+	return Options{LatencyTolerance: 0.10, LatencyFloor: time.Millisecond, ThroughputTolerance: 0.05, Alpha: DefaultAlpha}
 }
 
 // Validate reports impossible tolerances and unknown metric names.
@@ -106,6 +118,9 @@ func (o Options) Validate() error {
 	}
 	if o.ThroughputTolerance < 0 || o.ThroughputTolerance > 1 || math.IsNaN(o.ThroughputTolerance) {
 		return fmt.Errorf("throughput tolerance %v: must be a fraction between 0 and 1", o.ThroughputTolerance)
+	}
+	if o.Alpha < 0 || o.Alpha >= 1 || math.IsNaN(o.Alpha) {
+		return fmt.Errorf("alpha %v: must be a significance level between 0 and 1", o.Alpha)
 	}
 	if o.LatencyFloor < 0 {
 		return fmt.Errorf("latency floor %v: must be >= 0", o.LatencyFloor)
@@ -144,7 +159,8 @@ func (o Options) MarshalJSON() ([]byte, error) {
 		LatencyFloorUS      int64    `json:"latency_floor_us"`
 		ThroughputTolerance float64  `json:"throughput_tolerance"`
 		Ignore              []string `json:"ignore,omitempty"`
-	}{o.LatencyTolerance, o.LatencyFloor.Microseconds(), o.ThroughputTolerance, o.Ignore})
+		Alpha               float64  `json:"alpha"`
+	}{o.LatencyTolerance, o.LatencyFloor.Microseconds(), o.ThroughputTolerance, o.Ignore, o.alpha()})
 }
 
 // Verdict is the outcome of one metric's comparison.
@@ -162,6 +178,10 @@ const (
 	Ignored Verdict = "ignored"
 	// Info: the metric is reported, never gated (duplicates).
 	Info Verdict = "info"
+	// Unjudged: with several samples per side, too few of them for the
+	// significance test to ever reject "no difference" (e.g. 3 against
+	// 3): the change is shown but cannot be judged and does not gate.
+	Unjudged Verdict = "cannot_judge"
 )
 
 // Key identifies a point across documents.
@@ -229,6 +249,10 @@ type Metric struct {
 	Verdict   Verdict  `json:"verdict"`
 	// Reason explains a regression or an improvement in words.
 	Reason string `json:"reason,omitempty"`
+	// Stats is set when the metric was compared over several samples per
+	// side (repeats or several documents); Base, Candidate and Change are
+	// then medians and the change of the medians.
+	Stats *Stats `json:"stats,omitempty"`
 }
 
 // SubscriberDiff is one matched subscriber's metrics.
@@ -253,6 +277,10 @@ type PointDiff struct {
 	BaseOnlySubscribers      []string `json:"base_only_subscribers,omitempty"`
 	CandidateOnlySubscribers []string `json:"candidate_only_subscribers,omitempty"`
 	Notes                    []string `json:"notes,omitempty"`
+	// BaseSamples and CandidateSamples count the runs of this point on
+	// each side (samples mode only).
+	BaseSamples      int `json:"base_samples,omitempty"`
+	CandidateSamples int `json:"candidate_samples,omitempty"`
 }
 
 // Regression is a metric that worsened beyond its tolerance.
@@ -300,9 +328,19 @@ func docOf(r *results.Results) Doc {
 // Report is the outcome of Compare. Its JSON form is what `evbench compare
 // --json` prints.
 type Report struct {
-	Base      Doc     `json:"base"`
-	Candidate Doc     `json:"candidate"`
-	Options   Options `json:"options"`
+	// Mode is ModePaired (one run per side, point by point) or ModeSamples
+	// (several runs per side, with significance).
+	Mode string `json:"mode"`
+	// Base and Candidate describe the first document of each side;
+	// BaseDocs and CandidateDocs every document (samples mode).
+	Base          Doc     `json:"base"`
+	Candidate     Doc     `json:"candidate"`
+	BaseDocs      []Doc   `json:"base_documents,omitempty"`
+	CandidateDocs []Doc   `json:"candidate_documents,omitempty"`
+	Options       Options `json:"options"`
+	// Noise is the typical machine-noise calibration of the documents
+	// (field-wise upper median, see typicalNoise; nil when none recorded one).
+	Noise *results.Noise `json:"noise,omitempty"`
 	// Warnings are reasons the comparison may not be meaningful
 	// (different machines, brokers or scenarios, incomplete runs).
 	Warnings []string    `json:"warnings"`
@@ -314,6 +352,18 @@ type Report struct {
 	Regressions         []Regression `json:"regressions"`
 	// Compared is the number of metric pairs compared.
 	Compared int `json:"metrics_compared"`
+	// Unjudged counts metrics whose samples were too few to judge.
+	Unjudged int `json:"metrics_unjudged,omitempty"`
+	// Thresholds are the candidate documents' evaluated thresholds, for
+	// CI reports (JUnit); they do not decide Regressed.
+	Thresholds []PointThreshold `json:"candidate_thresholds,omitempty"`
+}
+
+// PointThreshold is one threshold of one candidate point.
+type PointThreshold struct {
+	Point  Key    `json:"point"`
+	Status string `json:"status"`
+	results.Threshold
 }
 
 // Regressed reports whether any metric regressed.
@@ -338,7 +388,7 @@ func Compare(base, cand *results.Results, opts Options) (*Report, error) {
 	if err := cand.Validate(); err != nil {
 		return nil, fmt.Errorf("candidate: %w", err)
 	}
-	rep := &Report{Base: docOf(base), Candidate: docOf(cand), Options: opts, Warnings: envWarnings(base, cand),
+	rep := &Report{Mode: ModePaired, Base: docOf(base), Candidate: docOf(cand), Options: opts, Warnings: envWarnings(base, cand),
 		Points: []PointDiff{}, BaseOnlyPoints: []Key{}, CandidateOnlyPoints: []Key{}, Regressions: []Regression{}}
 	candIdx := map[string]int{}
 	for i := range cand.Points {
@@ -376,11 +426,85 @@ func Compare(base, cand *results.Results, opts Options) (*Report, error) {
 	if len(rep.Points) == 0 {
 		return rep, fmt.Errorf("%w: base has %d point(s), candidate %d", ErrNothingToCompare, len(base.Points), len(cand.Points))
 	}
+	rep.finish([]*results.Results{base}, []*results.Results{cand})
 	return rep, nil
+}
+
+// finish adds what both modes share: the candidate's thresholds and the
+// noise calibration with its warnings.
+func (r *Report) finish(bases, cands []*results.Results) {
+	for _, c := range cands {
+		for _, p := range c.Points {
+			for _, t := range p.Thresholds {
+				r.Thresholds = append(r.Thresholds, PointThreshold{Point: KeyOf(&p), Status: p.Status, Threshold: t})
+			}
+		}
+	}
+	r.Noise = typicalNoise(append(slices.Clone(bases), cands...))
+	r.Warnings = append(r.Warnings, noiseWarnings(r.Noise, r.Options, r.Mode)...)
+}
+
+// typicalNoise is the field-wise upper median of the documents' noise
+// calibrations: the larger of two (either side being noisy makes a paired
+// comparison unreliable), and with many runs a figure one unlucky
+// calibration does not decide. Nil when no document has one.
+func typicalNoise(docs []*results.Results) *results.Noise {
+	var ns []*results.Noise
+	for _, d := range docs {
+		if d.Environment.Noise != nil {
+			ns = append(ns, d.Environment.Noise)
+		}
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	med := func(f func(*results.Noise) float64) float64 {
+		v := make([]float64, len(ns))
+		for i, n := range ns {
+			v[i] = f(n)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	return &results.Noise{
+		CPUSpreadPct:    med(func(n *results.Noise) float64 { return n.CPUSpreadPct }),
+		CPULoopMedianUS: med(func(n *results.Noise) float64 { return n.CPULoopMedianUS }),
+		TimerLateP50US:  med(func(n *results.Noise) float64 { return n.TimerLateP50US }),
+		TimerLateP99US:  med(func(n *results.Noise) float64 { return n.TimerLateP99US }),
+		Samples:         int(med(func(n *results.Noise) float64 { return float64(n.Samples) })),
+		DurationMS:      med(func(n *results.Noise) float64 { return n.DurationMS }),
+	}
+}
+
+// noiseWarnings says when the machine noise recorded by the runs is larger
+// than the tolerance asked: a single run then cannot tell a regression of
+// that size from noise, and even repeats need many samples.
+func noiseWarnings(n *results.Noise, o Options, mode string) []string {
+	if n == nil {
+		return nil
+	}
+	var w []string
+	tolPct := 100 * o.LatencyTolerance
+	if n.CPUSpreadPct > tolPct {
+		msg := fmt.Sprintf("this machine's noise is ±%.0f%% (spread of a fixed CPU loop at run start); a %s latency gate", n.CPUSpreadPct, fmtTol(o.LatencyTolerance))
+		if mode == ModePaired {
+			msg += " cannot be judged from single runs: run repeats (sweep.repeats: 5 or more) or widen --latency-tolerance"
+		} else {
+			msg += " is finer than the noise: only the significance test separates a regression from it, so keep 5 or more repeats per side"
+		}
+		w = append(w, msg)
+	}
+	if floor := float64(o.LatencyFloor.Microseconds()); n.TimerLateP99US > floor {
+		w = append(w, fmt.Sprintf("timer wake-ups on this machine were up to %s late (p99) at run start, more than the %s latency floor", fmtUS(n.TimerLateP99US), fmtUS(floor)))
+	}
+	return w
 }
 
 func (r *Report) add(k Key, sub string, m Metric) {
 	r.Compared++
+	if m.Verdict == Unjudged {
+		r.Unjudged++
+	}
 	if m.Verdict == Regressed {
 		r.Regressions = append(r.Regressions, Regression{Point: k, Subscriber: sub, Metric: m})
 	}
@@ -570,18 +694,7 @@ func FormatChange(name string, d float64) string {
 }
 
 // fmtUS formats microseconds as a latency ("850µs", "12.3ms", "4.20s").
-func fmtUS(v float64) string {
-	switch a := math.Abs(v); {
-	case a < 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64) + "µs"
-	case a < 10_000:
-		return strconv.FormatFloat(v/1000, 'f', 2, 64) + "ms"
-	case a < 1_000_000:
-		return strconv.FormatFloat(v/1000, 'f', 1, 64) + "ms"
-	default:
-		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "s"
-	}
-}
+func fmtUS(v float64) string { return junit.FormatUS(v) }
 
 func fmtPct(p *float64, sep string) string {
 	if p == nil {

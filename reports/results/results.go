@@ -70,6 +70,29 @@ type Environment struct {
 	// Embedded is true when BrokerKind is the in-memory embedded broker, so
 	// reports can put the honesty label next to the numbers.
 	Embedded bool `json:"broker_embedded,omitempty"`
+	// Noise is the machine-noise calibration measured at run start (see
+	// runners/noise); nil in documents written before it existed.
+	Noise *Noise `json:"noise,omitempty"`
+}
+
+// Noise is a short calibration of how noisy the machine was when the run
+// started: the spread of a fixed CPU loop (scheduling, frequency scaling,
+// neighbours on a shared runner) and the lateness of timer wake-ups. A
+// comparison uses it to say when a tolerance is finer than the machine can
+// resolve.
+type Noise struct {
+	// CPUSpreadPct is the relative spread of the fixed CPU loop's
+	// duration: max(p90/median - 1, 1 - p10/median) * 100.
+	CPUSpreadPct float64 `json:"cpu_spread_pct"`
+	// CPULoopMedianUS is the loop's median duration.
+	CPULoopMedianUS float64 `json:"cpu_loop_median_us"`
+	// TimerLateP50US and TimerLateP99US are how late 1ms sleeps woke up.
+	TimerLateP50US float64 `json:"timer_late_p50_us"`
+	TimerLateP99US float64 `json:"timer_late_p99_us"`
+	// Samples is the number of CPU loops and of timer sleeps measured.
+	Samples int `json:"samples"`
+	// DurationMS is how long the calibration took.
+	DurationMS float64 `json:"duration_ms"`
 }
 
 // Point is one (system, parameters) measurement.

@@ -20,6 +20,7 @@ import (
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/noise"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -80,6 +81,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Re
 		Environment: Environment(),
 		Points:      []results.Point{},
 	}
+	// A short machine-noise calibration, so compare can tell a tolerance
+	// finer than the machine resolves (runners/noise).
+	res.Environment.Noise = noise.Measure()
 	if b, err := sc.Redacted().JSON(); err == nil {
 		res.Scenario = b
 	} else {

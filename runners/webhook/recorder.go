@@ -78,6 +78,16 @@ func (m *MemRecorder) Delivered(_ uint64, _ int, intended, done int64) {
 	m.delivered.Add(1)
 }
 
+// DeliveredForeign implements ForeignRecorder: a message from another
+// sender counts as delivered, with its e2e latency when it carried the
+// x-evbench-intended header (else the latency is only the processing).
+func (m *MemRecorder) DeliveredForeign(key int, intended, done int64) {
+	m.Delivered(0, key, intended, done)
+}
+
+// DuplicateForeign implements ForeignRecorder.
+func (m *MemRecorder) DuplicateForeign(int64) { m.duplicates.Add(1) }
+
 // Error implements Recorder.
 func (m *MemRecorder) Error(c measure.ErrClass) {
 	if c >= 0 && int(c) < len(m.errs) {

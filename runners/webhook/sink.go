@@ -64,6 +64,9 @@ type SinkConfig struct {
 	Behaviour *behave.Subscriber
 	// Recorder receives the accounting; nil uses a fresh MemRecorder.
 	Recorder Recorder
+	// Dedup bounds the sink's memory of foreign webhook-ids (Window; the
+	// Recorder keeps evbench's own ids). Zero values take the defaults.
+	Dedup DedupLimits
 	// Logf prints diagnostics; may be nil.
 	Logf func(format string, args ...any)
 }
@@ -78,8 +81,14 @@ type SinkStats struct {
 	Duplicates int64
 	// SignatureFailures is requests answered 401.
 	SignatureFailures int64
-	// BadRequests is requests without a usable webhook-id (400).
+	// BadRequests is requests without a webhook-id (400).
 	BadRequests int64
+	// Foreign is processed messages whose webhook-id is not an evbench id
+	// (deduplicated by the sink's window, see DedupLimits).
+	Foreign int64
+	// DedupEvictions is ids forgotten by the sink's foreign-id window (and
+	// by the recorder's, when it reports them) because a bound was reached.
+	DedupEvictions int64
 	// Injected is requests answered with an errors fault's status.
 	Injected int64
 	// Paused is requests held by a pause fault.
@@ -124,12 +133,16 @@ type Sink struct {
 
 	requests, processed, duplicates, sigFail, badReq atomic.Int64
 	injected, paused, hung, dropped, conns2, aborted atomic.Int64
+	foreignN                                         atomic.Int64
+
+	foreign foreignSet
 }
 
 // NewSink prepares a sink; Start begins listening.
 func NewSink(cfg SinkConfig) (*Sink, error) {
 	s := &Sink{cfg: cfg, rec: cfg.Recorder, beh: cfg.Behaviour, conns: map[*trackedConn]struct{}{}, done: make(chan struct{})}
 	s.gate.init()
+	s.foreign.w = newIDWindow(cfg.Dedup.withDefaults().Window)
 	if s.rec == nil {
 		s.rec = NewMemRecorder()
 	}
@@ -243,7 +256,7 @@ func (s *Sink) Stats() SinkStats {
 		Requests: s.requests.Load(), Processed: s.processed.Load(), Duplicates: s.duplicates.Load(),
 		SignatureFailures: s.sigFail.Load(), BadRequests: s.badReq.Load(), Injected: s.injected.Load(),
 		Paused: s.paused.Load(), Hung: s.hung.Load(), Dropped: s.dropped.Load(), Connections: s.conns2.Load(),
-		Aborted: s.aborted.Load(),
+		Aborted: s.aborted.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
 	}
 }
 
@@ -513,12 +526,12 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	id, ok := ParseMessageID(idB)
-	if !ok {
+	if len(idB) == 0 {
 		s.badReq.Add(1)
 		ctx.SetStatusCode(fasthttp.StatusBadRequest)
 		return
 	}
+	msg := s.ref(idB)
 	intended, ok := parseInt(h.PeekCanonical(canonIntended))
 	if !ok {
 		intended = load.Now()
@@ -552,9 +565,9 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 		}
 	}
 
-	if !s.rec.Claim(id) {
+	if !s.claim(msg) {
 		s.duplicates.Add(1)
-		s.rec.Duplicate(id, intended)
+		s.duplicate(msg, intended)
 		ctx.SetStatusCode(fasthttp.StatusOK)
 		return
 	}
@@ -565,44 +578,105 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 	if s.ackFirst {
 		ctx.SetStatusCode(fasthttp.StatusOK)
 		if proc <= 0 {
-			s.deliver(id, key, intended)
+			s.deliver(msg, key, intended)
 			return
 		}
 		if !s.gate.enter() {
-			s.rec.Release(id)
+			s.release(msg)
 			return
 		}
-		go s.processAfterAck(id, key, intended, proc)
+		go s.processAfterAck(msg, key, intended, proc)
 		return
 	}
 	if proc > 0 && !s.process(proc) {
 		s.aborted.Add(1)
-		s.rec.Release(id)
+		s.release(msg)
 		ctx.SetConnectionClose()
 		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
 		return
 	}
-	s.deliver(id, key, intended)
+	s.deliver(msg, key, intended)
 	ctx.SetStatusCode(fasthttp.StatusOK)
 }
 
-func (s *Sink) deliver(id uint64, key int, intended int64) {
-	s.rec.Delivered(id, key, intended, load.Now())
+// msgRef is a request's webhook-id: evbench's own numeric id (exact
+// accounting through the Recorder) or any other string the specification
+// allows (deduplicated by the sink's bounded window, see DedupLimits).
+type msgRef struct {
+	id      uint64
+	foreign bool
+	key     idKey
+}
+
+func (s *Sink) ref(idB []byte) msgRef {
+	if id, ok := ParseMessageID(idB); ok {
+		return msgRef{id: id}
+	}
+	return msgRef{foreign: true, key: foreignKey(idB)}
+}
+
+func (s *Sink) claim(m msgRef) bool {
+	if m.foreign {
+		return s.foreign.claim(m.key)
+	}
+	return s.rec.Claim(m.id)
+}
+
+func (s *Sink) release(m msgRef) {
+	if m.foreign {
+		s.foreign.release(m.key)
+		return
+	}
+	s.rec.Release(m.id)
+}
+
+func (s *Sink) duplicate(m msgRef, intended int64) {
+	if !m.foreign {
+		s.rec.Duplicate(m.id, intended)
+	} else if fr, ok := s.rec.(ForeignRecorder); ok {
+		fr.DuplicateForeign(intended)
+	}
+}
+
+// ForeignRecorder is implemented by recorders that also account for
+// messages whose webhook-id is not an evbench id (another sender's). A
+// run's recorder (measure.Subscriber) does not: such a message is not one
+// of the run's events, so the sink counts it (SinkStats.Foreign) and
+// leaves the run's ledger alone.
+type ForeignRecorder interface {
+	// DeliveredForeign records that processing of a foreign message
+	// finished at done.
+	DeliveredForeign(key int, intended, done int64)
+	// DuplicateForeign counts a repeated foreign message.
+	DuplicateForeign(intended int64)
+}
+
+func (s *Sink) deliver(m msgRef, key int, intended int64) {
+	if m.foreign {
+		s.foreignN.Add(1)
+		if fr, ok := s.rec.(ForeignRecorder); ok {
+			fr.DeliveredForeign(key, intended, load.Now())
+		}
+	} else {
+		s.rec.Delivered(m.id, key, intended, load.Now())
+	}
 	s.processed.Add(1)
 }
 
 // processAfterAck finishes a before-processing delivery after its 2xx.
-func (s *Sink) processAfterAck(id uint64, key int, intended int64, proc time.Duration) {
+func (s *Sink) processAfterAck(m msgRef, key int, intended int64, proc time.Duration) {
 	defer s.gate.exit()
 	if !s.process(proc) {
 		s.aborted.Add(1)
 		return
 	}
-	s.deliver(id, key, intended)
+	s.deliver(m, key, intended)
 }
 
-// ParseMessageID parses a webhook-id of the form "msg_<decimal>" or
-// "<decimal>" into an event id.
+// ParseMessageID parses a webhook-id of evbench's own form, "msg_<decimal>"
+// or "<decimal>", into an event id; false for any other id. The
+// specification lets a sender use any unique string (its own example is
+// "msg_p5jXN8AQM9LWM0D4loKWxJek"), so false does not make an id invalid.
 func ParseMessageID(b []byte) (uint64, bool) {
 	if len(b) > 4 && string(b[:4]) == "msg_" {
 		b = b[4:]
@@ -666,4 +740,14 @@ func (g *gate) close(max time.Duration) bool {
 	case <-t.C:
 		return false
 	}
+}
+
+// dedupEvictions is the sink's window evictions plus the recorder's, when
+// it reports them.
+func (s *Sink) dedupEvictions() int64 {
+	n := s.foreign.evicted()
+	if ds, ok := s.rec.(interface{ DedupStats() DedupStats }); ok {
+		n += ds.DedupStats().Evictions
+	}
+	return n
 }

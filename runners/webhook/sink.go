@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sort"
@@ -64,12 +66,48 @@ type SinkConfig struct {
 	Behaviour *behave.Subscriber
 	// Recorder receives the accounting; nil uses a fresh MemRecorder.
 	Recorder Recorder
+	// MaxBodyBytes is the largest request body accepted; a larger one is
+	// answered 413 without being read (Content-Length) or as soon as the
+	// limit is passed (chunked). Default DefaultSinkMaxBody.
+	MaxBodyBytes int
+	// BodyMemory bounds the bytes of request bodies held at once across all
+	// connections; a request that would pass it is answered 503 with
+	// Retry-After: 1 and counted (SinkStats.Overloaded). Default
+	// DefaultSinkBodyMemory.
+	BodyMemory int64
+	// HeaderTimeout is the time allowed to receive a request's headers,
+	// from the connection's opening (or a kept-alive request's first byte);
+	// BodyTimeout the time to receive the body after them. A request that
+	// takes longer is answered 408 and its connection closed. Defaults
+	// DefaultSinkHeaderTimeout and DefaultSinkBodyTimeout.
+	HeaderTimeout, BodyTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection idle this long (default
+	// DefaultSinkIdleTimeout); WriteTimeout bounds writing a response
+	// (default DefaultSinkWriteTimeout).
+	IdleTimeout, WriteTimeout time.Duration
+	// MaxConns caps concurrent connections; one more is answered 503 and
+	// closed. 0 leaves fasthttp's own cap (262,144): the runner's in-process
+	// sinks are only reached by its own dispatcher, whose max_in_flight
+	// bounds them; `evbench sink` sets a cap (--max-conns).
+	MaxConns int
 	// Dedup bounds the sink's memory of foreign webhook-ids (Window; the
 	// Recorder keeps evbench's own ids). Zero values take the defaults.
 	Dedup DedupLimits
 	// Logf prints diagnostics; may be nil.
 	Logf func(format string, args ...any)
 }
+
+// Sink limits' defaults; see SinkConfig.
+const (
+	// DefaultSinkMaxBody is the largest event a scenario may send
+	// (scenarios.MaxEventSize), so any valid run fits.
+	DefaultSinkMaxBody       = int(scenarios.MaxEventSize)
+	DefaultSinkBodyMemory    = int64(256 << 20)
+	DefaultSinkHeaderTimeout = 10 * time.Second
+	DefaultSinkBodyTimeout   = 30 * time.Second
+	DefaultSinkIdleTimeout   = 2 * time.Minute
+	DefaultSinkWriteTimeout  = 10 * time.Second
+)
 
 // SinkStats are a sink's own counters, independent of the Recorder.
 type SinkStats struct {
@@ -83,6 +121,17 @@ type SinkStats struct {
 	SignatureFailures int64
 	// BadRequests is requests without a webhook-id (400).
 	BadRequests int64
+	// NotFound is requests for a path other than the sink's (404), and
+	// WrongMethod requests on its path with a method other than POST (405).
+	NotFound, WrongMethod int64
+	// TooLarge is requests whose body passed MaxBodyBytes (413).
+	TooLarge int64
+	// Timeouts is requests whose headers or body did not arrive in time (408).
+	Timeouts int64
+	// Overloaded is requests refused because BodyMemory was in use (503).
+	Overloaded int64
+	// BodyPeak is the most request-body memory held at once (<= BodyMemory).
+	BodyPeak int64
 	// Foreign is processed messages whose webhook-id is not an evbench id
 	// (deduplicated by the sink's window, see DedupLimits).
 	Foreign int64
@@ -133,7 +182,15 @@ type Sink struct {
 
 	requests, processed, duplicates, sigFail, badReq atomic.Int64
 	injected, paused, hung, dropped, conns2, aborted atomic.Int64
-	foreignN                                         atomic.Int64
+	foreignN, notFound, wrongMethod, tooLarge        atomic.Int64
+	timeouts, overloaded                             atomic.Int64
+
+	path, rawPath string       // the announced path, decoded and as sent
+	maxBody       int          // MaxBodyBytes with its default
+	bodyBudget    int64        // BodyMemory with its default
+	bodyHeld      atomic.Int64 // bytes of bodies held now
+	bodyPeak      atomic.Int64 // most bodyHeld has been
+	bodyTimeout   time.Duration
 
 	foreign foreignSet
 }
@@ -168,18 +225,207 @@ func NewSink(cfg SinkConfig) (*Sink, error) {
 		}
 		s.tlsCfg = s.cert.ServerConfig()
 	}
+	s.path = "/webhook/" + cfg.Name
+	s.rawPath = "/webhook/" + url.PathEscape(cfg.Name)
+	s.maxBody = orDefault(cfg.MaxBodyBytes, DefaultSinkMaxBody)
+	s.bodyBudget = orDefault(cfg.BodyMemory, DefaultSinkBodyMemory)
+	s.bodyTimeout = orDefault(cfg.BodyTimeout, DefaultSinkBodyTimeout)
 	s.srv = &fasthttp.Server{
 		Handler:               s.handle,
+		ErrorHandler:          s.onError,
+		HeaderReceived:        s.onHeaders,
 		Name:                  "evbench-sink",
 		NoDefaultServerHeader: true,
 		NoDefaultDate:         true,
 		NoDefaultContentType:  true,
-		MaxRequestBodySize:    64 << 20,
-		IdleTimeout:           2 * time.Minute,
-		Logger:                quietLogger{},
-		CloseOnShutdown:       true,
+		// Bodies are streamed: fasthttp pre-reads at most 8 KiB and the
+		// handler reads the rest itself, up to MaxBodyBytes and within
+		// BodyMemory (readBody), so nothing is buffered beyond the limit.
+		StreamRequestBody:            true,
+		MaxRequestBodySize:           s.maxBody,
+		DisablePreParseMultipartForm: true, // never spool multipart uploads to temp files
+		ReadTimeout:                  orDefault(cfg.HeaderTimeout, DefaultSinkHeaderTimeout),
+		WriteTimeout:                 orDefault(cfg.WriteTimeout, DefaultSinkWriteTimeout),
+		IdleTimeout:                  orDefault(cfg.IdleTimeout, DefaultSinkIdleTimeout),
+		Concurrency:                  cfg.MaxConns,
+		Logger:                       quietLogger{},
+		CloseOnShutdown:              true,
 	}
 	return s, nil
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// onHeaders gives the body its own deadline once the headers are in
+// (ReadTimeout covered only the headers).
+func (s *Sink) onHeaders(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return fasthttp.RequestConfig{ReadTimeout: s.bodyTimeout}
+}
+
+// onError answers requests fasthttp could not read: 408 for a timeout,
+// 431 for headers beyond the read buffer, 413 for a body beyond the limit,
+// 400 for anything malformed.
+func (s *Sink) onError(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.tooLarge.Add(1)
+		ctx.Error("request body too large", fasthttp.StatusRequestEntityTooLarge)
+	case errors.As(err, &small):
+		s.badReq.Add(1)
+		ctx.Error("request headers too large", fasthttp.StatusRequestHeaderFieldsTooLarge)
+	case errors.As(err, &ne) && ne.Timeout():
+		s.timeouts.Add(1)
+		ctx.Error("request timeout", fasthttp.StatusRequestTimeout)
+	default:
+		s.badReq.Add(1)
+		ctx.Error("malformed request", fasthttp.StatusBadRequest)
+	}
+}
+
+// Lingering close: how long and how much a refused request's unread body
+// is discarded after the answer.
+const (
+	lingerTime  = time.Second
+	lingerBytes = 8 << 20
+)
+
+// refuse answers status (with extra header lines) and closes the
+// connection without reading the request's body, lingering as HTTP servers
+// do: it answers, shuts down its sending side and discards what the client
+// is still sending (at most lingerBytes for lingerTime) before closing, so
+// the client reads the answer instead of a connection reset.
+func (s *Sink) refuse(ctx *fasthttp.RequestCtx, status int, extra string) {
+	conn := ctx.Conn()
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		_ = c.SetWriteDeadline(time.Now().Add(s.srv.WriteTimeout))
+		_, err := fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: 0\r\n%s\r\n", status, fasthttp.StatusMessage(status), extra)
+		if err != nil {
+			return
+		}
+		if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+		_ = c.SetReadDeadline(time.Now().Add(lingerTime))
+		_, _ = io.CopyN(io.Discard, c, lingerBytes)
+	})
+}
+
+// smallBody is the size of pooled body buffers; larger bodies get their
+// own buffer, charged to BodyMemory.
+const smallBody = 16 << 10
+
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, smallBody); return &b }}
+
+// readBody reads the request body into a buffer, enforcing MaxBodyBytes and
+// BodyMemory. It returns the body, a func that gives its memory back, and
+// 0, or a status to answer (413, 503, 408, 400) with the connection closed.
+func (s *Sink) readBody(ctx *fasthttp.RequestCtx) ([]byte, func(), int) {
+	cl := ctx.Request.Header.ContentLength() // -1 chunked, -2 none
+	if cl > s.maxBody {
+		s.tooLarge.Add(1)
+		return nil, nil, fasthttp.StatusRequestEntityTooLarge
+	}
+	r := ctx.RequestBodyStream()
+	if r == nil || cl == 0 || cl == -2 {
+		return nil, func() {}, 0
+	}
+	size := smallBody
+	if cl > 0 {
+		size = cl
+	}
+	var held int64
+	reserve := func(n int) bool {
+		now := s.bodyHeld.Add(int64(n))
+		if now > s.bodyBudget {
+			s.bodyHeld.Add(-int64(n))
+			return false
+		}
+		for p := s.bodyPeak.Load(); now > p && !s.bodyPeak.CompareAndSwap(p, now); p = s.bodyPeak.Load() {
+		}
+		held += int64(n)
+		return true
+	}
+	var pooled *[]byte
+	var buf []byte
+	if size <= smallBody {
+		size = smallBody
+	}
+	if !reserve(size) {
+		s.overloaded.Add(1)
+		return nil, nil, fasthttp.StatusServiceUnavailable
+	}
+	if size == smallBody {
+		pooled = bodyPool.Get().(*[]byte)
+		buf = (*pooled)[:0]
+	} else {
+		buf = make([]byte, 0, size)
+	}
+	done := func() {
+		s.bodyHeld.Add(-held)
+		held = 0
+		if pooled != nil {
+			*pooled = buf[:0]
+			bodyPool.Put(pooled)
+		}
+	}
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > s.maxBody {
+				done()
+				s.tooLarge.Add(1)
+				return nil, nil, fasthttp.StatusRequestEntityTooLarge
+			}
+			// Grow (chunked bodies only: a Content-Length one fits), never
+			// past the limit plus the one byte that proves it was passed.
+			next := min(2*cap(buf), s.maxBody+1)
+			if !reserve(next - cap(buf)) {
+				done()
+				s.overloaded.Add(1)
+				return nil, nil, fasthttp.StatusServiceUnavailable
+			}
+			nb := make([]byte, len(buf), next)
+			copy(nb, buf)
+			if pooled != nil {
+				*pooled = (*pooled)[:0]
+				bodyPool.Put(pooled)
+				pooled = nil
+			}
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			done()
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				s.timeouts.Add(1)
+				return nil, nil, fasthttp.StatusRequestTimeout
+			}
+			if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+				s.tooLarge.Add(1)
+				return nil, nil, fasthttp.StatusRequestEntityTooLarge
+			}
+			s.badReq.Add(1)
+			return nil, nil, fasthttp.StatusBadRequest
+		}
+	}
+	if len(buf) > s.maxBody {
+		done()
+		s.tooLarge.Add(1)
+		return nil, nil, fasthttp.StatusRequestEntityTooLarge
+	}
+	return buf, done, 0
 }
 
 // quietLogger drops fasthttp's per-connection error logs: closed
@@ -256,7 +502,8 @@ func (s *Sink) Stats() SinkStats {
 		Requests: s.requests.Load(), Processed: s.processed.Load(), Duplicates: s.duplicates.Load(),
 		SignatureFailures: s.sigFail.Load(), BadRequests: s.badReq.Load(), Injected: s.injected.Load(),
 		Paused: s.paused.Load(), Hung: s.hung.Load(), Dropped: s.dropped.Load(), Connections: s.conns2.Load(),
-		Aborted: s.aborted.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
+		Aborted: s.aborted.Load(), NotFound: s.notFound.Load(), WrongMethod: s.wrongMethod.Load(),
+		TooLarge: s.tooLarge.Load(), Timeouts: s.timeouts.Load(), Overloaded: s.overloaded.Load(), BodyPeak: s.bodyPeak.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
 	}
 }
 
@@ -443,6 +690,14 @@ type trackedConn struct {
 	once sync.Once
 }
 
+// CloseWrite shuts down the sending side (TCP), for refuse's lingering close.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {
 		c.s.mu.Lock()
@@ -476,6 +731,16 @@ func faultOf(fs []scenarios.Fault, kind string) (scenarios.Fault, bool) {
 // hang, pause) act before the application sees anything; then the
 // signature check, injected errors, idempotency, processing and the ack.
 func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
+	if string(ctx.Path()) != s.path && string(ctx.URI().PathOriginal()) != s.rawPath {
+		s.notFound.Add(1)
+		s.refuse(ctx, fasthttp.StatusNotFound, "")
+		return
+	}
+	if !ctx.IsPost() {
+		s.wrongMethod.Add(1)
+		s.refuse(ctx, fasthttp.StatusMethodNotAllowed, "Allow: POST\r\n")
+		return
+	}
 	if !s.gate.enter() {
 		ctx.SetConnectionClose()
 		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
@@ -515,11 +780,21 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 		}
 	}
 
+	body, free, st := s.readBody(ctx)
+	if st != 0 {
+		extra := ""
+		if st == fasthttp.StatusServiceUnavailable {
+			extra = "Retry-After: 1\r\n"
+		}
+		s.refuse(ctx, st, extra)
+		return
+	}
+	defer free()
 	h := &ctx.Request.Header
 	idB := h.PeekCanonical(canonID)
 	if s.cfg.Secret != nil {
 		if err := s.cfg.Secret.VerifyBytes(idB, h.PeekCanonical(canonTimestamp), h.PeekCanonical(canonSignature),
-			ctx.PostBody(), time.Now(), s.cfg.Tolerance); err != nil {
+			body, time.Now(), s.cfg.Tolerance); err != nil {
 			s.sigFail.Add(1)
 			s.rec.Error(measure.ErrSignature)
 			ctx.SetStatusCode(fasthttp.StatusUnauthorized)

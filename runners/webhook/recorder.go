@@ -28,39 +28,48 @@ type Recorder interface {
 
 var _ Recorder = (*measure.Subscriber)(nil)
 
-// MemRecorder is a self-contained Recorder: idempotency by id in a map and
-// an e2e latency histogram (microseconds, from the x-evbench-intended
-// header when the sender supplies it). Safe for concurrent use.
+// MemRecorder is a self-contained Recorder: idempotency by id in bounded
+// memory (per-run bitmaps and a window, see DedupLimits) and an e2e latency
+// histogram (microseconds, from the x-evbench-intended header when the
+// sender supplies it). Safe for concurrent use.
 type MemRecorder struct {
 	mu         sync.Mutex
-	claimed    map[uint64]struct{}
+	claimed    *numericSet
 	e2e        *hdr.Histogram
 	delivered  atomic.Int64
 	duplicates atomic.Int64
 	errs       [measure.ErrOther + 1]atomic.Int64
 }
 
-// NewMemRecorder returns an empty recorder.
-func NewMemRecorder() *MemRecorder {
-	return &MemRecorder{claimed: make(map[uint64]struct{}, 1024), e2e: results.NewHistogram()}
+// NewMemRecorder returns an empty recorder with the default dedup bounds.
+func NewMemRecorder() *MemRecorder { return NewMemRecorderLimits(DedupLimits{}) }
+
+// NewMemRecorderLimits returns an empty recorder whose idempotency memory
+// is bounded by lim (zero fields take the defaults).
+func NewMemRecorderLimits(lim DedupLimits) *MemRecorder {
+	return &MemRecorder{claimed: newNumericSet(lim), e2e: results.NewHistogram()}
 }
 
 // Claim implements Recorder.
 func (m *MemRecorder) Claim(id uint64) bool {
 	m.mu.Lock()
-	_, seen := m.claimed[id]
-	if !seen {
-		m.claimed[id] = struct{}{}
-	}
+	first := m.claimed.claim(id)
 	m.mu.Unlock()
-	return !seen
+	return first
 }
 
 // Release implements Recorder.
 func (m *MemRecorder) Release(id uint64) {
 	m.mu.Lock()
-	delete(m.claimed, id)
+	m.claimed.release(id)
 	m.mu.Unlock()
+}
+
+// DedupStats reports the idempotency memory: ids held, bytes, evictions.
+func (m *MemRecorder) DedupStats() DedupStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.claimed.stats()
 }
 
 // Duplicate implements Recorder.

@@ -68,13 +68,9 @@ type SinkConfig struct {
 	Recorder Recorder
 	// MaxBodyBytes is the largest request body accepted; a larger one is
 	// answered 413 without being read (Content-Length) or as soon as the
-	// limit is passed (chunked). Default DefaultSinkMaxBody.
+	// limit is passed (chunked). Bodies are never held in memory: they are
+	// streamed through the signature check. Default DefaultSinkMaxBody.
 	MaxBodyBytes int
-	// BodyMemory bounds the bytes of request bodies held at once across all
-	// connections; a request that would pass it is answered 503 with
-	// Retry-After: 1 and counted (SinkStats.Overloaded). Default
-	// DefaultSinkBodyMemory.
-	BodyMemory int64
 	// HeaderTimeout is the time allowed to receive a request's headers,
 	// from the connection's opening (or a kept-alive request's first byte);
 	// BodyTimeout the time to receive the body after them. A request that
@@ -102,7 +98,6 @@ const (
 	// DefaultSinkMaxBody is the largest event a scenario may send
 	// (scenarios.MaxEventSize), so any valid run fits.
 	DefaultSinkMaxBody       = int(scenarios.MaxEventSize)
-	DefaultSinkBodyMemory    = int64(256 << 20)
 	DefaultSinkHeaderTimeout = 10 * time.Second
 	DefaultSinkBodyTimeout   = 30 * time.Second
 	DefaultSinkIdleTimeout   = 2 * time.Minute
@@ -128,10 +123,6 @@ type SinkStats struct {
 	TooLarge int64
 	// Timeouts is requests whose headers or body did not arrive in time (408).
 	Timeouts int64
-	// Overloaded is requests refused because BodyMemory was in use (503).
-	Overloaded int64
-	// BodyPeak is the most request-body memory held at once (<= BodyMemory).
-	BodyPeak int64
 	// Foreign is processed messages whose webhook-id is not an evbench id
 	// (deduplicated by the sink's window, see DedupLimits).
 	Foreign int64
@@ -183,13 +174,10 @@ type Sink struct {
 	requests, processed, duplicates, sigFail, badReq atomic.Int64
 	injected, paused, hung, dropped, conns2, aborted atomic.Int64
 	foreignN, notFound, wrongMethod, tooLarge        atomic.Int64
-	timeouts, overloaded                             atomic.Int64
+	timeouts                                         atomic.Int64
 
-	path, rawPath string       // the announced path, decoded and as sent
-	maxBody       int          // MaxBodyBytes with its default
-	bodyBudget    int64        // BodyMemory with its default
-	bodyHeld      atomic.Int64 // bytes of bodies held now
-	bodyPeak      atomic.Int64 // most bodyHeld has been
+	path, rawPath string // the announced path, decoded and as sent
+	maxBody       int    // MaxBodyBytes with its default
 	bodyTimeout   time.Duration
 
 	foreign foreignSet
@@ -228,7 +216,6 @@ func NewSink(cfg SinkConfig) (*Sink, error) {
 	s.path = "/webhook/" + cfg.Name
 	s.rawPath = "/webhook/" + url.PathEscape(cfg.Name)
 	s.maxBody = orDefault(cfg.MaxBodyBytes, DefaultSinkMaxBody)
-	s.bodyBudget = orDefault(cfg.BodyMemory, DefaultSinkBodyMemory)
 	s.bodyTimeout = orDefault(cfg.BodyTimeout, DefaultSinkBodyTimeout)
 	s.srv = &fasthttp.Server{
 		Handler:               s.handle,
@@ -239,8 +226,8 @@ func NewSink(cfg SinkConfig) (*Sink, error) {
 		NoDefaultDate:         true,
 		NoDefaultContentType:  true,
 		// Bodies are streamed: fasthttp pre-reads at most 8 KiB and the
-		// handler reads the rest itself, up to MaxBodyBytes and within
-		// BodyMemory (readBody), so nothing is buffered beyond the limit.
+		// handler streams the rest through the signature check without
+		// holding it (consumeBody), up to MaxBodyBytes.
 		StreamRequestBody:            true,
 		MaxRequestBodySize:           s.maxBody,
 		DisablePreParseMultipartForm: true, // never spool multipart uploads to temp files
@@ -318,114 +305,40 @@ func (s *Sink) refuse(ctx *fasthttp.RequestCtx, status int, extra string) {
 	})
 }
 
-// smallBody is the size of pooled body buffers; larger bodies get their
-// own buffer, charged to BodyMemory.
-const smallBody = 16 << 10
+// copyPool holds the buffers bodies are streamed through.
+var copyPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
 
-var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, smallBody); return &b }}
-
-// readBody reads the request body into a buffer, enforcing MaxBodyBytes and
-// BodyMemory. It returns the body, a func that gives its memory back, and
-// 0, or a status to answer (413, 503, 408, 400) with the connection closed.
-func (s *Sink) readBody(ctx *fasthttp.RequestCtx) ([]byte, func(), int) {
-	cl := ctx.Request.Header.ContentLength() // -1 chunked, -2 none
-	if cl > s.maxBody {
+// consumeBody streams the request body through w (the signature Verifier,
+// or io.Discard) without holding it: the sink needs a body only for its
+// signature, so memory per request is one pooled 16 KiB buffer whatever
+// the body's size. It enforces MaxBodyBytes and returns 0, or the status
+// to answer (413 too large, 408 too slow, 400 malformed).
+func (s *Sink) consumeBody(ctx *fasthttp.RequestCtx, w io.Writer) int {
+	if ctx.Request.Header.ContentLength() > s.maxBody {
 		s.tooLarge.Add(1)
-		return nil, nil, fasthttp.StatusRequestEntityTooLarge
+		return fasthttp.StatusRequestEntityTooLarge
 	}
 	r := ctx.RequestBodyStream()
-	if r == nil || cl == 0 || cl == -2 {
-		return nil, func() {}, 0
+	if r == nil {
+		return 0
 	}
-	size := smallBody
-	if cl > 0 {
-		size = cl
-	}
-	var held int64
-	reserve := func(n int) bool {
-		now := s.bodyHeld.Add(int64(n))
-		if now > s.bodyBudget {
-			s.bodyHeld.Add(-int64(n))
-			return false
-		}
-		for p := s.bodyPeak.Load(); now > p && !s.bodyPeak.CompareAndSwap(p, now); p = s.bodyPeak.Load() {
-		}
-		held += int64(n)
-		return true
-	}
-	var pooled *[]byte
-	var buf []byte
-	if size <= smallBody {
-		size = smallBody
-	}
-	if !reserve(size) {
-		s.overloaded.Add(1)
-		return nil, nil, fasthttp.StatusServiceUnavailable
-	}
-	if size == smallBody {
-		pooled = bodyPool.Get().(*[]byte)
-		buf = (*pooled)[:0]
-	} else {
-		buf = make([]byte, 0, size)
-	}
-	done := func() {
-		s.bodyHeld.Add(-held)
-		held = 0
-		if pooled != nil {
-			*pooled = buf[:0]
-			bodyPool.Put(pooled)
-		}
-	}
-	for {
-		if len(buf) == cap(buf) {
-			if len(buf) > s.maxBody {
-				done()
-				s.tooLarge.Add(1)
-				return nil, nil, fasthttp.StatusRequestEntityTooLarge
-			}
-			// Grow (chunked bodies only: a Content-Length one fits), never
-			// past the limit plus the one byte that proves it was passed.
-			next := min(2*cap(buf), s.maxBody+1)
-			if !reserve(next - cap(buf)) {
-				done()
-				s.overloaded.Add(1)
-				return nil, nil, fasthttp.StatusServiceUnavailable
-			}
-			nb := make([]byte, len(buf), next)
-			copy(nb, buf)
-			if pooled != nil {
-				*pooled = (*pooled)[:0]
-				bodyPool.Put(pooled)
-				pooled = nil
-			}
-			buf = nb
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			done()
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				s.timeouts.Add(1)
-				return nil, nil, fasthttp.StatusRequestTimeout
-			}
-			if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-				s.tooLarge.Add(1)
-				return nil, nil, fasthttp.StatusRequestEntityTooLarge
-			}
-			s.badReq.Add(1)
-			return nil, nil, fasthttp.StatusBadRequest
-		}
-	}
-	if len(buf) > s.maxBody {
-		done()
+	bp := copyPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(w, io.LimitReader(r, int64(s.maxBody)+1), *bp)
+	copyPool.Put(bp)
+	var ne net.Error
+	switch {
+	case err == nil && n > int64(s.maxBody), errors.Is(err, fasthttp.ErrBodyTooLarge):
 		s.tooLarge.Add(1)
-		return nil, nil, fasthttp.StatusRequestEntityTooLarge
+		return fasthttp.StatusRequestEntityTooLarge
+	case err == nil:
+		return 0
+	case errors.As(err, &ne) && ne.Timeout():
+		s.timeouts.Add(1)
+		return fasthttp.StatusRequestTimeout
+	default:
+		s.badReq.Add(1)
+		return fasthttp.StatusBadRequest
 	}
-	return buf, done, 0
 }
 
 // quietLogger drops fasthttp's per-connection error logs: closed
@@ -503,7 +416,7 @@ func (s *Sink) Stats() SinkStats {
 		SignatureFailures: s.sigFail.Load(), BadRequests: s.badReq.Load(), Injected: s.injected.Load(),
 		Paused: s.paused.Load(), Hung: s.hung.Load(), Dropped: s.dropped.Load(), Connections: s.conns2.Load(),
 		Aborted: s.aborted.Load(), NotFound: s.notFound.Load(), WrongMethod: s.wrongMethod.Load(),
-		TooLarge: s.tooLarge.Load(), Timeouts: s.timeouts.Load(), Overloaded: s.overloaded.Load(), BodyPeak: s.bodyPeak.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
+		TooLarge: s.tooLarge.Load(), Timeouts: s.timeouts.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
 	}
 }
 
@@ -780,21 +693,30 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 		}
 	}
 
-	body, free, st := s.readBody(ctx)
-	if st != 0 {
-		extra := ""
-		if st == fasthttp.StatusServiceUnavailable {
-			extra = "Retry-After: 1\r\n"
-		}
-		s.refuse(ctx, st, extra)
-		return
-	}
-	defer free()
 	h := &ctx.Request.Header
 	idB := h.PeekCanonical(canonID)
+	var ver *Verifier
+	var sigErr error
+	var sink io.Writer = io.Discard
 	if s.cfg.Secret != nil {
-		if err := s.cfg.Secret.VerifyBytes(idB, h.PeekCanonical(canonTimestamp), h.PeekCanonical(canonSignature),
-			body, time.Now(), s.cfg.Tolerance); err != nil {
+		ver, sigErr = s.cfg.Secret.NewVerifier(idB, h.PeekCanonical(canonTimestamp), h.PeekCanonical(canonSignature),
+			time.Now(), s.cfg.Tolerance)
+		if ver != nil {
+			sink = ver
+		}
+	}
+	if st := s.consumeBody(ctx, sink); st != 0 {
+		if ver != nil {
+			_ = ver.Check() // releases it
+		}
+		s.refuse(ctx, st, "")
+		return
+	}
+	if s.cfg.Secret != nil {
+		if ver != nil {
+			sigErr = ver.Check()
+		}
+		if sigErr != nil {
 			s.sigFail.Add(1)
 			s.rec.Error(measure.ErrSignature)
 			ctx.SetStatusCode(fasthttp.StatusUnauthorized)
@@ -1025,4 +947,12 @@ func (s *Sink) dedupEvictions() int64 {
 		n += ds.DedupStats().Evictions
 	}
 	return n
+}
+
+// ForeignDedup describes the sink's window of foreign webhook-ids (the
+// Recorder keeps evbench's own ids).
+func (s *Sink) ForeignDedup() DedupStats {
+	s.foreign.mu.Lock()
+	defer s.foreign.mu.Unlock()
+	return DedupStats{IDs: int64(s.foreign.w.len()), Bytes: s.foreign.w.bytes(), Evictions: s.foreign.w.evicted}
 }

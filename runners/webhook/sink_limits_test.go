@@ -3,9 +3,14 @@ package webhook
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,9 +119,6 @@ func TestSinkBodyLimits(t *testing.T) {
 	if st.TooLarge != 3 || st.Processed != 4 || st.SignatureFailures != 0 || st.BadRequests != 0 {
 		t.Errorf("stats %+v: want 3 too large, 4 processed, no signature failures or bad requests", st)
 	}
-	if st.BodyPeak > 2*limit+smallBody {
-		t.Errorf("body memory peaked at %d bytes for one request at a time; want at most about the limit (%d)", st.BodyPeak, limit)
-	}
 }
 
 type zeroReader struct{}
@@ -127,66 +129,59 @@ func (zeroReader) Read(p []byte) (int, error) {
 }
 
 // TestSinkBodyMemoryBounded (issue 9 item 17): 16 concurrent chunked
-// bodies of 100 MB once held 2.5 GB. Bodies are now streamed: none is
-// buffered beyond MaxBodyBytes, and all bodies together never hold more than
-// BodyMemory (requests beyond it are 503 with Retry-After, not queued in
-// memory).
+// bodies of 100 MB once held 2.5 GB (each was buffered up to the 64 MiB
+// limit). Bodies are now streamed through the signature check and never
+// held: refusing 16 of them beyond the limit, and verifying 8 signed bodies
+// just under it, allocates a few MiB in all, not the bodies' size. Not
+// parallel: it measures the process's allocations.
 func TestSinkBodyMemoryBounded(t *testing.T) {
-	t.Parallel()
-	const limit, budget = 1 << 20, 4 << 20
-	s := startSink(t, SinkConfig{Name: "mem", MaxBodyBytes: limit, BodyMemory: budget})
+	key := []byte("0123456789abcdef0123456789abcdef")
+	secret := NewSecretFromKey(key)
+	s := startSink(t, SinkConfig{Name: "mem", Secret: secret}) // default limit: 16 MiB
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	const huge, big = 100 << 20, 15 << 20
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	got := map[int]int{}
+	got := map[string]int{}
+	send := func(kind, id string, size int64) {
+		defer wg.Done()
+		ts := time.Now().Unix()
+		mac := hmac.New(sha256.New, key)
+		fmt.Fprintf(mac, "%s.%d.", id, ts)
+		_, _ = io.CopyN(mac, zeroReader{}, size)
+		sig := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		hdr := map[string]string{HeaderID: id, HeaderTimestamp: strconv.FormatInt(ts, 10), HeaderSignature: sig}
+		st := rawStatus(t, "POST", s.URL(), hdr, io.MultiReader(io.LimitReader(zeroReader{}, size)), -1)
+		mu.Lock()
+		got[kind+" "+strconv.Itoa(st)]++
+		mu.Unlock()
+	}
 	for i := 0; i < 16; i++ {
 		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			st := rawStatus(t, "POST", s.URL(), map[string]string{HeaderID: "msg_" + strconv.Itoa(i)}, io.MultiReader(io.LimitReader(zeroReader{}, 100<<20)), -1)
-			mu.Lock()
-			got[st]++
-			mu.Unlock()
-		}(i)
+		go send("100MB", "msg_"+strconv.Itoa(i), huge)
+	}
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go send("15MiB", "msg_"+strconv.Itoa(100+i), big)
 	}
 	wg.Wait()
-	if got[413]+got[503] != 16 {
-		t.Errorf("statuses %v: want every 100 MB body refused with 413 (or 503 when the body memory was in use)", got)
+	runtime.ReadMemStats(&after)
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("statuses %v; allocated %d bytes in all (sink and client) for %d MB sent", got, alloc, (16*huge+8*big)>>20)
+	// A client still sending 90 MB after the answer may see the connection
+	// reset before it reads the 413 (TCP discards unread data on a reset;
+	// the sink lingers 1 s first); the sink's own count below is exact.
+	if got["100MB 413"]+got["100MB -1"] != 16 || got["100MB 413"] < 8 || got["15MiB 200"] != 8 {
+		t.Errorf("statuses %v: want 16 x 413 (a few resets tolerated) and 8 x 200", got)
 	}
-	st := s.Stats()
-	if st.BodyPeak > budget || st.BodyPeak == 0 {
-		t.Errorf("body memory peaked at %d bytes, want (0, %d]", st.BodyPeak, budget)
+	if st := s.Stats(); st.TooLarge != 16 || st.Processed != 8 || st.SignatureFailures != 0 {
+		t.Errorf("stats %+v: want 16 too large, 8 processed, no signature failures", st)
 	}
-	if st.TooLarge+st.Overloaded != 16 || st.Processed != 0 {
-		t.Errorf("stats %+v: want 16 too large or overloaded, none processed", st)
-	}
-
-	// A body held half-read keeps its memory; a second one that does not fit
-	// in what is left is refused 503 with Retry-After, and the first still
-	// completes.
-	s2 := startSink(t, SinkConfig{Name: "tight", MaxBodyBytes: limit, BodyMemory: limit + limit/2})
-	pr, pw := io.Pipe()
-	first := make(chan int, 1)
-	go func() {
-		first <- rawStatus(t, "POST", s2.URL(), map[string]string{HeaderID: "msg_1"}, pr, -1)
-	}()
-	_, _ = pw.Write(bytes.Repeat([]byte("x"), 600<<10)) // grows its buffer to 1 MiB
-	waitFor(t, "the first body's memory", 5*time.Second, func() bool { return s2.bodyHeld.Load() >= 1<<20 })
-	req, _ := http.NewRequest("POST", s2.URL(), bytes.NewReader(make([]byte, 900<<10)))
-	req.Header.Set(HeaderID, "msg_2")
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" {
-		t.Errorf("second body with the memory in use: status %d, Retry-After %q; want 503 and 1", resp.StatusCode, resp.Header.Get("Retry-After"))
-	}
-	_ = pw.Close()
-	if st := <-first; st != 200 {
-		t.Errorf("first body: status %d, want 200", st)
-	}
-	if h := s2.bodyHeld.Load(); h != 0 {
-		t.Errorf("%d bytes of body memory still held after both requests", h)
+	// One body of 15 MiB buffered would already pass this.
+	if alloc > 12<<20 {
+		t.Errorf("allocated %d bytes: bodies are being buffered", alloc)
 	}
 }
 

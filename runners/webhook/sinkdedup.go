@@ -3,7 +3,6 @@ package webhook
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"math/bits"
 	"sync"
 )
 
@@ -247,17 +246,6 @@ func (n *numericSet) stats() DedupStats {
 // bytes approximates the window's memory: the ring plus the map's entries
 // (key, value, and Go's per-entry overhead).
 func (w *idWindow) bytes() int64 { return int64(cap(w.ring))*16 + int64(len(w.idx))*40 }
-
-// popcount is kept for tests that cross-check a bitmap's count.
-func (r *seqBits) popcount() int64 {
-	var c int
-	for _, pg := range r.pages {
-		for _, w := range pg {
-			c += bits.OnesCount64(w)
-		}
-	}
-	return int64(c)
-}
 
 // foreignSet is the sink's own window for ids that are not evbench's,
 // safe for concurrent use.

@@ -323,16 +323,31 @@ func (s *Sink) consumeBody(ctx *fasthttp.RequestCtx, w io.Writer) int {
 		return 0
 	}
 	bp := copyPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(w, io.LimitReader(r, int64(s.maxBody)+1), *bp)
+	buf := *bp
+	var n int64
+	var err error
+	for n <= int64(s.maxBody) {
+		var k int
+		k, err = r.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			_, _ = w.Write(buf[:k])
+		}
+		if err != nil {
+			break
+		}
+	}
 	copyPool.Put(bp)
-	var ne net.Error
+	if err == io.EOF {
+		err = nil
+	}
 	switch {
 	case err == nil && n > int64(s.maxBody), errors.Is(err, fasthttp.ErrBodyTooLarge):
 		s.tooLarge.Add(1)
 		return fasthttp.StatusRequestEntityTooLarge
 	case err == nil:
 		return 0
-	case errors.As(err, &ne) && ne.Timeout():
+	case isTimeout(err):
 		s.timeouts.Add(1)
 		return fasthttp.StatusRequestTimeout
 	default:
@@ -955,4 +970,11 @@ func (s *Sink) ForeignDedup() DedupStats {
 	s.foreign.mu.Lock()
 	defer s.foreign.mu.Unlock()
 	return DedupStats{IDs: int64(s.foreign.w.len()), Bytes: s.foreign.w.bytes(), Evictions: s.foreign.w.evicted}
+}
+
+// isTimeout reports a deadline error; kept out of line so the net.Error it
+// declares does not escape (allocate) on the handler's every call.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

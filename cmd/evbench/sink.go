@@ -45,7 +45,12 @@ bitmap per run, any other id is deduplicated in a window of the last
 counted). Its resources are bounded: bodies beyond --max-body are answered 413,
 bodies are streamed through the signature check and never held, slow clients are cut off by --header-timeout and
 --body-timeout (408), idle connections by --idle-timeout, and at most
---max-conns connections are served (503 beyond).`,
+--max-conns connections are served (503 beyond).
+
+With a secret, GET /webhook/<name>/ledger serves the sink's ledger (the set of
+evbench ids processed per run, duplicates, e2e histograms, its clock) to a
+request signed with the same secret (runners/webhook.ReadLedger), so a run on
+another host can account for this sink exactly.`,
 		Example: `  EVBENCH_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw evbench sink --addr 127.0.0.1:8081 --processing 5ms --secret-env EVBENCH_SECRET`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -119,6 +120,22 @@ func TestSinkCommandLimits(t *testing.T) {
 	}
 	for _, hc := range held {
 		hc.Close()
+	}
+
+	// The ledger, read as a runner will (issue 11): evbench's id msg_3 was
+	// processed, msg_2 (413) was not, and the foreign ids are counted.
+	// (The connections held above free their slots as the sink notices.)
+	var l *webhook.Ledger
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if l, _, _, err = webhook.ReadLedger(context.Background(), url, sec, nil); err == nil || time.Now().After(end) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := l.Run(0); r == nil || !r.Contains(3) || r.Contains(2) || r.IDs != 1 || l.Foreign != 4 || l.Processed != 5 {
+		t.Errorf("ledger %+v, want run 0 holding only id 3, 4 foreign, 5 processed", l)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {

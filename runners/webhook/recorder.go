@@ -38,7 +38,9 @@ type MemRecorder struct {
 	e2e        *hdr.Histogram
 	delivered  atomic.Int64
 	duplicates atomic.Int64
-	errs       [measure.ErrOther + 1]atomic.Int64
+	// foreign and foreignDups count messages with ids that are not evbench's.
+	foreign, foreignDups atomic.Int64
+	errs                 [measure.ErrOther + 1]atomic.Int64
 }
 
 // NewMemRecorder returns an empty recorder with the default dedup bounds.
@@ -73,10 +75,39 @@ func (m *MemRecorder) DedupStats() DedupStats {
 }
 
 // Duplicate implements Recorder.
-func (m *MemRecorder) Duplicate(uint64, int64) { m.duplicates.Add(1) }
+func (m *MemRecorder) Duplicate(id uint64, _ int64) {
+	m.mu.Lock()
+	if r := m.claimed.run(id); r != nil {
+		r.duplicates++
+	}
+	m.mu.Unlock()
+	m.duplicates.Add(1)
+}
 
-// Delivered implements Recorder.
-func (m *MemRecorder) Delivered(_ uint64, _ int, intended, done int64) {
+// Delivered implements Recorder. The latency also goes to the id's run,
+// for the ledger.
+func (m *MemRecorder) Delivered(id uint64, _ int, intended, done int64) {
+	us := (done - intended) / 1000
+	if us < 1 {
+		us = 1
+	}
+	m.mu.Lock()
+	_ = m.e2e.RecordValue(us)
+	if r := m.claimed.run(id); r != nil {
+		if r.e2e == nil {
+			r.e2e = results.NewHistogram()
+		}
+		_ = r.e2e.RecordValue(us)
+		r.delivered++
+	}
+	m.mu.Unlock()
+	m.delivered.Add(1)
+}
+
+// DeliveredForeign implements ForeignRecorder: a message from another
+// sender counts as delivered, with its e2e latency when it carried the
+// x-evbench-intended header (else the latency is only the processing).
+func (m *MemRecorder) DeliveredForeign(_ int, intended, done int64) {
 	us := (done - intended) / 1000
 	if us < 1 {
 		us = 1
@@ -85,17 +116,14 @@ func (m *MemRecorder) Delivered(_ uint64, _ int, intended, done int64) {
 	_ = m.e2e.RecordValue(us)
 	m.mu.Unlock()
 	m.delivered.Add(1)
-}
-
-// DeliveredForeign implements ForeignRecorder: a message from another
-// sender counts as delivered, with its e2e latency when it carried the
-// x-evbench-intended header (else the latency is only the processing).
-func (m *MemRecorder) DeliveredForeign(key int, intended, done int64) {
-	m.Delivered(0, key, intended, done)
+	m.foreign.Add(1)
 }
 
 // DuplicateForeign implements ForeignRecorder.
-func (m *MemRecorder) DuplicateForeign(int64) { m.duplicates.Add(1) }
+func (m *MemRecorder) DuplicateForeign(int64) {
+	m.duplicates.Add(1)
+	m.foreignDups.Add(1)
+}
 
 // Error implements Recorder.
 func (m *MemRecorder) Error(c measure.ErrClass) {

@@ -123,6 +123,8 @@ type SinkStats struct {
 	TooLarge int64
 	// Timeouts is requests whose headers or body did not arrive in time (408).
 	Timeouts int64
+	// LedgerReads is GET .../ledger requests (see ReadLedger).
+	LedgerReads int64
 	// Foreign is processed messages whose webhook-id is not an evbench id
 	// (deduplicated by the sink's window, see DedupLimits).
 	Foreign int64
@@ -174,7 +176,7 @@ type Sink struct {
 	requests, processed, duplicates, sigFail, badReq atomic.Int64
 	injected, paused, hung, dropped, conns2, aborted atomic.Int64
 	foreignN, notFound, wrongMethod, tooLarge        atomic.Int64
-	timeouts                                         atomic.Int64
+	timeouts, ledgerReqs                             atomic.Int64
 
 	path, rawPath string // the announced path, decoded and as sent
 	maxBody       int    // MaxBodyBytes with its default
@@ -431,7 +433,7 @@ func (s *Sink) Stats() SinkStats {
 		SignatureFailures: s.sigFail.Load(), BadRequests: s.badReq.Load(), Injected: s.injected.Load(),
 		Paused: s.paused.Load(), Hung: s.hung.Load(), Dropped: s.dropped.Load(), Connections: s.conns2.Load(),
 		Aborted: s.aborted.Load(), NotFound: s.notFound.Load(), WrongMethod: s.wrongMethod.Load(),
-		TooLarge: s.tooLarge.Load(), Timeouts: s.timeouts.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
+		TooLarge: s.tooLarge.Load(), Timeouts: s.timeouts.Load(), LedgerReads: s.ledgerReqs.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
 	}
 }
 
@@ -659,6 +661,10 @@ func faultOf(fs []scenarios.Fault, kind string) (scenarios.Fault, bool) {
 // hang, pause) act before the application sees anything; then the
 // signature check, injected errors, idempotency, processing and the ack.
 func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
+	if ctx.IsGet() && string(ctx.URI().PathOriginal()) == s.rawPath+LedgerSuffix {
+		s.serveLedger(ctx)
+		return
+	}
 	if string(ctx.Path()) != s.path && string(ctx.URI().PathOriginal()) != s.rawPath {
 		s.notFound.Add(1)
 		s.refuse(ctx, fasthttp.StatusNotFound, "")

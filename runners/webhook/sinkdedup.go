@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"sync"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Dedup bounds. The Standard Webhooks specification makes webhook-id an
@@ -120,11 +122,17 @@ func (w *idWindow) release(k idKey) { delete(w.idx, k) }
 
 func (w *idWindow) len() int { return len(w.idx) }
 
-// seqBits is one run's bitmap, in pages allocated on first use.
+// seqBits is one run's bitmap, in pages allocated on first use, with the
+// run's own accounting for the ledger (see Sink's GET .../ledger).
 type seqBits struct {
 	pages map[uint64]*[bitPageWords]uint64
 	n     int64 // bits set
 	used  uint64
+	// delivered and duplicates count the run's processed and repeated
+	// messages; e2e is its latency histogram (intended -> processed, µs),
+	// created on the first delivery.
+	delivered, duplicates int64
+	e2e                   *hdr.Histogram
 }
 
 const (
@@ -177,6 +185,14 @@ func (n *numericSet) bit(id uint64, create bool) (*[bitPageWords]uint64, *seqBit
 	}
 	off := seq % bitPageBits
 	return pg, r, int(off / 64), uint64(1) << (off % 64)
+}
+
+// run returns id's run if its bitmap is kept.
+func (n *numericSet) run(id uint64) *seqBits {
+	if id&seqMask >= n.lim.MaxSeq {
+		return nil
+	}
+	return n.runs[id&^seqMask]
 }
 
 func (n *numericSet) evictLRU() {

@@ -251,7 +251,7 @@ func TestSinkCommand(t *testing.T) {
 	defer cmd.Process.Kill()
 	post := func(signed bool, id string) int {
 		body := []byte(`{"type":"order.created"}`)
-		req, _ := http.NewRequest("POST", "http://"+addr+"/", bytes.NewReader(body))
+		req, _ := http.NewRequest("POST", "http://"+addr+"/webhook/sink", bytes.NewReader(body))
 		ts := time.Now().Unix()
 		req.Header.Set("webhook-id", id)
 		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))

@@ -24,6 +24,9 @@ func newSinkCmd() *cobra.Command {
 	var (
 		addr, processing, ack, secretEnv, name string
 		useTLS                                 bool
+		maxBody                                string
+		lim                                    webhook.SinkConfig
+		dedup                                  webhook.DedupLimits
 	)
 	c := &cobra.Command{
 		Use:   "sink",
@@ -32,7 +35,22 @@ func newSinkCmd() *cobra.Command {
 Standard Webhooks signatures when --secret-env names a whsec_ secret (401
 otherwise), answers a repeated webhook-id as a duplicate without processing it,
 and simulates --processing before (or after, with --ack before-processing)
-answering 200. It prints its counters every 5 s and when stopped.`,
+answering 200. It prints its counters every 5 s and when stopped.
+
+It answers POST on its announced path only (/webhook/<name>; 404 elsewhere,
+405 for other methods) and accepts any webhook-id the Standard Webhooks
+specification allows: evbench's own ids (msg_<decimal>) are kept exactly in a
+bitmap per run, any other id is deduplicated in a window of the last
+--dedup-window ids (an id that left it is processed again; evictions are
+counted). Its resources are bounded: bodies beyond --max-body are answered 413,
+bodies are streamed through the signature check and never held, slow clients are cut off by --header-timeout and
+--body-timeout (408), idle connections by --idle-timeout, and at most
+--max-conns connections are served (503 beyond).
+
+With a secret, GET /webhook/<name>/ledger serves the sink's ledger (the set of
+evbench ids processed per run, duplicates, e2e histograms, its clock) to a
+request signed with the same secret (runners/webhook.ReadLedger), so a run on
+another host can account for this sink exactly.`,
 		Example: `  EVBENCH_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw evbench sink --addr 127.0.0.1:8081 --processing 5ms --secret-env EVBENCH_SECRET`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -43,7 +61,27 @@ answering 200. It prints its counters every 5 s and when stopped.`,
 			if ack != scenarios.AckAfterProcessing && ack != scenarios.AckBeforeProcessing {
 				return badInput(fmt.Errorf("--ack %q: allowed: %s, %s", ack, scenarios.AckAfterProcessing, scenarios.AckBeforeProcessing))
 			}
-			cfg := webhook.SinkConfig{Name: name, Addr: addr, TLS: useTLS, Ack: ack}
+			mb, err := scenarios.ParseByteSize(maxBody)
+			if err != nil || mb <= 0 || mb > 1<<30 {
+				return badInput(fmt.Errorf("--max-body %q: want a size between 1B and 1GiB, such as 1MiB", maxBody))
+			}
+			for _, f := range []struct {
+				name string
+				v    time.Duration
+			}{{"--header-timeout", lim.HeaderTimeout}, {"--body-timeout", lim.BodyTimeout}, {"--idle-timeout", lim.IdleTimeout}} {
+				if f.v <= 0 {
+					return badInput(fmt.Errorf("%s %v: want a positive duration", f.name, f.v))
+				}
+			}
+			if lim.MaxConns < 1 {
+				return badInput(fmt.Errorf("--max-conns %d: want at least 1", lim.MaxConns))
+			}
+			if dedup.Window < 1 || dedup.Runs < 1 || dedup.MaxSeq < 1 || dedup.MaxSeq > 1<<40 {
+				return badInput(fmt.Errorf("--dedup-window, --dedup-runs and --dedup-max-seq want at least 1 (max-seq at most 2^40)"))
+			}
+			cfg := webhook.SinkConfig{Name: name, Addr: addr, TLS: useTLS, Ack: ack,
+				MaxBodyBytes: int(mb), HeaderTimeout: lim.HeaderTimeout, BodyTimeout: lim.BodyTimeout,
+				IdleTimeout: lim.IdleTimeout, MaxConns: lim.MaxConns, Dedup: dedup}
 			if secretEnv != "" {
 				v := os.Getenv(secretEnv)
 				if v == "" {
@@ -57,7 +95,7 @@ answering 200. It prints its counters every 5 s and when stopped.`,
 			}
 			spec := scenarios.Subscriber{Name: name, Ack: ack, Processing: scenarios.Dist{Kind: scenarios.DistFixed, Value: float64(d)}}
 			cfg.Behaviour = behave.New(spec, 1)
-			rec := webhook.NewMemRecorder()
+			rec := webhook.NewMemRecorderLimits(dedup)
 			cfg.Recorder = rec
 			s, err := webhook.NewSink(cfg)
 			if err != nil {
@@ -92,6 +130,14 @@ answering 200. It prints its counters every 5 s and when stopped.`,
 	c.Flags().StringVar(&secretEnv, "secret-env", "", "environment variable holding the whsec_ secret (unset: accept unsigned requests)")
 	c.Flags().StringVar(&name, "name", "sink", "subscriber name")
 	c.Flags().BoolVar(&useTLS, "tls", false, "serve HTTPS with a self-signed certificate made at start-up")
+	c.Flags().StringVar(&maxBody, "max-body", "16MiB", "largest request body accepted (413 above; the default is the largest event a scenario may send)")
+	c.Flags().DurationVar(&lim.HeaderTimeout, "header-timeout", webhook.DefaultSinkHeaderTimeout, "time to receive a request's headers (408 and close beyond)")
+	c.Flags().DurationVar(&lim.BodyTimeout, "body-timeout", webhook.DefaultSinkBodyTimeout, "time to receive a request's body after its headers (408 and close beyond)")
+	c.Flags().DurationVar(&lim.IdleTimeout, "idle-timeout", webhook.DefaultSinkIdleTimeout, "close a kept-alive connection idle this long")
+	c.Flags().IntVar(&lim.MaxConns, "max-conns", 1024, "concurrent connections served (503 and close beyond)")
+	c.Flags().IntVar(&dedup.Window, "dedup-window", webhook.DefaultDedupWindow, "foreign webhook-ids remembered for deduplication (first in, first out; ~56 bytes each)")
+	c.Flags().IntVar(&dedup.Runs, "dedup-runs", webhook.DefaultDedupRuns, "evbench runs whose ids are kept exactly (least recently used dropped first)")
+	c.Flags().Uint64Var(&dedup.MaxSeq, "dedup-max-seq", webhook.DefaultDedupMaxSeq, "events per evbench run kept exactly (one bit each; later ones use the window)")
 	return c
 }
 
@@ -104,6 +150,9 @@ func onOff(b bool) string {
 
 func printSinkStats(cmd *cobra.Command, s *webhook.Sink, rec *webhook.MemRecorder) {
 	st := s.Stats()
-	fmt.Fprintf(cmd.OutOrStdout(), "requests %d  processed %d  duplicates %d  signature failures %d  bad requests %d\n",
-		st.Requests, st.Processed, st.Duplicates, st.SignatureFailures, st.BadRequests)
+	ds, fs := rec.DedupStats(), s.ForeignDedup()
+	fmt.Fprintf(cmd.OutOrStdout(), "requests %d  processed %d  duplicates %d  signature failures %d  bad requests %d  "+
+		"not found %d  too large %d  timeouts %d  foreign ids %d  dedup evictions %d  dedup memory %d B\n",
+		st.Requests, st.Processed, st.Duplicates, st.SignatureFailures, st.BadRequests,
+		st.NotFound+st.WrongMethod, st.TooLarge, st.Timeouts, st.Foreign, st.DedupEvictions, ds.Bytes+fs.Bytes)
 }

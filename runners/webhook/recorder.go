@@ -28,46 +28,86 @@ type Recorder interface {
 
 var _ Recorder = (*measure.Subscriber)(nil)
 
-// MemRecorder is a self-contained Recorder: idempotency by id in a map and
-// an e2e latency histogram (microseconds, from the x-evbench-intended
-// header when the sender supplies it). Safe for concurrent use.
+// MemRecorder is a self-contained Recorder: idempotency by id in bounded
+// memory (per-run bitmaps and a window, see DedupLimits) and an e2e latency
+// histogram (microseconds, from the x-evbench-intended header when the
+// sender supplies it). Safe for concurrent use.
 type MemRecorder struct {
 	mu         sync.Mutex
-	claimed    map[uint64]struct{}
+	claimed    *numericSet
 	e2e        *hdr.Histogram
 	delivered  atomic.Int64
 	duplicates atomic.Int64
-	errs       [measure.ErrOther + 1]atomic.Int64
+	// foreign and foreignDups count messages with ids that are not evbench's.
+	foreign, foreignDups atomic.Int64
+	errs                 [measure.ErrOther + 1]atomic.Int64
 }
 
-// NewMemRecorder returns an empty recorder.
-func NewMemRecorder() *MemRecorder {
-	return &MemRecorder{claimed: make(map[uint64]struct{}, 1024), e2e: results.NewHistogram()}
+// NewMemRecorder returns an empty recorder with the default dedup bounds.
+func NewMemRecorder() *MemRecorder { return NewMemRecorderLimits(DedupLimits{}) }
+
+// NewMemRecorderLimits returns an empty recorder whose idempotency memory
+// is bounded by lim (zero fields take the defaults).
+func NewMemRecorderLimits(lim DedupLimits) *MemRecorder {
+	return &MemRecorder{claimed: newNumericSet(lim), e2e: results.NewHistogram()}
 }
 
 // Claim implements Recorder.
 func (m *MemRecorder) Claim(id uint64) bool {
 	m.mu.Lock()
-	_, seen := m.claimed[id]
-	if !seen {
-		m.claimed[id] = struct{}{}
-	}
+	first := m.claimed.claim(id)
 	m.mu.Unlock()
-	return !seen
+	return first
 }
 
 // Release implements Recorder.
 func (m *MemRecorder) Release(id uint64) {
 	m.mu.Lock()
-	delete(m.claimed, id)
+	m.claimed.release(id)
 	m.mu.Unlock()
 }
 
-// Duplicate implements Recorder.
-func (m *MemRecorder) Duplicate(uint64, int64) { m.duplicates.Add(1) }
+// DedupStats reports the idempotency memory: ids held, bytes, evictions.
+func (m *MemRecorder) DedupStats() DedupStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.claimed.stats()
+}
 
-// Delivered implements Recorder.
-func (m *MemRecorder) Delivered(_ uint64, _ int, intended, done int64) {
+// Duplicate implements Recorder.
+func (m *MemRecorder) Duplicate(id uint64, _ int64) {
+	m.mu.Lock()
+	if r := m.claimed.run(id); r != nil {
+		r.duplicates++
+	}
+	m.mu.Unlock()
+	m.duplicates.Add(1)
+}
+
+// Delivered implements Recorder. The latency also goes to the id's run,
+// for the ledger.
+func (m *MemRecorder) Delivered(id uint64, _ int, intended, done int64) {
+	us := (done - intended) / 1000
+	if us < 1 {
+		us = 1
+	}
+	m.mu.Lock()
+	_ = m.e2e.RecordValue(us)
+	if r := m.claimed.run(id); r != nil {
+		if r.e2e == nil {
+			r.e2e = results.NewHistogram()
+		}
+		_ = r.e2e.RecordValue(us)
+		r.delivered++
+	}
+	m.mu.Unlock()
+	m.delivered.Add(1)
+}
+
+// DeliveredForeign implements ForeignRecorder: a message from another
+// sender counts as delivered, with its e2e latency when it carried the
+// x-evbench-intended header (else the latency is only the processing).
+func (m *MemRecorder) DeliveredForeign(_ int, intended, done int64) {
 	us := (done - intended) / 1000
 	if us < 1 {
 		us = 1
@@ -76,6 +116,13 @@ func (m *MemRecorder) Delivered(_ uint64, _ int, intended, done int64) {
 	_ = m.e2e.RecordValue(us)
 	m.mu.Unlock()
 	m.delivered.Add(1)
+	m.foreign.Add(1)
+}
+
+// DuplicateForeign implements ForeignRecorder.
+func (m *MemRecorder) DuplicateForeign(int64) {
+	m.duplicates.Add(1)
+	m.foreignDups.Add(1)
 }
 
 // Error implements Recorder.

@@ -57,6 +57,7 @@ type macState struct {
 	sum [sha256.Size]byte
 	b64 [44]byte // base64 of 32 bytes
 	num [20]byte
+	v   Verifier // handed out by NewVerifier, so verifying does not allocate
 }
 
 // NewSecretFromKey returns a secret for a raw key (copied).
@@ -141,12 +142,35 @@ func (s *Secret) Verify(msgID, timestamp, signatures string, body []byte, now ti
 
 // VerifyBytes is Verify over raw header values; it does not allocate.
 func (s *Secret) VerifyBytes(msgID, timestamp, signatures, body []byte, now time.Time, tolerance time.Duration) error {
+	v, err := s.NewVerifier(msgID, timestamp, signatures, now, tolerance)
+	if err != nil {
+		return err
+	}
+	_, _ = v.Write(body)
+	return v.Check()
+}
+
+// Verifier checks one message's signature over a body written to it in
+// pieces, so a receiver can verify a body it streams and never holds (the
+// sink's bounded memory relies on it). Use NewVerifier, Write the body,
+// then Check exactly once, which also releases the Verifier.
+type Verifier struct {
+	s    *Secret
+	st   *macState
+	sigs []byte
+}
+
+// NewVerifier checks the headers that do not need the body (all present,
+// timestamp within tolerance of now; 0 means DefaultTolerance) and starts
+// the HMAC of "id.timestamp.". signatures is kept until Check and must not
+// change meanwhile.
+func (s *Secret) NewVerifier(msgID, timestamp, signatures []byte, now time.Time, tolerance time.Duration) (*Verifier, error) {
 	if len(msgID) == 0 || len(timestamp) == 0 || len(signatures) == 0 {
-		return ErrMissingHeaders
+		return nil, ErrMissingHeaders
 	}
 	ts, ok := parseInt(timestamp)
 	if !ok {
-		return ErrInvalidTimestamp
+		return nil, ErrInvalidTimestamp
 	}
 	if tolerance <= 0 {
 		tolerance = DefaultTolerance
@@ -154,15 +178,32 @@ func (s *Secret) VerifyBytes(msgID, timestamp, signatures, body []byte, now time
 	tol := int64(tolerance / time.Second)
 	n := now.Unix()
 	if ts < n-tol {
-		return ErrTimestampTooOld
+		return nil, ErrTimestampTooOld
 	}
 	if ts > n+tol {
-		return ErrTimestampTooNew
+		return nil, ErrTimestampTooNew
 	}
 	st := s.pool.Get().(*macState)
-	defer s.pool.Put(st)
-	want := base64.StdEncoding.AppendEncode(st.b64[:0], s.sum(st, msgID, timestamp, body))
-	rest := signatures
+	st.mac.Reset()
+	st.mac.Write(msgID)
+	st.mac.Write(dot)
+	st.mac.Write(timestamp)
+	st.mac.Write(dot)
+	st.v = Verifier{s: s, st: st, sigs: signatures}
+	return &st.v, nil
+}
+
+// Write adds body bytes; it never fails.
+func (v *Verifier) Write(p []byte) (int, error) { return v.st.mac.Write(p) }
+
+// Check reports whether one of the space-separated signatures is a v1
+// signature matching the body written, compared in constant time; other
+// signature versions are ignored, as the specification requires. It
+// releases v.
+func (v *Verifier) Check() error {
+	st, s, rest := v.st, v.s, v.sigs
+	want := base64.StdEncoding.AppendEncode(st.b64[:0], st.mac.Sum(st.sum[:0]))
+	err := ErrNoMatchingSignature
 	for len(rest) > 0 {
 		var one []byte
 		if i := bytes.IndexByte(rest, ' '); i >= 0 {
@@ -175,10 +216,13 @@ func (s *Secret) VerifyBytes(msgID, timestamp, signatures, body []byte, now time
 			continue
 		}
 		if hmac.Equal(one[c+1:], want) {
-			return nil
+			err = nil
+			break
 		}
 	}
-	return ErrNoMatchingSignature
+	st.v = Verifier{}
+	s.pool.Put(st)
+	return err
 }
 
 // parseInt parses a non-negative decimal int64 without allocating.

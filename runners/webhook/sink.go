@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sort"
@@ -64,9 +66,43 @@ type SinkConfig struct {
 	Behaviour *behave.Subscriber
 	// Recorder receives the accounting; nil uses a fresh MemRecorder.
 	Recorder Recorder
+	// MaxBodyBytes is the largest request body accepted; a larger one is
+	// answered 413 without being read (Content-Length) or as soon as the
+	// limit is passed (chunked). Bodies are never held in memory: they are
+	// streamed through the signature check. Default DefaultSinkMaxBody.
+	MaxBodyBytes int
+	// HeaderTimeout is the time allowed to receive a request's headers,
+	// from the connection's opening (or a kept-alive request's first byte);
+	// BodyTimeout the time to receive the body after them. A request that
+	// takes longer is answered 408 and its connection closed. Defaults
+	// DefaultSinkHeaderTimeout and DefaultSinkBodyTimeout.
+	HeaderTimeout, BodyTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection idle this long (default
+	// DefaultSinkIdleTimeout); WriteTimeout bounds writing a response
+	// (default DefaultSinkWriteTimeout).
+	IdleTimeout, WriteTimeout time.Duration
+	// MaxConns caps concurrent connections; one more is answered 503 and
+	// closed. 0 leaves fasthttp's own cap (262,144): the runner's in-process
+	// sinks are only reached by its own dispatcher, whose max_in_flight
+	// bounds them; `evbench sink` sets a cap (--max-conns).
+	MaxConns int
+	// Dedup bounds the sink's memory of foreign webhook-ids (Window; the
+	// Recorder keeps evbench's own ids). Zero values take the defaults.
+	Dedup DedupLimits
 	// Logf prints diagnostics; may be nil.
 	Logf func(format string, args ...any)
 }
+
+// Sink limits' defaults; see SinkConfig.
+const (
+	// DefaultSinkMaxBody is the largest event a scenario may send
+	// (scenarios.MaxEventSize), so any valid run fits.
+	DefaultSinkMaxBody       = int(scenarios.MaxEventSize)
+	DefaultSinkHeaderTimeout = 10 * time.Second
+	DefaultSinkBodyTimeout   = 30 * time.Second
+	DefaultSinkIdleTimeout   = 2 * time.Minute
+	DefaultSinkWriteTimeout  = 10 * time.Second
+)
 
 // SinkStats are a sink's own counters, independent of the Recorder.
 type SinkStats struct {
@@ -78,8 +114,23 @@ type SinkStats struct {
 	Duplicates int64
 	// SignatureFailures is requests answered 401.
 	SignatureFailures int64
-	// BadRequests is requests without a usable webhook-id (400).
+	// BadRequests is requests without a webhook-id (400).
 	BadRequests int64
+	// NotFound is requests for a path other than the sink's (404), and
+	// WrongMethod requests on its path with a method other than POST (405).
+	NotFound, WrongMethod int64
+	// TooLarge is requests whose body passed MaxBodyBytes (413).
+	TooLarge int64
+	// Timeouts is requests whose headers or body did not arrive in time (408).
+	Timeouts int64
+	// LedgerReads is GET .../ledger requests (see ReadLedger).
+	LedgerReads int64
+	// Foreign is processed messages whose webhook-id is not an evbench id
+	// (deduplicated by the sink's window, see DedupLimits).
+	Foreign int64
+	// DedupEvictions is ids forgotten by the sink's foreign-id window (and
+	// by the recorder's, when it reports them) because a bound was reached.
+	DedupEvictions int64
 	// Injected is requests answered with an errors fault's status.
 	Injected int64
 	// Paused is requests held by a pause fault.
@@ -124,12 +175,21 @@ type Sink struct {
 
 	requests, processed, duplicates, sigFail, badReq atomic.Int64
 	injected, paused, hung, dropped, conns2, aborted atomic.Int64
+	foreignN, notFound, wrongMethod, tooLarge        atomic.Int64
+	timeouts, ledgerReqs                             atomic.Int64
+
+	path, rawPath string // the announced path, decoded and as sent
+	maxBody       int    // MaxBodyBytes with its default
+	bodyTimeout   time.Duration
+
+	foreign foreignSet
 }
 
 // NewSink prepares a sink; Start begins listening.
 func NewSink(cfg SinkConfig) (*Sink, error) {
 	s := &Sink{cfg: cfg, rec: cfg.Recorder, beh: cfg.Behaviour, conns: map[*trackedConn]struct{}{}, done: make(chan struct{})}
 	s.gate.init()
+	s.foreign.w = newIDWindow(cfg.Dedup.withDefaults().Window)
 	if s.rec == nil {
 		s.rec = NewMemRecorder()
 	}
@@ -155,18 +215,147 @@ func NewSink(cfg SinkConfig) (*Sink, error) {
 		}
 		s.tlsCfg = s.cert.ServerConfig()
 	}
+	s.path = "/webhook/" + cfg.Name
+	s.rawPath = "/webhook/" + url.PathEscape(cfg.Name)
+	s.maxBody = orDefault(cfg.MaxBodyBytes, DefaultSinkMaxBody)
+	s.bodyTimeout = orDefault(cfg.BodyTimeout, DefaultSinkBodyTimeout)
 	s.srv = &fasthttp.Server{
 		Handler:               s.handle,
+		ErrorHandler:          s.onError,
+		HeaderReceived:        s.onHeaders,
 		Name:                  "evbench-sink",
 		NoDefaultServerHeader: true,
 		NoDefaultDate:         true,
 		NoDefaultContentType:  true,
-		MaxRequestBodySize:    64 << 20,
-		IdleTimeout:           2 * time.Minute,
-		Logger:                quietLogger{},
-		CloseOnShutdown:       true,
+		// Bodies are streamed: fasthttp pre-reads at most 8 KiB and the
+		// handler streams the rest through the signature check without
+		// holding it (consumeBody), up to MaxBodyBytes.
+		StreamRequestBody:            true,
+		MaxRequestBodySize:           s.maxBody,
+		DisablePreParseMultipartForm: true, // never spool multipart uploads to temp files
+		ReadTimeout:                  orDefault(cfg.HeaderTimeout, DefaultSinkHeaderTimeout),
+		WriteTimeout:                 orDefault(cfg.WriteTimeout, DefaultSinkWriteTimeout),
+		IdleTimeout:                  orDefault(cfg.IdleTimeout, DefaultSinkIdleTimeout),
+		Concurrency:                  cfg.MaxConns,
+		Logger:                       quietLogger{},
+		CloseOnShutdown:              true,
 	}
 	return s, nil
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// onHeaders gives the body its own deadline once the headers are in
+// (ReadTimeout covered only the headers).
+func (s *Sink) onHeaders(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return fasthttp.RequestConfig{ReadTimeout: s.bodyTimeout}
+}
+
+// onError answers requests fasthttp could not read: 408 for a timeout,
+// 431 for headers beyond the read buffer, 413 for a body beyond the limit,
+// 400 for anything malformed.
+func (s *Sink) onError(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var ne net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.tooLarge.Add(1)
+		ctx.Error("request body too large", fasthttp.StatusRequestEntityTooLarge)
+	case errors.As(err, &small):
+		s.badReq.Add(1)
+		ctx.Error("request headers too large", fasthttp.StatusRequestHeaderFieldsTooLarge)
+	case errors.As(err, &ne) && ne.Timeout():
+		s.timeouts.Add(1)
+		ctx.Error("request timeout", fasthttp.StatusRequestTimeout)
+	default:
+		s.badReq.Add(1)
+		ctx.Error("malformed request", fasthttp.StatusBadRequest)
+	}
+}
+
+// Lingering close: how long and how much a refused request's unread body
+// is discarded after the answer.
+const (
+	lingerTime  = time.Second
+	lingerBytes = 8 << 20
+)
+
+// refuse answers status (with extra header lines) and closes the
+// connection without reading the request's body, lingering as HTTP servers
+// do: it answers, shuts down its sending side and discards what the client
+// is still sending (at most lingerBytes for lingerTime) before closing, so
+// the client reads the answer instead of a connection reset.
+func (s *Sink) refuse(ctx *fasthttp.RequestCtx, status int, extra string) {
+	conn := ctx.Conn()
+	ctx.HijackSetNoResponse(true)
+	ctx.Hijack(func(c net.Conn) {
+		_ = c.SetWriteDeadline(time.Now().Add(s.srv.WriteTimeout))
+		_, err := fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: 0\r\n%s\r\n", status, fasthttp.StatusMessage(status), extra)
+		if err != nil {
+			return
+		}
+		if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+			_ = cw.CloseWrite()
+		}
+		_ = c.SetReadDeadline(time.Now().Add(lingerTime))
+		_, _ = io.CopyN(io.Discard, c, lingerBytes)
+	})
+}
+
+// copyPool holds the buffers bodies are streamed through.
+var copyPool = sync.Pool{New: func() any { b := make([]byte, 16<<10); return &b }}
+
+// consumeBody streams the request body through w (the signature Verifier,
+// or io.Discard) without holding it: the sink needs a body only for its
+// signature, so memory per request is one pooled 16 KiB buffer whatever
+// the body's size. It enforces MaxBodyBytes and returns 0, or the status
+// to answer (413 too large, 408 too slow, 400 malformed).
+func (s *Sink) consumeBody(ctx *fasthttp.RequestCtx, w io.Writer) int {
+	if ctx.Request.Header.ContentLength() > s.maxBody {
+		s.tooLarge.Add(1)
+		return fasthttp.StatusRequestEntityTooLarge
+	}
+	r := ctx.RequestBodyStream()
+	if r == nil {
+		return 0
+	}
+	bp := copyPool.Get().(*[]byte)
+	buf := *bp
+	var n int64
+	var err error
+	for n <= int64(s.maxBody) {
+		var k int
+		k, err = r.Read(buf)
+		if k > 0 {
+			n += int64(k)
+			_, _ = w.Write(buf[:k])
+		}
+		if err != nil {
+			break
+		}
+	}
+	copyPool.Put(bp)
+	if err == io.EOF {
+		err = nil
+	}
+	switch {
+	case err == nil && n > int64(s.maxBody), errors.Is(err, fasthttp.ErrBodyTooLarge):
+		s.tooLarge.Add(1)
+		return fasthttp.StatusRequestEntityTooLarge
+	case err == nil:
+		return 0
+	case isTimeout(err):
+		s.timeouts.Add(1)
+		return fasthttp.StatusRequestTimeout
+	default:
+		s.badReq.Add(1)
+		return fasthttp.StatusBadRequest
+	}
 }
 
 // quietLogger drops fasthttp's per-connection error logs: closed
@@ -243,7 +432,8 @@ func (s *Sink) Stats() SinkStats {
 		Requests: s.requests.Load(), Processed: s.processed.Load(), Duplicates: s.duplicates.Load(),
 		SignatureFailures: s.sigFail.Load(), BadRequests: s.badReq.Load(), Injected: s.injected.Load(),
 		Paused: s.paused.Load(), Hung: s.hung.Load(), Dropped: s.dropped.Load(), Connections: s.conns2.Load(),
-		Aborted: s.aborted.Load(),
+		Aborted: s.aborted.Load(), NotFound: s.notFound.Load(), WrongMethod: s.wrongMethod.Load(),
+		TooLarge: s.tooLarge.Load(), Timeouts: s.timeouts.Load(), LedgerReads: s.ledgerReqs.Load(), Foreign: s.foreignN.Load(), DedupEvictions: s.dedupEvictions(),
 	}
 }
 
@@ -430,6 +620,14 @@ type trackedConn struct {
 	once sync.Once
 }
 
+// CloseWrite shuts down the sending side (TCP), for refuse's lingering close.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {
 		c.s.mu.Lock()
@@ -463,6 +661,20 @@ func faultOf(fs []scenarios.Fault, kind string) (scenarios.Fault, bool) {
 // hang, pause) act before the application sees anything; then the
 // signature check, injected errors, idempotency, processing and the ack.
 func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
+	if ctx.IsGet() && string(ctx.URI().PathOriginal()) == s.rawPath+LedgerSuffix {
+		s.serveLedger(ctx)
+		return
+	}
+	if string(ctx.Path()) != s.path && string(ctx.URI().PathOriginal()) != s.rawPath {
+		s.notFound.Add(1)
+		s.refuse(ctx, fasthttp.StatusNotFound, "")
+		return
+	}
+	if !ctx.IsPost() {
+		s.wrongMethod.Add(1)
+		s.refuse(ctx, fasthttp.StatusMethodNotAllowed, "Allow: POST\r\n")
+		return
+	}
 	if !s.gate.enter() {
 		ctx.SetConnectionClose()
 		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
@@ -504,21 +716,40 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 
 	h := &ctx.Request.Header
 	idB := h.PeekCanonical(canonID)
+	var ver *Verifier
+	var sigErr error
+	var sink io.Writer = io.Discard
 	if s.cfg.Secret != nil {
-		if err := s.cfg.Secret.VerifyBytes(idB, h.PeekCanonical(canonTimestamp), h.PeekCanonical(canonSignature),
-			ctx.PostBody(), time.Now(), s.cfg.Tolerance); err != nil {
+		ver, sigErr = s.cfg.Secret.NewVerifier(idB, h.PeekCanonical(canonTimestamp), h.PeekCanonical(canonSignature),
+			time.Now(), s.cfg.Tolerance)
+		if ver != nil {
+			sink = ver
+		}
+	}
+	if st := s.consumeBody(ctx, sink); st != 0 {
+		if ver != nil {
+			_ = ver.Check() // releases it
+		}
+		s.refuse(ctx, st, "")
+		return
+	}
+	if s.cfg.Secret != nil {
+		if ver != nil {
+			sigErr = ver.Check()
+		}
+		if sigErr != nil {
 			s.sigFail.Add(1)
 			s.rec.Error(measure.ErrSignature)
 			ctx.SetStatusCode(fasthttp.StatusUnauthorized)
 			return
 		}
 	}
-	id, ok := ParseMessageID(idB)
-	if !ok {
+	if len(idB) == 0 {
 		s.badReq.Add(1)
 		ctx.SetStatusCode(fasthttp.StatusBadRequest)
 		return
 	}
+	msg := s.ref(idB)
 	intended, ok := parseInt(h.PeekCanonical(canonIntended))
 	if !ok {
 		intended = load.Now()
@@ -552,9 +783,9 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 		}
 	}
 
-	if !s.rec.Claim(id) {
+	if !s.claim(msg) {
 		s.duplicates.Add(1)
-		s.rec.Duplicate(id, intended)
+		s.duplicate(msg, intended)
 		ctx.SetStatusCode(fasthttp.StatusOK)
 		return
 	}
@@ -565,44 +796,105 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 	if s.ackFirst {
 		ctx.SetStatusCode(fasthttp.StatusOK)
 		if proc <= 0 {
-			s.deliver(id, key, intended)
+			s.deliver(msg, key, intended)
 			return
 		}
 		if !s.gate.enter() {
-			s.rec.Release(id)
+			s.release(msg)
 			return
 		}
-		go s.processAfterAck(id, key, intended, proc)
+		go s.processAfterAck(msg, key, intended, proc)
 		return
 	}
 	if proc > 0 && !s.process(proc) {
 		s.aborted.Add(1)
-		s.rec.Release(id)
+		s.release(msg)
 		ctx.SetConnectionClose()
 		ctx.SetStatusCode(fasthttp.StatusServiceUnavailable)
 		return
 	}
-	s.deliver(id, key, intended)
+	s.deliver(msg, key, intended)
 	ctx.SetStatusCode(fasthttp.StatusOK)
 }
 
-func (s *Sink) deliver(id uint64, key int, intended int64) {
-	s.rec.Delivered(id, key, intended, load.Now())
+// msgRef is a request's webhook-id: evbench's own numeric id (exact
+// accounting through the Recorder) or any other string the specification
+// allows (deduplicated by the sink's bounded window, see DedupLimits).
+type msgRef struct {
+	id      uint64
+	foreign bool
+	key     idKey
+}
+
+func (s *Sink) ref(idB []byte) msgRef {
+	if id, ok := ParseMessageID(idB); ok {
+		return msgRef{id: id}
+	}
+	return msgRef{foreign: true, key: foreignKey(idB)}
+}
+
+func (s *Sink) claim(m msgRef) bool {
+	if m.foreign {
+		return s.foreign.claim(m.key)
+	}
+	return s.rec.Claim(m.id)
+}
+
+func (s *Sink) release(m msgRef) {
+	if m.foreign {
+		s.foreign.release(m.key)
+		return
+	}
+	s.rec.Release(m.id)
+}
+
+func (s *Sink) duplicate(m msgRef, intended int64) {
+	if !m.foreign {
+		s.rec.Duplicate(m.id, intended)
+	} else if fr, ok := s.rec.(ForeignRecorder); ok {
+		fr.DuplicateForeign(intended)
+	}
+}
+
+// ForeignRecorder is implemented by recorders that also account for
+// messages whose webhook-id is not an evbench id (another sender's). A
+// run's recorder (measure.Subscriber) does not: such a message is not one
+// of the run's events, so the sink counts it (SinkStats.Foreign) and
+// leaves the run's ledger alone.
+type ForeignRecorder interface {
+	// DeliveredForeign records that processing of a foreign message
+	// finished at done.
+	DeliveredForeign(key int, intended, done int64)
+	// DuplicateForeign counts a repeated foreign message.
+	DuplicateForeign(intended int64)
+}
+
+func (s *Sink) deliver(m msgRef, key int, intended int64) {
+	if m.foreign {
+		s.foreignN.Add(1)
+		if fr, ok := s.rec.(ForeignRecorder); ok {
+			fr.DeliveredForeign(key, intended, load.Now())
+		}
+	} else {
+		s.rec.Delivered(m.id, key, intended, load.Now())
+	}
 	s.processed.Add(1)
 }
 
 // processAfterAck finishes a before-processing delivery after its 2xx.
-func (s *Sink) processAfterAck(id uint64, key int, intended int64, proc time.Duration) {
+func (s *Sink) processAfterAck(m msgRef, key int, intended int64, proc time.Duration) {
 	defer s.gate.exit()
 	if !s.process(proc) {
 		s.aborted.Add(1)
 		return
 	}
-	s.deliver(id, key, intended)
+	s.deliver(m, key, intended)
 }
 
-// ParseMessageID parses a webhook-id of the form "msg_<decimal>" or
-// "<decimal>" into an event id.
+// ParseMessageID parses a webhook-id of evbench's own form, "msg_<decimal>"
+// or "<decimal>", into an event id; false for any other id. The
+// specification lets a sender use any unique string (its own example is
+// "msg_p5jXN8AQM9LWM0D4loKWxJek"), so false does not make an id invalid.
 func ParseMessageID(b []byte) (uint64, bool) {
 	if len(b) > 4 && string(b[:4]) == "msg_" {
 		b = b[4:]
@@ -666,4 +958,29 @@ func (g *gate) close(max time.Duration) bool {
 	case <-t.C:
 		return false
 	}
+}
+
+// dedupEvictions is the sink's window evictions plus the recorder's, when
+// it reports them.
+func (s *Sink) dedupEvictions() int64 {
+	n := s.foreign.evicted()
+	if ds, ok := s.rec.(interface{ DedupStats() DedupStats }); ok {
+		n += ds.DedupStats().Evictions
+	}
+	return n
+}
+
+// ForeignDedup describes the sink's window of foreign webhook-ids (the
+// Recorder keeps evbench's own ids).
+func (s *Sink) ForeignDedup() DedupStats {
+	s.foreign.mu.Lock()
+	defer s.foreign.mu.Unlock()
+	return DedupStats{IDs: int64(s.foreign.w.len()), Bytes: s.foreign.w.bytes(), Evictions: s.foreign.w.evicted}
+}
+
+// isTimeout reports a deadline error; kept out of line so the net.Error it
+// declares does not escape (allocate) on the handler's every call.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -279,4 +280,90 @@ func TestDispatcherStopsPromptly(t *testing.T) {
 	if n := mp.Subs[0].DeliveredCount(); n != 0 {
 		t.Fatalf("%d hung requests were recorded as delivered", n)
 	}
+}
+
+// TestSinkForeignIDs (issue 9 item 16): the sink accepts any webhook-id the
+// Standard Webhooks specification allows, not only evbench's
+// "msg_<decimal>". The specification's own example (id
+// msg_p5jXN8AQM9LWM0D4loKWxJek, signed with its published secret) verifies
+// and is processed; a repeat of a foreign id is a duplicate answered 200
+// without processing; evbench's numeric ids still reach the recorder as
+// numbers, so a run's accounting stays exact.
+func TestSinkForeignIDs(t *testing.T) {
+	t.Parallel()
+	secret, err := ParseSecret(vecSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &idRecorder{MemRecorder: NewMemRecorder()}
+	// The published vector is from 2021: widen the replay window so that
+	// exact request verifies.
+	tol := time.Since(time.Unix(vecTS, 0)) + time.Hour
+	s := startSink(t, SinkConfig{Name: "foreign", Secret: secret, Recorder: rec, Tolerance: tol})
+	signed := func(id string, ts int64, body string) map[string]string {
+		return map[string]string{HeaderID: id, HeaderTimestamp: strconv.FormatInt(ts, 10), HeaderSignature: secret.Sign(id, ts, []byte(body))}
+	}
+	published := map[string]string{HeaderID: vecID, HeaderTimestamp: strconv.FormatInt(vecTS, 10), HeaderSignature: vecSig}
+	now := time.Now().Unix()
+	cases := []struct {
+		name    string
+		headers map[string]string
+		body    string
+		want    int
+	}{
+		{"the specification's published example", published, vecBody, 200},
+		{"the published example again is a duplicate", published, vecBody, 200},
+		{"the published signature over another body", published, `{"test": 1}`, 401},
+		{"a uuid", signed("1f81eb52-5198-4599-803e-771906343485", now, "{}"), "{}", 200},
+		{"a svix-style id", signed("msg_2KWPBgLlAfxdpx2AI54pPJ85f4W", now, "{}"), "{}", 200},
+		{"punctuation and UTF-8", signed("evt/2024:01 ünï", now, "{}"), "{}", 200},
+		{"an evbench id", signed("msg_7", now, "{}"), "{}", 200},
+		{"the evbench id again", signed("msg_7", now, "{}"), "{}", 200},
+		{"the uuid again", signed("1f81eb52-5198-4599-803e-771906343485", now, "{}"), "{}", 200},
+		{"no id", map[string]string{HeaderTimestamp: strconv.FormatInt(now, 10), HeaderSignature: secret.Sign("", now, nil)}, "", 401},
+	}
+	for _, c := range cases {
+		if got := post(t, s.URL(), nil, c.headers, []byte(c.body)); got != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
+	}
+	st := s.Stats()
+	if st.Processed != 5 || st.Foreign != 4 || st.Duplicates != 3 || st.BadRequests != 0 || st.SignatureFailures != 2 {
+		t.Errorf("stats %+v: want processed 5 (4 foreign), duplicates 3, signature failures 2", st)
+	}
+	if rec.DeliveredCount() != 5 || rec.Duplicates() != 3 {
+		t.Errorf("recorder: delivered %d duplicates %d, want 5 and 3", rec.DeliveredCount(), rec.Duplicates())
+	}
+	if got := rec.numeric(); len(got) != 1 || got[0] != 7 {
+		t.Errorf("numeric ids delivered to the recorder: %v, want [7]", got)
+	}
+
+	// Without a secret, an empty webhook-id is the only id refused.
+	open := startSink(t, SinkConfig{Name: "open"})
+	if got := post(t, open.URL(), nil, map[string]string{HeaderID: "anything at all"}, nil); got != 200 {
+		t.Errorf("unsigned foreign id: status %d, want 200", got)
+	}
+	if got := post(t, open.URL(), nil, map[string]string{}, nil); got != 400 {
+		t.Errorf("no webhook-id: status %d, want 400", got)
+	}
+}
+
+// idRecorder remembers the numeric ids delivered through Recorder.
+type idRecorder struct {
+	*MemRecorder
+	mu  sync.Mutex
+	ids []uint64
+}
+
+func (r *idRecorder) Delivered(id uint64, key int, intended, done int64) {
+	r.mu.Lock()
+	r.ids = append(r.ids, id)
+	r.mu.Unlock()
+	r.MemRecorder.Delivered(id, key, intended, done)
+}
+
+func (r *idRecorder) numeric() []uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]uint64(nil), r.ids...)
 }

@@ -1,6 +1,7 @@
 package netem
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -192,4 +193,27 @@ func FuzzParseSpec(f *testing.F) {
 			t.Fatalf("ParseSpec accepted an invalid spec %+v: %v", s, err)
 		}
 	})
+}
+
+// TestDocsListProfiles keeps docs/network.md's profile table in step with
+// profiles.yaml: every profile has a row with its one-way latency.
+func TestDocsListProfiles(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/network.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := Profiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		lat := p.Spec.Latency.String()
+		if p.Spec.Latency == 0 {
+			lat = "0"
+		}
+		row := "| `" + p.Name + "` | " + lat + " |"
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/network.md has no row starting %q", row)
+		}
+	}
 }

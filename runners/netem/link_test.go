@@ -288,3 +288,24 @@ func TestLinkClose(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+// TestLinkBlackhole: with blackhole_probability 1 every connection swallows
+// the client's bytes and is closed after blackhole_timeout.
+func TestLinkBlackhole(t *testing.T) {
+	up := serve(t, echo)
+	const timeout = 300 * time.Millisecond
+	l := startLink(t, up, Spec{BlackholeProbability: 1, BlackholeTimeout: timeout})
+	start := time.Now()
+	_, err := roundTrip(dial(t, l.Addr()), 3*time.Second)
+	el := time.Since(start)
+	if err == nil {
+		t.Fatal("a round trip crossed a black hole")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("connection not closed after blackhole_timeout: %v", err)
+	}
+	if el < timeout-20*time.Millisecond || el > timeout+time.Second {
+		t.Errorf("closed after %v, want about %v", el, timeout)
+	}
+}

@@ -309,3 +309,48 @@ func TestLinkBlackhole(t *testing.T) {
 		t.Errorf("closed after %v, want about %v", el, timeout)
 	}
 }
+
+// TestLinkOneWayEachDirection: latency is added once upstream and once
+// downstream, so each half of a round trip takes the latency (not the whole
+// round trip on one side). Client and server share one clock here.
+func TestLinkOneWayEachDirection(t *testing.T) {
+	const lat = 40 * time.Millisecond
+	arrived := make(chan time.Time, 1)
+	replied := make(chan time.Time, 1)
+	up := serve(t, func(c net.Conn) {
+		var b [1]byte
+		for {
+			if _, err := io.ReadFull(c, b[:]); err != nil {
+				return
+			}
+			arrived <- time.Now()
+			replied <- time.Now()
+			if _, err := c.Write(b[:]); err != nil {
+				return
+			}
+		}
+	})
+	l := startLink(t, up, Spec{Latency: lat})
+	c := dial(t, l.Addr())
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	var ups, downs []time.Duration
+	for range 5 {
+		sent := time.Now()
+		if _, err := c.Write([]byte{'x'}); err != nil {
+			t.Fatal(err)
+		}
+		var b [1]byte
+		if _, err := io.ReadFull(c, b[:]); err != nil {
+			t.Fatal(err)
+		}
+		back := time.Now()
+		ups = append(ups, (<-arrived).Sub(sent))
+		downs = append(downs, back.Sub(<-replied))
+	}
+	t.Logf("one way: upstream p50 %v, downstream p50 %v", median(ups), median(downs))
+	for dir, ds := range map[string][]time.Duration{"upstream": ups, "downstream": downs} {
+		if m := median(ds); m < lat || m > lat+20*time.Millisecond {
+			t.Errorf("%s one-way p50 %v, want within [%v, %v]", dir, m, lat, lat+20*time.Millisecond)
+		}
+	}
+}

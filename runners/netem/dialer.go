@@ -2,6 +2,7 @@ package netem
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -111,6 +112,37 @@ func (d *Dialer) DialContext(ctx context.Context, network, addr string) (net.Con
 		return nil, fmt.Errorf("netem: dial %s: %w", addr, err)
 	}
 	return conn, nil
+}
+
+// TLSDialContext returns a kgo.Dialer-shaped function that opens a TLS
+// connection through the link. franz-go refuses kgo.Dialer together with
+// kgo.DialTLSConfig, so a Kafka client over TLS uses
+// kgo.Dialer(d.TLSDialContext(cfg)) instead. cfg's ServerName defaults to
+// the host dialled. The handshake crosses the link and pays its round trips.
+func (d *Dialer) TLSDialContext(cfg *tls.Config) func(ctx context.Context, network, host string) (net.Conn, error) {
+	return func(ctx context.Context, network, host string) (net.Conn, error) {
+		raw, err := d.DialContext(ctx, network, host)
+		if err != nil {
+			return nil, err
+		}
+		c := cfg.Clone()
+		if c == nil {
+			c = new(tls.Config)
+		}
+		if c.ServerName == "" {
+			h, _, err := net.SplitHostPort(host)
+			if err != nil {
+				h = host
+			}
+			c.ServerName = h
+		}
+		tc := tls.Client(raw, c)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, fmt.Errorf("netem: tls handshake with %s: %w", host, err)
+		}
+		return tc, nil
+	}
 }
 
 // FastHTTPDial is a fasthttp.DialFunc: DialContext bounded by

@@ -1,7 +1,10 @@
 package netem
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -239,5 +242,49 @@ func TestDialerHandshake(t *testing.T) {
 	}
 	if m := median(els); m > 120*time.Millisecond {
 		t.Errorf("connect p50 %v, want about one round trip (60ms)", m)
+	}
+}
+
+// TestDialerTLS: a TLS 1.3 connection through a 20 ms link pays the TCP
+// connect (one round trip) and the TLS handshake (one more) before it is
+// returned, then carries an HTTP request to a net/http TLS server.
+func TestDialerTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "ok")
+	}))
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	d := newDialer(t, Spec{Latency: 20 * time.Millisecond})
+	dial := d.TLSDialContext(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS13})
+	host := srv.Listener.Addr().String()
+	var els []time.Duration
+	for i := range 3 {
+		start := time.Now()
+		c, err := dial(context.Background(), "tcp", host)
+		if err != nil {
+			t.Fatalf("dial %d: %v", i, err)
+		}
+		els = append(els, time.Since(start))
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		c.Close()
+		if resp.StatusCode != 200 || string(body) != "ok" {
+			t.Fatalf("response %d %q", resp.StatusCode, body)
+		}
+	}
+	t.Logf("TCP connect + TLS 1.3 handshake through a 20 ms link: %v", els)
+	if slices.Min(els) < 80*time.Millisecond {
+		t.Errorf("connect + handshake took %v, less than 2 round trips (80ms)", slices.Min(els))
+	}
+	if m := median(els); m > 160*time.Millisecond {
+		t.Errorf("connect + handshake p50 %v, want about 2 round trips (80ms)", m)
 	}
 }

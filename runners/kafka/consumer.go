@@ -77,6 +77,12 @@ const FetchMaxWait = 500 * time.Millisecond
 // autoCommitInterval is DefaultAutoCommitInterval; tests lengthen it.
 var autoCommitInterval = DefaultAutoCommitInterval
 
+// testHookClientCreated, when set (tests only), runs right after a member's
+// group client is created, while the client is joining: a slow hook lets
+// the join and the partitions-assigned callback run first, as a loaded
+// machine can.
+var testHookClientCreated func(m *member)
+
 // pollTimeout bounds one poll so the member notices faults and stop requests.
 const pollTimeout = 200 * time.Millisecond
 
@@ -377,9 +383,6 @@ type member struct {
 	crash    atomic.Bool
 
 	nAssigned atomic.Int32
-	mu        sync.Mutex
-	workers   map[int32]*worker
-	commitSig chan struct{}
 }
 
 func (m *member) logf(format string, args ...any) { m.g.gs.logf(format, args...) }
@@ -449,17 +452,33 @@ func (m *member) sleepFor(d time.Duration) bool {
 	}
 }
 
-// session is one membership: join, poll and hand off until stopped or a
-// down fault begins, then leave.
-func (m *member) session() error {
+// session is one membership's state: the workers of the partitions it
+// owns and its commit signal. It is fully built before the group client
+// exists, because the client starts joining as soon as it is created and
+// its assigned/revoked/lost callbacks (methods of session) may run before
+// the code after kgo.NewClient. Each membership gets its own session, so a
+// late callback of one membership can never touch the next one's state.
+type session struct {
+	m         *member
+	mu        sync.Mutex
+	workers   map[int32]*worker
+	commitSig chan struct{}
+}
+
+func newSession(m *member) *session {
+	return &session{m: m, workers: map[int32]*worker{}, commitSig: make(chan struct{}, 1)}
+}
+
+// consumerOpts are the group client's options for one membership; the
+// rebalance callbacks belong to ss.
+func (m *member) consumerOpts(ss *session) []kgo.Opt {
 	s := m.g.gs.cfg.Settings
 	opts := append([]kgo.Opt{}, m.g.gs.cfg.Conn...)
 	reset := kgo.NewOffset().AtStart()
 	if s.StartOffset == StartLatest {
 		reset = kgo.NewOffset().AtEnd()
 	}
-	interval := autoCommitInterval
-	opts = append(opts,
+	return append(opts,
 		kgo.ClientID(fmt.Sprintf("evbench-%s-%d", sanitize(m.g.Name), m.idx)),
 		kgo.ConsumerGroup(m.g.ID),
 		kgo.ConsumeTopics(m.g.gs.cfg.Topic),
@@ -469,32 +488,41 @@ func (m *member) session() error {
 		// gained in a rebalance idle behind a fetch parked on quiet ones.
 		kgo.FetchMaxWait(FetchMaxWait),
 		kgo.AutoCommitMarks(),
-		kgo.AutoCommitInterval(interval),
-		kgo.OnPartitionsAssigned(m.assigned),
-		kgo.OnPartitionsRevoked(m.revoked),
-		kgo.OnPartitionsLost(m.lost),
+		kgo.AutoCommitInterval(autoCommitInterval),
+		kgo.OnPartitionsAssigned(ss.assigned),
+		kgo.OnPartitionsRevoked(ss.revoked),
+		kgo.OnPartitionsLost(ss.lost),
 	)
-	cl, err := kgo.NewClient(opts...)
+}
+
+// session is one membership: join, poll and hand off until stopped or a
+// down fault begins, then leave.
+func (m *member) session() error {
+	s := m.g.gs.cfg.Settings
+	ss := newSession(m)
+	cl, err := kgo.NewClient(m.consumerOpts(ss)...)
 	if err != nil {
 		return fmt.Errorf("new consumer: %w", err)
 	}
-	m.mu.Lock()
-	m.workers = map[int32]*worker{}
-	m.commitSig = make(chan struct{}, 1)
-	m.mu.Unlock()
+	if testHookClientCreated != nil {
+		testHookClientCreated(m)
+	}
 	cdone := make(chan struct{})
 	var cwg sync.WaitGroup
 	if s.Commit == CommitAfterProcessing && s.CommitMode == CommitAsync {
 		cwg.Add(1)
-		go m.committer(cl, cdone, &cwg)
+		go ss.committer(cl, cdone, &cwg)
 	}
 	defer func() {
 		// A crash abandons in-flight records without a final commit; an
 		// orderly stop commits in the revoke callback that Close triggers.
 		if m.crash.Load() {
-			m.stopWorkers(nil)
+			ss.stopWorkers(nil)
 		}
 		cl.CloseAllowingRebalance()
+		// Whatever the client did not revoke on close (a lost session)
+		// still has workers: stop them so none outlives its membership.
+		ss.stopWorkers(nil)
 		close(cdone)
 		cwg.Wait()
 	}()
@@ -535,9 +563,9 @@ func (m *member) session() error {
 			if len(p.Records) == 0 {
 				return
 			}
-			m.mu.Lock()
-			w := m.workers[p.Partition]
-			m.mu.Unlock()
+			ss.mu.Lock()
+			w := ss.workers[p.Partition]
+			ss.mu.Unlock()
 			if w == nil {
 				return // not ours any more: not marked, so redelivered to the owner
 			}
@@ -551,16 +579,17 @@ func (m *member) session() error {
 	}
 }
 
-func (m *member) assigned(_ context.Context, cl *kgo.Client, a map[string][]int32) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+func (ss *session) assigned(_ context.Context, cl *kgo.Client, a map[string][]int32) {
+	m := ss.m
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	for _, ps := range a {
 		for _, p := range ps {
-			if _, ok := m.workers[p]; ok {
+			if _, ok := ss.workers[p]; ok {
 				continue
 			}
-			w := newWorker(m, cl, p)
-			m.workers[p] = w
+			w := newWorker(ss, cl, p)
+			ss.workers[p] = w
 			m.nAssigned.Add(1)
 			if m.g.assigned.Add(1) == m.g.gs.cfg.Settings.Partitions {
 				m.g.fullAt.CompareAndSwap(0, time.Now().UnixNano())
@@ -570,40 +599,41 @@ func (m *member) assigned(_ context.Context, cl *kgo.Client, a map[string][]int3
 	}
 }
 
-func (m *member) revoked(ctx context.Context, cl *kgo.Client, r map[string][]int32) {
-	m.stopWorkers(r)
-	if !m.crash.Load() {
+func (ss *session) revoked(ctx context.Context, cl *kgo.Client, r map[string][]int32) {
+	ss.stopWorkers(r)
+	if !ss.m.crash.Load() {
 		if err := cl.CommitMarkedOffsets(ctx); err != nil && !errors.Is(err, kgo.ErrClientClosed) {
-			m.g.sub.Error(measure.ErrBroker)
+			ss.m.g.sub.Error(measure.ErrBroker)
 		}
 	}
 }
 
-func (m *member) lost(_ context.Context, _ *kgo.Client, l map[string][]int32) {
-	m.stopWorkers(l)
+func (ss *session) lost(_ context.Context, _ *kgo.Client, l map[string][]int32) {
+	ss.stopWorkers(l)
 }
 
 // stopWorkers stops the workers of the given partitions (all when ps is
 // nil) and waits for them.
-func (m *member) stopWorkers(ps map[string][]int32) {
-	m.mu.Lock()
+func (ss *session) stopWorkers(ps map[string][]int32) {
+	m := ss.m
+	ss.mu.Lock()
 	var ws []*worker
 	if ps == nil {
-		for p, w := range m.workers {
+		for p, w := range ss.workers {
 			ws = append(ws, w)
-			delete(m.workers, p)
+			delete(ss.workers, p)
 		}
 	} else {
 		for _, parts := range ps {
 			for _, p := range parts {
-				if w, ok := m.workers[p]; ok {
+				if w, ok := ss.workers[p]; ok {
 					ws = append(ws, w)
-					delete(m.workers, p)
+					delete(ss.workers, p)
 				}
 			}
 		}
 	}
-	m.mu.Unlock()
+	ss.mu.Unlock()
 	for _, w := range ws {
 		close(w.quit)
 	}
@@ -616,32 +646,26 @@ func (m *member) stopWorkers(ps map[string][]int32) {
 
 // committer commits marked offsets in the background after batches
 // (commit: after-processing, commit_mode: async), coalescing requests.
-func (m *member) committer(cl *kgo.Client, done chan struct{}, wg *sync.WaitGroup) {
+func (ss *session) committer(cl *kgo.Client, done chan struct{}, wg *sync.WaitGroup) {
 	defer wg.Done()
-	m.mu.Lock()
-	sig := m.commitSig
-	m.mu.Unlock()
 	for {
 		select {
 		case <-done:
 			return
-		case <-sig:
+		case <-ss.commitSig:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := cl.CommitMarkedOffsets(ctx)
 		cancel()
-		if err != nil && !errors.Is(err, kgo.ErrClientClosed) && !errors.Is(err, context.Canceled) && !m.crash.Load() {
-			m.g.sub.Error(Classify(err))
+		if err != nil && !errors.Is(err, kgo.ErrClientClosed) && !errors.Is(err, context.Canceled) && !ss.m.crash.Load() {
+			ss.m.g.sub.Error(Classify(err))
 		}
 	}
 }
 
-func (m *member) requestCommit() {
-	m.mu.Lock()
-	sig := m.commitSig
-	m.mu.Unlock()
+func (ss *session) requestCommit() {
 	select {
-	case sig <- struct{}{}:
+	case ss.commitSig <- struct{}{}:
 	default:
 	}
 }
@@ -649,6 +673,7 @@ func (m *member) requestCommit() {
 // worker processes one partition's records for one member, in order.
 type worker struct {
 	m     *member
+	ss    *session
 	cl    *kgo.Client
 	part  int32
 	in    chan []*kgo.Record
@@ -657,10 +682,10 @@ type worker struct {
 	timer *time.Timer
 }
 
-func newWorker(m *member, cl *kgo.Client, p int32) *worker {
+func newWorker(ss *session, cl *kgo.Client, p int32) *worker {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &worker{m: m, cl: cl, part: p, in: make(chan []*kgo.Record, 4), quit: make(chan struct{}), done: make(chan struct{}), timer: t}
+	return &worker{m: ss.m, ss: ss, cl: cl, part: p, in: make(chan []*kgo.Record, 4), quit: make(chan struct{}), done: make(chan struct{}), timer: t}
 }
 
 func (w *worker) run() {
@@ -693,7 +718,7 @@ func (w *worker) run() {
 						w.m.g.sub.Error(Classify(err))
 					}
 				} else {
-					w.m.requestCommit()
+					w.ss.requestCommit()
 				}
 			}
 		}

@@ -118,6 +118,17 @@ func defaultKafka() *Kafka {
 	}
 }
 
+// DefaultKafka is the systems.kafka block the loader resolves when a
+// scenario gives no kafka block at all (the bridge then uses it): every
+// default filled in, idempotence following acks. Runners use it instead of
+// defaulting again.
+func DefaultKafka() *Kafka {
+	k := defaultKafka()
+	v := k.Acks == AcksAll
+	k.Idempotent = &v
+	return k
+}
+
 func defaultBridge() *Bridge {
 	return &Bridge{Ack: DefaultBridgeAck, Timeout: DefaultBridgeTimeout, MaxInFlight: DefaultBridgeInFlight, Signing: Signing{Enabled: ptrTrue()}}
 }

@@ -43,13 +43,6 @@ import (
 // System is the runner's system name.
 const System = "bridge"
 
-// Defaults for a bridge block that leaves fields zero (they mirror the
-// documented defaults of scenarios.Bridge).
-const (
-	DefaultTimeout     = 5 * time.Second
-	DefaultMaxInFlight = 256
-)
-
 func init() {
 	runners.Register(System, func() runners.Runner { return &Runner{} })
 }
@@ -71,32 +64,25 @@ type Config struct {
 	SecretEnv   string
 }
 
-// ResolveConfig fills a bridge block's defaults and checks it (nil means
-// all defaults).
+// ResolveConfig converts a systems.bridge block as the scenario loader
+// resolved it. Defaults and limits are the loader's: nothing is defaulted
+// here, and a value outside the loader's limits (only possible for a block
+// built in Go) is an error naming the setting.
 func ResolveConfig(b *scenarios.Bridge) (Config, error) {
-	var in scenarios.Bridge
-	if b != nil {
-		in = *b
+	if b == nil {
+		return Config{}, fmt.Errorf("bridge: no systems.bridge block")
 	}
-	c := Config{Ack: in.Ack, Timeout: in.Timeout.D(), MaxInFlight: in.MaxInFlight, Signing: in.Signing.On(), SecretEnv: in.Signing.SecretEnv}
+	c := Config{Ack: b.Ack, Timeout: b.Timeout.D(), MaxInFlight: b.MaxInFlight, Signing: b.Signing.On(), SecretEnv: b.Signing.SecretEnv}
 	switch c.Ack {
-	case "":
-		c.Ack = AckAfterProduce
 	case AckAfterProduce, AckBeforeProduce:
 	default:
-		return c, fmt.Errorf("bridge ack %q: want %s or %s", in.Ack, AckAfterProduce, AckBeforeProduce)
+		return c, fmt.Errorf("bridge ack %q: want %s or %s", b.Ack, AckAfterProduce, AckBeforeProduce)
 	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
+	if c.Timeout <= 0 || b.Timeout > scenarios.MaxTimeout {
+		return c, fmt.Errorf("bridge timeout %s: want > 0s and <= %s", c.Timeout, scenarios.MaxTimeout.D())
 	}
-	if c.Timeout < 0 {
-		return c, fmt.Errorf("bridge timeout %s: want > 0", c.Timeout)
-	}
-	if c.MaxInFlight == 0 {
-		c.MaxInFlight = DefaultMaxInFlight
-	}
-	if c.MaxInFlight < 0 {
-		return c, fmt.Errorf("bridge max_in_flight %d: want >= 1", c.MaxInFlight)
+	if c.MaxInFlight < 1 || c.MaxInFlight > scenarios.MaxInFlight {
+		return c, fmt.Errorf("bridge max_in_flight %d: want 1..%d", c.MaxInFlight, scenarios.MaxInFlight)
 	}
 	return c, nil
 }

@@ -222,7 +222,11 @@ func TestIngressVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	set, err := kafka.Resolve(&scenarios.Kafka{Brokers: strings.Join(cl.ListenAddrs(), ","), Topic: scenarios.Topic{Partitions: 2}}, "")
+	set, err := kafka.Resolve(func() *scenarios.Kafka {
+		k := scenarios.DefaultKafka()
+		k.Brokers, k.Topic.Partitions = strings.Join(cl.ListenAddrs(), ","), 2
+		return k
+	}(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 		}
 		logf("kafka: %s", e.Kind)
 	}
-	created, err := EnsureTopic(ctx, e.Admin, TopicSpec{Name: e.Topic, Partitions: s.Partitions, ReplicationFactor: s.ReplicationFactor, Configs: s.TopicConfigs})
+	created, err := EnsureTopic(ctx, e.Admin, s.topicSpec(e.Topic))
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -132,6 +132,11 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 		logf("kafka: using existing topic %s (%d partitions, replication factor %d)", e.Topic, s.Partitions, s.ReplicationFactor)
 	}
 	return e, nil
+}
+
+// topicSpec is the topic set-up the settings ask for.
+func (s Settings) topicSpec(name string) TopicSpec {
+	return TopicSpec{Name: name, Partitions: s.Partitions, ReplicationFactor: s.ReplicationFactor, Configs: s.TopicConfigs}
 }
 
 // Note describes the set-up for the results' notes.

@@ -65,6 +65,9 @@ type scOpts struct {
 
 // testScenario builds a fully specified scenario (no loader defaults).
 func testScenario(name, brokers string, o scOpts) *scenarios.Scenario {
+	if o.commit == "" {
+		o.commit, o.commitMode = CommitAfterProcessing, CommitAsync
+	}
 	sc := &scenarios.Scenario{
 		Name: name,
 		Load: scenarios.Load{
@@ -313,7 +316,7 @@ func TestTopicMismatchIsAClearError(t *testing.T) {
 				defer c.Close()
 				tg.brokers = strings.Join(c.ListenAddrs(), ",")
 			}
-			set, err := Resolve(&scenarios.Kafka{Brokers: tg.brokers, Topic: scenarios.Topic{Partitions: 3}}, "")
+			set, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) { k.Brokers, k.Topic.Partitions = tg.brokers, 3 }), "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -60,9 +60,14 @@ func ProducerOpts(s Settings) []kgo.Opt {
 	if !s.Idempotent || s.Acks != AcksAll {
 		opts = append(opts, kgo.DisableIdempotentWrite(), kgo.MaxProduceRequestsInflightPerBroker(MaxInflightNonIdempotent))
 	}
+	// kgo refuses a client whose batch limit exceeds its request limit
+	// (100 MiB, Kafka's socket.request.max.bytes default); the loader
+	// allows batches up to 1 GiB, so the request limit follows the batch.
+	writeMax := max(int32(100<<20), s.BatchMaxBytes)
 	opts = append(opts,
 		kgo.ProducerLinger(s.Linger),
 		kgo.ProducerBatchMaxBytes(s.BatchMaxBytes),
+		kgo.BrokerMaxWriteBytes(writeMax),
 		kgo.MaxBufferedRecords(s.MaxBufferedRecords),
 	)
 	switch s.Compression {

@@ -84,8 +84,10 @@ func TestTLSAndSASL(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("EVB_KAFKA_PASS", tc.pass)
-			set, err := Resolve(&scenarios.Kafka{Brokers: addr, TLS: tc.tls,
-				SASL: &scenarios.KafkaSASL{Mechanism: SASLScramSHA256, UsernameEnv: "EVB_KAFKA_USER", PasswordEnv: "EVB_KAFKA_PASS"}}, "")
+			set, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) {
+				k.Brokers, k.TLS = addr, tc.tls
+				k.SASL = &scenarios.KafkaSASL{Mechanism: SASLScramSHA256, UsernameEnv: "EVB_KAFKA_USER", PasswordEnv: "EVB_KAFKA_PASS"}
+			}), "")
 			if err != nil {
 				t.Fatal(err)
 			}

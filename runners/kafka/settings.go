@@ -3,6 +3,7 @@ package kafka
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -39,17 +40,17 @@ const (
 	StartLatest   = "latest"
 )
 
-// Defaults applied when the scenario leaves a field zero. They mirror the
-// documented defaults of scenarios.Kafka, so a scenario built in Go behaves
-// like one loaded from YAML.
+// Defaults of a systems.kafka block. They are the loader's
+// (scenarios.DefaultKafka), named here for tools that build settings
+// without a scenario file; Resolve never applies them.
 const (
-	DefaultPartitions         = 12
-	DefaultReplicationFactor  = 1
-	DefaultProducers          = 1
-	DefaultLinger             = 5 * time.Millisecond
-	DefaultBatchMaxBytes      = 1 << 20
-	DefaultMaxBufferedRecords = 100000
-	DefaultMembers            = 1
+	DefaultPartitions         = scenarios.DefaultPartitions
+	DefaultReplicationFactor  = scenarios.DefaultReplication
+	DefaultProducers          = scenarios.DefaultProducers
+	DefaultLinger             = time.Duration(scenarios.DefaultLinger)
+	DefaultBatchMaxBytes      = int(scenarios.DefaultBatchMaxBytes)
+	DefaultMaxBufferedRecords = scenarios.DefaultMaxBuffered
+	DefaultMembers            = scenarios.DefaultMembers
 	// DefaultAutoCommitInterval is how often commit: auto commits the
 	// offsets of processed records (Kafka's auto.commit.interval.ms).
 	DefaultAutoCommitInterval = 5 * time.Second
@@ -86,23 +87,31 @@ type Settings struct {
 	StartOffset string
 }
 
-// Resolve turns a systems.kafka block (nil means "all defaults") and the
-// --brokers override ("" keeps the scenario's) into Settings.
+// Resolve converts a systems.kafka block, as the scenario loader resolved
+// it, and the --brokers override ("" keeps the scenario's) into Settings.
+// Defaults and limits belong to the loader alone (scenarios.DefaultKafka,
+// scenarios' validation): nil means "no kafka block" and takes the loader's
+// defaults; every other value is used as given, zeros included (linger: 0s
+// is no linger). A value outside the loader's limits (only possible for a
+// block built in Go) is an error naming the setting, never replaced.
 func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
-	var in scenarios.Kafka
-	if k != nil {
-		in = *k
+	if k == nil {
+		k = scenarios.DefaultKafka()
 	}
+	in := *k
 	s := Settings{
 		TLS:                in.TLS,
 		SASL:               in.SASL,
 		Topic:              in.Topic.Name,
+		Partitions:         int32(in.Topic.Partitions),
+		ReplicationFactor:  int16(in.Topic.ReplicationFactor),
 		TopicConfigs:       in.Topic.Configs,
 		DeleteAfter:        in.Topic.DeleteAfter,
 		Producers:          in.Producers,
-		Acks:               strings.ToLower(in.Acks),
+		Acks:               in.Acks,
 		Linger:             in.Linger.D(),
-		Compression:        strings.ToLower(in.Compression),
+		BatchMaxBytes:      int32(in.BatchMaxBytes),
+		Compression:        in.Compression,
 		MaxBufferedRecords: in.MaxBufferedRecords,
 		Members:            in.Members,
 		Commit:             in.Commit,
@@ -113,7 +122,7 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 	if o := strings.TrimSpace(brokersOverride); o != "" {
 		brokers = o
 	}
-	if brokers == "" || strings.EqualFold(brokers, Embedded) {
+	if scenarios.EmbeddedBrokers(brokers) {
 		s.Embedded = true
 	} else {
 		for _, b := range strings.Split(brokers, ",") {
@@ -128,58 +137,50 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 	if s.Embedded && (s.TLS != nil || s.SASL != nil) {
 		return s, fmt.Errorf("kafka tls/sasl need real brokers (brokers is %q)", Embedded)
 	}
-	s.Partitions = int32(in.Topic.Partitions)
-	if in.Topic.Partitions == 0 {
-		s.Partitions = DefaultPartitions
+	type intSetting struct {
+		key    string
+		v, max int64
 	}
-	if in.Topic.Partitions < 0 || in.Topic.Partitions > 100000 {
-		return s, fmt.Errorf("kafka topic partitions %d: want 1..100000", in.Topic.Partitions)
+	for _, c := range []intSetting{
+		{"topic.partitions", int64(in.Topic.Partitions), scenarios.MaxPartitions},
+		{"topic.replication_factor", int64(in.Topic.ReplicationFactor), scenarios.MaxReplication},
+		{"producers", int64(in.Producers), scenarios.MaxClients},
+		{"max_buffered_records", int64(in.MaxBufferedRecords), scenarios.MaxBufferedRecords},
+		{"members", int64(in.Members), scenarios.MaxClients},
+	} {
+		if c.v < 1 || c.v > c.max {
+			return s, fmt.Errorf("kafka %s %d: want 1..%d", c.key, c.v, c.max)
+		}
 	}
-	s.ReplicationFactor = int16(in.Topic.ReplicationFactor)
-	if in.Topic.ReplicationFactor == 0 {
-		s.ReplicationFactor = DefaultReplicationFactor
+	if in.Linger < 0 || in.Linger > scenarios.MaxLinger {
+		return s, fmt.Errorf("kafka linger %s: want 0s..%s", in.Linger.D(), scenarios.MaxLinger.D())
 	}
-	if in.Topic.ReplicationFactor < 0 || in.Topic.ReplicationFactor > 32767 {
-		return s, fmt.Errorf("kafka topic replication_factor %d: want >= 1", in.Topic.ReplicationFactor)
+	if in.BatchMaxBytes < scenarios.MinBatchMaxBytes || in.BatchMaxBytes > scenarios.MaxBatchMaxBytes {
+		return s, fmt.Errorf("kafka batch_max_bytes %v: want %v..%v", in.BatchMaxBytes, scenarios.MinBatchMaxBytes, scenarios.MaxBatchMaxBytes)
 	}
-	if s.Producers == 0 {
-		s.Producers = DefaultProducers
+	enum := func(key, v string, allowed ...string) error {
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("kafka %s %q: want one of %s", key, v, strings.Join(allowed, ", "))
 	}
-	if s.Producers < 0 {
-		return s, fmt.Errorf("kafka producers %d: want >= 1", s.Producers)
+	if err := errors.Join(
+		enum("acks", s.Acks, Acks0, Acks1, AcksAll),
+		enum("compression", s.Compression, scenarios.Compressions...),
+		enum("commit", s.Commit, CommitAuto, CommitAfterProcessing),
+		enum("start_offset", s.StartOffset, StartEarliest, StartLatest),
+	); err != nil {
+		return s, err
 	}
-	switch s.Acks {
-	case "":
-		s.Acks = AcksAll
-	case Acks0, Acks1, AcksAll:
-	case "-1":
-		s.Acks = AcksAll
-	default:
-		return s, fmt.Errorf("kafka acks %q: want 0, 1 or all", in.Acks)
+	if s.Commit == CommitAfterProcessing {
+		if err := enum("commit_mode", s.CommitMode, CommitSync, CommitAsync); err != nil {
+			return s, err
+		}
 	}
-	if in.Linger == 0 {
-		s.Linger = DefaultLinger
-	}
-	if s.Linger < 0 {
-		return s, fmt.Errorf("kafka linger %s: want >= 0", s.Linger)
-	}
-	switch {
-	case in.BatchMaxBytes == 0:
-		s.BatchMaxBytes = DefaultBatchMaxBytes
-	case in.BatchMaxBytes < 1 || in.BatchMaxBytes > 1<<30:
-		return s, fmt.Errorf("kafka batch_max_bytes %d: want 1B..1GiB", in.BatchMaxBytes)
-	default:
-		s.BatchMaxBytes = int32(in.BatchMaxBytes)
-	}
-	switch s.Compression {
-	case "":
-		s.Compression = "none"
-	case "none", "gzip", "snappy", "lz4", "zstd":
-	default:
-		return s, fmt.Errorf("kafka compression %q: want none, gzip, snappy, lz4 or zstd", in.Compression)
-	}
-	// The idempotent producer needs acks=all; its default follows acks so
-	// that "acks: 1" alone is a valid scenario.
+	// The loader always sets idempotent; nil in a block built in Go means
+	// what scenarios.Kafka documents for an unset value: follow acks.
 	if in.Idempotent == nil {
 		s.Idempotent = s.Acks == AcksAll
 	} else {
@@ -187,39 +188,6 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 		if s.Idempotent && s.Acks != AcksAll {
 			return s, fmt.Errorf("kafka idempotent: true needs acks: all (acks is %s)", s.Acks)
 		}
-	}
-	if s.MaxBufferedRecords == 0 {
-		s.MaxBufferedRecords = DefaultMaxBufferedRecords
-	}
-	if s.MaxBufferedRecords < 0 {
-		return s, fmt.Errorf("kafka max_buffered_records %d: want >= 1", s.MaxBufferedRecords)
-	}
-	if s.Members == 0 {
-		s.Members = DefaultMembers
-	}
-	if s.Members < 0 {
-		return s, fmt.Errorf("kafka members %d: want >= 1", s.Members)
-	}
-	switch s.Commit {
-	case "":
-		s.Commit = CommitAfterProcessing
-	case CommitAuto, CommitAfterProcessing:
-	default:
-		return s, fmt.Errorf("kafka commit %q: want auto or after-processing", in.Commit)
-	}
-	switch s.CommitMode {
-	case "":
-		s.CommitMode = CommitAsync
-	case CommitSync, CommitAsync:
-	default:
-		return s, fmt.Errorf("kafka commit_mode %q: want sync or async", in.CommitMode)
-	}
-	switch s.StartOffset {
-	case "":
-		s.StartOffset = StartEarliest
-	case StartEarliest, StartLatest:
-	default:
-		return s, fmt.Errorf("kafka start_offset %q: want earliest or latest", in.StartOffset)
 	}
 	return s, nil
 }

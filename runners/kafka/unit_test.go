@@ -1,13 +1,25 @@
 package kafka
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/scenarios"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
+
+// kafkaBlock is the loader's default systems.kafka block with edits, as
+// a scenario file that sets only those keys would load.
+func kafkaBlock(edit func(k *scenarios.Kafka)) *scenarios.Kafka {
+	k := scenarios.DefaultKafka()
+	if edit != nil {
+		edit(k)
+	}
+	return k
+}
 
 func TestResolve(t *testing.T) {
 	no, yes := false, true
@@ -18,7 +30,7 @@ func TestResolve(t *testing.T) {
 		check   func(t *testing.T, s Settings)
 		err     string
 	}{
-		{name: "nil block: defaults", in: nil, check: func(t *testing.T, s Settings) {
+		{name: "nil block: the loader's defaults", in: nil, check: func(t *testing.T, s Settings) {
 			if !s.Embedded || s.Partitions != 12 || s.ReplicationFactor != 1 || s.Acks != AcksAll || !s.Idempotent ||
 				s.Linger != 5*time.Millisecond || s.BatchMaxBytes != 1<<20 || s.Compression != "none" || s.Producers != 1 ||
 				s.Members != 1 || s.Commit != CommitAfterProcessing || s.CommitMode != CommitAsync || s.StartOffset != StartEarliest ||
@@ -26,34 +38,35 @@ func TestResolve(t *testing.T) {
 				t.Errorf("defaults: %+v", s)
 			}
 		}},
-		{name: "override brokers", in: &scenarios.Kafka{Brokers: "embedded"}, brokers: " a:1, b:2 ", check: func(t *testing.T, s Settings) {
+		{name: "override brokers", in: kafkaBlock(nil), brokers: " a:1, b:2 ", check: func(t *testing.T, s Settings) {
 			if s.Embedded || len(s.Brokers) != 2 || s.Brokers[0] != "a:1" || s.Brokers[1] != "b:2" {
 				t.Errorf("brokers %v embedded %v", s.Brokers, s.Embedded)
 			}
 		}},
-		{name: "acks 1 turns idempotence off by default", in: &scenarios.Kafka{Acks: "1"}, check: func(t *testing.T, s Settings) {
+		{name: "idempotent unset follows acks 1", in: kafkaBlock(func(k *scenarios.Kafka) { k.Acks, k.Idempotent = "1", nil }), check: func(t *testing.T, s Settings) {
 			if s.Idempotent {
 				t.Error("idempotent with acks 1")
 			}
 		}},
-		{name: "acks -1 is all", in: &scenarios.Kafka{Acks: "-1"}, check: func(t *testing.T, s Settings) {
-			if s.Acks != AcksAll {
-				t.Errorf("acks %s", s.Acks)
-			}
-		}},
-		{name: "explicit idempotent false", in: &scenarios.Kafka{Idempotent: &no}, check: func(t *testing.T, s Settings) {
+		{name: "explicit idempotent false", in: kafkaBlock(func(k *scenarios.Kafka) { k.Idempotent = &no }), check: func(t *testing.T, s Settings) {
 			if s.Idempotent {
 				t.Error("idempotent")
 			}
 		}},
-		{name: "idempotent needs acks all", in: &scenarios.Kafka{Acks: "0", Idempotent: &yes}, err: "needs acks: all"},
-		{name: "bad acks", in: &scenarios.Kafka{Acks: "2"}, err: `acks "2"`},
-		{name: "bad compression", in: &scenarios.Kafka{Compression: "brotli"}, err: "compression"},
-		{name: "bad commit", in: &scenarios.Kafka{Commit: "never"}, err: "commit"},
-		{name: "bad commit mode", in: &scenarios.Kafka{CommitMode: "later"}, err: "commit_mode"},
-		{name: "bad start offset", in: &scenarios.Kafka{StartOffset: "middle"}, err: "start_offset"},
-		{name: "tls on embedded", in: &scenarios.Kafka{TLS: &scenarios.KafkaTLS{}}, err: "real brokers"},
-		{name: "empty broker list", in: &scenarios.Kafka{Brokers: " , "}, err: "no host:port"},
+		{name: "commit auto without commit_mode", in: kafkaBlock(func(k *scenarios.Kafka) { k.Commit, k.CommitMode = CommitAuto, "" }), check: func(t *testing.T, s Settings) {
+			if s.Commit != CommitAuto || s.CommitMode != "" {
+				t.Errorf("commit %q mode %q", s.Commit, s.CommitMode)
+			}
+		}},
+		{name: "idempotent needs acks all", in: kafkaBlock(func(k *scenarios.Kafka) { k.Acks, k.Idempotent = "0", &yes }), err: "needs acks: all"},
+		{name: "bad acks", in: kafkaBlock(func(k *scenarios.Kafka) { k.Acks = "-1" }), err: `acks "-1"`},
+		{name: "bad compression", in: kafkaBlock(func(k *scenarios.Kafka) { k.Compression = "brotli" }), err: "compression"},
+		{name: "empty compression is not defaulted", in: kafkaBlock(func(k *scenarios.Kafka) { k.Compression = "" }), err: "compression"},
+		{name: "bad commit", in: kafkaBlock(func(k *scenarios.Kafka) { k.Commit = "never" }), err: "commit"},
+		{name: "bad commit mode", in: kafkaBlock(func(k *scenarios.Kafka) { k.CommitMode = "later" }), err: "commit_mode"},
+		{name: "bad start offset", in: kafkaBlock(func(k *scenarios.Kafka) { k.StartOffset = "middle" }), err: "start_offset"},
+		{name: "tls on embedded", in: kafkaBlock(func(k *scenarios.Kafka) { k.TLS = &scenarios.KafkaTLS{} }), err: "real brokers"},
+		{name: "empty broker list", in: kafkaBlock(func(k *scenarios.Kafka) { k.Brokers = " , " }), err: "no host:port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Resolve(tc.in, tc.brokers)
@@ -71,8 +84,101 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestNumericSettingsReachTheClient is the regression test for issue 8
+// item 2: the runner defaulted and validated systems.kafka a second time,
+// so an explicit "linger: 0s" became 5 ms (and zeros of other settings
+// became defaults) while results recorded the scenario's value, and its
+// limits differed from the loader's. Every explicit valid value, zeros
+// included, must reach the kgo client configuration (or the topic and
+// group set-up) unchanged; values the loader rejects are errors here too,
+// at the loader's limits.
+func TestNumericSettingsReachTheClient(t *testing.T) {
+	type get func(s Settings, cl *kgo.Client) int64
+	fromClient := func(opt any) get {
+		return func(_ Settings, cl *kgo.Client) int64 { return reflect.ValueOf(cl.OptValue(opt)).Int() }
+	}
+	for _, tc := range []struct {
+		key     string
+		set     func(k *scenarios.Kafka, v int64)
+		got     get
+		valid   []int64
+		invalid []int64
+	}{
+		{"linger", func(k *scenarios.Kafka, v int64) { k.Linger = scenarios.Duration(v) }, fromClient(kgo.ProducerLinger),
+			[]int64{0, 1, int64(time.Millisecond), int64(5 * time.Millisecond), int64(time.Minute)}, []int64{-1, int64(time.Minute) + 1}},
+		{"batch_max_bytes", func(k *scenarios.Kafka, v int64) { k.BatchMaxBytes = scenarios.ByteSize(v) }, fromClient(kgo.ProducerBatchMaxBytes),
+			[]int64{1 << 10, 1 << 20, 1 << 30}, []int64{0, 1<<10 - 1, 1<<30 + 1}},
+		{"max_buffered_records", func(k *scenarios.Kafka, v int64) { k.MaxBufferedRecords = int(v) }, fromClient(kgo.MaxBufferedRecords),
+			[]int64{1, 100, 100_000_000}, []int64{0, -1, 100_000_001}},
+		{"topic.partitions", func(k *scenarios.Kafka, v int64) { k.Topic.Partitions = int(v) },
+			func(s Settings, _ *kgo.Client) int64 { return int64(s.topicSpec("t").Partitions) },
+			[]int64{1, 7, 10_000}, []int64{0, -1, 10_001, 100_000}},
+		{"topic.replication_factor", func(k *scenarios.Kafka, v int64) { k.Topic.ReplicationFactor = int(v) },
+			func(s Settings, _ *kgo.Client) int64 { return int64(s.topicSpec("t").ReplicationFactor) },
+			[]int64{1, 3, 32}, []int64{0, 33, 32767}},
+		{"producers", func(k *scenarios.Kafka, v int64) { k.Producers = int(v) },
+			func(s Settings, _ *kgo.Client) int64 { return int64(s.Producers) },
+			[]int64{1, 4, 1000}, []int64{0, 1001}},
+		{"members", func(k *scenarios.Kafka, v int64) { k.Members = int(v) },
+			func(s Settings, _ *kgo.Client) int64 { return int64(s.Members) },
+			[]int64{1, 3, 1000}, []int64{0, 1001}},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			for _, v := range tc.valid {
+				s, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) { tc.set(k, v) }), "")
+				if err != nil {
+					t.Errorf("%s %d: %v", tc.key, v, err)
+					continue
+				}
+				cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers("127.0.0.1:1")}, ProducerOpts(s)...)...)
+				if err != nil {
+					t.Fatalf("%s %d: client: %v", tc.key, v, err)
+				}
+				if got := tc.got(s, cl); got != v {
+					t.Errorf("%s: scenario value %d reached the client as %d", tc.key, v, got)
+				}
+				cl.Close()
+			}
+			for _, v := range tc.invalid {
+				if _, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) { tc.set(k, v) }), ""); err == nil || !strings.Contains(err.Error(), tc.key) {
+					t.Errorf("%s %d: err %v, want one naming %s (the loader rejects it)", tc.key, v, err, tc.key)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadedLingerZeroReachesTheClient follows "linger: 0s" from a scenario
+// file through the loader and Resolve to the producer client.
+func TestLoadedLingerZeroReachesTheClient(t *testing.T) {
+	sc, err := scenarios.LoadBytes("linger0.yaml", []byte(`name: linger0
+load: {rate: 100/s, duration: 1s}
+subscribers: [{name: a}]
+systems:
+  kafka: {linger: 0s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Resolve(sc.Systems.Kafka, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers("127.0.0.1:1")}, ProducerOpts(s)...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if got := cl.OptValue(kgo.ProducerLinger).(time.Duration); got != 0 || sc.Systems.Kafka.Linger != 0 {
+		t.Errorf("linger: scenario %v, client %v: want 0 for both", sc.Systems.Kafka.Linger.D(), got)
+	}
+}
+
 func TestSASLCredentialsComeFromEnvOnly(t *testing.T) {
-	set, err := Resolve(&scenarios.Kafka{Brokers: "127.0.0.1:1", SASL: &scenarios.KafkaSASL{Mechanism: SASLScramSHA512, UsernameEnv: "EVB_TEST_USER", PasswordEnv: "EVB_TEST_PASS"}}, "")
+	set, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) {
+		k.Brokers = "127.0.0.1:1"
+		k.SASL = &scenarios.KafkaSASL{Mechanism: SASLScramSHA512, UsernameEnv: "EVB_TEST_USER", PasswordEnv: "EVB_TEST_PASS"}
+	}), "")
 	if err != nil {
 		t.Fatal(err)
 	}

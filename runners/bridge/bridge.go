@@ -199,8 +199,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		r.OnIngress(in, groups)
 	}
 	gen.Run(ctx, start, snd.Send)
-	interrupted := ctx.Err() != nil
-	mp.Drain(kafka.DrainFor(pt, interrupted), nil)
+	interrupted := kafka.Drain(ctx, pt, mp)
 
 	if n := snd.Close(); n > 0 {
 		mp.Note("bridge: %d events were still waiting to be sent at the end of the drain", n)

@@ -189,20 +189,28 @@ func SubscriberNames(sc *scenarios.Scenario) []string {
 	return out
 }
 
-// DrainFor is how long to drain: the scenario's drain, bounded by the
-// point's InterruptDrain (default 5s) after an interruption.
-func DrainFor(pt *runners.Point, interrupted bool) time.Duration {
-	d := pt.Scenario.Load.Drain.D()
-	if interrupted {
-		max := pt.InterruptDrain.D()
-		if max <= 0 {
-			max = defaultInterruptDrain
-		}
-		if d > max {
-			d = max
-		}
+// Drain runs the point's drain after the load: it ends early once every
+// subscriber has every measured event, and after an interruption it is
+// bounded by the point's InterruptDrain (default 5s), whether Ctrl-C came
+// during the load or during the drain itself (README: "Ctrl-C stops the
+// load, drains for at most 5 s"). It reports whether the point was
+// interrupted.
+func Drain(ctx context.Context, pt *runners.Point, mp *measure.Point) (interrupted bool) {
+	limit := pt.InterruptDrain.D()
+	if limit <= 0 {
+		limit = defaultInterruptDrain
 	}
-	return d
+	drain := pt.Scenario.Load.Drain.D()
+	if ctx.Err() != nil {
+		mp.Drain(min(drain, limit), nil)
+		return true
+	}
+	mp.Drain(drain, ctx.Done())
+	if ctx.Err() == nil {
+		return false
+	}
+	mp.Drain(limit, nil)
+	return true
 }
 
 // Runner runs the kafka system for one point.
@@ -270,8 +278,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		r.OnGroups(groups)
 	}
 	gen.Run(ctx, start, prod.Send)
-	interrupted := ctx.Err() != nil
-	mp.Drain(DrainFor(pt, interrupted), nil)
+	interrupted := Drain(ctx, pt, mp)
 
 	if n := prod.Close(); n > 0 {
 		mp.Note("kafka: %d records were still unacknowledged by the broker at the end of the drain", n)

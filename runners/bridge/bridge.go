@@ -201,19 +201,14 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	gen.Run(ctx, start, snd.Send)
 	interrupted := kafka.Drain(ctx, pt, mp)
 
-	if n := snd.Close(); n > 0 {
-		mp.Note("bridge: %d events were still waiting to be sent at the end of the drain", n)
-	}
-	if n := in.Close(); n > 0 {
-		mp.Note("bridge: %d records were still unacknowledged by Kafka at the end of the drain", n)
-	}
+	unsent := snd.Close()
+	in.Close()
+	in.AddUnsent(unsent)
+	unackedErr := in.UnackedError()
 	if n := in.Rejected(); n > 0 {
 		mp.Note("bridge: %d requests rejected with 401 (signature failures)", n)
 	}
 	groups.Close()
 	res, err := mp.Finish(false, pt.Params)
-	if res != nil && interrupted && res.Status == results.StatusComplete {
-		res.Status = results.StatusInterrupted
-	}
-	return res, err
+	return kafka.FinishStatus(res, err, interrupted, unackedErr)
 }

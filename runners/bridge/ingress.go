@@ -36,7 +36,18 @@ const (
 	StatusBadSignature  = fasthttp.StatusUnauthorized // 401: missing or forged Standard Webhooks signature
 	StatusProduceFailed = fasthttp.StatusBadGateway   // 502: Kafka refused the record (durable mode)
 	StatusBadRequest    = fasthttp.StatusBadRequest   // 400: no usable webhook-id / intended time
+	// StatusProduceTimeout (504): Kafka had not acknowledged the record
+	// within the produce timeout (durable mode); the record's outcome is
+	// counted by the ingress when it is known (a failure, or never
+	// acknowledged by the end of the drain).
+	StatusProduceTimeout = fasthttp.StatusGatewayTimeout
 )
+
+// produceWaitShare is the share of the bridge timeout a durable request
+// waits for Kafka, so the ingress's answer reaches the sender before the
+// sender's own timeout and each event's outcome is counted once, at the
+// Kafka side.
+const produceWaitShare = 0.9
 
 // IngressConfig configures the bridge's HTTP ingress.
 type IngressConfig struct {
@@ -75,7 +86,10 @@ type Ingress struct {
 	inFlight  atomic.Int64 // records handed to Kafka, not yet acknowledged
 	published atomic.Int64
 	failed    atomic.Int64
+	abandoned atomic.Int64 // failed because the ingress was closed
+	outage    kafka.Outage
 	closing   atomic.Bool
+	unacked   int64
 }
 
 // StartIngress starts the ingress on 127.0.0.1 on an ephemeral port.
@@ -99,7 +113,7 @@ func StartIngress(cfg IngressConfig) (*Ingress, error) {
 	}
 	for i := 0; i < n; i++ {
 		opts := append(append([]kgo.Opt{}, cfg.Conn...), kafka.ProducerOpts(cfg.Settings)...)
-		opts = append(opts, kgo.DefaultProduceTopic(cfg.Topic), kgo.ClientID(fmt.Sprintf("evbench-bridge-%d", i)))
+		opts = append(opts, kgo.DefaultProduceTopic(cfg.Topic), kgo.ClientID(fmt.Sprintf("evbench-bridge-%d", i)), in.outage.Hook())
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			in.Close()
@@ -201,12 +215,18 @@ func (in *Ingress) handle(ctx *fasthttp.RequestCtx) {
 		ctx.SetStatusCode(fasthttp.StatusAccepted)
 		return
 	}
+	// The record's context bounds the wait for buffer space and, while the
+	// record is not yet sent, its life: a request answered 502 or 504
+	// does not usually leave a record behind that Kafka stores later.
+	wait := time.Duration(float64(in.cfg.ProduceTimeout) * produceWaitShare)
+	pctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
 	done := make(chan error, 1)
-	cl.Produce(context.Background(), rec, func(r *kgo.Record, err error) {
+	cl.Produce(pctx, rec, func(r *kgo.Record, err error) {
 		in.promise(r, err)
 		done <- err
 	})
-	t := time.NewTimer(in.cfg.ProduceTimeout)
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case err := <-done:
@@ -216,8 +236,8 @@ func (in *Ingress) handle(ctx *fasthttp.RequestCtx) {
 		}
 		ctx.SetStatusCode(fasthttp.StatusOK)
 	case <-t.C:
-		// Still buffered or in flight: not durable yet, so not acked.
-		ctx.SetStatusCode(fasthttp.StatusGatewayTimeout)
+		// Still in flight: not durable yet, so not acked.
+		ctx.SetStatusCode(StatusProduceTimeout)
 	}
 }
 
@@ -226,33 +246,68 @@ func (in *Ingress) promise(r *kgo.Record, err error) {
 	in.inFlight.Add(-1)
 	if err == nil {
 		in.published.Add(1)
+		in.outage.Acked()
 		if m, ok := kafka.ParseRecord(r); ok {
 			in.cfg.Obs.Published(m.Intended, now)
 		}
 		return
 	}
 	if in.closing.Load() {
+		in.abandoned.Add(1)
 		return
 	}
 	in.failed.Add(1)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The durable wait ran out with the record still unsent: the
+		// same outcome the kafka runner counts at the end of its drain,
+		// so the same class.
+		in.cfg.Obs.PublishError(in.outage.Class())
+		return
+	}
 	in.cfg.Obs.PublishError(kafka.Classify(err))
 }
 
 // Close stops the server (waiting for running handlers) and the producers
-// without waiting for unacknowledged records; it returns how many records
-// were still unacknowledged.
+// without waiting for unacknowledged records. Records never acknowledged
+// are counted as publish errors by class (kafka.Outage), exactly as the
+// kafka runner counts them, and their number is returned.
 func (in *Ingress) Close() (unacked int64) {
 	if in.srv != nil {
 		_ = in.srv.Shutdown()
 		in.serveWG.Wait()
+		in.srv = nil
 	}
-	in.closing.Store(true)
-	unacked = in.inFlight.Load()
+	if in.closing.Swap(true) {
+		return in.unacked
+	}
 	for _, cl := range in.clients {
 		cl.Close()
 	}
 	in.clients = nil
-	return unacked
+	deadline := time.Now().Add(5 * time.Second)
+	for in.inFlight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	in.unacked = in.abandoned.Load() + in.inFlight.Load()
+	in.outage.Count(in.cfg.Obs, in.unacked)
+	return in.unacked
+}
+
+// AddUnsent counts events the upstream sender never delivered to the
+// ingress (dropped from its queue at the end of the drain) like records
+// never acknowledged: they never reached Kafka either. Call after Close.
+func (in *Ingress) AddUnsent(n int64) {
+	in.outage.Count(in.cfg.Obs, n)
+	in.unacked += n
+}
+
+// UnackedError describes the records Close found unacknowledged (nil when
+// there were none).
+func (in *Ingress) UnackedError() error {
+	if in.unacked == 0 {
+		return nil
+	}
+	return &kafka.UnackedError{System: System, N: in.unacked, Why: in.outage.Describe()}
 }
 
 func parseInt64(b []byte) (int64, bool) {

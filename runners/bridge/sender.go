@@ -33,8 +33,8 @@ type SenderObserver interface {
 //
 // Failures are counted, not retried: a timeout, refused connection or
 // non-2xx answer means the event never reached Kafka and shows as lost at
-// every subscriber. 401 and 502 are not counted here because the ingress
-// counted them (signature failures, broker errors).
+// every subscriber. 401, 502 and 504 are not counted here because the
+// ingress counts them (signature failures, Kafka's outcome of the record).
 type Sender struct {
 	url     string
 	secret  *webhook.Secret
@@ -170,8 +170,9 @@ func (s *Sender) work() {
 		default:
 			s.failed.Add(1)
 			switch {
-			case code == StatusBadSignature || code == StatusProduceFailed:
-				// counted by the ingress
+			case code == StatusBadSignature || code == StatusProduceFailed || code == StatusProduceTimeout:
+				// counted by the ingress (a 504's record is counted when
+				// its outcome is known)
 			case code >= 500:
 				s.obs.PublishError(measure.ErrHTTP5xx)
 			default:

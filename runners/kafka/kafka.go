@@ -280,13 +280,36 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	gen.Run(ctx, start, prod.Send)
 	interrupted := Drain(ctx, pt, mp)
 
-	if n := prod.Close(); n > 0 {
-		mp.Note("kafka: %d records were still unacknowledged by the broker at the end of the drain", n)
-	}
+	prod.Close()
+	unackedErr := prod.UnackedError(System)
 	groups.Close()
 	res, err := mp.Finish(false, pt.Params)
-	if res != nil && interrupted && res.Status == results.StatusComplete {
-		res.Status = results.StatusInterrupted
+	return FinishStatus(res, err, interrupted, unackedErr)
+}
+
+// FinishStatus settles a kafka or bridge point's status: interrupted when
+// the run was, else failed with unacked (an *UnackedError: records never
+// acknowledged by the end of the drain, already counted as publish errors)
+// as the point's error and the run's, so a dead broker is never reported
+// as a complete run. After an interruption unacknowledged records are
+// expected (the drain was cut short): they stay counted, the status stays
+// interrupted.
+func FinishStatus(res *results.Point, err error, interrupted bool, unacked error) (*results.Point, error) {
+	if res == nil || err != nil {
+		return res, err
 	}
-	return res, err
+	switch {
+	case interrupted:
+		if res.Status == results.StatusComplete {
+			res.Status = results.StatusInterrupted
+		}
+		if unacked != nil {
+			res.Notes = append(res.Notes, unacked.Error())
+		}
+	case unacked != nil:
+		res.Status = results.StatusFailed
+		res.Error = unacked.Error()
+		return res, unacked
+	}
+	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -100,6 +101,76 @@ func Classify(err error) measure.ErrClass {
 	}
 }
 
+// Outage classifies records that were never acknowledged by the end of a
+// point's drain: they are publish errors, of class refused when the
+// clients' last connection attempt after the last acknowledgement failed
+// (the broker is unavailable: down, unreachable) and of class timeout
+// otherwise (connected, but no acknowledgement: a stalled or paused
+// broker). The kafka producer and the bridge's ingress both use it, so the
+// same outage is counted the same way by both systems. Install it on the
+// clients with Hook and call Acked for every acknowledgement.
+type Outage struct {
+	lastFail atomic.Int64 // time.Now().UnixNano() of the last failed connection
+	lastAck  atomic.Int64
+	lastErr  atomic.Value // error of the last failed connection
+}
+
+// Hook is the client option that lets o watch connection attempts.
+func (o *Outage) Hook() kgo.Opt { return kgo.WithHooks(o) }
+
+// OnBrokerConnect implements kgo.HookBrokerConnect.
+func (o *Outage) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+	if err != nil {
+		o.lastErr.Store(err)
+		o.lastFail.Store(time.Now().UnixNano())
+	}
+}
+
+// Acked records an acknowledgement.
+func (o *Outage) Acked() { o.lastAck.Store(time.Now().UnixNano()) }
+
+// Class is the error class of a record never acknowledged by now.
+func (o *Outage) Class() measure.ErrClass {
+	if f := o.lastFail.Load(); f != 0 && f >= o.lastAck.Load() {
+		return measure.ErrRefused
+	}
+	return measure.ErrTimeout
+}
+
+// Describe says in words what Class decided, for the point's error.
+func (o *Outage) Describe() string {
+	if o.Class() == measure.ErrRefused {
+		msg := "broker unavailable"
+		if err, ok := o.lastErr.Load().(error); ok {
+			msg += ": " + err.Error()
+		}
+		return msg + " (class refused)"
+	}
+	return "connected but not acknowledged (class timeout)"
+}
+
+// Count adds n never-acknowledged records to obs as publish errors of
+// o's class.
+func (o *Outage) Count(obs Observer, n int64) {
+	c := o.Class()
+	for ; n > 0; n-- {
+		obs.PublishError(c)
+	}
+}
+
+// UnackedError is the error of a point whose records were never all
+// acknowledged: the run did not complete, whatever the subscribers saw.
+type UnackedError struct {
+	System string
+	N      int64
+	Why    string
+}
+
+// Error names the count and the cause.
+func (e *UnackedError) Error() string {
+	return fmt.Sprintf("%s: %d records were never acknowledged by Kafka by the end of the drain (%s); counted as publish errors", e.System, e.N, e.Why)
+}
+
 // Producer is `producers: N` kgo clients fed from the one open-loop
 // schedule. Send never blocks the generator: each client has an unbounded
 // FIFO in front of it, drained by one goroutine into the client's Produce;
@@ -128,6 +199,7 @@ type Producer struct {
 	acked     atomic.Int64
 	failed    atomic.Int64
 	abandoned atomic.Int64 // failed because the producer was closed
+	outage    Outage
 	closing   atomic.Bool
 	closeOnce sync.Once
 	unacked   int64
@@ -140,7 +212,7 @@ func NewProducer(s Settings, topic string, conn []kgo.Opt, keys int, obs Observe
 	p := &Producer{topic: topic, keys: newKeyTable(keys), obs: obs, ctx: ctx, cancel: cancel}
 	for i := 0; i < s.Producers; i++ {
 		opts := append(append([]kgo.Opt{}, conn...), ProducerOpts(s)...)
-		opts = append(opts, kgo.DefaultProduceTopic(topic), kgo.ClientID(fmt.Sprintf("evbench-producer-%d", i)))
+		opts = append(opts, kgo.DefaultProduceTopic(topic), kgo.ClientID(fmt.Sprintf("evbench-producer-%d", i)), p.outage.Hook())
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {
 			p.Close()
@@ -195,6 +267,7 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 	p.inFlight.Add(-1)
 	if err == nil {
 		p.acked.Add(1)
+		p.outage.Acked()
 		if m, ok := ParseRecord(r); ok {
 			p.obs.Published(m.Intended, now)
 		}
@@ -240,13 +313,17 @@ func (p *Producer) Flush(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the clients without waiting for outstanding records and
-// returns how many events were never acknowledged (still queued or in
-// flight): at the end of a drain those are lost, not errors.
+// closeWait bounds how long Close waits for the clients to fail their
+// buffered records after closing.
+const closeWait = 5 * time.Second
+
+// Close stops the clients without waiting for outstanding records. Events
+// never acknowledged (still queued, buffered or awaiting the broker) are
+// counted as publish errors by class (see Outage) and their number is
+// returned: at the end of a drain the broker has had its chance.
 func (p *Producer) Close() (unacked int64) {
 	p.closeOnce.Do(func() {
 		p.closing.Store(true)
-		p.unacked = p.queued.Load() + p.inFlight.Load()
 		p.cancel()
 		for _, q := range p.queues {
 			q.close()
@@ -255,8 +332,25 @@ func (p *Producer) Close() (unacked int64) {
 		for _, cl := range p.clients {
 			cl.Close()
 		}
+		// Closing fails what the clients still buffer; the promises run
+		// on the clients' goroutines.
+		deadline := time.Now().Add(closeWait)
+		for p.inFlight.Load() > 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		p.unacked = p.queued.Load() + p.abandoned.Load() + p.inFlight.Load()
+		p.outage.Count(p.obs, p.unacked)
 	})
 	return p.unacked
+}
+
+// UnackedError describes the records Close found unacknowledged (nil when
+// there were none).
+func (p *Producer) UnackedError(system string) error {
+	if p.unacked == 0 {
+		return nil
+	}
+	return &UnackedError{System: system, N: p.unacked, Why: p.outage.Describe()}
 }
 
 // fifo is an unbounded queue with one consumer.

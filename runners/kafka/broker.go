@@ -69,16 +69,26 @@ func BrokerKind(ctx context.Context, brokers string, opts ...kgo.Opt) (kind stri
 }
 
 func brokerKind(ctx context.Context, adm *kadm.Client) (string, bool, error) {
-	meta, err := adm.BrokerMetadata(ctx)
+	var meta kadm.Metadata
+	err := retryStep(ctx, "broker metadata", func(ctx context.Context) error {
+		var err error
+		meta, err = adm.BrokerMetadata(ctx)
+		return err
+	})
 	if err != nil {
-		return "", false, fmt.Errorf("broker kind: metadata: %w", err)
+		return "", false, fmt.Errorf("broker kind: %w", err)
 	}
 	if meta.Cluster == kfakeClusterID {
 		return fmt.Sprintf("%s at %s", EmbeddedKind, hostPorts(meta.Brokers)), true, nil
 	}
-	vs, err := adm.ApiVersions(ctx)
+	var vs kadm.BrokersApiVersions
+	err = retryStep(ctx, "api versions", func(ctx context.Context) error {
+		var err error
+		vs, err = adm.ApiVersions(ctx)
+		return err
+	})
 	if err != nil {
-		return "", false, fmt.Errorf("broker kind: api versions: %w", err)
+		return "", false, fmt.Errorf("broker kind: %w", err)
 	}
 	guesses := map[string]bool{}
 	level := int16(-1)

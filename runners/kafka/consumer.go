@@ -180,22 +180,26 @@ func (gs *Groups) logf(format string, args ...any) {
 func (gs *Groups) commitStartOffsets(ctx context.Context) error {
 	adm := gs.cfg.Admin
 	var listed kadm.ListedOffsets
-	var err error
-	if gs.cfg.Settings.StartOffset == StartLatest {
-		listed, err = adm.ListEndOffsets(ctx, gs.cfg.Topic)
-	} else {
-		listed, err = adm.ListStartOffsets(ctx, gs.cfg.Topic)
-	}
-	if err == nil {
-		err = listed.Error()
-	}
+	end := gs.cfg.Settings.StartOffset == StartLatest
+	err := retryStep(ctx, fmt.Sprintf("list %s offsets of %s", gs.cfg.Settings.StartOffset, gs.cfg.Topic), func(ctx context.Context) error {
+		var err error
+		listed, err = ListOffsets(ctx, adm, gs.cfg.Topic, end, gs.cfg.Settings.Partitions)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("kafka groups: list %s offsets of %q: %w", gs.cfg.Settings.StartOffset, gs.cfg.Topic, err)
+		return err
 	}
 	offs := listed.Offsets()
 	for _, g := range gs.groups {
-		if err := adm.CommitAllOffsets(ctx, g.ID, offs); err != nil {
-			return fmt.Errorf("kafka group %s: commit start offsets: %w", g.ID, err)
+		err := retryStep(ctx, "commit start offsets of group "+g.ID, func(ctx context.Context) error {
+			resp, err := adm.CommitOffsets(ctx, g.ID, offs)
+			if err != nil {
+				return err
+			}
+			return resp.Error()
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil

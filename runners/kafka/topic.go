@@ -6,8 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -39,9 +42,68 @@ func (e *TopicMismatchError) Error() string {
 		e.Topic, e.What, e.Have, e.Want)
 }
 
-// topicReadyTimeout bounds the wait for a new topic's partitions to have
-// leaders (a real broker takes a moment after CreateTopics).
-const topicReadyTimeout = 30 * time.Second
+// stepTimeout bounds the retries of one set-up step (describe, create,
+// leader wait, start offsets, commits): long enough for a controller
+// election or a leader move on a real cluster, short enough that a broken
+// cluster is reported within a minute.
+var stepTimeout = 30 * time.Second
+
+// StepError is a set-up step that failed: it names the step, and whether
+// it gave up after retrying retriable errors until its deadline.
+type StepError struct {
+	Step     string
+	Attempts int
+	TimedOut bool
+	Err      error
+}
+
+// Error names the step and the last error.
+func (e *StepError) Error() string {
+	if e.TimedOut {
+		return fmt.Sprintf("kafka set-up step %q still failing after %s (%d attempts, retriable errors retried): %v", e.Step, stepTimeout, e.Attempts, e.Err)
+	}
+	return fmt.Sprintf("kafka set-up step %q: %v", e.Step, e.Err)
+}
+
+// Unwrap returns the last error.
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Retriable reports whether a set-up error may go away by itself: a
+// retriable Kafka error (kerr.IsRetriable: NOT_LEADER_OR_FOLLOWER,
+// UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_CONTROLLER,
+// COORDINATOR_NOT_AVAILABLE, ...) or a failed connection (a broker
+// restarting).
+func Retriable(err error) bool {
+	var ne net.Error
+	return kerr.IsRetriable(err) || errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
+}
+
+// retryStep runs f until it succeeds, fails with an error that is not
+// Retriable, ctx ends, or stepTimeout passes; the error is a *StepError
+// naming step.
+func retryStep(ctx context.Context, step string, f func(ctx context.Context) error) error {
+	deadline := time.Now().Add(stepTimeout)
+	backoff := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := f(ctx)
+		if err == nil {
+			return nil
+		}
+		if !Retriable(err) {
+			return &StepError{Step: step, Attempts: attempt, Err: err}
+		}
+		if time.Now().Add(backoff).After(deadline) {
+			return &StepError{Step: step, Attempts: attempt, TimedOut: true, Err: err}
+		}
+		select {
+		case <-ctx.Done():
+			return &StepError{Step: step, Attempts: attempt, Err: fmt.Errorf("%w (last error: %v)", ctx.Err(), err)}
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
 
 // EnsureTopic creates the topic when it is missing and checks it when it
 // exists: a different partition count, replication factor or any config
@@ -51,7 +113,12 @@ func EnsureTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec) (created
 	if spec.Name == "" {
 		return false, fmt.Errorf("kafka topic: empty name")
 	}
-	exists, err := checkTopic(ctx, adm, spec)
+	var exists bool
+	err = retryStep(ctx, "describe topic "+spec.Name, func(ctx context.Context) error {
+		var err error
+		exists, err = checkTopic(ctx, adm, spec)
+		return err
+	})
 	if err != nil {
 		return false, err
 	}
@@ -60,24 +127,29 @@ func EnsureTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec) (created
 		for k, v := range spec.Configs {
 			cfgs[k] = &v
 		}
-		resp, err := adm.CreateTopic(ctx, spec.Partitions, spec.ReplicationFactor, cfgs, spec.Name)
-		switch {
-		case err == nil && resp.Err == nil:
-			created = true
-		case errors.Is(err, kerr.TopicAlreadyExists) || errors.Is(resp.Err, kerr.TopicAlreadyExists):
-			// Created concurrently: check it like any existing topic.
-			if _, err := checkTopic(ctx, adm, spec); err != nil {
-				return false, err
+		err = retryStep(ctx, "create topic "+spec.Name, func(ctx context.Context) error {
+			resp, err := adm.CreateTopic(ctx, spec.Partitions, spec.ReplicationFactor, cfgs, spec.Name)
+			switch {
+			case err == nil && resp.Err == nil:
+				created = true
+				return nil
+			case errors.Is(err, kerr.TopicAlreadyExists) || errors.Is(resp.Err, kerr.TopicAlreadyExists):
+				// Created concurrently, or by an earlier attempt whose
+				// answer was lost: check it like any existing topic.
+				_, err := checkTopic(ctx, adm, spec)
+				return err
+			case err != nil:
+				return err
+			default:
+				msg := ""
+				if resp.ErrMessage != "" {
+					msg = " (" + resp.ErrMessage + ")"
+				}
+				return fmt.Errorf("%d partitions, replication factor %d: %w%s", spec.Partitions, spec.ReplicationFactor, resp.Err, msg)
 			}
-		case err != nil:
-			return false, fmt.Errorf("create kafka topic %q: %w", spec.Name, err)
-		default:
-			msg := ""
-			if resp.ErrMessage != "" {
-				msg = " (" + resp.ErrMessage + ")"
-			}
-			return false, fmt.Errorf("create kafka topic %q with %d partitions, replication factor %d: %w%s",
-				spec.Name, spec.Partitions, spec.ReplicationFactor, resp.Err, msg)
+		})
+		if err != nil {
+			return false, err
 		}
 	}
 	return created, waitLeaders(ctx, adm, spec)
@@ -134,33 +206,63 @@ func checkTopic(ctx context.Context, adm *kadm.Client, spec TopicSpec) (bool, er
 	return true, nil
 }
 
+// waitLeaders waits until every partition has a leader that answers: the
+// metadata names a leader for each, and listing the start and end offsets
+// succeeds for each (right after creation a multi-broker cluster can name
+// a leader in metadata that does not yet know it leads:
+// NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION).
 func waitLeaders(ctx context.Context, adm *kadm.Client, spec TopicSpec) error {
-	deadline := time.Now().Add(topicReadyTimeout)
-	for {
+	return retryStep(ctx, "wait for partition leaders of "+spec.Name, func(ctx context.Context) error {
 		tds, err := adm.ListTopics(ctx, spec.Name)
-		if err == nil {
-			if td, ok := tds[spec.Name]; ok && td.Err == nil && int32(len(td.Partitions)) == spec.Partitions {
-				ready := true
-				for _, p := range td.Partitions {
-					if p.Err != nil || p.Leader < 0 {
-						ready = false
-						break
-					}
-				}
-				if ready {
-					return nil
-				}
+		if err != nil {
+			return err
+		}
+		td, ok := tds[spec.Name]
+		switch {
+		case !ok:
+			return kerr.UnknownTopicOrPartition
+		case td.Err != nil:
+			return td.Err
+		case int32(len(td.Partitions)) != spec.Partitions:
+			return fmt.Errorf("metadata lists %d of %d partitions: %w", len(td.Partitions), spec.Partitions, kerr.LeaderNotAvailable)
+		}
+		for _, p := range td.Partitions {
+			if p.Err != nil {
+				return fmt.Errorf("partition %d: %w", p.Partition, p.Err)
+			}
+			if p.Leader < 0 {
+				return fmt.Errorf("partition %d: %w", p.Partition, kerr.LeaderNotAvailable)
 			}
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("kafka topic %q: partitions have no leader after %s (last error: %v)", spec.Name, topicReadyTimeout, err)
+		if _, err := ListOffsets(ctx, adm, spec.Name, false, spec.Partitions); err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("kafka topic %q: %w", spec.Name, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
+		_, err = ListOffsets(ctx, adm, spec.Name, true, spec.Partitions)
+		return err
+	})
+}
+
+// ListOffsets lists the start (end false) or end offsets of every
+// partition of topic once; any per-partition error, or a partition
+// missing from the answer, is returned (wrapped, so Retriable sees it).
+func ListOffsets(ctx context.Context, adm *kadm.Client, topic string, end bool, partitions int32) (kadm.ListedOffsets, error) {
+	var listed kadm.ListedOffsets
+	var err error
+	if end {
+		listed, err = adm.ListEndOffsets(ctx, topic)
+	} else {
+		listed, err = adm.ListStartOffsets(ctx, topic)
 	}
+	if err != nil {
+		return nil, err
+	}
+	if err := listed.Error(); err != nil {
+		return nil, err
+	}
+	if n := int32(len(listed[topic])); n != partitions {
+		return nil, fmt.Errorf("offsets listed for %d of %d partitions: %w", n, partitions, kerr.UnknownTopicOrPartition)
+	}
+	return listed, nil
 }
 
 // DeleteTopic deletes a topic; a missing topic is not an error.

@@ -66,6 +66,10 @@ type IngressConfig struct {
 	Obs kafka.Observer
 	// ProduceTimeout bounds how long a durable request waits for Kafka.
 	ProduceTimeout time.Duration
+	// Gate, when set, holds a verified request before it is produced while
+	// it returns true (the embedded broker's unconsumed budget; see
+	// kafka.EmbeddedUnconsumedBudget): HTTP back-pressure instead of memory.
+	Gate func() bool
 }
 
 // Ingress is the bridge service: a fasthttp server on 127.0.0.1 that
@@ -206,6 +210,9 @@ func (in *Ingress) handle(ctx *fasthttp.RequestCtx) {
 	cl := in.clients[0]
 	if n := len(in.clients); n > 1 && keyIdx >= 0 {
 		cl = in.clients[keyIdx%n]
+	}
+	for in.cfg.Gate != nil && in.cfg.Gate() && !in.closing.Load() {
+		time.Sleep(5 * time.Millisecond)
 	}
 	in.accepted.Add(1)
 	in.inFlight.Add(1)

@@ -25,11 +25,16 @@ type SenderObserver interface {
 	AddBytes(n int)
 }
 
+// SenderQueueLimit bounds the events waiting for a request slot; beyond it
+// Send blocks, so an overloaded bridge shows as generator lag, not memory.
+const SenderQueueLimit = 100_000
+
 // Sender is the harness side of the bridge: the upstream that sends each
-// event once as a signed webhook POST to the ingress. Send never blocks
-// the generator: events wait in an unbounded FIFO for one of MaxInFlight
-// workers (bounded in-flight requests); that wait counts in ingress,
-// publish and end-to-end latency, all of which run from the intended time.
+// event once as a signed webhook POST to the ingress. Events wait in a
+// FIFO of at most SenderQueueLimit for one of MaxInFlight workers (bounded
+// in-flight requests); that wait counts in ingress, publish and end-to-end
+// latency, all of which run from the intended time. A full FIFO blocks
+// Send (back-pressure on the generator).
 //
 // Failures are counted, not retried: a timeout, refused connection or
 // non-2xx answer means the event never reached Kafka and shows as lost at
@@ -44,12 +49,15 @@ type Sender struct {
 
 	mu     sync.Mutex
 	cond   *sync.Cond
+	space  *sync.Cond
+	stop   <-chan struct{}
 	queue  []load.Event
 	head   int
 	closed bool
 	wg     sync.WaitGroup
 
 	queued   atomic.Int64
+	gaveUp   atomic.Int64 // Send gave up (stopped while the queue was full)
 	inFlight atomic.Int64
 	ok       atomic.Int64
 	failed   atomic.Int64
@@ -75,6 +83,7 @@ func NewSender(url, addr string, secret *webhook.Secret, maxInFlight int, timeou
 		},
 	}
 	s.cond = sync.NewCond(&s.mu)
+	s.space = sync.NewCond(&s.mu)
 	for i := 0; i < maxInFlight; i++ {
 		s.wg.Add(1)
 		go s.work()
@@ -82,10 +91,40 @@ func NewSender(url, addr string, secret *webhook.Secret, maxInFlight int, timeou
 	return s
 }
 
-// Send queues ev; it never blocks.
+// StopOn makes a blocked Send give up once done is closed (the run was
+// interrupted); call before the load starts. An event Send gives up on is
+// counted by Close as never sent.
+func (s *Sender) StopOn(done <-chan struct{}) {
+	s.stop = done
+	go func() {
+		<-done
+		s.mu.Lock()
+		s.space.Broadcast()
+		s.mu.Unlock()
+	}()
+}
+
+func (s *Sender) stopped() bool {
+	select {
+	case <-s.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// Send queues ev; it blocks while SenderQueueLimit events wait.
 func (s *Sender) Send(ev load.Event) {
 	s.queued.Add(1)
 	s.mu.Lock()
+	for len(s.queue)-s.head >= SenderQueueLimit && !s.closed && !s.stopped() {
+		s.space.Wait()
+	}
+	if s.closed || (len(s.queue)-s.head >= SenderQueueLimit) {
+		s.mu.Unlock()
+		s.gaveUp.Add(1)
+		return
+	}
 	s.queue = append(s.queue, ev)
 	s.mu.Unlock()
 	s.cond.Signal()
@@ -115,6 +154,7 @@ func (s *Sender) next() (load.Event, bool) {
 	ev := s.queue[s.head]
 	s.queue[s.head] = load.Event{}
 	s.head++
+	s.space.Signal()
 	if s.head == len(s.queue) {
 		s.queue, s.head = s.queue[:0], 0
 	} else if s.head > 4096 && s.head*2 > len(s.queue) {
@@ -205,7 +245,10 @@ func (s *Sender) Close() (unsent int64) {
 	s.mu.Unlock()
 	s.queued.Add(-dropped)
 	s.cond.Broadcast()
+	s.space.Broadcast()
 	s.wg.Wait()
 	s.client.CloseIdleConnections()
-	return dropped
+	gaveUp := s.gaveUp.Load()
+	s.queued.Add(-gaveUp)
+	return dropped + gaveUp
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -28,6 +29,9 @@ const EmbeddedKind = "embedded in-memory broker (kfake; not disk-backed)"
 // address.
 const kfakeClusterID = "kfake"
 
+// embeddedSegmentBytes is the embedded broker's log segment size.
+const embeddedSegmentBytes = 1 << 20
+
 // StartEmbedded starts an in-process kfake cluster on 127.0.0.1 ephemeral
 // ports: one broker, in memory, gone when closed. Every point gets its own.
 func StartEmbedded(extra ...kfake.Opt) (*kfake.Cluster, error) {
@@ -35,6 +39,12 @@ func StartEmbedded(extra ...kfake.Opt) (*kfake.Cluster, error) {
 		kfake.NumBrokers(1),
 		kfake.ClusterID(kfakeClusterID),
 		kfake.DefaultNumPartitions(DefaultPartitions),
+		// Consumed records are deleted during a run (Groups'
+		// TrimConsumed), but kfake frees memory only by whole segments:
+		// small segments keep what a deletion frees close to what it
+		// deletes (the default, 100 MiB per partition, would keep up to
+		// that much per partition alive).
+		kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.Itoa(embeddedSegmentBytes)}),
 	}, extra...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -103,6 +103,9 @@ type GroupsConfig struct {
 	Behaviours  []*behave.Subscriber
 	// Logf prints diagnostics; may be nil.
 	Logf func(format string, args ...any)
+	// TrimConsumed deletes records every group has committed, as the run
+	// goes (the embedded broker: its records live in evbench's memory).
+	TrimConsumed bool
 }
 
 // Groups is the consumer side of a point: one consumer group per subscriber.
@@ -110,6 +113,7 @@ type Groups struct {
 	cfg    GroupsConfig
 	groups []*Group
 	lag    atomic.Int64
+	maxLag atomic.Int64
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	closed atomic.Bool
@@ -250,7 +254,12 @@ func (gs *Groups) lagLoop() {
 		ids[i] = g.ID
 		byID[g.ID] = g
 	}
-	t := time.NewTicker(time.Second)
+	every := time.Second
+	if gs.cfg.TrimConsumed {
+		// The producers' gate (EmbeddedUnconsumedBudget) reads MaxLag.
+		every = 250 * time.Millisecond
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -260,13 +269,17 @@ func (gs *Groups) lagLoop() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 900*time.Millisecond)
 		lags, err := gs.cfg.Admin.Lag(ctx, ids...)
-		cancel()
 		if err != nil {
+			cancel()
 			continue
 		}
-		var total int64
+		var total, most int64
+		// committed[p] is the lowest offset every group committed.
+		committed := map[int32]int64{}
+		complete := true
 		for _, l := range lags {
 			if l.Error() != nil {
+				complete = false
 				continue
 			}
 			v := l.Lag.Total()
@@ -274,10 +287,35 @@ func (gs *Groups) lagLoop() {
 				g.lag.Store(v)
 			}
 			total += v
+			most = max(most, v)
+			for _, ml := range l.Lag[gs.cfg.Topic] {
+				if ml.Err != nil || ml.Commit.At < 0 {
+					complete = false
+					continue
+				}
+				if c, ok := committed[ml.Partition]; !ok || ml.Commit.At < c {
+					committed[ml.Partition] = ml.Commit.At
+				}
+			}
 		}
 		gs.lag.Store(total)
+		gs.maxLag.Store(most)
+		if gs.cfg.TrimConsumed && complete && len(lags) == len(ids) {
+			offs := kadm.Offsets{}
+			for p, at := range committed {
+				offs.Add(kadm.Offset{Topic: gs.cfg.Topic, Partition: p, At: at, LeaderEpoch: -1})
+			}
+			dctx, dcancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, _ = gs.cfg.Admin.DeleteRecords(dctx, offs) // retried at the next sample
+			dcancel()
+		}
+		cancel()
 	}
 }
+
+// MaxLag is the largest consumer lag of one group, in records, at the last
+// sample: what the slowest group has not committed yet.
+func (gs *Groups) MaxLag() int64 { return gs.maxLag.Load() }
 
 // Lag is the consumer lag summed over the groups, in records: for each
 // partition the log end offset minus the group's committed offset, as

@@ -213,6 +213,10 @@ func Drain(ctx context.Context, pt *runners.Point, mp *measure.Point) (interrupt
 	return true
 }
 
+// EmbeddedMemoryNote tells results readers how the embedded broker's
+// memory is bounded.
+var EmbeddedMemoryNote = fmt.Sprintf("kafka: embedded broker: records every group committed are deleted during the run, and producers wait while the slowest group's lag exceeds %d MiB (its records live in evbench's memory); overload shows as generator lag", EmbeddedUnconsumedBudget>>20)
+
 // Runner runs the kafka system for one point.
 type Runner struct {
 	// OnGroups, when set, is called with the consumer groups once the load
@@ -257,6 +261,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	groups, err := StartGroups(sctx, GroupsConfig{
 		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
+		TrimConsumed: env.Embedded,
 	})
 	if err != nil {
 		return nil, err
@@ -267,6 +272,11 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer prod.Close()
+	prod.StopOn(ctx.Done())
+	if env.Embedded {
+		prod.GateOnLag(groups.MaxLag, EmbeddedUnconsumedBudget)
+		mp.Note("%s", EmbeddedMemoryNote)
+	}
 
 	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth, Lag: groups.Lag})
 	setStart := make([]func(int64), 0, len(behs))

@@ -66,6 +66,7 @@ func ProducerOpts(s Settings) []kgo.Opt {
 	// allows batches up to 1 GiB, so the request limit follows the batch.
 	writeMax := max(int32(100<<20), s.BatchMaxBytes)
 	opts = append(opts,
+		kgo.MaxBufferedBytes(MaxBufferedBytes(s)),
 		kgo.ProducerLinger(s.Linger),
 		kgo.ProducerBatchMaxBytes(s.BatchMaxBytes),
 		kgo.BrokerMaxWriteBytes(writeMax),
@@ -84,6 +85,27 @@ func ProducerOpts(s Settings) []kgo.Opt {
 		opts = append(opts, kgo.ProducerBatchCompression(kgo.NoCompression()))
 	}
 	return opts
+}
+
+// BufferedBytesBudget is what all of a point's producer clients together
+// may hold in record bytes (kgo.MaxBufferedBytes), whatever the offered
+// rate: beyond it Produce blocks, the producer's queue fills and the
+// generator falls behind (generator lag), instead of memory growing.
+const BufferedBytesBudget = 64 << 20
+
+// EmbeddedUnconsumedBudget bounds what the embedded broker holds: its
+// records live in evbench's own memory. Records every group has committed
+// are deleted as the run goes (Groups' TrimConsumed), and producers wait
+// while the slowest group's lag exceeds this many bytes: an overloaded
+// embedded point shows as generator lag, not as memory. A real broker
+// keeps its data outside the process and is not gated.
+const EmbeddedUnconsumedBudget = 64 << 20
+
+// MaxBufferedBytes is one client's share of BufferedBytesBudget, at least
+// one batch (a record larger than the limit would fail at once).
+func MaxBufferedBytes(s Settings) int {
+	n := BufferedBytesBudget / max(s.Producers, 1)
+	return max(n, int(s.BatchMaxBytes))
 }
 
 // Classify maps a produce (or consume) error to an error class.
@@ -172,12 +194,15 @@ func (e *UnackedError) Error() string {
 }
 
 // Producer is `producers: N` kgo clients fed from the one open-loop
-// schedule. Send never blocks the generator: each client has an unbounded
-// FIFO in front of it, drained by one goroutine into the client's Produce;
-// when the client holds max_buffered_records, Produce blocks that goroutine
-// and events wait in the FIFO. That wait is queueing: it shows in
-// QueueDepth and, since publish latency runs from the intended time, in
-// publish and end-to-end latency.
+// schedule. Each client has a FIFO of at most max_buffered_records events
+// in front of it, drained in batches by one goroutine into the client's
+// Produce (so up to twice that many wait per client); when
+// the client holds max_buffered_records records or BufferedBytesBudget
+// bytes, Produce blocks that goroutine and events wait in the FIFO. That
+// wait is queueing: it shows in QueueDepth and, since publish latency runs
+// from the intended time, in publish and end-to-end latency. When the FIFO
+// is full too, Send blocks: an overloaded producer holds the generator
+// back (generator lag), so memory stays bounded at any offered rate.
 //
 // Events are routed to a client by key (key index mod N), not round-robin:
 // records of one key then leave through one client in schedule order, as
@@ -203,6 +228,10 @@ type Producer struct {
 	closing   atomic.Bool
 	closeOnce sync.Once
 	unacked   int64
+	stop      <-chan struct{}
+	gate      func() bool
+	recBytes  atomic.Int64 // bytes of the records handed to the clients
+	recs      atomic.Int64
 }
 
 // NewProducer connects settings.Producers clients to topic. conn are the
@@ -219,7 +248,7 @@ func NewProducer(s Settings, topic string, conn []kgo.Opt, keys int, obs Observe
 			return nil, fmt.Errorf("kafka producer %d: %w", i, err)
 		}
 		p.clients = append(p.clients, cl)
-		q := newFIFO()
+		q := newFIFO(s.MaxBufferedRecords)
 		p.queues = append(p.queues, q)
 		p.wg.Add(1)
 		go p.feed(cl, q)
@@ -227,7 +256,26 @@ func NewProducer(s Settings, topic string, conn []kgo.Opt, keys int, obs Observe
 	return p, nil
 }
 
-// Send queues ev for its client; it never blocks.
+// StopOn makes a blocked Send give up once done is closed (the run was
+// interrupted); call before the load starts. An event Send gives up on is
+// never acknowledged and counted as such by Close.
+func (p *Producer) StopOn(done <-chan struct{}) { p.stop = done }
+
+// GateOnLag makes the producer wait, before handing a record to a client,
+// while lag() records (the slowest group's consumer lag) of the mean
+// record size exceed budget bytes. Call before the load starts.
+func (p *Producer) GateOnLag(lag func() int64, budget int64) {
+	p.gate = func() bool {
+		n := p.recs.Load()
+		if n == 0 {
+			return false
+		}
+		return lag()*(p.recBytes.Load()/n) > budget
+	}
+}
+
+// Send queues ev for its client; it blocks while the client's queue is
+// full (back-pressure on the generator).
 func (p *Producer) Send(ev load.Event) {
 	i := 0
 	if n := len(p.queues); n > 1 {
@@ -237,7 +285,7 @@ func (p *Producer) Send(ev load.Event) {
 		}
 	}
 	p.queued.Add(1)
-	p.queues[i].push(ev)
+	p.queues[i].push(ev, p.stop)
 }
 
 func (p *Producer) feed(cl *kgo.Client, q *fifo) {
@@ -251,8 +299,19 @@ func (p *Producer) feed(cl *kgo.Client, q *fifo) {
 		for i := range batch {
 			ev := &batch[i]
 			key := p.keys.get(ev.Key)
+			for p.gate != nil && p.gate() {
+				select {
+				case <-p.ctx.Done():
+				case <-time.After(5 * time.Millisecond):
+					continue
+				}
+				break
+			}
 			rec := NewRecord(ev.ID, ev.Intended, key, ev.Payload)
-			p.obs.AddBytes(len(key) + len(ev.Payload) + headerBytes)
+			n := len(key) + len(ev.Payload) + headerBytes
+			p.obs.AddBytes(n)
+			p.recBytes.Add(int64(n))
+			p.recs.Add(1)
 			p.queued.Add(-1)
 			p.inFlight.Add(1)
 			cl.Produce(p.ctx, rec, p.promise)
@@ -353,23 +412,44 @@ func (p *Producer) UnackedError(system string) error {
 	return &UnackedError{System: system, N: p.unacked, Why: p.outage.Describe()}
 }
 
-// fifo is an unbounded queue with one consumer.
+// fifo is a bounded queue with one producer and one consumer.
 type fifo struct {
 	mu     sync.Mutex
 	items  []load.Event
-	sig    chan struct{}
+	limit  int
+	sig    chan struct{} // an item was pushed
+	space  chan struct{} // items were taken
 	closed bool
 }
 
-func newFIFO() *fifo { return &fifo{sig: make(chan struct{}, 1)} }
+func newFIFO(limit int) *fifo {
+	return &fifo{limit: max(limit, 1), sig: make(chan struct{}, 1), space: make(chan struct{}, 1)}
+}
 
-func (q *fifo) push(ev load.Event) {
-	q.mu.Lock()
-	q.items = append(q.items, ev)
-	q.mu.Unlock()
-	select {
-	case q.sig <- struct{}{}:
-	default:
+// push appends ev, waiting while the queue is full; false when the queue
+// was closed or done was closed first (ev is dropped).
+func (q *fifo) push(ev load.Event, done <-chan struct{}) bool {
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return false
+		}
+		if len(q.items) < q.limit {
+			q.items = append(q.items, ev)
+			q.mu.Unlock()
+			select {
+			case q.sig <- struct{}{}:
+			default:
+			}
+			return true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.space:
+		case <-done:
+			return false
+		}
 	}
 }
 
@@ -387,6 +467,10 @@ func (q *fifo) take(spare []load.Event, done <-chan struct{}) ([]load.Event, boo
 			out := q.items
 			q.items = spare[:0]
 			q.mu.Unlock()
+			select {
+			case q.space <- struct{}{}:
+			default:
+			}
 			return out, true
 		}
 		q.mu.Unlock()
@@ -402,8 +486,10 @@ func (q *fifo) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
-	select {
-	case q.sig <- struct{}{}:
-	default:
+	for _, c := range []chan struct{}{q.sig, q.space} {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
 	}
 }

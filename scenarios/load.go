@@ -484,7 +484,7 @@ func (d *decoder) signing(n *node, path string, s *Signing) {
 var (
 	kafkaKeys = []string{"brokers", "tls", "sasl", "topic", "producers", "acks", "linger", "batch_max_bytes", "compression",
 		"idempotent", "max_buffered_records", "members", "commit", "commit_mode", "start_offset"}
-	topicKeys = []string{"name", "partitions", "replication_factor", "configs", "delete_after"}
+	topicKeys = []string{"name", "partitions", "replication_factor", "min_insync_replicas", "unclean_leader_election", "configs", "delete_after"}
 	tlsKeys   = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
 	saslKeys  = []string{"mechanism", "username_env", "password_env"}
 )
@@ -525,6 +525,8 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 		to.intv("partitions", &k.Topic.Partitions, anyLo, anyHi)
 		to.intv("replication_factor", &k.Topic.ReplicationFactor, anyLo, anyHi)
 		to.boolv("delete_after", &k.Topic.DeleteAfter)
+		to.intv("min_insync_replicas", &k.Topic.MinInsyncReplicas, anyLo, anyHi)
+		to.boolv("unclean_leader_election", &k.Topic.UncleanLeaderElection)
 		if to.has("configs") && d.ok() {
 			cp := to.p("configs")
 			cn := to.val("configs")

@@ -395,6 +395,13 @@ type Topic struct {
 	Configs map[string]string `yaml:"configs,omitempty" json:"configs,omitempty"`
 	// DeleteAfter deletes the topic after the point (default false).
 	DeleteAfter bool `yaml:"delete_after,omitempty" json:"delete_after,omitempty"`
+	// MinInsyncReplicas is the topic's min.insync.replicas (0: the
+	// cluster's default); at most ReplicationFactor.
+	MinInsyncReplicas int `yaml:"min_insync_replicas,omitempty" json:"min_insync_replicas,omitempty"`
+	// UncleanLeaderElection is the topic's unclean.leader.election.enable
+	// (default false: an out-of-sync replica never becomes leader, so an
+	// acknowledged record is not silently lost).
+	UncleanLeaderElection bool `yaml:"unclean_leader_election,omitempty" json:"unclean_leader_election"`
 }
 
 // KafkaTLS configures TLS to a real cluster.

@@ -586,6 +586,21 @@ func (c *checker) kafka(p string, k *Kafka) {
 	}
 	c.intRange(p+".topic.partitions", t.Partitions, 1, MaxPartitions, "")
 	c.intRange(p+".topic.replication_factor", t.ReplicationFactor, 1, MaxReplication, "")
+	if t.MinInsyncReplicas != 0 {
+		c.intRange(p+".topic.min_insync_replicas", t.MinInsyncReplicas, 1, max(t.ReplicationFactor, 1), "at most replication_factor; leave it out for the cluster's default")
+	}
+	// The durability keys and topic.configs must not say it twice.
+	for _, d := range []struct {
+		key, config string
+		set         bool
+	}{
+		{"min_insync_replicas", "min.insync.replicas", t.MinInsyncReplicas != 0},
+		{"unclean_leader_election", "unclean.leader.election.enable", true},
+	} {
+		if _, ok := t.Configs[d.config]; ok && d.set {
+			c.add(p+".topic.configs."+d.config, fmt.Sprintf("%s is set by topic.%s", d.config, d.key), "set topic."+d.key+" only")
+		}
+	}
 	c.intRange(p+".producers", k.Producers, 1, MaxClients, "producer clients sharing the schedule")
 	c.enum(p+".acks", k.Acks, AcksNone, AcksLeader, AcksAll)
 	c.durRange(p+".linger", k.Linger, false, MaxLinger)

@@ -242,6 +242,13 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 		if reportErr != nil {
 			fmt.Fprintln(cmd.ErrOrStderr(), "evbench:", reportErr)
 		}
+		// A runner that finds the scenario does not fit the system it ran
+		// against (kafka: replication factor above the broker count) says
+		// so with a BadInput method: exit 2, as for any invalid input.
+		var bi interface{ BadInput() bool }
+		if errors.As(runErr, &bi) && bi.BadInput() {
+			return badInput(runErr)
+		}
 		return runErr
 	case reportErr != nil:
 		return reportErr

@@ -149,6 +149,20 @@ func brokerKind(ctx context.Context, adm *kadm.Client) (string, bool, error) {
 	return fmt.Sprintf("%s (%s)", name, strings.Join(extra, "; ")), false, nil
 }
 
+// brokerCount is the number of brokers the cluster's metadata lists.
+func brokerCount(ctx context.Context, adm *kadm.Client) (int, error) {
+	var meta kadm.Metadata
+	err := retryStep(ctx, "broker metadata", func(ctx context.Context) error {
+		var err error
+		meta, err = adm.BrokerMetadata(ctx)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(meta.Brokers), nil
+}
+
 func hostPorts(bs kadm.BrokerDetails) string {
 	var out []string
 	for _, b := range bs {

@@ -20,6 +20,8 @@ package kafka
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
@@ -120,6 +122,15 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 		}
 		logf("kafka: %s", e.Kind)
 	}
+	n, err := brokerCount(ctx, e.Admin)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("kafka brokers %v: %w", e.Brokers, err)
+	}
+	if err := s.CheckClusterSize(n, e.Kind); err != nil {
+		e.Close()
+		return nil, err
+	}
 	created, err := EnsureTopic(ctx, e.Admin, s.topicSpec(e.Topic))
 	if err != nil {
 		e.Close()
@@ -134,9 +145,64 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 	return e, nil
 }
 
-// topicSpec is the topic set-up the settings ask for.
+// topicSpec is the topic set-up the settings ask for: the scenario's
+// topic configs plus the durability keys (min.insync.replicas when set;
+// unclean.leader.election.enable on real clusters: the embedded broker has
+// no replicas to elect and does not know the config).
 func (s Settings) topicSpec(name string) TopicSpec {
-	return TopicSpec{Name: name, Partitions: s.Partitions, ReplicationFactor: s.ReplicationFactor, Configs: s.TopicConfigs}
+	cfgs := make(map[string]string, len(s.TopicConfigs)+2)
+	for k, v := range s.TopicConfigs {
+		cfgs[k] = v
+	}
+	if s.MinInsyncReplicas > 0 {
+		cfgs["min.insync.replicas"] = strconv.Itoa(s.MinInsyncReplicas)
+	}
+	if !s.Embedded {
+		cfgs["unclean.leader.election.enable"] = strconv.FormatBool(s.UncleanLeaderElection)
+	}
+	return TopicSpec{Name: name, Partitions: s.Partitions, ReplicationFactor: s.ReplicationFactor, Configs: cfgs}
+}
+
+// ClusterSizeError says that a durability setting asks for more replicas
+// than the cluster has brokers. It is bad input (exit 2): the scenario
+// does not fit the cluster it ran against.
+type ClusterSizeError struct {
+	Setting string
+	Value   int
+	Brokers int
+	Cluster string
+}
+
+// Error names the setting, its value and the broker count.
+func (e *ClusterSizeError) Error() string {
+	plural := "s"
+	if e.Brokers == 1 {
+		plural = ""
+	}
+	return fmt.Sprintf("systems.kafka.%s %d needs at least %d brokers, but the cluster (%s) has %d broker%s: lower it or run against a larger cluster (--brokers)",
+		e.Setting, e.Value, e.Value, e.Cluster, e.Brokers, plural)
+}
+
+// BadInput marks the error as a problem of the scenario, not of the run.
+func (e *ClusterSizeError) BadInput() bool { return true }
+
+// CheckClusterSize checks the durability settings against the number of
+// brokers: the replication factor, and min.insync.replicas (from
+// topic.min_insync_replicas or topic.configs) may not exceed it.
+func (s Settings) CheckClusterSize(brokers int, cluster string) error {
+	if int(s.ReplicationFactor) > brokers {
+		return &ClusterSizeError{Setting: "topic.replication_factor", Value: int(s.ReplicationFactor), Brokers: brokers, Cluster: cluster}
+	}
+	m, key := s.MinInsyncReplicas, "topic.min_insync_replicas"
+	if v, ok := s.TopicConfigs["min.insync.replicas"]; ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			m, key = n, "topic.configs.min.insync.replicas"
+		}
+	}
+	if m > brokers {
+		return &ClusterSizeError{Setting: key, Value: m, Brokers: brokers, Cluster: cluster}
+	}
+	return nil
 }
 
 // Note describes the set-up for the results' notes.
@@ -145,8 +211,15 @@ func (e *Env) Note() string {
 	if e.TopicCreated {
 		how = "fresh"
 	}
-	return fmt.Sprintf("kafka: %s topic %s, %d partitions, replication factor %d; acks %s, idempotent %v, linger %s, compression %s, %d producer(s); commit %s (%s), start offset %s",
-		how, e.Topic, e.Settings.Partitions, e.Settings.ReplicationFactor, e.Settings.Acks, e.Settings.Idempotent,
+	isr := "the cluster's default"
+	if e.Settings.MinInsyncReplicas > 0 {
+		isr = strconv.Itoa(e.Settings.MinInsyncReplicas)
+	}
+	if v, ok := e.Settings.TopicConfigs["min.insync.replicas"]; ok {
+		isr = v
+	}
+	return fmt.Sprintf("kafka: %s topic %s, %d partitions, replication factor %d, min.insync.replicas %s, unclean leader election %v; acks %s, idempotent %v, linger %s, compression %s, %d producer(s); commit %s (%s), start offset %s",
+		how, e.Topic, e.Settings.Partitions, e.Settings.ReplicationFactor, isr, e.Settings.UncleanLeaderElection, e.Settings.Acks, e.Settings.Idempotent,
 		e.Settings.Linger, e.Settings.Compression, e.Settings.Producers, e.Settings.Commit, e.Settings.CommitMode, e.Settings.StartOffset)
 }
 

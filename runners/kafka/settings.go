@@ -72,6 +72,11 @@ type Settings struct {
 	ReplicationFactor int16
 	TopicConfigs      map[string]string
 	DeleteAfter       bool
+	// MinInsyncReplicas is the topic's min.insync.replicas (0: the
+	// cluster's default); UncleanLeaderElection its
+	// unclean.leader.election.enable.
+	MinInsyncReplicas     int
+	UncleanLeaderElection bool
 
 	Producers          int
 	Acks               string
@@ -100,23 +105,25 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 	}
 	in := *k
 	s := Settings{
-		TLS:                in.TLS,
-		SASL:               in.SASL,
-		Topic:              in.Topic.Name,
-		Partitions:         int32(in.Topic.Partitions),
-		ReplicationFactor:  int16(in.Topic.ReplicationFactor),
-		TopicConfigs:       in.Topic.Configs,
-		DeleteAfter:        in.Topic.DeleteAfter,
-		Producers:          in.Producers,
-		Acks:               in.Acks,
-		Linger:             in.Linger.D(),
-		BatchMaxBytes:      int32(in.BatchMaxBytes),
-		Compression:        in.Compression,
-		MaxBufferedRecords: in.MaxBufferedRecords,
-		Members:            in.Members,
-		Commit:             in.Commit,
-		CommitMode:         in.CommitMode,
-		StartOffset:        in.StartOffset,
+		TLS:                   in.TLS,
+		SASL:                  in.SASL,
+		Topic:                 in.Topic.Name,
+		Partitions:            int32(in.Topic.Partitions),
+		ReplicationFactor:     int16(in.Topic.ReplicationFactor),
+		TopicConfigs:          in.Topic.Configs,
+		DeleteAfter:           in.Topic.DeleteAfter,
+		MinInsyncReplicas:     in.Topic.MinInsyncReplicas,
+		UncleanLeaderElection: in.Topic.UncleanLeaderElection,
+		Producers:             in.Producers,
+		Acks:                  in.Acks,
+		Linger:                in.Linger.D(),
+		BatchMaxBytes:         int32(in.BatchMaxBytes),
+		Compression:           in.Compression,
+		MaxBufferedRecords:    in.MaxBufferedRecords,
+		Members:               in.Members,
+		Commit:                in.Commit,
+		CommitMode:            in.CommitMode,
+		StartOffset:           in.StartOffset,
 	}
 	brokers := strings.TrimSpace(in.Brokers)
 	if o := strings.TrimSpace(brokersOverride); o != "" {
@@ -151,6 +158,9 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 		if c.v < 1 || c.v > c.max {
 			return s, fmt.Errorf("kafka %s %d: want 1..%d", c.key, c.v, c.max)
 		}
+	}
+	if m := in.Topic.MinInsyncReplicas; m < 0 || m > in.Topic.ReplicationFactor {
+		return s, fmt.Errorf("kafka topic.min_insync_replicas %d: want 1..replication_factor (%d), or 0 for the cluster's default", m, in.Topic.ReplicationFactor)
 	}
 	if in.Linger < 0 || in.Linger > scenarios.MaxLinger {
 		return s, fmt.Errorf("kafka linger %s: want 0s..%s", in.Linger.D(), scenarios.MaxLinger.D())

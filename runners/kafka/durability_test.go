@@ -1,0 +1,108 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/scenarios"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// TestDurabilityKeysReachTheTopic: topic.min_insync_replicas and
+// topic.unclean_leader_election (issue 10 item 3) load, resolve and become
+// the created topic's configs (unclean.leader.election.enable only on real
+// clusters: the embedded broker has no replicas to elect).
+func TestDurabilityKeysReachTheTopic(t *testing.T) {
+	sc, err := scenarios.LoadBytes("durable.yaml", []byte(`name: durable
+load: {rate: 100/s, duration: 1s}
+subscribers: [{name: a}]
+systems:
+  kafka:
+    brokers: 127.0.0.1:1
+    acks: all
+    idempotent: true
+    topic: {replication_factor: 3, min_insync_replicas: 2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Resolve(sc.Systems.Kafka, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := s.topicSpec("t")
+	if spec.ReplicationFactor != 3 || spec.Configs["min.insync.replicas"] != "2" || spec.Configs["unclean.leader.election.enable"] != "false" ||
+		s.Acks != AcksAll || !s.Idempotent {
+		t.Errorf("spec %+v, acks %s idempotent %v", spec, s.Acks, s.Idempotent)
+	}
+	s.Embedded = true
+	if _, ok := s.topicSpec("t").Configs["unclean.leader.election.enable"]; ok {
+		t.Error("unclean.leader.election.enable sent to the embedded broker")
+	}
+	for _, tc := range []struct{ yaml, want string }{
+		{"topic: {replication_factor: 2, min_insync_replicas: 3}", "min_insync_replicas"},
+		{"topic: {replication_factor: 2, min_insync_replicas: 2, configs: {min.insync.replicas: 2}}", "min.insync.replicas"},
+		{"topic: {configs: {unclean.leader.election.enable: true}}", "unclean"},
+	} {
+		_, err := scenarios.LoadBytes("bad.yaml", []byte("name: bad\nload: {rate: 100/s, duration: 1s}\nsubscribers: [{name: a}]\nsystems:\n  kafka: {"+tc.yaml+"}\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want one naming %s", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// TestClusterSizeIsCheckedAtRunTime: a replication factor or
+// min.insync.replicas above the cluster's broker count is a bad-input
+// error naming the setting, the value and the broker count, found when the
+// point connects (the broker count is known only then).
+func TestClusterSizeIsCheckedAtRunTime(t *testing.T) {
+	sc := testScenario("rf-too-big", Embedded, scOpts{rate: 10, duration: time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
+	sc.Systems.Kafka.Topic.ReplicationFactor = 3
+	_, err := (&Runner{}).Run(context.Background(), &runners.Point{Scenario: sc, Logf: t.Logf})
+	var ce *ClusterSizeError
+	if !errors.As(err, &ce) || !ce.BadInput() {
+		t.Fatalf("err %v: want a bad-input *ClusterSizeError", err)
+	}
+	for _, want := range []string{"topic.replication_factor", "3", "has 1 broker"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	s := Settings{ReplicationFactor: 3, TopicConfigs: map[string]string{"min.insync.replicas": "4"}}
+	if err := s.CheckClusterSize(3, "c"); err == nil || !strings.Contains(err.Error(), "min.insync.replicas 4") || !strings.Contains(err.Error(), "has 3 brokers") {
+		t.Errorf("min.insync.replicas 4 on 3 brokers: %v", err)
+	}
+	if err := (Settings{ReplicationFactor: 3, MinInsyncReplicas: 2}).CheckClusterSize(3, "c"); err != nil {
+		t.Errorf("replication factor 3, min.insync.replicas 2 on 3 brokers: %v", err)
+	}
+}
+
+// TestDurableTopicOnThreeBrokers runs replication factor 3,
+// min.insync.replicas 2, acks all and idempotence on a 3-broker embedded
+// cluster: the topic gets the settings and nothing is lost.
+func TestDurableTopicOnThreeBrokers(t *testing.T) {
+	c, err := StartEmbedded(kfake.NumBrokers(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc := testScenario("durable3", Embedded, scOpts{rate: 200, warmup: 200 * time.Millisecond, duration: time.Second, drain: 15 * time.Second,
+		subs: 1, members: 1, partitions: 3, acks: AcksAll, processing: time.Millisecond})
+	k := sc.Systems.Kafka
+	k.Brokers = strings.Join(c.ListenAddrs(), ",")
+	k.Topic.ReplicationFactor, k.Topic.MinInsyncReplicas = 3, 2
+	yes := true
+	k.Idempotent = &yes
+	res := runPoint(t, &Runner{}, sc)
+	if a := res.Subscribers[0].Accounting; a.Lost != 0 || a.Sent == 0 {
+		t.Errorf("%+v", a)
+	}
+	note := strings.Join(res.Notes, "\n")
+	if !strings.Contains(note, "replication factor 3, min.insync.replicas 2") {
+		t.Errorf("notes do not record the durability settings: %s", note)
+	}
+}

@@ -34,13 +34,12 @@ systems:
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := s.topicSpec("t")
+	spec := s.topicSpec("t", false)
 	if spec.ReplicationFactor != 3 || spec.Configs["min.insync.replicas"] != "2" || spec.Configs["unclean.leader.election.enable"] != "false" ||
 		s.Acks != AcksAll || !s.Idempotent {
 		t.Errorf("spec %+v, acks %s idempotent %v", spec, s.Acks, s.Idempotent)
 	}
-	s.Embedded = true
-	if _, ok := s.topicSpec("t").Configs["unclean.leader.election.enable"]; ok {
+	if _, ok := s.topicSpec("t", true).Configs["unclean.leader.election.enable"]; ok {
 		t.Error("unclean.leader.election.enable sent to the embedded broker")
 	}
 	for _, tc := range []struct{ yaml, want string }{

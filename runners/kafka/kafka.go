@@ -131,7 +131,7 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 		e.Close()
 		return nil, err
 	}
-	created, err := EnsureTopic(ctx, e.Admin, s.topicSpec(e.Topic))
+	created, err := EnsureTopic(ctx, e.Admin, s.topicSpec(e.Topic, e.Embedded))
 	if err != nil {
 		e.Close()
 		return nil, err
@@ -147,9 +147,10 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 
 // topicSpec is the topic set-up the settings ask for: the scenario's
 // topic configs plus the durability keys (min.insync.replicas when set;
-// unclean.leader.election.enable on real clusters: the embedded broker has
-// no replicas to elect and does not know the config).
-func (s Settings) topicSpec(name string) TopicSpec {
+// unclean.leader.election.enable on real clusters: an embedded (kfake)
+// broker, also one reached by address, has no replicas to elect and does
+// not know the config).
+func (s Settings) topicSpec(name string, embedded bool) TopicSpec {
 	cfgs := make(map[string]string, len(s.TopicConfigs)+2)
 	for k, v := range s.TopicConfigs {
 		cfgs[k] = v
@@ -157,7 +158,7 @@ func (s Settings) topicSpec(name string) TopicSpec {
 	if s.MinInsyncReplicas > 0 {
 		cfgs["min.insync.replicas"] = strconv.Itoa(s.MinInsyncReplicas)
 	}
-	if !s.Embedded {
+	if !embedded {
 		cfgs["unclean.leader.election.enable"] = strconv.FormatBool(s.UncleanLeaderElection)
 	}
 	return TopicSpec{Name: name, Partitions: s.Partitions, ReplicationFactor: s.ReplicationFactor, Configs: cfgs}

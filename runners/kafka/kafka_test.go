@@ -12,6 +12,7 @@ import (
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/scenarios"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -308,8 +309,9 @@ func TestTopicMismatchIsAClearError(t *testing.T) {
 			defer cancel()
 			if tg.brokers == Embedded {
 				// Every embedded point gets its own in-memory broker, so
-				// the existing topic lives on one started here.
-				c, err := StartEmbedded()
+				// the existing topic lives on one started here; 3 brokers,
+				// so a replication factor of 2 fits the cluster.
+				c, err := StartEmbedded(kfake.NumBrokers(3))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -340,6 +342,14 @@ func TestTopicMismatchIsAClearError(t *testing.T) {
 				sc := testScenario("mismatch", tg.brokers, scOpts{rate: 10, duration: time.Second, subs: 1, members: 1, partitions: 12, acks: AcksAll})
 				sc.Systems.Kafka.Topic = tc.topic
 				_, err := (&Runner{}).Run(ctx, &runners.Point{Scenario: sc, Logf: t.Logf})
+				if n, _ := brokerCount(ctx, env.Admin); tc.topic.ReplicationFactor > n {
+					// A single-broker cluster: the size check comes first.
+					var ce *ClusterSizeError
+					if !errors.As(err, &ce) || ce.Value != tc.topic.ReplicationFactor || ce.Brokers != n {
+						t.Errorf("%s on %d broker(s): err %v, want a *ClusterSizeError", tc.name, n, err)
+					}
+					continue
+				}
 				var tm *TopicMismatchError
 				if !errors.As(err, &tm) {
 					t.Fatalf("%s: err %v, want a *TopicMismatchError", tc.name, err)

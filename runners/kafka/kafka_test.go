@@ -3,11 +3,11 @@ package kafka
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/internal/brokertest"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/scenarios"
@@ -15,10 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Integration tests run on the embedded broker always and, when
-// EVBENCH_KAFKA_BROKERS is set (make test sets it after scripts/kafka.sh
-// up), on that real broker too. Without it the real-broker cases skip,
-// unless EVBENCH_REQUIRE_KAFKA=1, in which case they fail.
+// Integration tests run on the embedded broker always and on the real
+// broker when one is set; internal/brokertest decides which.
 
 // target is one broker the integration tests run against.
 type target struct {
@@ -27,26 +25,17 @@ type target struct {
 }
 
 func targets(t *testing.T) []target {
-	out := []target{{"embedded", Embedded}}
-	if b := strings.TrimSpace(os.Getenv("EVBENCH_KAFKA_BROKERS")); b != "" {
-		out = append(out, target{"real", b})
+	var out []target
+	for _, tg := range brokertest.Targets(t, Embedded) {
+		out = append(out, target{tg.Name, tg.Brokers})
 	}
 	return out
 }
 
-// requireRealBroker skips (or fails with EVBENCH_REQUIRE_KAFKA=1) when no
-// real broker is configured; it is called once per test so the message is
+// noteRealBroker logs (or fails with EVBENCH_REQUIRE_KAFKA=1) when no real
+// broker is configured; it is called once per test so the message is
 // visible.
-func noteRealBroker(t *testing.T) {
-	t.Helper()
-	if os.Getenv("EVBENCH_KAFKA_BROKERS") != "" {
-		return
-	}
-	if os.Getenv("EVBENCH_REQUIRE_KAFKA") == "1" {
-		t.Fatalf("EVBENCH_REQUIRE_KAFKA=1 but EVBENCH_KAFKA_BROKERS is not set: start a broker with scripts/kafka.sh up and set EVBENCH_KAFKA_BROKERS=127.0.0.1:9092")
-	}
-	t.Logf("real-broker cases skipped: EVBENCH_KAFKA_BROKERS is not set (scripts/kafka.sh up, then EVBENCH_KAFKA_BROKERS=127.0.0.1:9092)")
-}
+func noteRealBroker(t *testing.T) { t.Helper(); brokertest.NoteMissing(t) }
 
 type scOpts struct {
 	rate       float64
@@ -370,7 +359,7 @@ func TestBrokerKind(t *testing.T) {
 	if err != nil || !emb || !strings.Contains(k, "embedded") {
 		t.Errorf("BrokerKind(kfake address) = %q, %v, %v: want it recognised as the embedded broker", k, emb, err)
 	}
-	if b := os.Getenv("EVBENCH_KAFKA_BROKERS"); b != "" {
+	if b := brokertest.Real(); b != "" {
 		k, emb, err = BrokerKind(ctx, b)
 		t.Logf("real broker: %s", k)
 		if err != nil || emb || !strings.HasPrefix(k, "Apache Kafka v") {

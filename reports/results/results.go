@@ -277,7 +277,9 @@ type MaxRate struct {
 	Bounded bool `json:"bounded"`
 }
 
-// Histogram bounds: 1 us to 1 hour, 3 significant digits (DESIGN.md).
+// Histogram bounds: 1 us to 1 hour, 3 significant digits (README.md: the
+// figures). Every latency histogram in a results document has this
+// geometry, which is what lets merge and compare add and compare them.
 const (
 	HistMin    = 1
 	HistMax    = int64(time.Hour / time.Microsecond)

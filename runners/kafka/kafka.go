@@ -11,7 +11,7 @@
 // reuses the topic set-up, broker handling and consumer groups: Resolve,
 // Open (Env), NewProducer, StartGroups, NewRecord/ParseRecord.
 //
-// Timing (DESIGN.md): publish latency = intended time -> produce ack;
+// Timing (as README.md states it): publish latency = intended time -> produce ack;
 // end-to-end latency = intended time -> a group member finished processing
 // the record. See consumer.go for how members process partitions, apply
 // faults and commit.
@@ -272,7 +272,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("kafka: %d records were still unacknowledged by the broker at the end of the drain", n)
 	}
 	groups.Close()
-	res, err := mp.Finish(false, pt.Params)
+	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	if res != nil && interrupted && res.Status == results.StatusComplete {
 		res.Status = results.StatusInterrupted
 	}

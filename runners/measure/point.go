@@ -221,10 +221,30 @@ func (p *Point) Snapshot() Snapshot {
 	return snap
 }
 
-// Finish stops sampling and builds the results point. It returns an error
-// (and the point, marked failed) when the accounting identity does not
-// hold: that is a harness bug and must fail loudly.
-func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point, error) {
+// Delivery is how a system's events reach its subscribers, which decides
+// the figures its points carry.
+type Delivery int
+
+const (
+	// Direct: the sender delivers to each subscriber itself, attempt by
+	// attempt (webhook). Points carry per-attempt latency and attempts per
+	// delivery, and no publish figures.
+	Direct Delivery = iota + 1
+	// ViaBroker: events are published to a broker the subscribers read
+	// from (kafka, bridge). Points carry publish latency and publish
+	// errors (and ingress latency when recorded), and no per-attempt
+	// figures.
+	ViaBroker
+)
+
+// Finish stops sampling and builds the results point with the figures
+// delivery d records. It returns an error (and the point, marked failed)
+// when the accounting identity does not hold: that is a harness bug and
+// must fail loudly.
+func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, error) {
+	if d != Direct && d != ViaBroker {
+		return nil, fmt.Errorf("measure: unknown delivery %d", d)
+	}
 	select {
 	case <-p.stop:
 	default:
@@ -283,7 +303,7 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	out.Overloaded, out.OverloadReason = overloaded(measuredDur, emitted, time.Duration(lag.ValueAtQuantile(99))*time.Microsecond)
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
-	if !webhook {
+	if d == ViaBroker {
 		pl, err := results.NewLatency(p.publish)
 		if err != nil {
 			p.mu.Unlock()
@@ -311,7 +331,7 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	var delivered int64
 	first := uint64(p.Gen.Sent() - sent) // warm-up events come first
 	for _, s := range p.Subs {
-		r, err := s.result(sent, webhook)
+		r, err := s.result(sent, d)
 		if err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
 		}

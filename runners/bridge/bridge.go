@@ -163,7 +163,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer env.Close()
-	mp.Note("%s%s", kafka.BrokerKindNotePrefix, env.Kind)
+	mp.SetBroker(env.Kind, env.Embedded)
 	mp.Note("%s", env.Note())
 	mode := "durable: the bridge answers after Kafka acknowledged the record"
 	if bc.Ack == AckBeforeProduce {

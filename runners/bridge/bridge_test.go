@@ -159,8 +159,8 @@ func TestBridgeDurableLosesNothingAndRejectsForgeries(t *testing.T) {
 			if res.Ingress.LatencyUS.P50 < res.Publish.LatencyUS.P50 {
 				t.Errorf("durable: ingress p50 %dus < publish p50 %dus", res.Ingress.LatencyUS.P50, res.Publish.LatencyUS.P50)
 			}
-			if k := brokerKind(res); (tg.name == "real") != strings.HasPrefix(k, "Apache Kafka") {
-				t.Errorf("broker kind %q on %s", k, tg.name)
+			if k := res.BrokerKind; (tg.name == "real") != strings.HasPrefix(k, "Apache Kafka") || res.BrokerEmbedded != (tg.name == "embedded") {
+				t.Errorf("broker kind %q (embedded %v) on %s", k, res.BrokerEmbedded, tg.name)
 			}
 		})
 	}
@@ -185,15 +185,6 @@ func TestBridgeFastMode(t *testing.T) {
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "fast") {
 		t.Errorf("notes %q should say the bridge ran in fast mode", res.Notes)
 	}
-}
-
-func brokerKind(p *results.Point) string {
-	for _, n := range p.Notes {
-		if k, ok := strings.CutPrefix(n, kafka.BrokerKindNotePrefix); ok {
-			return k
-		}
-	}
-	return ""
 }
 
 // countObs counts what the ingress reports.

@@ -231,7 +231,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer env.Close()
-	mp.Note("%s%s", BrokerKindNotePrefix, env.Kind)
+	mp.SetBroker(env.Kind, env.Embedded)
 	mp.Note("%s", env.Note())
 	if set.Acks == Acks0 {
 		mp.Note("kafka: acks 0: publish latency is intended time -> produce request written; the broker confirms nothing, so lost records show only as loss at the subscribers")

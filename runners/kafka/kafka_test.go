@@ -106,27 +106,19 @@ func runPoint(t *testing.T, r *Runner, sc *scenarios.Scenario) *results.Point {
 	return res
 }
 
-func brokerKindNote(p *results.Point) string {
-	for _, n := range p.Notes {
-		if k, ok := strings.CutPrefix(n, BrokerKindNotePrefix); ok {
-			return k
-		}
-	}
-	return ""
-}
-
-// checkBrokerKind asserts that results name the broker a user ran against.
+// checkBrokerKind asserts that results name the broker a user ran against
+// in the point's typed broker fields.
 func checkBrokerKind(t *testing.T, tg target, p *results.Point) {
 	t.Helper()
-	k := brokerKindNote(p)
+	k := p.BrokerKind
 	switch tg.name {
 	case "embedded":
-		if !strings.Contains(k, "embedded") || !strings.Contains(k, "not disk-backed") {
-			t.Errorf("broker kind %q: want the embedded in-memory label", k)
+		if !p.BrokerEmbedded || !strings.Contains(k, "not disk-backed") {
+			t.Errorf("broker kind %q (embedded %v): want the embedded in-memory broker", k, p.BrokerEmbedded)
 		}
 	default:
-		if !strings.HasPrefix(k, "Apache Kafka") {
-			t.Errorf("broker kind %q: want it to name Apache Kafka", k)
+		if p.BrokerEmbedded || !strings.HasPrefix(k, "Apache Kafka") {
+			t.Errorf("broker kind %q (embedded %v): want it to name Apache Kafka", k, p.BrokerEmbedded)
 		}
 	}
 }

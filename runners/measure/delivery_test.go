@@ -2,6 +2,7 @@ package measure_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/evbench/evbench/runners/load"
@@ -34,6 +35,32 @@ func shortPoint(t *testing.T) *measure.Point {
 // TestFinishDelivery: the delivery kind passed to Finish decides which
 // figures the point carries (per-attempt for Direct, publish for
 // ViaBroker); an unknown kind is an error, not a silent choice.
+// TestSetBroker: the broker a runner records becomes the point's typed
+// broker fields; a Direct point (no broker) carrying one is a harness bug.
+func TestSetBroker(t *testing.T) {
+	mp := shortPoint(t)
+	mp.SetBroker("Apache Kafka v4.1", false)
+	res, err := mp.Finish(measure.ViaBroker, nil)
+	if err != nil || res.BrokerKind != "Apache Kafka v4.1" || res.BrokerEmbedded {
+		t.Fatalf("via broker: kind %q embedded %v, err %v", res.BrokerKind, res.BrokerEmbedded, err)
+	}
+	mp = shortPoint(t)
+	mp.SetBroker("in-memory", true)
+	if res, err = mp.Finish(measure.ViaBroker, nil); err != nil || !res.BrokerEmbedded {
+		t.Fatalf("embedded: %+v, %v", res, err)
+	}
+	for _, n := range res.Notes {
+		if strings.Contains(n, "broker_kind") {
+			t.Errorf("broker kind still travels as a note: %q", n)
+		}
+	}
+	mp = shortPoint(t)
+	mp.SetBroker("in-memory", true)
+	if _, err = mp.Finish(measure.Direct, nil); err == nil {
+		t.Error("a Direct point with a broker finished without an error")
+	}
+}
+
 func TestFinishDelivery(t *testing.T) {
 	tests := []struct {
 		name                 string

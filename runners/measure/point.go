@@ -41,6 +41,8 @@ type Point struct {
 	bytes0        int64
 	baseline      *time.Timer
 	notes         []string
+	brokerKind    string
+	onEmbedded    bool
 	mu            sync.Mutex
 	publish       *hdr.Histogram
 	ingress       *hdr.Histogram
@@ -70,6 +72,16 @@ func (p *Point) SetGauges(g Gauges) { p.gauges = g }
 func (p *Point) Note(format string, args ...any) {
 	p.mu.Lock()
 	p.notes = append(p.notes, fmt.Sprintf(format, args...))
+	p.mu.Unlock()
+}
+
+// SetBroker records the broker the point's system published to: its kind
+// (a human-readable name and version) and whether it is the in-memory
+// embedded broker. They become the point's typed broker_kind and
+// broker_embedded fields; only a ViaBroker point may carry them.
+func (p *Point) SetBroker(kind string, embedded bool) {
+	p.mu.Lock()
+	p.brokerKind, p.onEmbedded = kind, embedded
 	p.mu.Unlock()
 }
 
@@ -245,6 +257,9 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 	if d != Direct && d != ViaBroker {
 		return nil, fmt.Errorf("measure: unknown delivery %d", d)
 	}
+	if d == Direct && p.brokerKind != "" {
+		return nil, fmt.Errorf("measure: broker %q set on a point without a broker", p.brokerKind)
+	}
 	select {
 	case <-p.stop:
 	default:
@@ -303,6 +318,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 	out.Overloaded, out.OverloadReason = overloaded(measuredDur, emitted, time.Duration(lag.ValueAtQuantile(99))*time.Microsecond)
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
+	out.BrokerKind, out.BrokerEmbedded = p.brokerKind, p.onEmbedded
 	if d == ViaBroker {
 		pl, err := results.NewLatency(p.publish)
 		if err != nil {

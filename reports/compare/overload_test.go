@@ -2,6 +2,7 @@ package compare
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,6 +88,9 @@ func TestOverloadedNotComparable(t *testing.T) {
 			}
 			if !strings.Contains(strings.Join(rep.Warnings, "\n"), "not comparable") {
 				t.Errorf("warnings %q do not say points were not comparable", rep.Warnings)
+			}
+			if want := fmt.Sprintf("%d point(s) not comparable", len(tc.notComparable)); !strings.Contains(rep.Summary(), want) {
+				t.Errorf("summary %q does not say %q", rep.Summary(), want)
 			}
 		})
 	}

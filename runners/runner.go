@@ -1,6 +1,16 @@
 // Package runners defines the contract every system runner implements and
-// a registry of runners by system name. A new system is a new package under
-// runners/ that calls Register in an init function; nothing else changes.
+// a registry of runners by system name. A system's runner is a package
+// under runners/ that calls Register in an init function and is imported
+// by cmd/evbench/main.go.
+//
+// That is not yet all a new system needs (issue 8 tracks making it so).
+// Today a system is also named in: its block of the scenario model, its
+// defaults and its validation (scenarios/types.go, load.go; sweepable
+// settings in sweep.go; rows of docs/scenarios.md); the order systems are
+// reported in (reports/results/results.go); the reports that draw
+// system-specific charts and labels (reports/plot, reports/curves,
+// reports/html, reports/hlog); and the cost model (reports/cost, which
+// prices every system that is not webhook as Kafka).
 package runners
 
 import (

@@ -1,10 +1,8 @@
 package scenarios
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"math"
@@ -16,9 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"github.com/evbench/evbench/internal/golden"
+)
 
 func mustLoad(t *testing.T, yaml string) *Scenario {
 	t.Helper()
@@ -678,22 +676,7 @@ func TestGoldenQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "quickstart.resolved.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./scenarios -run Golden -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("resolved quickstart differs from %s (run with -update if intended):\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "quickstart.resolved.json"), got)
 	var m map[string]any
 	if err := json.Unmarshal(got, &m); err != nil {
 		t.Fatal(err)

@@ -8,10 +8,22 @@ import (
 	"time"
 )
 
+// Parameter keys every point's Params has (results.Point.Params in
+// results.json); a swept setting's key is its path (e.g.
+// "kafka.topic.partitions"). They are defined here, where points are made,
+// because scenarios is the bottom of the import graph (results does not
+// import it, and it imports nothing above it).
+const (
+	// ParamRate is the point's offered peak rate, events per second.
+	ParamRate = "rate_per_s"
+	// ParamSubscribers is the point's subscriber count.
+	ParamSubscribers = "subscribers"
+)
+
 // PointSpec is one point of an expanded scenario.
 type PointSpec struct {
 	// Params are the point's parameters as results record them: always
-	// "rate_per_s" (the load shape's peak rate) and "subscribers" (the
+	// ParamRate (the load shape's peak rate) and ParamSubscribers (the
 	// count), plus every swept setting by its path (e.g.
 	// "kafka.topic.partitions").
 	Params map[string]float64
@@ -183,7 +195,7 @@ func (s *Scenario) Expand() ([]PointSpec, error) {
 		for i, n := range sw.Subscribers {
 			vals[i] = float64(n)
 		}
-		axes = append(axes, sweepAxis{"subscribers", vals})
+		axes = append(axes, sweepAxis{ParamSubscribers, vals})
 	}
 	for _, p := range sortedKeys(sw.Params) {
 		axes = append(axes, sweepAxis{p, sw.Params[p]})
@@ -193,7 +205,7 @@ func (s *Scenario) Expand() ([]PointSpec, error) {
 		for i, r := range sw.Rate {
 			vals[i] = float64(r)
 		}
-		axes = append(axes, sweepAxis{"rate_per_s", vals})
+		axes = append(axes, sweepAxis{ParamRate, vals})
 	}
 	repeats := max(1, sw.Repeats)
 	var out []PointSpec
@@ -257,9 +269,9 @@ func (s *Scenario) point(vals map[string]float64) (*Scenario, map[string]float64
 	params := map[string]float64{}
 	for path, v := range vals {
 		switch path {
-		case "rate_per_s":
+		case ParamRate:
 			pt.Load = pt.Load.withPeak(Rate(v))
-		case "subscribers":
+		case ParamSubscribers:
 			subs, err := s.firstN(int(v))
 			if err != nil {
 				return nil, nil, err
@@ -277,8 +289,8 @@ func (s *Scenario) point(vals map[string]float64) (*Scenario, map[string]float64
 			params[path] = v
 		}
 	}
-	params["rate_per_s"] = float64(pt.Load.PeakRate())
-	params["subscribers"] = float64(len(pt.Subscribers))
+	params[ParamRate] = float64(pt.Load.PeakRate())
+	params[ParamSubscribers] = float64(len(pt.Subscribers))
 	if probs := check(pt, false); len(probs) > 0 {
 		p := probs[0]
 		return nil, nil, &Error{File: s.File, Key: p.key, Msg: fmt.Sprintf("point %s: %s", formatParams(params), p.msg), Allowed: p.allowed}

@@ -107,7 +107,10 @@ output could not be written.`,
 				return err
 			}
 			rep, err := compare.CompareSets(baseDocs, candDocs, opts)
-			if err != nil {
+			// Overloaded on every shared point: the report says why, and
+			// the exit code is the overloaded generator's (not a pass).
+			notComparable := errors.Is(err, compare.ErrNotComparable)
+			if err != nil && !notComparable {
 				return badInput(fmt.Errorf("compare %s with %s: %w", strings.Join(basePaths, ", "), strings.Join(candPaths, ", "), err))
 			}
 			rep.Base.Label, rep.Candidate.Label = basePaths[0], candPaths[0]
@@ -149,6 +152,9 @@ output could not be written.`,
 				}
 				return &exitError{code: exitRegression, err: fmt.Errorf("%s regressed against %s: %d regression(s)\n%s",
 					strings.Join(candPaths, ", "), strings.Join(basePaths, ", "), len(rep.Regressions), strings.Join(lines, "\n"))}
+			}
+			if notComparable {
+				return &exitError{code: exitOverloaded, err: fmt.Errorf("compare %s with %s: %w", strings.Join(basePaths, ", "), strings.Join(candPaths, ", "), err)}
 			}
 			return nil
 		},

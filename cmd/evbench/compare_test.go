@@ -73,6 +73,9 @@ func TestCompareAndMergeCLI(t *testing.T) {
 	if err := os.WriteFile(brokenPath, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	overloadedDoc := cliDoc(t, "orders", 13000, 0) // slower, but the generator fell behind
+	overloadedDoc.Points[0].Overloaded, overloadedDoc.Points[0].OverloadReason = true, "lag p99 1.4s > 1s"
+	overloaded := writeDoc(t, dir, "overloaded.json", overloadedDoc)
 	notJSON := filepath.Join(dir, "notjson.json")
 	if err := os.WriteFile(notJSON, []byte("name: tiny\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -97,6 +100,7 @@ func TestCompareAndMergeCLI(t *testing.T) {
 			{"not a results document", []string{notJSON, base}, 2, "is it an evbench results.json"},
 			{"accounting that does not add up", []string{base, brokenPath}, 2, "accounting identity violated"},
 			{"no point in common", []string{base, noCommon}, 2, "no point in common"},
+			{"an overloaded candidate is not judged", []string{base, overloaded}, exitOverloaded, "not comparable: load generator overloaded in the candidate (lag p99 1.4s > 1s)"},
 			{"bad tolerance", []string{base, slower, "--latency-tolerance", "ten"}, 2, "not a percentage"},
 			{"negative floor", []string{base, slower, "--latency-floor", "-1ms"}, 2, "not a duration"},
 			{"throughput tolerance over 100%", []string{base, slower, "--throughput-tolerance", "150%"}, 2, "throughput tolerance"},

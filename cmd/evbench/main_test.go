@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/internal/brokertest"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners/webhook"
 )
@@ -296,13 +297,7 @@ func TestSinkCommand(t *testing.T) {
 // broker that `make test` starts (EVBENCH_KAFKA_BROKERS), as a user would
 // with --brokers, and checks the results name it and not the embedded one.
 func TestRunRealBroker(t *testing.T) {
-	brokers := os.Getenv("EVBENCH_KAFKA_BROKERS")
-	if brokers == "" {
-		if os.Getenv("EVBENCH_REQUIRE_KAFKA") == "1" {
-			t.Fatal("EVBENCH_REQUIRE_KAFKA=1 but EVBENCH_KAFKA_BROKERS is not set")
-		}
-		t.Skip("EVBENCH_KAFKA_BROKERS not set: no real broker (make test starts one when Java and Maven are present)")
-	}
+	brokers := brokertest.RequireReal(t)
 	bin := binary(t)
 	out := t.TempDir()
 	stdout, stderr, code := runBin(t, bin, "run", "testdata/tiny.yaml", "--out", out, "--quiet", "--no-report", "--brokers", brokers)

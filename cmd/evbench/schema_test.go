@@ -86,8 +86,10 @@ func TestResultsSchema(t *testing.T) {
 	var sw struct {
 		Status string
 		Points []struct {
-			System  string
-			Publish *json.RawMessage
+			System         string
+			Publish        *json.RawMessage
+			BrokerKind     string `json:"broker_kind"`
+			BrokerEmbedded bool   `json:"broker_embedded"`
 		}
 	}
 	b, _ := os.ReadFile(sweepDoc)
@@ -97,6 +99,11 @@ func TestResultsSchema(t *testing.T) {
 	systems := map[string]int{}
 	for _, p := range sw.Points {
 		systems[p.System]++
+		// Points that published carry the typed broker fields.
+		if (p.Publish != nil) != (p.BrokerKind != "") || (p.Publish != nil) != p.BrokerEmbedded {
+			t.Errorf("%s point: publish %v, broker_kind %q, broker_embedded %v: want the embedded broker on every point that published",
+				p.System, p.Publish != nil, p.BrokerKind, p.BrokerEmbedded)
+		}
 	}
 	if sw.Status != "complete" || systems["webhook"] != 2 || systems["kafka"] != 2 || systems["bridge"] != 2 {
 		t.Errorf("sweep: status %s, points per system %v; want complete with 2 of each", sw.Status, systems)
@@ -115,6 +122,14 @@ func TestResultsSchema(t *testing.T) {
 			"threshold pass as a string": func(m map[string]any) {
 				point0(m)["thresholds"] = []any{map[string]any{"expr": "lost == 0", "value": 0, "pass": "yes"}}
 			},
+			"no_data as a string": func(m map[string]any) {
+				point0(m)["thresholds"] = []any{map[string]any{"expr": "lost == 0", "value": 0, "pass": false, "no_data": "yes"}}
+			},
+			"overloaded as a string":               func(m map[string]any) { point0(m)["overloaded"] = "true" },
+			"negative emitted_s":                   func(m map[string]any) { point0(m)["emitted_s"] = -1 },
+			"broker_embedded as a string":          func(m map[string]any) { point0(m)["broker_embedded"] = "yes" },
+			"empty broker_kind":                    func(m map[string]any) { point0(m)["broker_kind"] = "" },
+			"negative delivered_after_dead_letter": func(m map[string]any) { acc(m)["delivered_after_dead_letter"] = -3 },
 		} {
 			m := decodeMap(t, b)
 			mutate(m)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/runners/behave"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/webhook"
@@ -83,9 +84,9 @@ another host can account for this sink exactly.`,
 				MaxBodyBytes: int(mb), HeaderTimeout: lim.HeaderTimeout, BodyTimeout: lim.BodyTimeout,
 				IdleTimeout: lim.IdleTimeout, MaxConns: lim.MaxConns, Dedup: dedup}
 			if secretEnv != "" {
-				v := os.Getenv(secretEnv)
-				if v == "" {
-					return badInput(fmt.Errorf("--secret-env %s: the variable is empty or unset", secretEnv))
+				v, err := secretenv.Get(secretEnv, "--secret-env")
+				if err != nil {
+					return badInput(err)
 				}
 				sec, err := webhook.ParseSecret(v)
 				if err != nil {

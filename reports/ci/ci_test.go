@@ -2,17 +2,14 @@ package ci
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/evbench/evbench/internal/golden"
 	"github.com/evbench/evbench/reports/internal/fixture"
 	"github.com/evbench/evbench/reports/junit/junittest"
 	"github.com/evbench/evbench/reports/results"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestRunOutputsGolden renders the fixture run (three systems, three
 // subscribers, dead letters on one webhook subscriber) with one failing and
@@ -48,18 +45,6 @@ func TestRunOutputsGolden(t *testing.T) {
 				t.Errorf("%s: not valid JUnit: %v", g.file, err)
 			}
 		}
-		golden := filepath.Join("testdata", g.file)
-		if *update {
-			if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (go test -update creates it)", err)
-		}
-		if buf.String() != string(want) {
-			t.Errorf("%s differs (go test -update rewrites it):\n%s", golden, buf.String())
-		}
+		golden.Check(t, filepath.Join("testdata", g.file), buf.Bytes())
 	}
 }

@@ -277,6 +277,10 @@ type PointDiff struct {
 	BaseOnlySubscribers      []string `json:"base_only_subscribers,omitempty"`
 	CandidateOnlySubscribers []string `json:"candidate_only_subscribers,omitempty"`
 	Notes                    []string `json:"notes,omitempty"`
+	// NotComparable is true when the load generator was overloaded on a
+	// side (results.Point.Overloaded): the offered load was not applied,
+	// so only the status is judged; Notes say which side and why.
+	NotComparable bool `json:"not_comparable,omitempty"`
 	// BaseSamples and CandidateSamples count the runs of this point on
 	// each side (samples mode only).
 	BaseSamples      int `json:"base_samples,omitempty"`
@@ -373,6 +377,11 @@ func (r *Report) Regressed() bool { return len(r.Regressions) > 0 }
 // comparison that compares nothing must not pass a CI gate.
 var ErrNothingToCompare = errors.New("the documents have no point in common (same system, params and repeat)")
 
+// ErrNotComparable is returned (with the report) when every point the
+// documents share is not comparable because the load generator was
+// overloaded: nothing was judged, which must not pass a CI gate either.
+var ErrNotComparable = errors.New("no point is comparable: the load generator was overloaded (offered load not applied) on every point the documents share")
+
 // Compare compares cand against base. It returns an error for invalid
 // options or documents and when no point matches (ErrNothingToCompare).
 func Compare(base, cand *results.Results, opts Options) (*Report, error) {
@@ -427,7 +436,52 @@ func Compare(base, cand *results.Results, opts Options) (*Report, error) {
 		return rep, fmt.Errorf("%w: base has %d point(s), candidate %d", ErrNothingToCompare, len(base.Points), len(cand.Points))
 	}
 	rep.finish([]*results.Results{base}, []*results.Results{cand})
-	return rep, nil
+	return rep, rep.comparableErr()
+}
+
+// comparableErr warns about points that were not comparable and returns
+// ErrNotComparable when no point was (and nothing regressed).
+func (r *Report) comparableErr() error {
+	n := 0
+	for _, p := range r.Points {
+		if p.NotComparable {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	r.Warnings = append(r.Warnings, fmt.Sprintf("%d of %d point(s) not comparable: the load generator could not keep its schedule (overloaded), so their offered load was not applied and their throughput, latencies and losses are not judged; rerun them on a less loaded machine or at a lower rate", n, len(r.Points)))
+	if n == len(r.Points) && !r.Regressed() {
+		return ErrNotComparable
+	}
+	return nil
+}
+
+// overloadNote says which side of a comparison was overloaded and why;
+// "" when neither was.
+func overloadNote(side string, ps []*results.Point) string {
+	var n int
+	var reason string
+	for _, p := range ps {
+		if p.Overloaded {
+			n++
+			if reason == "" {
+				reason = p.OverloadReason
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("load generator overloaded in the %s", side)
+	if len(ps) > 1 {
+		s = fmt.Sprintf("load generator overloaded in %d of %d %s run(s)", n, len(ps), side)
+	}
+	if reason != "" {
+		s += " (" + reason + ")"
+	}
+	return s
 }
 
 // finish adds what both modes share: the candidate's thresholds and the
@@ -524,6 +578,15 @@ func comparePoint(b, c *results.Point, opts Options) PointDiff {
 		pd.Metrics = append(pd.Metrics, m)
 	} else if b.Status != c.Status {
 		pd.Notes = append(pd.Notes, fmt.Sprintf("status %s in the base, %s in the candidate", b.Status, c.Status))
+	}
+	if b.Overloaded || c.Overloaded {
+		pd.NotComparable = true
+		for _, n := range []string{overloadNote("base", []*results.Point{b}), overloadNote("candidate", []*results.Point{c})} {
+			if n != "" {
+				pd.Notes = append(pd.Notes, "not comparable: "+n+": the offered load was not applied, so throughput, latencies and losses are not judged")
+			}
+		}
+		return pd
 	}
 	pd.Metrics = append(pd.Metrics, judge(MetricAchieved, b.AchievedPerS, c.AchievedPerS, opts))
 	switch bl, cl := present(b.Publish), present(c.Publish); {

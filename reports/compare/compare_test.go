@@ -4,19 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/internal/golden"
 	"github.com/evbench/evbench/reports/internal/fixture"
 	"github.com/evbench/evbench/reports/results"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // regressed lists regressions as "system/subscriber/metric" (subscriber
 // "-" for point-level metrics), sorted.
@@ -416,20 +413,5 @@ func TestCompareTextGolden(t *testing.T) {
 	if err := rep.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "compare.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if buf.String() != string(want) {
-		t.Errorf("text output differs from %s (go test -update rewrites it):\n%s", golden, buf.String())
-	}
+	golden.Check(t, filepath.Join("testdata", "compare.golden"), buf.Bytes())
 }

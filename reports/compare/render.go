@@ -228,6 +228,15 @@ func (r *Report) Summary() string {
 	if n := len(r.BaseOnlyPoints) + len(r.CandidateOnlyPoints); n > 0 {
 		what += fmt.Sprintf(", %d point(s) on one side only", n)
 	}
+	nc := 0
+	for _, p := range r.Points {
+		if p.NotComparable {
+			nc++
+		}
+	}
+	if nc > 0 {
+		what += fmt.Sprintf(", %d point(s) not comparable (load generator overloaded)", nc)
+	}
 	if !r.Regressed() {
 		return "no regression: " + what
 	}

@@ -107,7 +107,7 @@ func CompareSets(bases, cands []*results.Results, opts Options) (*Report, error)
 		return rep, fmt.Errorf("%w: no (system, params) on both sides", ErrNothingToCompare)
 	}
 	rep.finish(bases, cands)
-	return rep, nil
+	return rep, rep.comparableErr()
 }
 
 // repeated reports whether a document holds repeats of a point.
@@ -165,6 +165,18 @@ func completed(ps []*results.Point) []*results.Point {
 	return out
 }
 
+// notOverloaded leaves out runs whose load generator could not keep its
+// schedule: their offered load was not applied.
+func notOverloaded(ps []*results.Point) []*results.Point {
+	var out []*results.Point
+	for _, p := range ps {
+		if !p.Overloaded {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func comparePointSet(bps, cps []*results.Point, opts Options) PointDiff {
 	bc, cc := completed(bps), completed(cps)
 	pd := PointDiff{Key: KeyOf(bps[0]).grouped(), Metrics: []Metric{}, Subscribers: []SubscriberDiff{},
@@ -193,6 +205,22 @@ func comparePointSet(bps, cps []*results.Point, opts Options) PointDiff {
 	if len(bc) < len(bps) || len(cc) < len(cps) {
 		pd.Notes = append(pd.Notes, "only completed runs are compared")
 	}
+	bo, co := notOverloaded(bc), notOverloaded(cc)
+	for _, n := range []string{overloadNote("base", bc), overloadNote("candidate", cc)} {
+		if n == "" {
+			continue
+		}
+		if len(bo) == 0 || len(co) == 0 {
+			pd.Notes = append(pd.Notes, "not comparable: "+n+": the offered load was not applied, so throughput, latencies and losses are not judged")
+		} else {
+			pd.Notes = append(pd.Notes, n+": those runs are left out")
+		}
+	}
+	if len(bo) == 0 || len(co) == 0 {
+		pd.NotComparable = true
+		return pd
+	}
+	bc, cc = bo, co
 	pd.Metrics = append(pd.Metrics, judgeSamples(MetricAchieved, values(bc, func(p *results.Point) (float64, bool) { return p.AchievedPerS, true }),
 		values(cc, func(p *results.Point) (float64, bool) { return p.AchievedPerS, true }), opts))
 	pub := func(p *results.Point) (float64, bool) {

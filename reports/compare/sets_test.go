@@ -2,11 +2,11 @@ package compare
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/evbench/evbench/internal/golden"
 	"github.com/evbench/evbench/reports/junit/junittest"
 	"github.com/evbench/evbench/reports/results"
 )
@@ -256,19 +256,7 @@ func TestCIOutputsGolden(t *testing.T) {
 					t.Errorf("not valid JUnit: %v", err)
 				}
 			}
-			golden := filepath.Join("testdata", g.file)
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if buf.String() != string(want) {
-				t.Errorf("output differs from %s (go test -update rewrites it):\n%s", golden, buf.String())
-			}
+			golden.Check(t, filepath.Join("testdata", g.file), buf.Bytes())
 		})
 	}
 }

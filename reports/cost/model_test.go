@@ -2,7 +2,6 @@ package cost
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"image/png"
 	"math"
@@ -11,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evbench/evbench/internal/golden"
 	"github.com/evbench/evbench/reports/results"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func handProfile(t *testing.T) *Profile {
 	t.Helper()
@@ -313,19 +311,7 @@ func TestFixtureBreakEvenGolden(t *testing.T) {
 	b.WriteString(claim)
 	b.WriteString("\n")
 	got := []byte(b.String())
-	golden := filepath.Join("testdata", "fixture-breakeven.golden.txt")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reports/cost -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("break-even output differs from %s:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "fixture-breakeven.golden.txt"), got)
 }
 
 func TestSection(t *testing.T) {

@@ -3,7 +3,6 @@ package curves
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"image/png"
 	"math"
@@ -12,10 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evbench/evbench/internal/golden"
 	"github.com/evbench/evbench/reports/results"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // fixturePoint builds a point of a synthetic system with capacity cap
 // (events/s per subscriber): it delivers min(rate, cap) per second per
@@ -134,22 +132,7 @@ func TestExtractGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "extract.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./reports/curves -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("Extract output differs from %s; run with -update and review the diff.\ngot:\n%s", golden, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "extract.golden.json"), got)
 }
 
 // TestExtractSemantics checks the numbers a reader would check, not just

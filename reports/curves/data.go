@@ -16,12 +16,13 @@ import (
 	"strings"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
 )
 
 // Parameter names with a fixed meaning in results.Point.Params.
 const (
-	ParamRate        = "rate_per_s"
-	ParamSubscribers = "subscribers"
+	ParamRate        = scenarios.ParamRate
+	ParamSubscribers = scenarios.ParamSubscribers
 	// ParamProbe marks saturation-search probe points; they are not
 	// part of the swept curves.
 	ParamProbe = "find_max_probe"

@@ -138,8 +138,8 @@ func Logs(r *results.Results) (map[string]Log, error) {
 			if sub != "" {
 				desc += " subscriber=" + sub
 			}
-			if r.Environment.Embedded && system != "webhook" {
-				desc += "\nbroker: " + r.Environment.BrokerKind
+			if kind, embedded := p.Broker(r.Environment); embedded {
+				desc += "\nbroker: " + kind
 			}
 			desc += "\nValues in microseconds; Interval_Max in milliseconds (HistogramLogProcessor -outputValueUnitRatio 1000)." +
 				"\nOne interval per measured point (results.json keeps whole-point histograms only)."

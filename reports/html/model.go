@@ -314,8 +314,9 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 	}
 	for _, i := range det {
 		p := r.Points[i]
+		_, embedded := p.Broker(r.Environment)
 		sv := systemView{Name: p.System, Color: plot.SystemColorHex(p.System),
-			Embedded: r.Environment.Embedded && p.System != "webhook", Detail: pointDetail(r, i)}
+			Embedded: embedded, Detail: pointDetail(r, i)}
 		sv.Detail.Notes = nil // shown with the caveats
 		for _, n := range p.Notes {
 			if strings.HasPrefix(n, "broker_kind: ") {
@@ -382,11 +383,12 @@ func totals(p results.Point) (lost, dups, dlq int64) {
 func verdict(r *results.Results, p results.Point) verdictRow {
 	name, p99 := worst(p)
 	lost, dups, _ := totals(p)
+	_, embedded := p.Broker(r.Environment)
 	v := verdictRow{
 		System:     p.System,
 		Color:      plot.SystemColorHex(p.System),
 		Status:     p.Status,
-		Embedded:   r.Environment.Embedded && p.System != "webhook",
+		Embedded:   embedded,
 		Achieved:   cell{System: p.System, Metric: "achieved_per_s", Value: num(p.AchievedPerS), Text: rate(p.AchievedPerS)},
 		Offered:    rate(p.OfferedPerS),
 		P99:        cell{System: p.System, Metric: "p99_us", Value: strconv.FormatInt(p99, 10), Text: ms(p99)},
@@ -462,13 +464,13 @@ func honesty(r *results.Results) []label {
 		}
 		out = append(out, label{"error", msg + ". Numbers below are incomplete."})
 	}
-	usesBroker := false
+	onEmbedded := false
 	for _, p := range r.Points {
-		if p.System != "webhook" {
-			usesBroker = true
+		if _, e := p.Broker(r.Environment); e {
+			onEmbedded = true
 		}
 	}
-	if usesBroker && r.Environment.Embedded {
+	if onEmbedded {
 		out = append(out, label{"warn", "Kafka and bridge numbers were measured on an embedded in-memory broker, not a disk-backed one: " +
 			"it does not write to disk, does not replicate and adds no network hop, so a real cluster is slower. " +
 			"Run with --brokers host:port against a real cluster for production-like numbers. Broker: " + r.Environment.BrokerKind + "."})

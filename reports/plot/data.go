@@ -8,6 +8,7 @@ import (
 
 	"github.com/evbench/evbench/reports/lttb"
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
 )
 
 // Chart kinds.
@@ -117,7 +118,7 @@ func DetailPoints(r *results.Results) []int {
 		}
 		q := r.Points[j]
 		ri, rj := pointRate(p), pointRate(q)
-		if ri > rj || (ri == rj && p.Params["subscribers"] >= q.Params["subscribers"]) {
+		if ri > rj || (ri == rj && p.Params[scenarios.ParamSubscribers] >= q.Params[scenarios.ParamSubscribers]) {
 			best[p.System] = i
 		}
 	}
@@ -130,7 +131,7 @@ func DetailPoints(r *results.Results) []int {
 }
 
 func pointRate(p results.Point) float64 {
-	if v, ok := p.Params["rate_per_s"]; ok {
+	if v, ok := p.Params[scenarios.ParamRate]; ok {
 		return v
 	}
 	return p.OfferedPerS
@@ -153,12 +154,12 @@ func IsSweep(r *results.Results) bool {
 func PointLabel(p results.Point) string {
 	var parts []string
 	parts = append(parts, Human(pointRate(p))+"/s")
-	if n, ok := p.Params["subscribers"]; ok {
+	if n, ok := p.Params[scenarios.ParamSubscribers]; ok {
 		parts = append(parts, fmt.Sprintf("%g subscribers", n))
 	}
 	var keys []string
 	for k := range p.Params {
-		if k != "rate_per_s" && k != "subscribers" {
+		if k != scenarios.ParamRate && k != scenarios.ParamSubscribers {
 			keys = append(keys, k)
 		}
 	}

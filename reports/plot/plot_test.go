@@ -4,21 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/evbench/evbench/internal/golden"
 	"github.com/evbench/evbench/reports/internal/fixture"
 	"github.com/evbench/evbench/reports/results"
 	"gonum.org/v1/plot/vg"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestExtractGolden pins the data behind every chart for fixed results: a
 // change in what the charts show must be a reviewed change of the golden
@@ -53,19 +50,7 @@ func TestExtractGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", tc.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create)", err)
-			}
-			if !bytes.Equal(bytes.TrimSpace(got), bytes.TrimSpace(want)) {
-				t.Errorf("chart data differs from %s; run go test ./reports/plot -update and review the diff", path)
-			}
+			golden.Check(t, filepath.Join("testdata", tc.name+".golden.json"), append(got, '\n'))
 		})
 	}
 }

@@ -122,6 +122,16 @@ type Point struct {
 	Overloaded     bool   `json:"overloaded,omitempty"`
 	OverloadReason string `json:"overload_reason,omitempty"`
 
+	// BrokerKind names the broker this point's system published to, e.g.
+	// "Apache Kafka v4.1" or the embedded broker's label; empty for a
+	// system without a broker (webhook). The runner sets it; the engine
+	// copies the first one into Environment.BrokerKind.
+	BrokerKind string `json:"broker_kind,omitempty"`
+	// BrokerEmbedded is true when that broker was the in-memory embedded
+	// one (not disk-backed, not replicated), so reports put the honesty
+	// label next to this point's numbers.
+	BrokerEmbedded bool `json:"broker_embedded,omitempty"`
+
 	// Publish is Kafka publish latency (intended -> acked); kafka, bridge.
 	Publish *Latency `json:"publish,omitempty"`
 	// Ingress is the bridge ingress latency (intended -> HTTP ack); bridge.
@@ -138,6 +148,20 @@ type Point struct {
 	// StartedAt and DurationS are the measured period.
 	StartedAt time.Time `json:"started_at"`
 	DurationS float64   `json:"duration_s"`
+}
+
+// Broker returns the broker p's system published to and whether it was
+// the embedded in-memory one: the point's typed fields, or, in documents
+// written before points carried them, the run environment's for points
+// that have publish figures. "" and false for a system without a broker.
+func (p *Point) Broker(env Environment) (kind string, embedded bool) {
+	if p.BrokerKind != "" {
+		return p.BrokerKind, p.BrokerEmbedded
+	}
+	if p.Publish != nil {
+		return env.BrokerKind, env.Embedded
+	}
+	return "", false
 }
 
 // Lag is the generator lag: how late events were sent after their intended time.
@@ -277,7 +301,9 @@ type MaxRate struct {
 	Bounded bool `json:"bounded"`
 }
 
-// Histogram bounds: 1 us to 1 hour, 3 significant digits (DESIGN.md).
+// Histogram bounds: 1 us to 1 hour, 3 significant digits (README.md: the
+// figures). Every latency histogram in a results document has this
+// geometry, which is what lets merge and compare add and compare them.
 const (
 	HistMin    = 1
 	HistMax    = int64(time.Hour / time.Microsecond)
@@ -444,6 +470,9 @@ func (p *Point) validate() error {
 	}
 	if p.Resources.MaxRSSBytes < 0 || p.Resources.BytesSent < 0 {
 		return fmt.Errorf("resources has negative counts: %+v", p.Resources)
+	}
+	if p.BrokerEmbedded && p.BrokerKind == "" {
+		return fmt.Errorf("broker_embedded is set without a broker_kind")
 	}
 	for _, l := range []struct {
 		name string

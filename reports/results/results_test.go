@@ -175,6 +175,7 @@ func TestValidateRejectsCorruptContent(t *testing.T) {
 		{"negative offered rate", func(r *Results) { r.Points[0].OfferedPerS = -12 }, "offered_per_s is negative"},
 		{"negative time series", func(r *Results) { r.Points[0].Timeseries = []Sample{{TS: 1, Delivered: -1}} }, "timeseries"},
 		{"bad publish histogram", func(r *Results) { r.Points[0].Publish = &Latency{Histogram: "%%%"} }, "publish"},
+		{"embedded broker without a kind", func(r *Results) { r.Points[0].BrokerEmbedded = true }, "broker_kind"},
 	}
 	for _, tc := range tests {
 		r := sample(t)
@@ -209,4 +210,29 @@ func FuzzDecodeHistogram(f *testing.F) {
 			t.Fatalf("decoded geometry %d..%d at %d digits", h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures())
 		}
 	})
+}
+
+// TestPointBroker: a point's typed broker fields win; a document written
+// before points carried them falls back to the environment for points that
+// published, and a point without a broker has none.
+func TestPointBroker(t *testing.T) {
+	env := Environment{BrokerKind: "embedded in-memory (kfake)", Embedded: true}
+	pub := &Latency{}
+	tests := []struct {
+		name     string
+		p        Point
+		kind     string
+		embedded bool
+	}{
+		{"typed, real", Point{BrokerKind: "Apache Kafka v4.1", Publish: pub}, "Apache Kafka v4.1", false},
+		{"typed, embedded", Point{BrokerKind: "in-memory", BrokerEmbedded: true, Publish: pub}, "in-memory", true},
+		{"old document, published", Point{Publish: pub}, env.BrokerKind, true},
+		{"no broker", Point{}, "", false},
+	}
+	for _, tc := range tests {
+		k, e := tc.p.Broker(env)
+		if k != tc.kind || e != tc.embedded {
+			t.Errorf("%s: Broker = %q, %v; want %q, %v", tc.name, k, e, tc.kind, tc.embedded)
+		}
+	}
 }

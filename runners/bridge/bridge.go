@@ -27,9 +27,9 @@ package bridge
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
+	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/behave"
@@ -95,9 +95,9 @@ func (c Config) Secret() (*webhook.Secret, error) {
 		return nil, nil
 	}
 	if c.SecretEnv != "" {
-		v, ok := os.LookupEnv(c.SecretEnv)
-		if !ok || v == "" {
-			return nil, fmt.Errorf("bridge signing: environment variable %s (secret_env) is not set", c.SecretEnv)
+		v, err := secretenv.Get(c.SecretEnv, "signing.secret_env")
+		if err != nil {
+			return nil, fmt.Errorf("bridge signing: %w", err)
 		}
 		s, err := webhook.ParseSecret(v)
 		if err != nil {
@@ -149,7 +149,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer env.Close()
-	mp.Note("%s%s", kafka.BrokerKindNotePrefix, env.Kind)
+	mp.SetBroker(env.Kind, env.Embedded)
 	mp.Note("%s", env.Note())
 	mode := "durable: the bridge answers after Kafka acknowledged the record"
 	if bc.Ack == AckBeforeProduce {
@@ -220,6 +220,6 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("bridge: %d requests rejected with 401 (signature failures)", n)
 	}
 	groups.Close()
-	res, err := mp.Finish(false, pt.Params)
+	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	return kafka.FinishStatus(res, err, interrupted, unackedErr)
 }

@@ -2,13 +2,13 @@ package bridge
 
 import (
 	"context"
-	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/internal/brokertest"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/kafka"
@@ -21,19 +21,14 @@ import (
 
 type target struct{ name, brokers string }
 
-// targets: the embedded broker always; the real broker when
-// EVBENCH_KAFKA_BROKERS is set (skipped otherwise, or failed when
-// EVBENCH_REQUIRE_KAFKA=1).
+// targets: the embedded broker always; the real broker when one is set
+// (internal/brokertest decides).
 func targets(t *testing.T) []target {
 	t.Helper()
-	out := []target{{"embedded", kafka.Embedded}}
-	if b := strings.TrimSpace(os.Getenv("EVBENCH_KAFKA_BROKERS")); b != "" {
-		return append(out, target{"real", b})
+	var out []target
+	for _, tg := range brokertest.Targets(t, kafka.Embedded) {
+		out = append(out, target{tg.Name, tg.Brokers})
 	}
-	if os.Getenv("EVBENCH_REQUIRE_KAFKA") == "1" {
-		t.Fatalf("EVBENCH_REQUIRE_KAFKA=1 but EVBENCH_KAFKA_BROKERS is not set: start a broker with scripts/kafka.sh up and set EVBENCH_KAFKA_BROKERS=127.0.0.1:9092")
-	}
-	t.Logf("real-broker cases skipped: EVBENCH_KAFKA_BROKERS is not set (scripts/kafka.sh up, then EVBENCH_KAFKA_BROKERS=127.0.0.1:9092)")
 	return out
 }
 
@@ -164,8 +159,8 @@ func TestBridgeDurableLosesNothingAndRejectsForgeries(t *testing.T) {
 			if res.Ingress.LatencyUS.P50 < res.Publish.LatencyUS.P50 {
 				t.Errorf("durable: ingress p50 %dus < publish p50 %dus", res.Ingress.LatencyUS.P50, res.Publish.LatencyUS.P50)
 			}
-			if k := brokerKind(res); (tg.name == "real") != strings.HasPrefix(k, "Apache Kafka") {
-				t.Errorf("broker kind %q on %s", k, tg.name)
+			if k := res.BrokerKind; (tg.name == "real") != strings.HasPrefix(k, "Apache Kafka") || res.BrokerEmbedded != (tg.name == "embedded") {
+				t.Errorf("broker kind %q (embedded %v) on %s", k, res.BrokerEmbedded, tg.name)
 			}
 		})
 	}
@@ -190,15 +185,6 @@ func TestBridgeFastMode(t *testing.T) {
 	if !strings.Contains(strings.Join(res.Notes, "\n"), "fast") {
 		t.Errorf("notes %q should say the bridge ran in fast mode", res.Notes)
 	}
-}
-
-func brokerKind(p *results.Point) string {
-	for _, n := range p.Notes {
-		if k, ok := strings.CutPrefix(n, kafka.BrokerKindNotePrefix); ok {
-			return k
-		}
-	}
-	return ""
 }
 
 // countObs counts what the ingress reports.

@@ -31,13 +31,6 @@ var (
 	Revision = ""
 )
 
-// BrokerKindNote is the prefix of a point note that names the Kafka broker
-// the point ran against; the engine lifts it into environment.broker_kind.
-const BrokerKindNote = "broker_kind: "
-
-// EmbeddedLabel marks broker kinds that describe the in-memory broker.
-const EmbeddedLabel = "embedded"
-
 // Options configure a run.
 type Options struct {
 	// Brokers overrides every Kafka-based system's brokers ("" keeps the scenario's).
@@ -187,13 +180,11 @@ func failedPoint(system string, params map[string]float64, repeat int, err error
 		Error: err.Error(), Subscribers: []results.Subscriber{}, Timeseries: []results.Sample{}}
 }
 
-// liftBrokerKind copies a runner's broker-kind note into the environment.
+// liftBrokerKind copies the first point's typed broker fields into the
+// environment (every point of a run uses the same brokers).
 func liftBrokerKind(res *results.Results, p *results.Point) {
-	for _, n := range p.Notes {
-		if k, ok := strings.CutPrefix(n, BrokerKindNote); ok && res.Environment.BrokerKind == "" {
-			res.Environment.BrokerKind = k
-			res.Environment.Embedded = strings.Contains(strings.ToLower(k), EmbeddedLabel)
-		}
+	if p.BrokerKind != "" && res.Environment.BrokerKind == "" {
+		res.Environment.BrokerKind, res.Environment.Embedded = p.BrokerKind, p.BrokerEmbedded
 	}
 }
 

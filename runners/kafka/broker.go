@@ -13,15 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 )
 
-// BrokerKindNotePrefix prefixes the results.Point note that names the
-// broker a point ran against ("broker_kind: Apache Kafka v4.1 ..."); the
-// engine lifts that note into results.environment.broker_kind. It equals
-// engine.BrokerKindNote (runners never import the engine).
-const BrokerKindNotePrefix = "broker_kind: "
-
-// EmbeddedKind is the broker kind of the in-process broker. It contains the
-// word "embedded", which is how reports recognise it and put the honesty
-// label next to the numbers.
+// EmbeddedKind is the broker kind of the in-process broker. Reports
+// recognise it by the point's broker_embedded field, not by this text.
 const EmbeddedKind = "embedded in-memory broker (kfake; not disk-backed)"
 
 // kfakeClusterID is the cluster id a kfake cluster reports unless told

@@ -11,7 +11,7 @@
 // reuses the topic set-up, broker handling and consumer groups: Resolve,
 // Open (Env), NewProducer, StartGroups, NewRecord/ParseRecord.
 //
-// Timing (DESIGN.md): publish latency = intended time -> produce ack;
+// Timing (as README.md states it): publish latency = intended time -> produce ack;
 // end-to-end latency = intended time -> a group member finished processing
 // the record. See consumer.go for how members process partitions, apply
 // faults and commit.
@@ -322,7 +322,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer env.Close()
-	mp.Note("%s%s", BrokerKindNotePrefix, env.Kind)
+	mp.SetBroker(env.Kind, env.Embedded)
 	mp.Note("%s", env.Note())
 	if set.Acks == Acks0 {
 		mp.Note("kafka: acks 0: publish latency is intended time -> produce request written; the broker confirms nothing, so lost records show only as loss at the subscribers")
@@ -367,7 +367,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	prod.Close()
 	unackedErr := prod.UnackedError(System)
 	groups.Close()
-	res, err := mp.Finish(false, pt.Params)
+	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	return FinishStatus(res, err, interrupted, unackedErr)
 }
 

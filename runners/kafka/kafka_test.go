@@ -3,11 +3,11 @@ package kafka
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/internal/brokertest"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/scenarios"
@@ -16,10 +16,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Integration tests run on the embedded broker always and, when
-// EVBENCH_KAFKA_BROKERS is set (make test sets it after scripts/kafka.sh
-// up), on that real broker too. Without it the real-broker cases skip,
-// unless EVBENCH_REQUIRE_KAFKA=1, in which case they fail.
+// Integration tests run on the embedded broker always and on the real
+// broker when one is set; internal/brokertest decides which.
 
 // target is one broker the integration tests run against.
 type target struct {
@@ -28,26 +26,17 @@ type target struct {
 }
 
 func targets(t *testing.T) []target {
-	out := []target{{"embedded", Embedded}}
-	if b := strings.TrimSpace(os.Getenv("EVBENCH_KAFKA_BROKERS")); b != "" {
-		out = append(out, target{"real", b})
+	var out []target
+	for _, tg := range brokertest.Targets(t, Embedded) {
+		out = append(out, target{tg.Name, tg.Brokers})
 	}
 	return out
 }
 
-// requireRealBroker skips (or fails with EVBENCH_REQUIRE_KAFKA=1) when no
-// real broker is configured; it is called once per test so the message is
+// noteRealBroker logs (or fails with EVBENCH_REQUIRE_KAFKA=1) when no real
+// broker is configured; it is called once per test so the message is
 // visible.
-func noteRealBroker(t *testing.T) {
-	t.Helper()
-	if os.Getenv("EVBENCH_KAFKA_BROKERS") != "" {
-		return
-	}
-	if os.Getenv("EVBENCH_REQUIRE_KAFKA") == "1" {
-		t.Fatalf("EVBENCH_REQUIRE_KAFKA=1 but EVBENCH_KAFKA_BROKERS is not set: start a broker with scripts/kafka.sh up and set EVBENCH_KAFKA_BROKERS=127.0.0.1:9092")
-	}
-	t.Logf("real-broker cases skipped: EVBENCH_KAFKA_BROKERS is not set (scripts/kafka.sh up, then EVBENCH_KAFKA_BROKERS=127.0.0.1:9092)")
-}
+func noteRealBroker(t *testing.T) { t.Helper(); brokertest.NoteMissing(t) }
 
 type scOpts struct {
 	rate       float64
@@ -121,27 +110,19 @@ func runPoint(t *testing.T, r *Runner, sc *scenarios.Scenario) *results.Point {
 	return res
 }
 
-func brokerKindNote(p *results.Point) string {
-	for _, n := range p.Notes {
-		if k, ok := strings.CutPrefix(n, BrokerKindNotePrefix); ok {
-			return k
-		}
-	}
-	return ""
-}
-
-// checkBrokerKind asserts that results name the broker a user ran against.
+// checkBrokerKind asserts that results name the broker a user ran against
+// in the point's typed broker fields.
 func checkBrokerKind(t *testing.T, tg target, p *results.Point) {
 	t.Helper()
-	k := brokerKindNote(p)
+	k := p.BrokerKind
 	switch tg.name {
 	case "embedded":
-		if !strings.Contains(k, "embedded") || !strings.Contains(k, "not disk-backed") {
-			t.Errorf("broker kind %q: want the embedded in-memory label", k)
+		if !p.BrokerEmbedded || !strings.Contains(k, "not disk-backed") {
+			t.Errorf("broker kind %q (embedded %v): want the embedded in-memory broker", k, p.BrokerEmbedded)
 		}
 	default:
-		if !strings.HasPrefix(k, "Apache Kafka") {
-			t.Errorf("broker kind %q: want it to name Apache Kafka", k)
+		if p.BrokerEmbedded || !strings.HasPrefix(k, "Apache Kafka") {
+			t.Errorf("broker kind %q (embedded %v): want it to name Apache Kafka", k, p.BrokerEmbedded)
 		}
 	}
 }
@@ -383,7 +364,7 @@ func TestBrokerKind(t *testing.T) {
 	if err != nil || !emb || !strings.Contains(k, "embedded") {
 		t.Errorf("BrokerKind(kfake address) = %q, %v, %v: want it recognised as the embedded broker", k, emb, err)
 	}
-	if b := os.Getenv("EVBENCH_KAFKA_BROKERS"); b != "" {
+	if b := brokertest.Real(); b != "" {
 		k, emb, err = BrokerKind(ctx, b)
 		t.Logf("real broker: %s", k)
 		if err != nil || emb || !strings.HasPrefix(k, "Apache Kafka v") {

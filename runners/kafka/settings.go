@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/scenarios"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
@@ -270,12 +271,12 @@ func saslMechanism(a *scenarios.KafkaSASL) (sasl.Mechanism, error) {
 	if a.UsernameEnv == "" || a.PasswordEnv == "" {
 		return nil, fmt.Errorf("kafka sasl: username_env and password_env must name environment variables")
 	}
-	var ok bool
-	if user, ok = os.LookupEnv(a.UsernameEnv); !ok || user == "" {
-		return nil, fmt.Errorf("kafka sasl: environment variable %s (username_env) is not set", a.UsernameEnv)
+	var err error
+	if user, err = secretenv.Get(a.UsernameEnv, "sasl.username_env"); err != nil {
+		return nil, fmt.Errorf("kafka sasl: %w", err)
 	}
-	if pass, ok = os.LookupEnv(a.PasswordEnv); !ok || pass == "" {
-		return nil, fmt.Errorf("kafka sasl: environment variable %s (password_env) is not set", a.PasswordEnv)
+	if pass, err = secretenv.Get(a.PasswordEnv, "sasl.password_env"); err != nil {
+		return nil, fmt.Errorf("kafka sasl: %w", err)
 	}
 	switch strings.ToLower(a.Mechanism) {
 	case SASLPlain:

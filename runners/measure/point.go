@@ -41,6 +41,8 @@ type Point struct {
 	bytes0        int64
 	baseline      *time.Timer
 	notes         []string
+	brokerKind    string
+	onEmbedded    bool
 	mu            sync.Mutex
 	publish       *hdr.Histogram
 	ingress       *hdr.Histogram
@@ -70,6 +72,16 @@ func (p *Point) SetGauges(g Gauges) { p.gauges = g }
 func (p *Point) Note(format string, args ...any) {
 	p.mu.Lock()
 	p.notes = append(p.notes, fmt.Sprintf(format, args...))
+	p.mu.Unlock()
+}
+
+// SetBroker records the broker the point's system published to: its kind
+// (a human-readable name and version) and whether it is the in-memory
+// embedded broker. They become the point's typed broker_kind and
+// broker_embedded fields; only a ViaBroker point may carry them.
+func (p *Point) SetBroker(kind string, embedded bool) {
+	p.mu.Lock()
+	p.brokerKind, p.onEmbedded = kind, embedded
 	p.mu.Unlock()
 }
 
@@ -221,10 +233,33 @@ func (p *Point) Snapshot() Snapshot {
 	return snap
 }
 
-// Finish stops sampling and builds the results point. It returns an error
-// (and the point, marked failed) when the accounting identity does not
-// hold: that is a harness bug and must fail loudly.
-func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point, error) {
+// Delivery is how a system's events reach its subscribers, which decides
+// the figures its points carry.
+type Delivery int
+
+const (
+	// Direct: the sender delivers to each subscriber itself, attempt by
+	// attempt (webhook). Points carry per-attempt latency and attempts per
+	// delivery, and no publish figures.
+	Direct Delivery = iota + 1
+	// ViaBroker: events are published to a broker the subscribers read
+	// from (kafka, bridge). Points carry publish latency and publish
+	// errors (and ingress latency when recorded), and no per-attempt
+	// figures.
+	ViaBroker
+)
+
+// Finish stops sampling and builds the results point with the figures
+// delivery d records. It returns an error (and the point, marked failed)
+// when the accounting identity does not hold: that is a harness bug and
+// must fail loudly.
+func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, error) {
+	if d != Direct && d != ViaBroker {
+		return nil, fmt.Errorf("measure: unknown delivery %d", d)
+	}
+	if d == Direct && p.brokerKind != "" {
+		return nil, fmt.Errorf("measure: broker %q set on a point without a broker", p.brokerKind)
+	}
 	select {
 	case <-p.stop:
 	default:
@@ -283,7 +318,8 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	out.Overloaded, out.OverloadReason = overloaded(measuredDur, emitted, time.Duration(lag.ValueAtQuantile(99))*time.Microsecond)
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
-	if !webhook {
+	out.BrokerKind, out.BrokerEmbedded = p.brokerKind, p.onEmbedded
+	if d == ViaBroker {
 		pl, err := results.NewLatency(p.publish)
 		if err != nil {
 			p.mu.Unlock()
@@ -311,7 +347,7 @@ func (p *Point) Finish(webhook bool, params map[string]float64) (*results.Point,
 	var delivered int64
 	first := uint64(p.Gen.Sent() - sent) // warm-up events come first
 	for _, s := range p.Subs {
-		r, err := s.result(sent, webhook)
+		r, err := s.result(sent, d)
 		if err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
 		}

@@ -247,8 +247,9 @@ func (s *Subscriber) P99US() int64 {
 	return s.e2e.ValueAtQuantile(99)
 }
 
-// result builds the results.Subscriber; webhook adds attempt figures.
-func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error) {
+// result builds the results.Subscriber; Direct delivery adds attempt
+// figures.
+func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e2e, err := results.NewLatency(s.e2e)
@@ -277,7 +278,7 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 			Other:             s.errs[ErrOther].Load(),
 		},
 	}
-	if webhook {
+	if d == Direct {
 		a, err := results.NewLatency(s.attempt)
 		if err != nil {
 			return out, err

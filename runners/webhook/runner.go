@@ -13,9 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
+	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/behave"
@@ -63,9 +63,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	var secret *Secret
 	if wh.Signing.On() {
 		if env := wh.Signing.SecretEnv; env != "" {
-			v := os.Getenv(env)
-			if v == "" {
-				return nil, fmt.Errorf("webhook runner: signing.secret_env names %s, which is not set", env)
+			v, err := secretenv.Get(env, "signing.secret_env")
+			if err != nil {
+				return nil, fmt.Errorf("webhook runner: %w", err)
 			}
 			if secret, err = ParseSecret(v); err != nil {
 				return nil, fmt.Errorf("webhook runner: secret from %s: %w", env, err)
@@ -175,7 +175,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	dlDropped := pt.DeadLetters.Dropped() - dlDropped0
 	dlLines := pt.DeadLetters.Lines() - dlLines0
 
-	res, err := mp.Finish(true, pt.Params)
+	res, err := mp.Finish(measure.Direct, pt.Params)
 	if err != nil {
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/runners/webhook"
@@ -54,9 +55,9 @@ func main() {
 }
 
 func secretFrom(env string) (*webhook.Secret, error) {
-	v := os.Getenv(env)
-	if v == "" {
-		return nil, fmt.Errorf("environment variable %s (the whsec_ secret) is not set", env)
+	v, err := secretenv.Get(env, "the whsec_ secret")
+	if err != nil {
+		return nil, err
 	}
 	return webhook.ParseSecret(v)
 }
@@ -259,7 +260,7 @@ func dispatch(args []string) error {
 	cpu := cpuTime() - cpu0
 	n := a1 - a0
 	var errs int64
-	res, err := mp.Finish(true, nil)
+	res, err := mp.Finish(measure.Direct, nil)
 	if err == nil && len(res.Subscribers) == 1 {
 		errs = res.Subscribers[0].Errors.Total()
 	}

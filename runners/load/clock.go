@@ -1,7 +1,6 @@
 package load
 
 import (
-	"runtime"
 	"time"
 
 	"github.com/evbench/evbench/runners/timer"
@@ -23,15 +22,17 @@ func ToTime(ns int64) time.Time { return time.Unix(0, ns) }
 // busy-waits instead of sleeping. A timer wake-up is late by tens of
 // microseconds on an idle machine (more when every core is busy: the
 // netpoller that delivers it is polled only between goroutines), so the
-// timer is aimed this far ahead and the rest is spun.
+// timer is aimed this far ahead and the rest is spun. The spin keeps the P
+// (no runtime.Gosched): yielding would put the pacer behind every runnable
+// goroutine, which under load costs far more than the 20 us it holds.
 const spinWindow = 20 * time.Microsecond
 
 // waitUntil blocks until Now() >= t or done is closed; it returns false when
-// done is closed (also when t has already passed). It sleeps on the precise
-// timer (runners/timer) until spinWindow before t, then spins on the clock,
-// calling runtime.Gosched between reads so runnable goroutines are not kept
-// off the core: the event leaves within a clock read of t unless the Go
-// scheduler or the OS holds the goroutine back.
+// done is closed (also when t has already passed). It sleeps with
+// timer.Wake (the precise timer backed by a Go timer, so a process whose Ps
+// are all busy, e.g. with 100 consumer groups, still wakes the pacer on
+// time) until spinWindow before t, then spins on the clock: the event
+// leaves within a clock read of t unless the OS holds the thread back.
 //
 // With spin false it only sleeps (and may wake a few tens of microseconds
 // late). Run passes false when it has just handed out an event and the next
@@ -53,7 +54,7 @@ func waitUntil(t int64, done <-chan struct{}, spin bool) bool {
 			if spin {
 				s -= spinWindow
 			}
-			if !timer.Sleep(s, done) {
+			if !timer.Wake(s, done) {
 				return false
 			}
 			if !spin {
@@ -62,10 +63,9 @@ func waitUntil(t int64, done <-chan struct{}, spin bool) bool {
 			continue
 		}
 		for n := 0; Now() < t; n++ {
-			if n&63 == 63 && isDone(done) {
+			if n&1023 == 1023 && isDone(done) {
 				return false
 			}
-			runtime.Gosched()
 		}
 	}
 }

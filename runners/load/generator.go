@@ -110,11 +110,6 @@ func (g *Generator) Start() int64 { return atomic.LoadInt64(&g.start) }
 // MeasuredStart is the Now() timestamp where the measured period begins.
 func (g *Generator) MeasuredStart() int64 { return g.Start() + int64(g.sched.Warmup()) }
 
-// checkEvery is how many back-to-back due events Run hands out between two
-// looks at ctx: often enough that cancellation stays prompt when the
-// generator runs behind, rarely enough to cost nothing per event.
-const checkEvery = 64
-
 // Run paces events until the schedule ends or ctx is cancelled, calling
 // emit for each event from a single goroutine. emit must not block for
 // long: hand the event to a queue. start is the Now() timestamp of the
@@ -148,7 +143,6 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 		return
 	}
 	var seq uint64
-	burst := 0 // events handed out since Run last looked at ctx
 	lagMax := g.lagMax.Load()
 	for {
 		off, ok := g.sched.Next()
@@ -167,15 +161,13 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 				return
 			}
 			now = Now()
-			burst = 0
-		} else if burst++; burst >= checkEvery {
+		} else if isDone(done) {
 			// Due events are handed out back to back; a generator running
 			// behind schedule never waits, so it must look at ctx here or
-			// it would ignore cancellation until it caught up.
-			if isDone(done) {
-				return
-			}
-			burst = 0
+			// it would ignore cancellation until it caught up (a closed
+			// channel's non-blocking receive costs a few ns; the emit of a
+			// slow runner can take milliseconds, so no batching of this).
+			return
 		}
 		g.scheduled.Add(1)
 		ev := Event{

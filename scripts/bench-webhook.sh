@@ -89,7 +89,7 @@ scenario() {
 	cat <<EOF
 name: bench-webhook-$1
 description: issue 15 real-path ceiling, $1 subscriber(s), 0 ms processing
-load: {arrival: constant, rate: 2000/s, warmup: 1s, duration: $PROBE, drain: 5s}
+load: {arrival: constant, rate: 250/s, warmup: 1s, duration: $PROBE, drain: 5s}
 event: {size: 1KiB, keys: 1000, seed: 1}
 subscribers:
   - name: sink
@@ -98,7 +98,7 @@ systems:
   webhook: {}
 sweep:
   subscribers: [$1]
-  find_max: {slo: "generator_lag.p99 < $LAG", max_loss: 0, start: 2000/s, limit: 256000/s, tolerance: 0.05}
+  find_max: {slo: "generator_lag.p99 < $LAG", max_loss: 0, start: 250/s, limit: 256000/s, tolerance: 0.05}
 EOF
 }
 

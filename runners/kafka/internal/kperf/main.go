@@ -6,6 +6,8 @@
 //	kperf -mode create  -brokers B -topic T -partitions P
 //	kperf -mode both    -brokers B -topic T -records N -size S -acks 1|all -linger 5ms [-keep]
 //	kperf -mode delete  -brokers B -topic T
+//	kperf -mode delete-prefix -brokers B -topic P   (every topic named P*:
+//	      the fresh topics evbench run's points leave behind)
 //
 // -settings prints the producer and consumer settings evbench uses (one
 // key=value per line) so scripts/bench-kafka.sh can give Java's tools the
@@ -31,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/evbench/evbench/runners/behave"
@@ -95,7 +98,7 @@ func run() error {
 		return nil
 	}
 	switch *mode {
-	case "create", "delete":
+	case "create", "delete", "delete-prefix":
 		if set.Embedded || *topic == "" {
 			return fmt.Errorf("-mode %s needs real -brokers and -topic", *mode)
 		}
@@ -109,6 +112,20 @@ func run() error {
 		}
 		defer cl.Close()
 		adm := kadm.NewClient(cl)
+		if *mode == "delete-prefix" {
+			tds, err := adm.ListTopics(ctx)
+			if err != nil {
+				return fmt.Errorf("list topics: %w", err)
+			}
+			for _, name := range tds.Names() {
+				if strings.HasPrefix(name, *topic) {
+					if err := kafka.DeleteTopic(ctx, adm, name); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
 		if *mode == "delete" {
 			return kafka.DeleteTopic(ctx, adm, *topic)
 		}

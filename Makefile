@@ -6,7 +6,7 @@ SCENARIO ?= scenarios/examples/quickstart.yaml
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -X github.com/evbench/evbench/runners/engine.Revision=$(REVISION)
 
-.PHONY: all build run test unit bench fuzz lint kafka-up kafka-down kafka-cluster-up kafka-cluster-down clean
+.PHONY: all build run test unit bench bench-long fuzz lint kafka-up kafka-down kafka-cluster-up kafka-cluster-down clean
 
 all: build
 
@@ -29,6 +29,10 @@ unit:
 ## bench: throughput benchmarks printed as ratios against reference tools
 bench: build
 	scripts/bench.sh
+
+## bench-long: 10M events x 3 webhook subscribers, peak RSS < 200 MB (minutes)
+bench-long: build
+	scripts/bench-long.sh
 
 ## fuzz: longer fuzzing of the parsers
 fuzz:

@@ -18,25 +18,64 @@ func Now() int64 { return base.UnixNano() + int64(time.Since(base)) }
 // ToTime converts a Now-style timestamp to a time.Time.
 func ToTime(ns int64) time.Time { return time.Unix(0, ns) }
 
-// sleepUntil blocks until Now() >= t or done is closed; it returns false when
-// done is closed (also when t has already passed). It uses the precise timer, so events leave within about
-// 0.1 ms of their intended time instead of the ~1 ms a Go timer can be late.
-func sleepUntil(t int64, done <-chan struct{}) bool {
+// spinWindow is the last stretch before an intended time that waitUntil
+// busy-waits instead of sleeping. A timer wake-up is late by tens of
+// microseconds on an idle machine (more when every core is busy: the
+// netpoller that delivers it is polled only between goroutines), so the
+// timer is aimed this far ahead and the rest is spun. The spin keeps the P
+// (no runtime.Gosched): yielding would put the pacer behind every runnable
+// goroutine, which under load costs far more than the 20 us it holds.
+const spinWindow = 20 * time.Microsecond
+
+// waitUntil blocks until Now() >= t or done is closed; it returns false when
+// done is closed (also when t has already passed). It sleeps with
+// timer.Wake (the precise timer backed by a Go timer, so a process whose Ps
+// are all busy, e.g. with 100 consumer groups, still wakes the pacer on
+// time) until spinWindow before t, then spins on the clock: the event
+// leaves within a clock read of t unless the OS holds the thread back.
+//
+// With spin false it only sleeps (and may wake a few tens of microseconds
+// late). Run passes false when it has just handed out an event and the next
+// is less than spinWindow away: at such rates spinning would burn a core
+// from one event to the next, and on a shared machine the kernel then
+// preempts the pacer for whole time slices (milliseconds of lag), while a
+// sleeper is woken promptly. The events that fell due meanwhile are handed
+// out together in the next pass, each with its exact intended time.
+func waitUntil(t int64, done <-chan struct{}, spin bool) bool {
 	for {
 		d := time.Duration(t - Now())
 		if d <= 0 {
-			// Check done even when the event is already due: a generator
-			// running behind schedule never sleeps, and would otherwise
-			// ignore cancellation until it caught up (or the schedule ended).
-			select {
-			case <-done:
+			// Check done even when the event is already due, so a closed
+			// done always wins.
+			return !isDone(done)
+		}
+		if !spin || d > spinWindow {
+			s := d
+			if spin {
+				s -= spinWindow
+			}
+			if !timer.Wake(s, done) {
 				return false
-			default:
-				return true
+			}
+			if !spin {
+				return !isDone(done)
+			}
+			continue
+		}
+		for n := 0; Now() < t; n++ {
+			if n&1023 == 1023 && isDone(done) {
+				return false
 			}
 		}
-		if !timer.Sleep(d, done) {
-			return false
-		}
+	}
+}
+
+// isDone reports whether done is closed, without blocking.
+func isDone(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
 	}
 }

@@ -47,13 +47,7 @@ func Coarse(d time.Duration, quit <-chan struct{}) bool { return timerSleep(d, q
 
 // timerSleep is the portable fallback: a pooled Go timer.
 func timerSleep(d time.Duration, quit <-chan struct{}) bool {
-	var t *time.Timer
-	if v := timerPool.Get(); v != nil {
-		t = v.(*time.Timer)
-		t.Reset(d)
-	} else {
-		t = time.NewTimer(d)
-	}
+	t := getTimer(d)
 	select {
 	case <-t.C:
 		timerPool.Put(t)
@@ -63,4 +57,43 @@ func timerSleep(d time.Duration, quit <-chan struct{}) bool {
 		timerPool.Put(t)
 		return false
 	}
+}
+
+// Wake waits like Sleep, for a waiter whose lateness is itself measured
+// (the load generator's pacer): it arms the precise timer and a Go timer
+// for the same moment and returns at whichever fires first.
+//
+// Why both: the precise timer is delivered by the netpoller, which the Go
+// scheduler consults only when a P runs out of work, or from sysmon, which
+// polls it at most every 10 ms. When every P always has runnable goroutines
+// (hundreds of consumer-group goroutines, a busy dispatcher), a timerfd
+// wake-up can wait milliseconds in the kernel. Go's own timers are run by
+// every P on each scheduling round, so under exactly that load they fire
+// on time, while on an idle process they can be up to ~1 ms late, where the
+// timerfd is not. It allocates only when the Go timer wins (the precise
+// timer's channel cannot be reused then).
+func Wake(d time.Duration, quit <-chan struct{}) bool {
+	if d <= 0 {
+		select {
+		case <-quit:
+			return false
+		default:
+			return true
+		}
+	}
+	c := precise()
+	if c == nil {
+		return timerSleep(d, quit)
+	}
+	return c.wake(d, quit)
+}
+
+// getTimer returns a pooled Go timer set to fire after d.
+func getTimer(d time.Duration) *time.Timer {
+	if v := timerPool.Get(); v != nil {
+		t := v.(*time.Timer)
+		t.Reset(d)
+		return t
+	}
+	return time.NewTimer(d)
 }

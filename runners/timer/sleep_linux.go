@@ -62,6 +62,28 @@ func (c *preciseClock) sleep(d time.Duration, quit <-chan struct{}) bool {
 	}
 }
 
+// wake is Wake on the shared clock: the precise timer and a pooled Go timer
+// for the same moment, whichever fires first.
+func (c *preciseClock) wake(d time.Duration, quit <-chan struct{}) bool {
+	ch := c.chans.Get().(chan struct{})
+	c.add(mono()+int64(d), ch)
+	t := getTimer(d)
+	select {
+	case <-ch:
+		t.Stop()
+		timerPool.Put(t)
+		c.chans.Put(ch)
+		return true
+	case <-t.C:
+		timerPool.Put(t)
+		return true // ch is still in the heap: left to the garbage collector
+	case <-quit:
+		t.Stop()
+		timerPool.Put(t)
+		return false
+	}
+}
+
 // add schedules ch to be signalled at (monotonic ns) and re-arms the
 // timerfd when that is the new earliest deadline.
 func (c *preciseClock) add(at int64, ch chan struct{}) {

@@ -6,6 +6,12 @@
 //	kperf -mode create  -brokers B -topic T -partitions P
 //	kperf -mode both    -brokers B -topic T -records N -size S -acks 1|all -linger 5ms [-keep]
 //	kperf -mode delete  -brokers B -topic T
+//	kperf -mode delete-prefix -brokers B -topic P   (every topic named P*:
+//	      the fresh topics evbench run's points leave behind)
+//
+// -settings prints the producer and consumer settings evbench uses (one
+// key=value per line) so scripts/bench-kafka.sh can give Java's tools the
+// same ones and print both sides.
 //
 // "both" produces N records of S bytes as fast as the producer path takes
 // them (one open-loop schedule handed over at once: Producer.Send for every
@@ -27,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/evbench/evbench/runners/behave"
@@ -57,7 +64,8 @@ func run() error {
 	batch := flag.Int("batch-max-bytes", kafka.DefaultBatchMaxBytes, "producer batch size limit")
 	keys := flag.Int("keys", 1000, "distinct record keys")
 	keep := flag.Bool("keep", false, "keep the topic after -mode both (for ConsumerPerformance)")
-	timeout := flag.Duration("timeout", 5*time.Minute, "give up after this long")
+	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
+	settings := flag.Bool("settings", false, "print the producer/consumer settings in effect and exit")
 	flag.Parse()
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -79,8 +87,18 @@ func run() error {
 	if *linger == 0 {
 		set.Linger = 0 // Resolve reads 0 as "default"; here 0 means 0
 	}
+	if *settings {
+		idem := set.Idempotent
+		fmt.Printf("acks=%s\nidempotence=%v\nlinger=%v\nbatch_max_bytes=%d\nmax_buffered_records=%d\n"+
+			"max_request_bytes=%d\ncompression=%s\npartitioner=murmur2 of the key (%d keys), franz-go sticky-key\n"+
+			"max_in_flight_per_broker=%s\nfetch_max_wait=%v\nfetch_max_bytes=%d\nfetch_max_partition_bytes=%d\npoll=all buffered records (PollFetches)\n",
+			set.Acks, idem, set.Linger, set.BatchMaxBytes, set.MaxBufferedRecords, brokerMaxWriteBytes, set.Compression, *keys,
+			map[bool]string{true: "5 (idempotent)", false: fmt.Sprint(kafka.MaxInflightNonIdempotent)}[idem],
+			kafka.FetchMaxWait, fetchMaxBytes, fetchMaxPartitionBytes)
+		return nil
+	}
 	switch *mode {
-	case "create", "delete":
+	case "create", "delete", "delete-prefix":
 		if set.Embedded || *topic == "" {
 			return fmt.Errorf("-mode %s needs real -brokers and -topic", *mode)
 		}
@@ -94,6 +112,20 @@ func run() error {
 		}
 		defer cl.Close()
 		adm := kadm.NewClient(cl)
+		if *mode == "delete-prefix" {
+			tds, err := adm.ListTopics(ctx)
+			if err != nil {
+				return fmt.Errorf("list topics: %w", err)
+			}
+			for _, name := range tds.Names() {
+				if strings.HasPrefix(name, *topic) {
+					if err := kafka.DeleteTopic(ctx, adm, name); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}
 		if *mode == "delete" {
 			return kafka.DeleteTopic(ctx, adm, *topic)
 		}
@@ -106,18 +138,13 @@ func run() error {
 	}
 }
 
-// count observes the producer (kafka.Observer); the rates come from the
-// producer's own acked/failed counters.
-type count struct{ bytes int64 }
-
-// Published ignores latencies: this is a throughput run.
-func (c *count) Published(int64, int64) {}
-
-// PublishError is counted by the producer (Failed).
-func (c *count) PublishError(measure.ErrClass) {}
-
-// AddBytes sums the bytes handed to the producer.
-func (c *count) AddBytes(n int) { c.bytes += int64(n) }
+// franz-go defaults evbench leaves in place (kgo.BrokerMaxWriteBytes,
+// kgo.FetchMaxBytes, kgo.FetchMaxPartitionBytes), printed by -settings.
+const (
+	brokerMaxWriteBytes    = 100 << 20
+	fetchMaxBytes          = 50 << 20
+	fetchMaxPartitionBytes = 1 << 20
+)
 
 func both(ctx context.Context, set kafka.Settings, n, size, keys int, keep bool) error {
 	sc := &scenarios.Scenario{
@@ -149,8 +176,9 @@ func both(ctx context.Context, set kafka.Settings, n, size, keys int, keep bool)
 	for i := range payload {
 		payload[i] = 'a' + byte(i%26)
 	}
-	obs := &count{}
-	prod, err := kafka.NewProducer(set, env.Topic, env.Conn, keys, obs)
+	// The producer reports to the run's measure.Point, as in evbench run:
+	// publish latencies go to its HdrHistogram and bytes to its counter.
+	prod, err := kafka.NewProducer(set, env.Topic, env.Conn, keys, mp)
 	if err != nil {
 		return err
 	}

@@ -6,13 +6,17 @@
 //	                                              verification on) until SIGTERM
 //	benchtool wrk-script -secret-env VAR -out F   write a wrk Lua script that
 //	                                              POSTs a validly signed 1 KiB event
+//	benchtool vegeta-target -url U -out F         write a vegeta JSON target:
+//	                                              the same signed 1 KiB POST
 //	benchtool dispatch -url U -secret-env VAR     run the dispatcher at maximum
 //	                                              rate and print deliveries/s
+//	                                              (stripped path: profiling only)
 //
 // It is internal: a benchmark fixture, not part of evbench's interface.
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -34,7 +38,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool sink|wrk-script|dispatch [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchtool sink|wrk-script|vegeta-target|dispatch [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -43,10 +47,12 @@ func main() {
 		err = sink(os.Args[2:])
 	case "wrk-script":
 		err = wrkScript(os.Args[2:])
+	case "vegeta-target":
+		err = vegetaTarget(os.Args[2:])
 	case "dispatch":
 		err = dispatch(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown mode %q (want sink, wrk-script or dispatch)", os.Args[1])
+		err = fmt.Errorf("unknown mode %q (want sink, wrk-script, vegeta-target or dispatch)", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchtool:", err)
@@ -175,6 +181,43 @@ func wrkScript(args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, []byte(b.String()), 0o644)
+}
+
+// vegetaTarget writes one vegeta target in its JSON format (vegeta attack
+// -format json): the same signed 1 KiB POST wrk-script gives wrk, so both
+// reference tools send the sink the identical request.
+func vegetaTarget(args []string) error {
+	fs := flag.NewFlagSet("vegeta-target", flag.ExitOnError)
+	secretEnv := fs.String("secret-env", "EVBENCH_BENCH_SECRET", "environment variable holding the whsec_ secret")
+	url := fs.String("url", "", "sink URL")
+	out := fs.String("out", "", "output file")
+	_ = fs.Parse(args)
+	if *url == "" || *out == "" {
+		return fmt.Errorf("vegeta-target: -url and -out are required")
+	}
+	secret, err := secretFrom(*secretEnv)
+	if err != nil {
+		return err
+	}
+	body := payload()
+	id := "msg_1"
+	ts := time.Now().Unix()
+	t := map[string]any{
+		"method": "POST",
+		"url":    *url,
+		"body":   body, // encoding/json writes []byte as base64, as vegeta expects
+		"header": map[string][]string{
+			"Content-Type":      {"application/json"},
+			"webhook-id":        {id},
+			"webhook-timestamp": {strconv.FormatInt(ts, 10)},
+			"webhook-signature": {secret.Sign(id, ts, body)},
+		},
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return fmt.Errorf("vegeta-target: %w", err)
+	}
+	return os.WriteFile(*out, append(b, '\n'), 0o644)
 }
 
 // dispatch drives the dispatcher at maximum rate: the queue is kept

@@ -29,6 +29,7 @@ import (
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/engine"
 	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -56,6 +57,10 @@ type Capabilities struct {
 	// DeadLetters: the system gives up on an event after its retries and
 	// writes a dead letter; without it dead_lettered is always 0.
 	DeadLetters bool
+	// PerKeyOrder: the system delivers each key's events in order (Kafka's
+	// partitions), so out_of_order is 0 in every point, faults included.
+	// Without it out-of-order deliveries are allowed (concurrent HTTP).
+	PerKeyOrder bool
 }
 
 // Options configure the suite for one system.
@@ -112,6 +117,7 @@ func Run(t *testing.T, system string, opts Options) []Outcome {
 	}{
 		{"accounting", s.accounting},
 		{"warmup", s.warmup},
+		{"interrupt/warmup", s.interruptWarmup},
 		{"interrupt/load", s.interruptLoad},
 		{"interrupt/drain", s.interruptDrain},
 		{"faults/down", func(t *testing.T) { s.fault(t, scenarios.FaultDown) }},
@@ -168,10 +174,16 @@ func (s *suite) scenario(t *testing.T, name string, sh shape) *scenarios.Scenari
 	return sc
 }
 
-// run runs one point; cancelAfter > 0 cancels the context that long after
-// Run started (Ctrl-C). It returns the outcome and, for an interrupted
-// point, how long Run took after the cancellation.
-func (s *suite) run(t *testing.T, sc *scenarios.Scenario, cancelAfter time.Duration) (Outcome, time.Duration) {
+// noCancel is run's cancelAt for a point that is not interrupted.
+const noCancel = time.Duration(-1 << 62)
+
+// run runs one point. Unless cancelAt is noCancel, it cancels the point's
+// context (Ctrl-C) cancelAt after the start of the measured period
+// (negative: during the warm-up), timed from the runner's Point.Begin so
+// that set-up time (a real broker's topic and group joins) does not move
+// it. It returns the outcome and, for an interrupted point, how long Run
+// took after the cancellation.
+func (s *suite) run(t *testing.T, sc *scenarios.Scenario, cancelAt time.Duration) (Outcome, time.Duration) {
 	t.Helper()
 	r, err := runners.New(s.system)
 	if err != nil {
@@ -183,18 +195,31 @@ func (s *suite) run(t *testing.T, sc *scenarios.Scenario, cancelAfter time.Durat
 	defer cancel()
 	var cancelledAt time.Time
 	var cmu sync.Mutex
-	t0 := time.Now()
-	if cancelAfter > 0 {
-		tm := time.AfterFunc(cancelAfter, func() {
+	var timer *time.Timer
+	onStart := func(mp *measure.Point) {
+		if cancelAt == noCancel {
+			return
+		}
+		d := time.Duration(mp.MeasuredStart() + int64(cancelAt) - load.Now())
+		cmu.Lock()
+		defer cmu.Unlock()
+		timer = time.AfterFunc(max(d, 0), func() {
 			cmu.Lock()
 			cancelledAt = time.Now()
 			cmu.Unlock()
 			cancel()
 		})
-		defer tm.Stop()
 	}
+	defer func() {
+		cmu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		cmu.Unlock()
+	}()
+	t0 := time.Now()
 	p, err := r.Run(ctx, &runners.Point{Scenario: sc, Params: map[string]float64{"rate_per_s": sc.Load.Rate.PerSecond()},
-		Brokers: s.opts.Brokers, DeadLetters: lw, Logf: t.Logf, InterruptDrain: scenarios.Duration(InterruptDrain)})
+		Brokers: s.opts.Brokers, DeadLetters: lw, OnStart: onStart, Logf: t.Logf, InterruptDrain: scenarios.Duration(InterruptDrain)})
 	end := time.Now()
 	if cerr := lw.Close(); cerr != nil {
 		t.Errorf("dead-letter writer: %v", cerr)
@@ -342,6 +367,9 @@ func (s *suite) checkCaps(t *testing.T, p *results.Point) {
 		if !c.Retries && sub.Accounting.Retries != 0 {
 			t.Errorf("%s: %d retries without the retries capability", sub.Name, sub.Accounting.Retries)
 		}
+		if c.PerKeyOrder && sub.Accounting.OutOfOrder != 0 {
+			t.Errorf("%s: %d out of order with the per-key order capability", sub.Name, sub.Accounting.OutOfOrder)
+		}
 		if !c.DeadLetters && sub.Accounting.DeadLettered != 0 {
 			t.Errorf("%s: %d dead-lettered without the dead-letters capability", sub.Name, sub.Accounting.DeadLettered)
 		}
@@ -383,7 +411,7 @@ func within(got, want int64) bool { return got >= want-1 && got <= want+1 }
 // exactly once, and every count adds up.
 func (s *suite) accounting(t *testing.T) {
 	sc := s.scenario(t, "accounting", shape{rate: "200/s", warmup: "300ms", duration: "1500ms", drain: "10s"})
-	o, _ := s.run(t, sc, 0)
+	o, _ := s.run(t, sc, noCancel)
 	p := o.Point
 	if p.Status != results.StatusComplete {
 		t.Fatalf("status %s (%s), want complete", p.Status, p.Error)
@@ -411,7 +439,7 @@ func (s *suite) accounting(t *testing.T) {
 // delivered, the latency histograms or the series).
 func (s *suite) warmup(t *testing.T) {
 	sc := s.scenario(t, "warmup", shape{rate: "200/s", warmup: "1s", duration: "1s", drain: "10s"})
-	o, _ := s.run(t, sc, 0)
+	o, _ := s.run(t, sc, noCancel)
 	p := o.Point
 	if p.Status != results.StatusComplete {
 		t.Fatalf("status %s (%s), want complete", p.Status, p.Error)
@@ -434,13 +462,40 @@ func (s *suite) warmup(t *testing.T) {
 	}
 }
 
+// interruptWarmup: Ctrl-C during the warm-up ends the point promptly,
+// marked interrupted, with nothing of the measured period offered, sent or
+// achieved (issue 9 item 12), and the point still shows what the system
+// measures.
+func (s *suite) interruptWarmup(t *testing.T) {
+	sc := s.scenario(t, "interrupt-warmup", shape{rate: "200/s", warmup: "2s", duration: "1s", drain: "30s"})
+	o, after := s.run(t, sc, -1500*time.Millisecond)
+	p := o.Point
+	t.Logf("returned %v after the interruption", after.Round(time.Millisecond))
+	if after == 0 {
+		t.Fatalf("the point returned after %v, before the interruption", o.Elapsed)
+	}
+	if p.Status != results.StatusInterrupted {
+		t.Errorf("status %s, want interrupted", p.Status)
+	}
+	if after > InterruptDrain+exitSlack {
+		t.Errorf("returned %v after Ctrl-C in the warm-up; the drain after an interruption is bounded by %v", after, InterruptDrain)
+	}
+	if p.OfferedPerS != 0 || p.AchievedPerS != 0 || p.DurationS != 0 || p.Overloaded {
+		t.Errorf("offered %v/s, achieved %v/s, duration %vs, overloaded %v: nothing of the measured period ran", p.OfferedPerS, p.AchievedPerS, p.DurationS, p.Overloaded)
+	}
+	for _, sub := range p.Subscribers {
+		if a := sub.Accounting; a.Sent != 0 || a.Delivered != 0 {
+			t.Errorf("%s: %+v: warm-up events are not counted", sub.Name, a)
+		}
+	}
+}
+
 // interruptLoad: Ctrl-C half a second into a 3 s measured period stops the
 // load, drains at most InterruptDrain and returns a balanced point marked
 // interrupted.
 func (s *suite) interruptLoad(t *testing.T) {
 	sc := s.scenario(t, "interrupt-load", shape{rate: "200/s", warmup: "200ms", duration: "3s", drain: "30s"})
-	cancelAfter := runners.StartDelay + 200*time.Millisecond + 500*time.Millisecond
-	o, after := s.run(t, sc, cancelAfter)
+	o, after := s.run(t, sc, 500*time.Millisecond)
 	p := o.Point
 	t.Logf("returned %v after the interruption", after.Round(time.Millisecond))
 	if p.Status != results.StatusInterrupted {
@@ -466,11 +521,9 @@ func (s *suite) interruptLoad(t *testing.T) {
 func (s *suite) interruptDrain(t *testing.T) {
 	sc := s.scenario(t, "interrupt-drain", shape{rate: "100/s", warmup: "200ms", duration: "1s", drain: "30s",
 		faultA: "[{kind: pause, at: 0s, for: 60s}]"})
-	// The schedule ends StartDelay + 1.2 s after Run starts; 1 s later the
-	// runner is draining (or, on a badly overloaded machine, still
-	// emitting: the bound is the same).
-	cancelAfter := runners.StartDelay + 1200*time.Millisecond + time.Second
-	o, after := s.run(t, sc, cancelAfter)
+	// 1 s after the schedule ends the runner is draining (or, on a badly
+	// overloaded machine, still emitting: the bound is the same).
+	o, after := s.run(t, sc, 2*time.Second)
 	p := o.Point
 	t.Logf("returned %v after the interruption", after.Round(time.Millisecond))
 	if after == 0 {
@@ -493,7 +546,7 @@ func (s *suite) interruptDrain(t *testing.T) {
 func (s *suite) fault(t *testing.T, kind string) {
 	sc := s.scenario(t, "fault-"+kind, shape{rate: "200/s", warmup: "200ms", duration: "1500ms", drain: "15s",
 		faultA: fmt.Sprintf("[{kind: %s, at: 300ms, for: 500ms}]", kind)})
-	o, _ := s.run(t, sc, 0)
+	o, _ := s.run(t, sc, noCancel)
 	p := o.Point
 	if p.Status != results.StatusComplete {
 		t.Fatalf("status %s (%s), want complete", p.Status, p.Error)
@@ -543,7 +596,7 @@ func (s *suite) deadLetters(t *testing.T) {
 	}
 	sc := s.scenario(t, "deadletters", shape{rate: "100/s", warmup: "200ms", duration: "1s", drain: "15s",
 		faultA: "[{kind: errors, at: 0s, status: 500}]"})
-	o, _ := s.run(t, sc, 0)
+	o, _ := s.run(t, sc, noCancel)
 	p := o.Point
 	if p.Status != results.StatusComplete {
 		t.Fatalf("status %s (%s), want complete", p.Status, p.Error)

@@ -1,0 +1,251 @@
+// Package toyqueue is a toy fourth system, an in-memory queue per
+// subscriber, kept in a test-only package to prove what docs/architecture.md
+// says about adding a system: one package plus one registration, then the
+// conformance suite (runners/runnertest) and a report (reports/html) work
+// on it. It is not a benchmark of anything.
+package toyqueue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/evbench/evbench/reports/html"
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/engine"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/runnertest"
+	"github.com/evbench/evbench/scenarios"
+)
+
+// System is the toy's system name.
+const System = "toyqueue"
+
+// The one registration.
+func init() {
+	runners.Register(System, func() runners.Runner { return &Runner{} })
+}
+
+// queueLimit bounds each subscriber's queue: a full queue drops the event
+// (it is then lost, and the point says so in a note).
+const queueLimit = 1 << 16
+
+// item is one queued event.
+type item struct {
+	id       uint64
+	key      int
+	intended int64
+}
+
+// Runner runs the toy: the generator appends every event to one bounded
+// in-memory queue per subscriber; one consumer per subscriber takes them
+// in order, honours the subscriber's faults (down and pause: it stops
+// consuming until the fault ends; errors: the attempt fails and is
+// retried after 10 ms) and simulates its processing time.
+type Runner struct{}
+
+// Run implements runners.Runner.
+func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
+	if pt == nil || pt.Scenario == nil {
+		return nil, errors.New("toyqueue runner: no scenario")
+	}
+	sc := pt.Scenario
+	gen, err := load.New(sc)
+	if err != nil {
+		return nil, fmt.Errorf("toyqueue runner: load generator: %w", err)
+	}
+	names := make([]string, len(sc.Subscribers))
+	for i, s := range sc.Subscribers {
+		names[i] = s.Name
+	}
+	mp := measure.NewPoint(System, gen, names, sc.Event.Keys)
+
+	quit := make(chan struct{})
+	queues := make([]chan item, len(sc.Subscribers))
+	behaviours := make([]*behave.Subscriber, len(sc.Subscribers))
+	var dropped atomic.Int64
+	var wg sync.WaitGroup
+	for i, spec := range sc.Subscribers {
+		queues[i] = make(chan item, queueLimit)
+		behaviours[i] = behave.New(spec, sc.Event.Seed)
+		wg.Add(1)
+		go func(q chan item, b *behave.Subscriber, sub *measure.Subscriber) {
+			defer wg.Done()
+			for it := range q {
+				if !consume(it, b, sub, quit) {
+					return
+				}
+			}
+		}(queues[i], behaviours[i], mp.Subs[i])
+	}
+	mp.SetGauges(measure.Gauges{
+		QueueDepth: func() int64 { return 0 },
+		Lag: func() int64 {
+			var n int64
+			for _, q := range queues {
+				n += int64(len(q))
+			}
+			return n
+		},
+	})
+	mp.Note("toyqueue: an in-memory queue per subscriber inside the harness (a test system)")
+
+	setStart := make([]func(int64), len(behaviours))
+	for i, b := range behaviours {
+		setStart[i] = b.SetStart
+	}
+	start := pt.Begin(mp, setStart...)
+	gen.Run(ctx, start, func(ev load.Event) {
+		it := item{id: ev.ID, key: ev.Key, intended: ev.Intended}
+		for _, q := range queues {
+			select {
+			case q <- it:
+			default:
+				dropped.Add(1)
+			}
+		}
+		// Publish is the enqueue: measure.Finish(false, ...) records publish
+		// latency for every system that is not the webhook one, so the toy
+		// measures it rather than report an empty histogram.
+		mp.Published(ev.Intended, load.Now())
+	})
+
+	// Drain as the other runners do: until every event is resolved, at
+	// most the scenario's drain, and at most InterruptDrain once
+	// interrupted (before or during the drain).
+	limit := pt.InterruptDrain.D()
+	if limit <= 0 {
+		limit = 5 * time.Second
+	}
+	interrupted := ctx.Err() != nil
+	if drain := sc.Load.Drain.D(); interrupted {
+		mp.Drain(min(drain, limit), nil)
+	} else {
+		mp.Drain(drain, ctx.Done())
+		if ctx.Err() != nil {
+			interrupted = true
+			mp.Drain(limit, nil)
+		}
+	}
+	close(quit)
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+
+	res, err := mp.Finish(false, pt.Params)
+	if err != nil {
+		return res, fmt.Errorf("toyqueue runner: %w", err)
+	}
+	if n := dropped.Load(); n > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("toyqueue: %d events dropped by full queues", n))
+	}
+	if interrupted {
+		res.Status = results.StatusInterrupted
+	}
+	return res, nil
+}
+
+// consume processes one event; false when the runner is stopping.
+func consume(it item, b *behave.Subscriber, sub *measure.Subscriber, quit <-chan struct{}) bool {
+	for {
+		now := load.Now()
+		if f, ok := firstOf(b, now, scenarios.FaultDown, scenarios.FaultPause, scenarios.FaultHang); ok {
+			wait := 10 * time.Millisecond
+			if end := b.End(f); end > now {
+				wait = min(time.Duration(end-now), wait)
+			}
+			if !behave.Sleep(wait, quit) {
+				return false
+			}
+			continue
+		}
+		if f, ok := b.Find(now, scenarios.FaultErrors); ok && b.Chance(f.Probability) {
+			sub.Error(measure.ErrOther)
+			sub.Retry()
+			if !behave.Sleep(10*time.Millisecond, quit) {
+				return false
+			}
+			continue
+		}
+		d := b.Processing()
+		if f, ok := b.Find(now, scenarios.FaultSlow); ok {
+			d += f.Add.D()
+		}
+		if !behave.Sleep(d, quit) {
+			return false
+		}
+		sub.Delivered(it.id, it.key, it.intended, load.Now())
+		return true
+	}
+}
+
+func firstOf(b *behave.Subscriber, now int64, kinds ...string) (scenarios.Fault, bool) {
+	for _, k := range kinds {
+		if f, ok := b.Find(now, k); ok {
+			return f, true
+		}
+	}
+	return scenarios.Fault{}, false
+}
+
+// TestToyQueue adds the toy system and runs the conformance suite and a
+// report on it: what a new system needs to do to be benchmarked and shown.
+func TestToyQueue(t *testing.T) {
+	outs := runnertest.Run(t, System, runnertest.Options{
+		// The scenario decoder knows only the webhook, kafka and bridge
+		// blocks and rejects a scenario that enables none of them, so the
+		// toy borrows the webhook block, which it ignores (issue 8 item 1's
+		// registry removes this: see docs/architecture.md).
+		Systems: "webhook: {}",
+		Caps:    runnertest.Capabilities{Publish: true, ConsumerLag: true, Retries: true},
+	})
+	if t.Failed() {
+		return
+	}
+	doc := &results.Results{Schema: results.Schema, Status: results.StatusComplete, Scenario: json.RawMessage(`{"name":"toyqueue"}`),
+		Command: "go test ./runners/runnertest/toyqueue", Environment: engine.Environment(), Points: []results.Point{}}
+	for _, o := range outs {
+		p := *o.Point
+		if p.Status == results.StatusComplete {
+			doc.Points = append(doc.Points, p)
+		}
+	}
+	doc.Environment.FinishedAt = time.Now().UTC()
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := results.Decode(b); err != nil {
+		t.Fatalf("the toy's results do not validate: %v", err)
+	}
+	dir := t.TempDir()
+	path, err := html.Generate(dir, doc)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	page, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), System) {
+		t.Errorf("report.html never names the %s system", System)
+	}
+	hlogs, _ := filepath.Glob(filepath.Join(dir, "*.hlog"))
+	pngs, _ := filepath.Glob(filepath.Join(dir, "*.png"))
+	t.Logf("report: %s (%d bytes), %d .hlog, %d .png", path, len(page), len(hlogs), len(pngs))
+	if len(hlogs) == 0 {
+		t.Error("no .hlog written for the toy's points")
+	}
+}

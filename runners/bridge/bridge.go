@@ -220,6 +220,6 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("bridge: %d requests rejected with 401 (signature failures)", n)
 	}
 	groups.Close()
-	res, err := mp.Finish(measure.ViaBroker, pt.Params)
+	res, err := mp.Finish(measure.ViaIngress, pt.Params)
 	return kafka.FinishStatus(res, err, interrupted, unackedErr)
 }

@@ -22,12 +22,6 @@ func TestConformance(t *testing.T) {
 			runnertest.Run(t, kafka.System, runnertest.Options{
 				Systems: "kafka: {brokers: embedded, topic: {partitions: 4}}",
 				Brokers: tg.brokers,
-				Skip: map[string]string{
-					// Measured: Ctrl-C 1 s into the drain returned after 29 s,
-					// status complete. The suite passes this case unskipped on
-					// wip/kafka (8386f68); remove the skip once it is merged.
-					"interrupt/drain": "the kafka runner ignores Ctrl-C during the drain (issue 8; fixed on branch wip/kafka, not merged yet)",
-				},
 				Caps: runnertest.Capabilities{Publish: true, ConsumerLag: true, Broker: true, Retries: true, PerKeyOrder: true},
 			})
 		})

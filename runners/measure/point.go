@@ -244,9 +244,12 @@ const (
 	Direct Delivery = iota + 1
 	// ViaBroker: events are published to a broker the subscribers read
 	// from (kafka, bridge). Points carry publish latency and publish
-	// errors (and ingress latency when recorded), and no per-attempt
-	// figures.
+	// errors, and no per-attempt figures.
 	ViaBroker
+	// ViaIngress: as ViaBroker, behind an HTTP ingress (bridge). Points
+	// also carry ingress latency, even an empty one, so a point that
+	// measured no event still says what it would have measured.
+	ViaIngress
 )
 
 // Finish stops sampling and builds the results point with the figures
@@ -254,7 +257,7 @@ const (
 // when the accounting identity does not hold: that is a harness bug and
 // must fail loudly.
 func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, error) {
-	if d != Direct && d != ViaBroker {
+	if d != Direct && d != ViaBroker && d != ViaIngress {
 		return nil, fmt.Errorf("measure: unknown delivery %d", d)
 	}
 	if d == Direct && p.brokerKind != "" {
@@ -319,7 +322,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
 	out.BrokerKind, out.BrokerEmbedded = p.brokerKind, p.onEmbedded
-	if d == ViaBroker {
+	if d == ViaBroker || d == ViaIngress {
 		pl, err := results.NewLatency(p.publish)
 		if err != nil {
 			p.mu.Unlock()
@@ -333,7 +336,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 			HTTP4xx: p.pubErrs[ErrHTTP4xx].Load(), HTTP5xx: p.pubErrs[ErrHTTP5xx].Load(),
 			SignatureFailures: p.pubErrs[ErrSignature].Load(),
 		}
-		if p.ingress.TotalCount() > 0 {
+		if d == ViaIngress {
 			il, err := results.NewLatency(p.ingress)
 			if err != nil {
 				p.mu.Unlock()

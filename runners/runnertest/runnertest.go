@@ -374,14 +374,8 @@ func (s *suite) checkCaps(t *testing.T, p *results.Point) {
 			t.Errorf("%s: %d dead-lettered without the dead-letters capability", sub.Name, sub.Accounting.DeadLettered)
 		}
 	}
-	broker := false
-	for _, n := range p.Notes {
-		if strings.HasPrefix(n, engine.BrokerKindNote) {
-			broker = true
-		}
-	}
-	if broker != c.Broker {
-		t.Errorf("broker-kind note present %v, capability %v (notes %q)", broker, c.Broker, p.Notes)
+	if broker := p.BrokerKind != ""; broker != c.Broker {
+		t.Errorf("broker kind recorded %v (%q), capability %v", broker, p.BrokerKind, c.Broker)
 	}
 	if !c.ConsumerLag {
 		for _, smp := range p.Timeseries {

@@ -144,7 +144,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 	wg.Wait()
 
-	res, err := mp.Finish(false, pt.Params)
+	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	if err != nil {
 		return res, fmt.Errorf("toyqueue runner: %w", err)
 	}

@@ -417,7 +417,7 @@ func (d *decoder) systems(n *node, path string, s *Systems, file string) {
 
 var (
 	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "connections", "signing"}
-	retryKeys   = []string{"max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
+	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
 
@@ -433,6 +433,11 @@ func (d *decoder) webhook(n *node, path string) *Webhook {
 	o.enumv("connections", &w.Connections, ConnKeepalive, ConnPerDelivery)
 	if o.has("retry") {
 		d.retry(o.val("retry"), o.p("retry"), &w.Retry)
+		// A preset's stated per-attempt timeout applies unless timeout is
+		// written; a preset that states none keeps the default.
+		if p, ok := LookupRetryPreset(w.Retry.Preset); ok && p.Timeout > 0 && !o.has("timeout") {
+			w.Timeout = p.Timeout
+		}
 	}
 	if o.has("signing") {
 		d.signing(o.val("signing"), o.p("signing"), &w.Signing)
@@ -443,6 +448,19 @@ func (d *decoder) webhook(n *node, path string) *Webhook {
 func (d *decoder) retry(n *node, path string, r *Retry) {
 	o := d.object(n, path, retryKeys)
 	if o == nil {
+		return
+	}
+	if o.has("preset") {
+		var name string
+		if !o.enumv("preset", &name, RetryPresetNames()...) {
+			return
+		}
+		o.notFor([]string{"backoff", "schedule", "initial", "max"}, "not used with a preset (the preset is the provider's schedule; write your own schedule without preset instead)", "preset, max_attempts, jitter, honour_retry_after")
+		p, _ := LookupRetryPreset(name)
+		p.apply(r)
+		o.intv("max_attempts", &r.MaxAttempts, anyLo, anyHi)
+		o.floatv("jitter", &r.Jitter)
+		o.boolp("honour_retry_after", &r.HonourRetryAfter)
 		return
 	}
 	o.enumv("backoff", &r.Backoff, BackoffExponential, BackoffLinear, BackoffSchedule)

@@ -313,6 +313,10 @@ type Webhook struct {
 
 // Retry is a webhook retry policy.
 type Retry struct {
+	// Preset names a built-in provider policy (svix, stripe, shopify,
+	// github: scenarios/presets/retry.yaml) that sets MaxAttempts, Backoff,
+	// Schedule, Jitter 0 and, when stated, the webhook timeout.
+	Preset string `yaml:"preset,omitempty" json:"preset,omitempty"`
 	// MaxAttempts counts the first attempt (default 5; 1 = no retries). With
 	// backoff schedule it defaults to len(Schedule)+1 and may not exceed it.
 	MaxAttempts int `yaml:"max_attempts,omitempty" json:"max_attempts"`

@@ -68,7 +68,7 @@ func load(msgFile, recordFile string, data []byte) (*Scenario, *Error) {
 	return s, nil
 }
 
-var topKeys = []string{"name", "description", "load", "event", "subscribers", "systems", "thresholds", "sweep", "cost"}
+var topKeys = []string{"name", "description", "load", "event", "subscribers", "systems", "thresholds", "sweep", "cost", "time_scale"}
 
 // scenario decodes the root mapping. origin maps each expanded subscriber
 // to the index of the entry it came from.
@@ -106,6 +106,11 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 	if d.ok() && o.has("cost") {
 		s.Cost = d.cost(o.val("cost"), "cost")
 	}
+	if d.ok() && o.has("time_scale") {
+		if o.floatv("time_scale", &s.TimeScale) && !(s.TimeScale >= 1 && s.TimeScale <= MaxTimeScale) {
+			d.fail(o.val("time_scale"), "time_scale", fmt.Sprintf("%v is out of range: the factor every scenario duration is divided by", s.TimeScale), fmt.Sprintf("1 to %d", MaxTimeScale))
+		}
+	}
 	if !d.ok() {
 		return nil, nil
 	}
@@ -122,6 +127,7 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 			fm.Duration = s.Load.Duration
 		}
 	}
+	s.compress()
 	return s, origin
 }
 

@@ -129,6 +129,13 @@ type Scenario struct {
 	Sweep *Sweep `yaml:"sweep,omitempty" json:"sweep,omitempty"`
 	// Cost selects a cost profile and overrides for the cost model.
 	Cost *Cost `yaml:"cost,omitempty" json:"cost,omitempty"`
+	// TimeScale compresses the scenario's timeline: every duration on it
+	// (run length, warm-up, drain, fault windows, retry delays, Kafka
+	// retention, find_max probes) was divided by it at load time, so a
+	// resolved scenario holds real durations; multiply by TimeScale for
+	// scenario time. Processing times, injected latency, timeouts and rates
+	// are not on the timeline and are not scaled. 0 or 1: real time.
+	TimeScale float64 `yaml:"time_scale,omitempty" json:"time_scale,omitempty"`
 
 	// File is the path the scenario was loaded from ("" for built-ins read
 	// from memory). Not part of the YAML.

@@ -160,6 +160,10 @@ func check(s *Scenario, timeline bool) []problem {
 	c.systems(s)
 	c.thresholds(s)
 	c.sweep(s)
+	if s.TimeScale != 0 && !(s.TimeScale >= 1 && s.TimeScale <= MaxTimeScale) {
+		c.add("time_scale", fmt.Sprintf("%v is out of range: the factor every scenario duration is divided by", s.TimeScale), fmt.Sprintf("1 to %d", MaxTimeScale))
+	}
+	explainScale(c.probs, s.TimeScale)
 	return c.probs
 }
 

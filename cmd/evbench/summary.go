@@ -20,6 +20,9 @@ func printSummary(w io.Writer, res *results.Results) {
 			fmt.Fprintln(w, "** kafka and bridge ran on the in-memory embedded broker: no disk, no replication; not a real cluster's numbers (use --brokers) **")
 		}
 	}
+	if n := scenarios.CompressionNote(res.Scenario); n != "" {
+		fmt.Fprintln(w, "** "+n+" **")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "system\tsubscriber\tachieved/s\tp50\tp90\tp99\tp99.9\tmax\tdelivered\tlost\tdup\tretries\tdead-lettered\t")
 	for _, p := range res.Points {

@@ -45,6 +45,14 @@ func printSummary(w io.Writer, res *results.Results) {
 	}
 	tw.Flush()
 	for _, p := range res.Points {
+		for _, s := range p.Subscribers {
+			if c := s.Accounting.LostBy; c.Total() > 0 {
+				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow + %d not delivered by end of drain\n",
+					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, c.NotDelivered)
+			}
+		}
+	}
+	for _, p := range res.Points {
 		if p.Overloaded {
 			fmt.Fprintf(w, "** OVERLOADED %s at %.0f/s offered: achieved only %.0f/s; %s. These figures do not describe the offered load. **\n", p.System, p.OfferedPerS, p.AchievedPerS, p.OverloadReason)
 		}

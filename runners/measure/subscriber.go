@@ -34,16 +34,29 @@ const (
 	numErrClasses
 )
 
+// Cause is why a sender gave up on a delivery (dead-lettered it).
+type Cause int
+
+// Dead-letter causes, matching results.LossCauses.
+const (
+	CauseRetriesExhausted Cause = iota
+	CauseEndpointGone
+	CauseQueueOverflow
+	numCauses
+)
+
 // Subscriber records one subscriber's deliveries within a point. All
 // methods are safe for concurrent use.
 type Subscriber struct {
 	Name string
 	p    *Point
 
-	mu       sync.Mutex
-	claimed  bitmap // ids whose processing started (idempotency)
-	done     bitmap // ids processed: delivered
-	dead     bitmap // ids the sender dead-lettered (measured only)
+	mu      sync.Mutex
+	claimed bitmap // ids whose processing started (idempotency)
+	done    bitmap // ids processed: delivered
+	dead    bitmap // ids the sender dead-lettered (measured only)
+	// deadBy splits dead by the cause of the first dead-lettering.
+	deadBy   [numCauses]bitmap
 	lastSeq  []int64
 	e2e      *hdr.Histogram
 	attempt  *hdr.Histogram
@@ -196,19 +209,25 @@ func (s *Subscriber) Error(c ErrClass) { s.errs[c].Add(1) }
 // Retry counts one scheduled retry.
 func (s *Subscriber) Retry() { s.retries.Add(1) }
 
-// DeadLetter counts event id, intended at intended, as given up on for
-// this subscriber. The caller has already excluded warm-up events. An
+// DeadLetter is DeadLetterCause with cause retries exhausted.
+func (s *Subscriber) DeadLetter(id uint64) { s.DeadLetterCause(id, CauseRetriesExhausted) }
+
+// DeadLetterCause counts event id as given up on for this subscriber, for
+// cause (the first cause counts when an id is dead-lettered twice). The caller has already excluded warm-up events. An
 // event can be dead-lettered and still be processed (an attempt timed out
 // at the sender but completed at the subscriber, in either order): it is
 // then delivered, not lost, and counted in delivered_after_dead_letter.
 // Dead-lettering the same id twice counts once.
-func (s *Subscriber) DeadLetter(id uint64) {
+func (s *Subscriber) DeadLetterCause(id uint64, cause Cause) {
 	q, ok := s.seq(id)
-	if !ok {
+	if !ok || cause < 0 || cause >= numCauses {
 		return
 	}
 	s.mu.Lock()
 	first := s.dead.set(q)
+	if first {
+		s.deadBy[cause].set(q)
+	}
 	processed := s.done.has(q)
 	s.mu.Unlock()
 	if !first {
@@ -262,6 +281,17 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 	acc.Retries = s.retries.Load()
 	acc.DeadLettered = s.deadLettered.Load()
 	acc.DeliveredAfterDeadLetter = s.bothDelivered.Load()
+	if acc.Lost > 0 {
+		// Dead letters are recorded for measured ids only, so the
+		// undelivered ones of each cause are all lost events.
+		c := results.LossCauses{
+			RetriesExhausted: int64(s.deadBy[CauseRetriesExhausted].countAndNot(&s.done)),
+			EndpointGone:     int64(s.deadBy[CauseEndpointGone].countAndNot(&s.done)),
+			QueueOverflow:    int64(s.deadBy[CauseQueueOverflow].countAndNot(&s.done)),
+		}
+		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow
+		acc.LostBy = c
+	}
 	out := results.Subscriber{
 		Name:       s.Name,
 		E2E:        e2e,
@@ -328,6 +358,13 @@ func (s *Subscriber) ledger(first, sent uint64) []string {
 	if int64(both) != s.bothDelivered.Load() || int64(deadOnly) != s.deadUndelivered.Load() || int64(both+deadOnly) != s.deadLettered.Load() {
 		bad = append(bad, fmt.Sprintf("dead letters: counters %d (%d delivered after, %d not delivered) != bitmap %d (%d, %d)",
 			s.deadLettered.Load(), s.bothDelivered.Load(), s.deadUndelivered.Load(), both+deadOnly, both, deadOnly))
+	}
+	var byCause uint64
+	for i := range s.deadBy {
+		byCause += s.deadBy[i].count(0, math.MaxUint64)
+	}
+	if int64(byCause) != s.deadLettered.Load() {
+		bad = append(bad, fmt.Sprintf("dead letters by cause %d != %d dead-lettered", byCause, s.deadLettered.Load()))
 	}
 	return bad
 }

@@ -32,6 +32,13 @@ const (
 	ReasonDisabled  = "endpoint disabled (410)"
 )
 
+// causeOf maps a dead-letter reason to the loss cause results report.
+var causeOf = map[string]measure.Cause{
+	ReasonExhausted: measure.CauseRetriesExhausted,
+	ReasonQueueFull: measure.CauseQueueOverflow,
+	ReasonDisabled:  measure.CauseEndpointGone,
+}
+
 // Target is one endpoint the dispatcher delivers every event to.
 type Target struct {
 	// Name is the subscriber name (dead letters, logs).
@@ -526,7 +533,7 @@ func (d *Dispatcher) deadLetter(e *endpoint, it *item, reason string) {
 	if !d.measured(it) {
 		return
 	}
-	e.sub.DeadLetter(it.id)
+	e.sub.DeadLetterCause(it.id, causeOf[reason])
 	if d.deadLetters == nil {
 		return
 	}

@@ -247,7 +247,7 @@ func (d *decoder) event(n *node, path string, e *Event) {
 }
 
 var (
-	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults"}
+	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at"}
 	faultKeys      = []string{"kind", "at", "for", "status", "probability", "retry_after", "add"}
 	faultKinds     = []string{FaultDown, FaultErrors, FaultSlow, FaultPause, FaultHang}
 	faultKindKeys  = map[string][]string{
@@ -297,6 +297,7 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 		// members: 0 would mean "use the system default" internally, so an
 		// explicit value must be >= 1.
 		so.intv("members", &sub.Members, 1, 1000)
+		so.durv("join_at", &sub.JoinAt)
 		if fl, ok := d.list(so.val("faults"), so.p("faults"), "faults"); ok {
 			for j, fn := range fl {
 				f, ok := d.fault(fn, index(so.p("faults"), j))

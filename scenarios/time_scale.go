@@ -55,12 +55,14 @@ func (s *Scenario) compress() {
 		c(&l.Duration)
 	}
 	for i := range s.Subscribers {
+		c(&s.Subscribers[i].JoinAt)
 		for j := range s.Subscribers[i].Faults {
 			c(&s.Subscribers[i].Faults[j].At)
 			c(&s.Subscribers[i].Faults[j].For)
 		}
 	}
 	if s.tmpl != nil {
+		c(&s.tmpl.JoinAt)
 		for j := range s.tmpl.Faults {
 			c(&s.tmpl.Faults[j].At)
 			c(&s.tmpl.Faults[j].For)
@@ -105,7 +107,7 @@ func explainScale(probs []problem, scale float64) {
 		return
 	}
 	for i, p := range probs {
-		scaled := strings.Contains(p.key, ".faults[") && (strings.HasSuffix(p.key, ".at") || strings.HasSuffix(p.key, ".for")) ||
+		scaled := strings.HasSuffix(p.key, ".join_at") || strings.Contains(p.key, ".faults[") && (strings.HasSuffix(p.key, ".at") || strings.HasSuffix(p.key, ".for")) ||
 			strings.Contains(p.msg, "events in the measured period") || strings.Contains(p.key, "retention.ms")
 		for _, k := range scaledKeys {
 			scaled = scaled || p.key == k || strings.HasPrefix(p.key, k+".") || strings.HasPrefix(p.key, k+"[")

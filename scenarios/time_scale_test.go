@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,29 @@ func TestCompressionNote(t *testing.T) {
 	sc.TimeScale = 0
 	if b, _ = json.Marshal(sc); CompressionNote(b) != "" {
 		t.Error("a real-time run got a compression note")
+	}
+}
+
+func TestJoinAtValidation(t *testing.T) {
+	const head = "load: {rate: 10/s, duration: 10s}\nsubscribers: [{name: a, join_at: %s}]\nsystems: %s\n"
+	cases := []struct{ join, systems, want string }{
+		{"5s", "{webhook: {}}", ""},
+		{"10s", "{webhook: {}}", "x.yaml:2:34: subscribers[0].join_at: 10s is at or after the end of the measured period (10s)"},
+		{"5s", "{webhook: {}, kafka: {}}", "x.yaml:2:34: subscribers[0].join_at: late subscribers are not supported yet for kafka"},
+		{"5s", "{bridge: {}}", "late subscribers are not supported yet for bridge"},
+		{"-1s", "{webhook: {}}", `subscribers[0].join_at: "-1s" is negative`},
+	}
+	for _, c := range cases {
+		_, err := LoadBytes("x.yaml", []byte(fmt.Sprintf(head, c.join, c.systems)))
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("join_at %s with %s: %v", c.join, c.systems, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("join_at %s with %s: error %v, want %q", c.join, c.systems, err, c.want)
+		}
+	}
+	sc, err := LoadBytes("x.yaml", []byte("time_scale: 3600\nload: {rate: 10/s, duration: 6h}\nsubscribers: [{name: a, join_at: 3h}]\nsystems: {webhook: {}}\n"))
+	if err != nil || sc.Subscribers[0].JoinAt.D() != 3*time.Second {
+		t.Errorf("compressed join_at: %v, %v; want 3s", err, sc)
 	}
 }

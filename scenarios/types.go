@@ -227,6 +227,10 @@ type Subscriber struct {
 	Members int `yaml:"members,omitempty" json:"members,omitempty"`
 	// Faults are injected on a timeline relative to the measured start.
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// JoinAt registers the subscriber late, at this offset from the measured
+	// start (0: from the first event). Under webhooks it never receives
+	// events intended before it (counted as not_subscribed, not lost).
+	JoinAt Duration `yaml:"join_at,omitempty" json:"join_at_ns,omitempty"`
 }
 
 // Fault kinds.

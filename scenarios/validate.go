@@ -398,6 +398,7 @@ func (c *checker) subscribers(s *Scenario) {
 		for j, f := range sub.Faults {
 			c.fault(index(p+".faults", j), f, end)
 		}
+		c.joinAt(p+".join_at", sub.JoinAt, s)
 	}
 }
 

@@ -46,6 +46,9 @@ func printSummary(w io.Writer, res *results.Results) {
 	tw.Flush()
 	for _, p := range res.Points {
 		for _, s := range p.Subscribers {
+			if n := s.Accounting.NotSubscribed; n > 0 {
+				fmt.Fprintf(w, "not subscribed %s %s: %d events from before it joined (join_at), never sent to it and not counted as lost\n", p.System, s.Name, n)
+			}
 			if c := s.Accounting.LostBy; c.Total() > 0 {
 				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow + %d not delivered by end of drain\n",
 					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, c.NotDelivered)

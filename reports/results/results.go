@@ -207,6 +207,10 @@ type Accounting struct {
 	// 0, so absent exactly when it is zero); its counts add up to Lost.
 	// Results written before it existed have it zero whatever Lost is.
 	LostBy LossCauses `json:"lost_by,omitzero"`
+	// NotSubscribed counts events from before a late subscriber joined
+	// (subscribers[].join_at): never owed to it, so not lost, and not in
+	// Delivered or Lost (Sent = Delivered + Lost + NotSubscribed).
+	NotSubscribed int64 `json:"not_subscribed,omitempty"`
 }
 
 // LossCauses attributes a subscriber's lost events to their causes. Each
@@ -243,11 +247,14 @@ func (c LossCauses) Total() int64 {
 
 // Check returns an error when the accounting identity does not hold.
 func (a Accounting) Check() error {
-	if a.Sent != a.Delivered+a.Lost {
-		return fmt.Errorf("accounting identity violated: sent %d != delivered %d + lost %d", a.Sent, a.Delivered, a.Lost)
+	if a.Sent != a.Delivered+a.Lost+a.NotSubscribed {
+		return fmt.Errorf("accounting identity violated: sent %d != delivered %d + lost %d + not subscribed %d", a.Sent, a.Delivered, a.Lost, a.NotSubscribed)
 	}
 	if a.LostBy != (LossCauses{}) && a.LostBy.Total() != a.Lost {
 		return fmt.Errorf("loss causes add up to %d, lost is %d: %+v", a.LostBy.Total(), a.Lost, a.LostBy)
+	}
+	if a.NotSubscribed < 0 {
+		return fmt.Errorf("accounting has negative not_subscribed: %+v", a)
 	}
 	if a.Sent < 0 || a.Lost < 0 || a.Delivered < 0 || a.Duplicates < 0 || a.DeadLettered < 0 || a.Retries < 0 || a.OutOfOrder < 0 {
 		return fmt.Errorf("accounting has negative counts: %+v", a)

@@ -57,6 +57,7 @@ type Subscriber struct {
 	dead    bitmap // ids the sender dead-lettered (measured only)
 	// deadBy splits dead by the cause of the first dead-lettering.
 	deadBy   [numCauses]bitmap
+	notSub   bitmap // measured ids from before a late subscriber joined
 	lastSeq  []int64
 	e2e      *hdr.Histogram
 	attempt  *hdr.Histogram
@@ -72,6 +73,7 @@ type Subscriber struct {
 	// bothDelivered is events both dead-lettered and processed.
 	bothDelivered atomic.Int64
 	delivered     atomic.Int64
+	notSubscribed atomic.Int64
 	disabled      atomic.Bool
 }
 
@@ -241,6 +243,22 @@ func (s *Subscriber) DeadLetterCause(id uint64, cause Cause) {
 	}
 }
 
+// NotSubscribed records that measured event id was intended before this
+// subscriber joined (join_at), so it was never sent to it: neither
+// delivered nor lost. Counting an id twice counts once.
+func (s *Subscriber) NotSubscribed(id uint64) {
+	q, ok := s.seq(id)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	first := s.notSub.set(q)
+	s.mu.Unlock()
+	if first {
+		s.notSubscribed.Add(1)
+	}
+}
+
 // Disable marks the subscriber's endpoint as disabled (HTTP 410).
 func (s *Subscriber) Disable() { s.disabled.Store(true) }
 
@@ -257,7 +275,9 @@ func (s *Subscriber) DeadLettered() int64 { return s.deadLettered.Load() }
 // the sender: processed, or dead-lettered and not processed. An event
 // both dead-lettered and processed counts once, so the drain cannot end
 // while a retry that would succeed is still waiting.
-func (s *Subscriber) Resolved() int64 { return s.delivered.Load() + s.deadUndelivered.Load() }
+func (s *Subscriber) Resolved() int64 {
+	return s.delivered.Load() + s.deadUndelivered.Load() + s.notSubscribed.Load()
+}
 
 // P99US is the e2e p99 so far, in microseconds.
 func (s *Subscriber) P99US() int64 {
@@ -277,7 +297,8 @@ func (s *Subscriber) result(sent int64, webhook bool) (results.Subscriber, error
 	acc := s.acc
 	acc.Sent = sent
 	acc.Delivered = s.delivered.Load()
-	acc.Lost = sent - acc.Delivered
+	acc.NotSubscribed = s.notSubscribed.Load()
+	acc.Lost = sent - acc.Delivered - acc.NotSubscribed
 	acc.Retries = s.retries.Load()
 	acc.DeadLettered = s.deadLettered.Load()
 	acc.DeliveredAfterDeadLetter = s.bothDelivered.Load()
@@ -358,6 +379,12 @@ func (s *Subscriber) ledger(first, sent uint64) []string {
 	if int64(both) != s.bothDelivered.Load() || int64(deadOnly) != s.deadUndelivered.Load() || int64(both+deadOnly) != s.deadLettered.Load() {
 		bad = append(bad, fmt.Sprintf("dead letters: counters %d (%d delivered after, %d not delivered) != bitmap %d (%d, %d)",
 			s.deadLettered.Load(), s.bothDelivered.Load(), s.deadUndelivered.Load(), both+deadOnly, both, deadOnly))
+	}
+	if n := s.notSub.countAnd(&s.done); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d events processed that were never sent to this late subscriber", n))
+	}
+	if n := s.notSub.count(first, first+sent); int64(n) != s.notSubscribed.Load() || s.notSub.count(0, first)+s.notSub.count(first+sent, math.MaxUint64) != 0 {
+		bad = append(bad, fmt.Sprintf("not subscribed: counter %d, %d measured ids in the bitmap", s.notSubscribed.Load(), n))
 	}
 	var byCause uint64
 	for i := range s.deadBy {

@@ -155,3 +155,14 @@ func TestJoinAtValidation(t *testing.T) {
 		t.Errorf("compressed join_at: %v, %v; want 3s", err, sc)
 	}
 }
+
+func TestTimeScaleWithDuration(t *testing.T) {
+	sc, err := LoadBytes("d.yaml", []byte("time_scale: 3600\nload: {rate: 10/s, duration: 2h}\nsubscribers: [{name: a}]\nsystems: {webhook: {}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sc.WithDuration(Duration(5 * time.Hour)) // --duration 5h, scenario time
+	if err != nil || c.Load.Duration.D() != 5*time.Second {
+		t.Fatalf("WithDuration(5h) at x3600: %v, %v; want 5s real", err, c.Load.Duration)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 )
@@ -166,9 +167,14 @@ func (s *Scenario) WithRate(r Rate) (*Scenario, error) {
 // WithDuration returns a copy whose measured period is d (the CLI's
 // --duration). Steps and spikes are scaled in proportion so their shape is
 // kept; faults are not moved, so a fault that would now start after the run
-// ends is reported as an error rather than silently dropped.
+// ends is reported as an error rather than silently dropped. d is in
+// scenario time, like load.duration in the file: with time_scale it is
+// compressed the same way.
 func (s *Scenario) WithDuration(d Duration) (*Scenario, error) {
 	c := s.Clone()
+	if c.Compressed() {
+		d = Duration(math.Round(float64(d) / c.TimeScale))
+	}
 	old := c.Load.Duration
 	f := 1.0
 	if old > 0 {

@@ -68,7 +68,7 @@ func load(msgFile, recordFile string, data []byte) (*Scenario, *Error) {
 	return s, nil
 }
 
-var topKeys = []string{"name", "description", "load", "event", "subscribers", "systems", "thresholds", "sweep", "cost"}
+var topKeys = []string{"name", "description", "load", "event", "subscribers", "systems", "thresholds", "sweep", "cost", "time_scale"}
 
 // scenario decodes the root mapping. origin maps each expanded subscriber
 // to the index of the entry it came from.
@@ -106,6 +106,11 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 	if d.ok() && o.has("cost") {
 		s.Cost = d.cost(o.val("cost"), "cost")
 	}
+	if d.ok() && o.has("time_scale") {
+		if o.floatv("time_scale", &s.TimeScale) && !(s.TimeScale >= 1 && s.TimeScale <= MaxTimeScale) {
+			d.fail(o.val("time_scale"), "time_scale", fmt.Sprintf("%v is out of range: the factor every scenario duration is divided by", s.TimeScale), fmt.Sprintf("1 to %d", MaxTimeScale))
+		}
+	}
 	if !d.ok() {
 		return nil, nil
 	}
@@ -122,6 +127,7 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 			fm.Duration = s.Load.Duration
 		}
 	}
+	s.compress()
 	return s, origin
 }
 
@@ -241,7 +247,7 @@ func (d *decoder) event(n *node, path string, e *Event) {
 }
 
 var (
-	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults"}
+	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at"}
 	faultKeys      = []string{"kind", "at", "for", "status", "probability", "retry_after", "add"}
 	faultKinds     = []string{FaultDown, FaultErrors, FaultSlow, FaultPause, FaultHang}
 	faultKindKeys  = map[string][]string{
@@ -291,6 +297,7 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 		// members: 0 would mean "use the system default" internally, so an
 		// explicit value must be >= 1.
 		so.intv("members", &sub.Members, 1, 1000)
+		so.durv("join_at", &sub.JoinAt)
 		if fl, ok := d.list(so.val("faults"), so.p("faults"), "faults"); ok {
 			for j, fn := range fl {
 				f, ok := d.fault(fn, index(so.p("faults"), j))
@@ -417,7 +424,7 @@ func (d *decoder) systems(n *node, path string, s *Systems, file string) {
 
 var (
 	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "connections", "signing"}
-	retryKeys   = []string{"max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
+	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
 
@@ -433,6 +440,11 @@ func (d *decoder) webhook(n *node, path string) *Webhook {
 	o.enumv("connections", &w.Connections, ConnKeepalive, ConnPerDelivery)
 	if o.has("retry") {
 		d.retry(o.val("retry"), o.p("retry"), &w.Retry)
+		// A preset's stated per-attempt timeout applies unless timeout is
+		// written; a preset that states none keeps the default.
+		if p, ok := LookupRetryPreset(w.Retry.Preset); ok && p.Timeout > 0 && !o.has("timeout") {
+			w.Timeout = p.Timeout
+		}
 	}
 	if o.has("signing") {
 		d.signing(o.val("signing"), o.p("signing"), &w.Signing)
@@ -443,6 +455,19 @@ func (d *decoder) webhook(n *node, path string) *Webhook {
 func (d *decoder) retry(n *node, path string, r *Retry) {
 	o := d.object(n, path, retryKeys)
 	if o == nil {
+		return
+	}
+	if o.has("preset") {
+		var name string
+		if !o.enumv("preset", &name, RetryPresetNames()...) {
+			return
+		}
+		o.notFor([]string{"backoff", "schedule", "initial", "max"}, "not used with a preset (the preset is the provider's schedule; write your own schedule without preset instead)", "preset, max_attempts, jitter, honour_retry_after")
+		p, _ := LookupRetryPreset(name)
+		p.apply(r)
+		o.intv("max_attempts", &r.MaxAttempts, anyLo, anyHi)
+		o.floatv("jitter", &r.Jitter)
+		o.boolp("honour_retry_after", &r.HonourRetryAfter)
 		return
 	}
 	o.enumv("backoff", &r.Backoff, BackoffExponential, BackoffLinear, BackoffSchedule)

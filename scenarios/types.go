@@ -129,6 +129,13 @@ type Scenario struct {
 	Sweep *Sweep `yaml:"sweep,omitempty" json:"sweep,omitempty"`
 	// Cost selects a cost profile and overrides for the cost model.
 	Cost *Cost `yaml:"cost,omitempty" json:"cost,omitempty"`
+	// TimeScale compresses the scenario's timeline: every duration on it
+	// (run length, warm-up, drain, fault windows, retry delays, Kafka
+	// retention, find_max probes) was divided by it at load time, so a
+	// resolved scenario holds real durations; multiply by TimeScale for
+	// scenario time. Processing times, injected latency, timeouts and rates
+	// are not on the timeline and are not scaled. 0 or 1: real time.
+	TimeScale float64 `yaml:"time_scale,omitempty" json:"time_scale,omitempty"`
 
 	// File is the path the scenario was loaded from ("" for built-ins read
 	// from memory). Not part of the YAML.
@@ -220,6 +227,10 @@ type Subscriber struct {
 	Members int `yaml:"members,omitempty" json:"members,omitempty"`
 	// Faults are injected on a timeline relative to the measured start.
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// JoinAt registers the subscriber late, at this offset from the measured
+	// start (0: from the first event). Under webhooks it never receives
+	// events intended before it (counted as not_subscribed, not lost).
+	JoinAt Duration `yaml:"join_at,omitempty" json:"join_at_ns,omitempty"`
 }
 
 // Fault kinds.
@@ -313,6 +324,10 @@ type Webhook struct {
 
 // Retry is a webhook retry policy.
 type Retry struct {
+	// Preset names a built-in provider policy (svix, stripe, shopify,
+	// github: scenarios/presets/retry.yaml) that sets MaxAttempts, Backoff,
+	// Schedule, Jitter 0 and, when stated, the webhook timeout.
+	Preset string `yaml:"preset,omitempty" json:"preset,omitempty"`
 	// MaxAttempts counts the first attempt (default 5; 1 = no retries). With
 	// backoff schedule it defaults to len(Schedule)+1 and may not exceed it.
 	MaxAttempts int `yaml:"max_attempts,omitempty" json:"max_attempts"`

@@ -30,9 +30,13 @@ const (
 	MinBatchMaxBytes   = ByteSize(1 << 10)
 	MaxBatchMaxBytes   = ByteSize(1 << 30)
 	MaxTimeout         = Duration(time.Hour)
-	MaxLinger          = Duration(time.Minute)
-	MaxProcessing      = Duration(time.Hour)
-	MaxRepeats         = 100
+	// MaxRetryDelay bounds one delay of a retry schedule: real providers
+	// wait up to a day or more between late retries (the stripe preset's
+	// last delay is 34h8m); a month is a typo.
+	MaxRetryDelay = Duration(7 * 24 * time.Hour)
+	MaxLinger     = Duration(time.Minute)
+	MaxProcessing = Duration(time.Hour)
+	MaxRepeats    = 100
 	// MinDuration is the shortest measured period: rates are per second,
 	// and a 1 ns run reported 1e9 events/s.
 	MinDuration = Duration(time.Second)
@@ -156,6 +160,10 @@ func check(s *Scenario, timeline bool) []problem {
 	c.systems(s)
 	c.thresholds(s)
 	c.sweep(s)
+	if s.TimeScale != 0 && !(s.TimeScale >= 1 && s.TimeScale <= MaxTimeScale) {
+		c.add("time_scale", fmt.Sprintf("%v is out of range: the factor every scenario duration is divided by", s.TimeScale), fmt.Sprintf("1 to %d", MaxTimeScale))
+	}
+	explainScale(c.probs, s.TimeScale)
 	return c.probs
 }
 
@@ -390,6 +398,7 @@ func (c *checker) subscribers(s *Scenario) {
 		for j, f := range sub.Faults {
 			c.fault(index(p+".faults", j), f, end)
 		}
+		c.joinAt(p+".join_at", sub.JoinAt, s)
 	}
 }
 
@@ -476,6 +485,16 @@ func (c *checker) systems(s *Scenario) {
 
 func (c *checker) retry(p string, r Retry) {
 	c.intRange(p+".max_attempts", r.MaxAttempts, 1, MaxAttempts, "counts the first attempt; 1 means no retries")
+	if r.Preset != "" {
+		pr, ok := LookupRetryPreset(r.Preset)
+		switch {
+		case !ok:
+			c.enum(p+".preset", r.Preset, RetryPresetNames()...)
+		case r.MaxAttempts > pr.MaxAttempts:
+			c.add(p+".max_attempts", fmt.Sprintf("the %s preset makes at most %d attempts (%d delays); %d would invent retries the provider does not make", r.Preset, pr.MaxAttempts, len(pr.Schedule), r.MaxAttempts),
+				fmt.Sprintf("1 to %d with preset %s", pr.MaxAttempts, r.Preset))
+		}
+	}
 	c.enum(p+".backoff", r.Backoff, BackoffExponential, BackoffLinear, BackoffSchedule)
 	switch r.Backoff {
 	case BackoffSchedule:
@@ -486,7 +505,7 @@ func (c *checker) retry(p string, r Retry) {
 				fmt.Sprintf("at most %d (leave max_attempts out to use the whole schedule)", len(r.Schedule)+1))
 		}
 		for i, d := range r.Schedule {
-			c.durRange(index(p+".schedule", i), d, false, MaxTimeout)
+			c.durRange(index(p+".schedule", i), d, false, MaxRetryDelay)
 		}
 	default:
 		if len(r.Schedule) > 0 {

@@ -20,6 +20,9 @@ func printSummary(w io.Writer, res *results.Results) {
 			fmt.Fprintln(w, "** kafka and bridge ran on the in-memory embedded broker: no disk, no replication; not a real cluster's numbers (use --brokers) **")
 		}
 	}
+	if n := scenarios.CompressionNote(res.Scenario); n != "" {
+		fmt.Fprintln(w, "** "+n+" **")
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "system\tsubscriber\tachieved/s\tp50\tp90\tp99\tp99.9\tmax\tdelivered\tlost\tdup\tretries\tdead-lettered\t")
 	for _, p := range res.Points {
@@ -41,6 +44,17 @@ func printSummary(w io.Writer, res *results.Results) {
 		}
 	}
 	tw.Flush()
+	for _, p := range res.Points {
+		for _, s := range p.Subscribers {
+			if n := s.Accounting.NotSubscribed; n > 0 {
+				fmt.Fprintf(w, "not subscribed %s %s: %d events from before it joined (join_at), never sent to it and not counted as lost\n", p.System, s.Name, n)
+			}
+			if c := s.Accounting.LostBy; c.Total() > 0 {
+				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow + %d not delivered by end of drain\n",
+					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, c.NotDelivered)
+			}
+		}
+	}
 	for _, p := range res.Points {
 		if p.Overloaded {
 			fmt.Fprintf(w, "** OVERLOADED %s at %.0f/s offered: achieved only %.0f/s; %s. These figures do not describe the offered load. **\n", p.System, p.OfferedPerS, p.AchievedPerS, p.OverloadReason)

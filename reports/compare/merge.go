@@ -283,6 +283,8 @@ func mergeSubscriber(dst, src *results.Subscriber) error {
 	a.DeliveredAfterDeadLetter += b.DeliveredAfterDeadLetter
 	a.Retries += b.Retries
 	a.OutOfOrder += b.OutOfOrder
+	a.LostBy = a.LostBy.Add(b.LostBy)
+	a.NotSubscribed += b.NotSubscribed
 	dst.Errors = addErrors(dst.Errors, src.Errors)
 	dst.Disabled = dst.Disabled || src.Disabled
 	return nil

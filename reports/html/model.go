@@ -14,6 +14,7 @@ import (
 	"github.com/evbench/evbench/reports/chart"
 	"github.com/evbench/evbench/reports/plot"
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
 )
 
 // Thresholds for the generator-lag honesty label: the generator is "late"
@@ -463,6 +464,9 @@ func honesty(r *results.Results) []label {
 			msg += ": " + r.Error
 		}
 		out = append(out, label{"error", msg + ". Numbers below are incomplete."})
+	}
+	if n := scenarios.CompressionNote(r.Scenario); n != "" {
+		out = append(out, label{"warn", n})
 	}
 	onEmbedded := false
 	for _, p := range r.Points {

@@ -227,12 +227,58 @@ type Accounting struct {
 	DeliveredAfterDeadLetter int64 `json:"delivered_after_dead_letter,omitempty"`
 	Retries                  int64 `json:"retries"`
 	OutOfOrder               int64 `json:"out_of_order"`
+	// LostBy attributes every lost event to one cause (recorded when Lost >
+	// 0, so absent exactly when it is zero); its counts add up to Lost.
+	// Results written before it existed have it zero whatever Lost is.
+	LostBy LossCauses `json:"lost_by,omitzero"`
+	// NotSubscribed counts events from before a late subscriber joined
+	// (subscribers[].join_at): never owed to it, so not lost, and not in
+	// Delivered or Lost (Sent = Delivered + Lost + NotSubscribed).
+	NotSubscribed int64 `json:"not_subscribed,omitempty"`
+}
+
+// LossCauses attributes a subscriber's lost events to their causes. Each
+// lost event counts once: a dead-lettered event under the reason it was
+// first dead-lettered for, any other lost event as not delivered by the end
+// of the drain. Dead-lettered events the subscriber processed anyway are
+// delivered, not lost, and appear nowhere here.
+type LossCauses struct {
+	// RetriesExhausted: the webhook sender made every attempt its retry
+	// policy allows and gave up (the outage outlasted the retry budget).
+	RetriesExhausted int64 `json:"retries_exhausted"`
+	// EndpointGone: dead-lettered because the endpoint answered 410 Gone
+	// and was disabled.
+	EndpointGone int64 `json:"endpoint_gone_410"`
+	// QueueOverflow: dead-lettered at once because the endpoint's queue
+	// was full (queue_limit).
+	QueueOverflow int64 `json:"queue_overflow"`
+	// NotDelivered: not processed and not given up on when the drain
+	// ended: still queued, waiting for a retry, in flight, or (Kafka,
+	// bridge) not consumed.
+	NotDelivered int64 `json:"not_delivered_by_end_of_drain"`
+}
+
+// Add returns the sum of c and o (merging repeats of a point).
+func (c LossCauses) Add(o LossCauses) LossCauses {
+	return LossCauses{RetriesExhausted: c.RetriesExhausted + o.RetriesExhausted, EndpointGone: c.EndpointGone + o.EndpointGone,
+		QueueOverflow: c.QueueOverflow + o.QueueOverflow, NotDelivered: c.NotDelivered + o.NotDelivered}
+}
+
+// Total is the number of lost events the causes account for.
+func (c LossCauses) Total() int64 {
+	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.NotDelivered
 }
 
 // Check returns an error when the accounting identity does not hold.
 func (a Accounting) Check() error {
-	if a.Sent != a.Delivered+a.Lost {
-		return fmt.Errorf("accounting identity violated: sent %d != delivered %d + lost %d", a.Sent, a.Delivered, a.Lost)
+	if a.Sent != a.Delivered+a.Lost+a.NotSubscribed {
+		return fmt.Errorf("accounting identity violated: sent %d != delivered %d + lost %d + not subscribed %d", a.Sent, a.Delivered, a.Lost, a.NotSubscribed)
+	}
+	if a.LostBy != (LossCauses{}) && a.LostBy.Total() != a.Lost {
+		return fmt.Errorf("loss causes add up to %d, lost is %d: %+v", a.LostBy.Total(), a.Lost, a.LostBy)
+	}
+	if a.NotSubscribed < 0 {
+		return fmt.Errorf("accounting has negative not_subscribed: %+v", a)
 	}
 	if a.Sent < 0 || a.Lost < 0 || a.Delivered < 0 || a.Duplicates < 0 || a.DeadLettered < 0 || a.Retries < 0 || a.OutOfOrder < 0 {
 		return fmt.Errorf("accounting has negative counts: %+v", a)

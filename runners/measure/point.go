@@ -227,7 +227,7 @@ func (p *Point) Snapshot() Snapshot {
 		if v := time.Duration(s.P99US()) * time.Microsecond; v > snap.P99 {
 			snap.P99 = v
 		}
-		snap.Lost += s.Resolved() - s.DeliveredCount()
+		snap.Lost += s.deadUndelivered.Load()
 		snap.Delivered += s.DeliveredCount()
 	}
 	return snap

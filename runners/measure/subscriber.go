@@ -34,16 +34,30 @@ const (
 	numErrClasses
 )
 
+// Cause is why a sender gave up on a delivery (dead-lettered it).
+type Cause int
+
+// Dead-letter causes, matching results.LossCauses.
+const (
+	CauseRetriesExhausted Cause = iota
+	CauseEndpointGone
+	CauseQueueOverflow
+	numCauses
+)
+
 // Subscriber records one subscriber's deliveries within a point. All
 // methods are safe for concurrent use.
 type Subscriber struct {
 	Name string
 	p    *Point
 
-	mu       sync.Mutex
-	claimed  bitmap // ids whose processing started (idempotency)
-	done     bitmap // ids processed: delivered
-	dead     bitmap // ids the sender dead-lettered (measured only)
+	mu      sync.Mutex
+	claimed bitmap // ids whose processing started (idempotency)
+	done    bitmap // ids processed: delivered
+	dead    bitmap // ids the sender dead-lettered (measured only)
+	// deadBy splits dead by the cause of the first dead-lettering.
+	deadBy   [numCauses]bitmap
+	notSub   bitmap // measured ids from before a late subscriber joined
 	lastSeq  []int64
 	e2e      *hdr.Histogram
 	attempt  *hdr.Histogram
@@ -59,6 +73,7 @@ type Subscriber struct {
 	// bothDelivered is events both dead-lettered and processed.
 	bothDelivered atomic.Int64
 	delivered     atomic.Int64
+	notSubscribed atomic.Int64
 	disabled      atomic.Bool
 }
 
@@ -196,19 +211,25 @@ func (s *Subscriber) Error(c ErrClass) { s.errs[c].Add(1) }
 // Retry counts one scheduled retry.
 func (s *Subscriber) Retry() { s.retries.Add(1) }
 
-// DeadLetter counts event id, intended at intended, as given up on for
-// this subscriber. The caller has already excluded warm-up events. An
+// DeadLetter is DeadLetterCause with cause retries exhausted.
+func (s *Subscriber) DeadLetter(id uint64) { s.DeadLetterCause(id, CauseRetriesExhausted) }
+
+// DeadLetterCause counts event id as given up on for this subscriber, for
+// cause (the first cause counts when an id is dead-lettered twice). The caller has already excluded warm-up events. An
 // event can be dead-lettered and still be processed (an attempt timed out
 // at the sender but completed at the subscriber, in either order): it is
 // then delivered, not lost, and counted in delivered_after_dead_letter.
 // Dead-lettering the same id twice counts once.
-func (s *Subscriber) DeadLetter(id uint64) {
+func (s *Subscriber) DeadLetterCause(id uint64, cause Cause) {
 	q, ok := s.seq(id)
-	if !ok {
+	if !ok || cause < 0 || cause >= numCauses {
 		return
 	}
 	s.mu.Lock()
 	first := s.dead.set(q)
+	if first {
+		s.deadBy[cause].set(q)
+	}
 	processed := s.done.has(q)
 	s.mu.Unlock()
 	if !first {
@@ -219,6 +240,22 @@ func (s *Subscriber) DeadLetter(id uint64) {
 		s.bothDelivered.Add(1)
 	} else {
 		s.deadUndelivered.Add(1)
+	}
+}
+
+// NotSubscribed records that measured event id was intended before this
+// subscriber joined (join_at), so it was never sent to it: neither
+// delivered nor lost. Counting an id twice counts once.
+func (s *Subscriber) NotSubscribed(id uint64) {
+	q, ok := s.seq(id)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	first := s.notSub.set(q)
+	s.mu.Unlock()
+	if first {
+		s.notSubscribed.Add(1)
 	}
 }
 
@@ -238,7 +275,9 @@ func (s *Subscriber) DeadLettered() int64 { return s.deadLettered.Load() }
 // the sender: processed, or dead-lettered and not processed. An event
 // both dead-lettered and processed counts once, so the drain cannot end
 // while a retry that would succeed is still waiting.
-func (s *Subscriber) Resolved() int64 { return s.delivered.Load() + s.deadUndelivered.Load() }
+func (s *Subscriber) Resolved() int64 {
+	return s.delivered.Load() + s.deadUndelivered.Load() + s.notSubscribed.Load()
+}
 
 // P99US is the e2e p99 so far, in microseconds.
 func (s *Subscriber) P99US() int64 {
@@ -259,10 +298,22 @@ func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) 
 	acc := s.acc
 	acc.Sent = sent
 	acc.Delivered = s.delivered.Load()
-	acc.Lost = sent - acc.Delivered
+	acc.NotSubscribed = s.notSubscribed.Load()
+	acc.Lost = sent - acc.Delivered - acc.NotSubscribed
 	acc.Retries = s.retries.Load()
 	acc.DeadLettered = s.deadLettered.Load()
 	acc.DeliveredAfterDeadLetter = s.bothDelivered.Load()
+	if acc.Lost > 0 {
+		// Dead letters are recorded for measured ids only, so the
+		// undelivered ones of each cause are all lost events.
+		c := results.LossCauses{
+			RetriesExhausted: int64(s.deadBy[CauseRetriesExhausted].countAndNot(&s.done)),
+			EndpointGone:     int64(s.deadBy[CauseEndpointGone].countAndNot(&s.done)),
+			QueueOverflow:    int64(s.deadBy[CauseQueueOverflow].countAndNot(&s.done)),
+		}
+		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow
+		acc.LostBy = c
+	}
 	out := results.Subscriber{
 		Name:       s.Name,
 		E2E:        e2e,
@@ -329,6 +380,19 @@ func (s *Subscriber) ledger(first, sent uint64) []string {
 	if int64(both) != s.bothDelivered.Load() || int64(deadOnly) != s.deadUndelivered.Load() || int64(both+deadOnly) != s.deadLettered.Load() {
 		bad = append(bad, fmt.Sprintf("dead letters: counters %d (%d delivered after, %d not delivered) != bitmap %d (%d, %d)",
 			s.deadLettered.Load(), s.bothDelivered.Load(), s.deadUndelivered.Load(), both+deadOnly, both, deadOnly))
+	}
+	if n := s.notSub.countAnd(&s.done); n != 0 {
+		bad = append(bad, fmt.Sprintf("%d events processed that were never sent to this late subscriber", n))
+	}
+	if n := s.notSub.count(first, first+sent); int64(n) != s.notSubscribed.Load() || s.notSub.count(0, first)+s.notSub.count(first+sent, math.MaxUint64) != 0 {
+		bad = append(bad, fmt.Sprintf("not subscribed: counter %d, %d measured ids in the bitmap", s.notSubscribed.Load(), n))
+	}
+	var byCause uint64
+	for i := range s.deadBy {
+		byCause += s.deadBy[i].count(0, math.MaxUint64)
+	}
+	if int64(byCause) != s.deadLettered.Load() {
+		bad = append(bad, fmt.Sprintf("dead letters by cause %d != %d dead-lettered", byCause, s.deadLettered.Load()))
 	}
 	return bad
 }

@@ -32,6 +32,13 @@ const (
 	ReasonDisabled  = "endpoint disabled (410)"
 )
 
+// causeOf maps a dead-letter reason to the loss cause results report.
+var causeOf = map[string]measure.Cause{
+	ReasonExhausted: measure.CauseRetriesExhausted,
+	ReasonQueueFull: measure.CauseQueueOverflow,
+	ReasonDisabled:  measure.CauseEndpointGone,
+}
+
 // Target is one endpoint the dispatcher delivers every event to.
 type Target struct {
 	// Name is the subscriber name (dead letters, logs).
@@ -41,6 +48,9 @@ type Target struct {
 	// Sub receives the delivery-side measurements (attempt latency,
 	// attempts per delivery, errors, retries, dead letters, disabled).
 	Sub *measure.Subscriber
+	// JoinAt is when the subscription starts, from the measured start
+	// (subscribers[].join_at): earlier events are never sent to it.
+	JoinAt time.Duration
 }
 
 // DispatcherConfig configures a Dispatcher.
@@ -94,6 +104,7 @@ type endpoint struct {
 	name     string
 	uri      []byte
 	sub      *measure.Subscriber
+	joinAt   int64 // ns after the measured start; 0: from the first event
 	client   *fasthttp.HostClient
 	max      int
 	limit    int
@@ -159,7 +170,7 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 				host += ":80"
 			}
 		}
-		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), sub: t.Sub, max: w.MaxInFlight, limit: w.QueueLimit}
+		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), sub: t.Sub, joinAt: int64(t.JoinAt), max: w.MaxInFlight, limit: w.QueueLimit}
 		e.client = &fasthttp.HostClient{
 			Addr:               host,
 			Name:               "evbench-webhook",
@@ -216,6 +227,17 @@ func (d *Dispatcher) Dispatch(ev load.Event) {
 	}
 	it := item{id: ev.ID, intended: ev.Intended, payload: ev.Payload, key: int32(ev.Key), lastClass: -1}
 	for _, e := range d.eps {
+		if e.joinAt > 0 {
+			// A late subscriber: events from before its registration are
+			// never sent to it, as no sender delivers to a subscription that
+			// did not exist yet (warm-up events included).
+			if start := d.measuredStart.Load(); it.intended < start+e.joinAt {
+				if d.measured(&it) {
+					e.sub.NotSubscribed(it.id)
+				}
+				continue
+			}
+		}
 		e.enqueue(it, false)
 	}
 }
@@ -526,7 +548,7 @@ func (d *Dispatcher) deadLetter(e *endpoint, it *item, reason string) {
 	if !d.measured(it) {
 		return
 	}
-	e.sub.DeadLetter(it.id)
+	e.sub.DeadLetterCause(it.id, causeOf[reason])
 	if d.deadLetters == nil {
 		return
 	}

@@ -112,7 +112,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 			return nil, fmt.Errorf("webhook runner: %w", err)
 		}
 		sinks = append(sinks, sink)
-		targets = append(targets, Target{Name: spec.Name, URL: sink.URL(), Sub: mp.Subs[i]})
+		targets = append(targets, Target{Name: spec.Name, URL: sink.URL(), Sub: mp.Subs[i], JoinAt: spec.JoinAt.D()})
 	}
 
 	dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes}

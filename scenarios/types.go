@@ -220,6 +220,13 @@ type Subscriber struct {
 	Members int `yaml:"members,omitempty" json:"members,omitempty"`
 	// Faults are injected on a timeline relative to the measured start.
 	Faults []Fault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// Endpoint fields: a real receiver instead of an in-process sink
+	// (webhook only; see endpoint.go).
+	URL        string            `yaml:"url,omitempty" json:"url,omitempty"`
+	Headers    map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	ClientTLS  *ClientTLS        `yaml:"-" json:"client_tls,omitempty"`
+	KeepAlive  *bool             `yaml:"keep_alive,omitempty" json:"keep_alive,omitempty"`
+	SinkLedger bool              `yaml:"sink_ledger,omitempty" json:"sink_ledger,omitempty"`
 }
 
 // Fault kinds.

@@ -390,7 +390,9 @@ func (c *checker) subscribers(s *Scenario) {
 		for j, f := range sub.Faults {
 			c.fault(index(p+".faults", j), f, end)
 		}
+		c.endpoint(p, s, sub)
 	}
+	c.sinkLedgers(s)
 }
 
 func (c *checker) fault(p string, f Fault, end Duration) {

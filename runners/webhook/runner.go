@@ -166,6 +166,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	start := pt.Begin(mp, setStart...)
 
 	gen.Run(ctx, start, disp.Dispatch)
+	// The latest the drain can end: sink_ledger subscribers' ledgers are
+	// read until then while they are short (readSinkLedgers).
+	drainEnd := time.Now().Add(sc.Load.Drain.D())
 
 	// Drain: let in-flight deliveries and retries finish before loss is
 	// counted; it ends early once every event is delivered or
@@ -209,13 +212,23 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err := attachEndpoints(res, sc.Subscribers, wh, phases); err != nil {
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
+	if interrupted {
+		drainEnd = time.Now() // read the ledgers once, do not wait
+	}
+	ledgerNotes, sinkLedgerBad, err := readSinkLedgers(res, sc.Subscribers, targets, mp, gen, secret, sc.Load.Warmup > 0, drainEnd)
+	if err != nil {
+		res.Status = results.StatusFailed
+		res.Error = err.Error()
+		return res, fmt.Errorf("webhook runner: %w", err)
+	}
+	res.Notes = append(res.Notes, ledgerNotes...)
 	if e := errors.Join(sinkErr, dispErr); e != nil {
 		res.Notes = append(res.Notes, "shutdown: "+e.Error())
 	}
 	if testHookBeforeLedger != nil {
 		testHookBeforeLedger(sinks)
 	}
-	if bad := ledger(sinks, mp, pt.DeadLetters != nil && dispErr == nil && dlErr == nil, dlLines+dlDropped, sinkErr == nil); len(bad) > 0 {
+	if bad := append(ledger(sinks, mp, pt.DeadLetters != nil && dispErr == nil && dlErr == nil, dlLines+dlDropped, sinkErr == nil), sinkLedgerBad...); len(bad) > 0 {
 		err := measure.LedgerError(bad)
 		res.Status = results.StatusFailed
 		res.Error = err.Error()

@@ -54,6 +54,10 @@ type Target struct {
 	// Phases, when set, receives the connect / TLS / time-to-first-byte
 	// split of every measured attempt that got an answer.
 	Phases *Phases
+	// Dial opens the TCP connection (nil: net.DialTimeout); an emulated
+	// network link plugs in here (runners/netem's FastHTTPDialTimeout), and
+	// the connect time then includes the link's round trip.
+	Dial func(addr string, timeout time.Duration) (net.Conn, error)
 }
 
 // DispatcherConfig configures a Dispatcher.
@@ -118,6 +122,7 @@ type endpoint struct {
 	ph          *Phases
 	tls         *tls.Config
 	conns       connTable
+	tcpDial     func(addr string, timeout time.Duration) (net.Conn, error)
 
 	mu      sync.Mutex
 	q       ring
@@ -180,7 +185,7 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 			}
 		}
 		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), sub: t.Sub, max: w.MaxInFlight, limit: w.QueueLimit,
-			perDelivery: d.perDelivery, acks: t.Acks, ph: t.Phases}
+			perDelivery: d.perDelivery, acks: t.Acks, ph: t.Phases, tcpDial: t.Dial}
 		if t.KeepAlive != nil {
 			e.perDelivery = !*t.KeepAlive
 		}

@@ -192,7 +192,13 @@ func (e *endpoint) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		timeout = d.timeout
 	}
 	t0 := time.Now()
-	raw, err := net.DialTimeout("tcp", addr, timeout)
+	var raw net.Conn
+	var err error
+	if e.tcpDial != nil {
+		raw, err = e.tcpDial(addr, timeout)
+	} else {
+		raw, err = net.DialTimeout("tcp", addr, timeout)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/netem"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -146,4 +148,80 @@ func clientCert(t *testing.T) (certPEM, keyPEM []byte) {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
+}
+
+// TestAttemptPhasesOverLink: over an emulated 50 ms round-trip link
+// (runners/netem, 25 ms each way), a delivery on a new TLS connection pays
+// a TCP connect (one round trip) and a TLS 1.3 handshake (one more) before
+// its request's own round trip; on a kept-alive connection it pays only the
+// request's. The per-delivery deliveries take at least two round trips
+// longer, and the connect and TLS phases account for the difference.
+func TestAttemptPhasesOverLink(t *testing.T) {
+	skipTimingUnderRace(t)
+	const rtt = 50 * time.Millisecond
+	const n = 10
+	wall := map[bool]time.Duration{}
+	phases := map[bool]*results.AttemptPhases{}
+	for _, keep := range []bool{true, false} {
+		gen, mp := newPoint(t, "s")
+		secret, _ := NewSecret()
+		sink := startSink(t, SinkConfig{Name: "s", TLS: true, Secret: secret, Recorder: mp.Subs[0]})
+		link, err := netem.NewDialer(netem.Spec{Latency: rtt / 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer link.Close()
+		cfg := DispatcherConfig{Webhook: *testScenario(1, time.Second, 0, 0).Systems.Webhook, Secret: secret, RootCAs: sink.Cert().Pool()}
+		ph := NewPhases()
+		d, err := NewDispatcher(cfg, []Target{{Name: "s", URL: sink.URL(), Sub: mp.Subs[0], KeepAlive: &keep, Phases: ph, Dial: link.FastHTTPDialTimeout}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		// One delivery at a time (sent -> 2xx received), after one to open
+		// the first connection.
+		send := func(i int) time.Duration {
+			t0 := time.Now()
+			d.Dispatch(load.Event{ID: gen.IDBase() + uint64(i), Seq: uint64(i), Intended: load.Now(), Payload: []byte(`{}`)})
+			waitFor(t, "answer", 10*time.Second, func() bool { return d.Acked() == int64(i+1) })
+			return time.Since(t0)
+		}
+		send(0)
+		var total time.Duration
+		for i := 1; i <= n; i++ {
+			total += send(i)
+		}
+		wall[keep] = total / n
+		r, err := ph.Result(keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		phases[keep] = r
+		t.Logf("keep_alive %v: delivery %v on average; phase means: connect %.1f ms, tls %.1f ms, ttfb %.1f ms; %d new connections",
+			keep, wall[keep], r.Connect.LatencyUS.Mean/1000, r.TLS.LatencyUS.Mean/1000, r.TTFB.LatencyUS.Mean/1000, r.NewConnections)
+	}
+	ka, pd := phases[true], phases[false]
+	if ka.NewConnections != 1 || pd.NewConnections != n+1 {
+		t.Fatalf("new connections: keep-alive %d (want 1), per-delivery %d (want %d)", ka.NewConnections, pd.NewConnections, n+1)
+	}
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) }
+	// Each phase of a new connection is at least one round trip.
+	if pd.Connect.LatencyUS.P50 < rtt.Microseconds() || pd.TLS.LatencyUS.P50 < rtt.Microseconds() || pd.TTFB.LatencyUS.P50 < rtt.Microseconds() {
+		t.Errorf("per-delivery phase p50s: connect %d us, tls %d us, ttfb %d us: want each >= one round trip (%v)",
+			pd.Connect.LatencyUS.P50, pd.TLS.LatencyUS.P50, pd.TTFB.LatencyUS.P50, rtt)
+	}
+	if ka.TTFB.LatencyUS.P50 < rtt.Microseconds() || ka.Connect.LatencyUS.P50 != 0 || ka.TLS.LatencyUS.P50 != 0 {
+		t.Errorf("keep-alive phase p50s: connect %d us, tls %d us, ttfb %d us: want 0, 0 and >= one round trip",
+			ka.Connect.LatencyUS.P50, ka.TLS.LatencyUS.P50, ka.TTFB.LatencyUS.P50)
+	}
+	diff := wall[false] - wall[true]
+	if diff < 2*rtt*9/10 {
+		t.Errorf("per-delivery deliveries took %v longer than kept-alive ones, want at least two round trips (%v, less 10%% for jitter in the timers)", diff, 2*rtt)
+	}
+	// The connect and TLS phases account for the difference (within half
+	// a round trip: scheduling, the sink's accept, the machine's load).
+	split := pd.Connect.LatencyUS.Mean + pd.TLS.LatencyUS.Mean - ka.Connect.LatencyUS.Mean - ka.TLS.LatencyUS.Mean
+	if d := split - us(diff); d < -us(rtt/2) || d > us(rtt/2) {
+		t.Errorf("connect + TLS account for %.1f ms of the %v difference", split/1000, diff)
+	}
 }

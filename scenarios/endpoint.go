@@ -203,6 +203,15 @@ func (c *checker) sinkLedgers(s *Scenario) {
 		}
 		seen[sub.URL] = i
 	}
+	// A sweep over subscriber counts copies a single subscriber N times.
+	if t := s.template(); t != nil && t.SinkLedger && s.Sweep != nil {
+		for i, n := range s.Sweep.Subscribers {
+			if n > 1 {
+				c.add(index("sweep.subscribers", i), fmt.Sprintf("%d copies of a sink_ledger subscriber would read one sink's ledger", n), "1, or a scenario with one evbench sink per subscriber")
+				return
+			}
+		}
+	}
 }
 
 const allowedURL = "http://host[:port]/path or https://host[:port]/path"

@@ -42,6 +42,8 @@ func TestEndpointValidation(t *testing.T) {
 		{"reserved header", "  - {name: a, url: 'http://h/x', headers: {webhook-signature: x}}", "Webhook-Signature is set by the sender"},
 		{"bad header name", "  - {name: a, url: 'http://h/x', headers: {'a b': x}}", "is not a valid HTTP header name"},
 		{"header line break", "  - {name: a, url: 'http://h/x', headers: {X-A: \"a\\nb\"}}", "control character"},
+		{"sweep copies a ledger subscriber", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true}\nsweep: {subscribers: [1, 2]}", "2 copies of a sink_ledger subscriber would read one sink's ledger"},
+		{"count copies a ledger subscriber", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true, count: 2}", "reads the ledger of the same sink"},
 		{"two ledgers one sink", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true}\n  - {name: b, url: 'http://h/webhook/s', sink_ledger: true}", "subscribers[1].url: subscribers[0] reads the ledger of the same sink"},
 	}
 	for _, c := range cases {

@@ -186,6 +186,9 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		if w := s.Systems.Webhook; w == nil || !w.Signing.On() || w.Signing.SecretEnv == "" {
 			c.add(p+".sink_ledger", "the ledger is read with the signing secret the sink was started with: it needs systems.webhook.signing on with a secret_env", "systems.webhook.signing.secret_env set to the variable the sink reads (--secret-env)")
 		}
+		if s.Load.Warmup > 0 {
+			c.addAt("load.warmup", p+".sink_ledger", fmt.Sprintf("%v of warm-up with a sink_ledger subscriber: the sink's latency histogram cannot tell warm-up deliveries from measured ones", s.Load.Warmup), "warmup: 0s in a scenario with a sink_ledger subscriber")
+		}
 	}
 }
 

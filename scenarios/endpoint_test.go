@@ -15,7 +15,7 @@ func TestEndpointValidation(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "junk.pem"), []byte("not pem"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	const head = "load: {rate: 10/s, duration: 1s}\nsystems: {webhook: {signing: {secret_env: EVB_SECRET}}}\nsubscribers:\n"
+	const head = "load: {rate: 10/s, duration: 1s, warmup: 0s}\nsystems: {webhook: {signing: {secret_env: EVB_SECRET}}}\nsubscribers:\n"
 	cases := []struct {
 		name, subs, want string
 	}{
@@ -44,6 +44,7 @@ func TestEndpointValidation(t *testing.T) {
 		{"header line break", "  - {name: a, url: 'http://h/x', headers: {X-A: \"a\\nb\"}}", "control character"},
 		{"sweep copies a ledger subscriber", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true}\nsweep: {subscribers: [1, 2]}", "2 copies of a sink_ledger subscriber would read one sink's ledger"},
 		{"count copies a ledger subscriber", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true, count: 2}", "reads the ledger of the same sink"},
+		{"ledger with warm-up", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true}\nsweep: {rate: [5/s]}\n", ""},
 		{"two ledgers one sink", "  - {name: a, url: 'http://h/webhook/s', sink_ledger: true}\n  - {name: b, url: 'http://h/webhook/s', sink_ledger: true}", "subscribers[1].url: subscribers[0] reads the ledger of the same sink"},
 	}
 	for _, c := range cases {
@@ -60,9 +61,13 @@ func TestEndpointValidation(t *testing.T) {
 		})
 	}
 	// Signing off or a generated secret cannot read a sink's ledger.
-	_, err := LoadBytes("s.yaml", []byte("load: {rate: 10/s, duration: 1s}\nsystems: {webhook: {}}\nsubscribers: [{name: a, url: 'http://h/x', sink_ledger: true}]\n"))
+	_, err := LoadBytes("s.yaml", []byte("load: {rate: 10/s, duration: 1s, warmup: 0s}\nsystems: {webhook: {}}\nsubscribers: [{name: a, url: 'http://h/x', sink_ledger: true}]\n"))
 	if err == nil || !strings.Contains(err.Error(), "needs systems.webhook.signing on with a secret_env") {
 		t.Errorf("sink_ledger without secret_env: %v", err)
+	}
+	_, err = LoadBytes("s.yaml", []byte("load: {rate: 10/s, duration: 1s}\nsystems: {webhook: {signing: {secret_env: EVB}}}\nsubscribers: [{name: a, url: 'http://h/x', sink_ledger: true}]\n"))
+	if err == nil || !strings.Contains(err.Error(), "load.warmup: 2s of warm-up with a sink_ledger subscriber") {
+		t.Errorf("sink_ledger with the default warm-up: %v", err)
 	}
 	// Kafka and bridge would measure in-process consumers under the name.
 	_, err = LoadBytes("s.yaml", []byte("load: {rate: 10/s, duration: 1s}\nsystems: {webhook: {}, kafka: {}}\nsubscribers: [{name: a, url: 'http://h/x'}]\n"))

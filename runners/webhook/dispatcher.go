@@ -449,9 +449,7 @@ func (e *endpoint) attempt(w *worker, it *item) {
 	}
 	status := 0
 	if err == nil {
-		if measured {
-			e.phases(resp.LocalAddr())
-		}
+		e.phases(resp.LocalAddr(), measured)
 		status = resp.StatusCode()
 		if status >= 200 && status < 300 {
 			d.acked.Add(1)

@@ -164,12 +164,20 @@ func (t *connTable) lookup(addr net.Addr) *timedConn {
 	return c
 }
 
-// phases records the split of an answered attempt.
-func (e *endpoint) phases(laddr net.Addr) {
+// phases records the split of an answered attempt when it is measured. A
+// warm-up attempt still claims the cost of the connection it opened, so a
+// measured attempt reusing that connection does not pay it again.
+func (e *endpoint) phases(laddr net.Addr, measured bool) {
 	if e.ph == nil {
 		return
 	}
 	c := e.conns.lookup(laddr)
+	if !measured {
+		if c != nil {
+			c.fresh.Store(false)
+		}
+		return
+	}
 	if c == nil {
 		// Not one of ours (cannot happen with the dispatcher's dial); the
 		// attempt is still counted, with nothing known about it.

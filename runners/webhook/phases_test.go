@@ -225,3 +225,18 @@ func TestAttemptPhasesOverLink(t *testing.T) {
 		t.Errorf("connect + TLS account for %.1f ms of the %v difference", split/1000, diff)
 	}
 }
+
+// TestAttemptPhasesWarmupConnection: a connection opened during the
+// warm-up is paid for there; measured attempts reusing it record no
+// connect or handshake. (Before the fix the first measured attempt on it
+// claimed its opening cost.)
+func TestAttemptPhasesWarmupConnection(t *testing.T) {
+	sub := subscriber("kept", 0)
+	sub.TLS = true
+	sc := testScenario(20, time.Second, time.Second, 2*time.Second, sub)
+	sc.Systems.Webhook.MaxInFlight = 1 // one connection, opened in the warm-up
+	ph := run(t, t.Context(), sc).byKey["kept"].AttemptPhases
+	if ph == nil || ph.Connect.LatencyUS.Count != 20 || ph.NewConnections != 0 || ph.TLS.LatencyUS.Max != 0 || ph.Connect.LatencyUS.Max != 0 {
+		t.Fatalf("attempt phases %+v: want 20 measured attempts, none opening a connection", ph)
+	}
+}

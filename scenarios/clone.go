@@ -82,6 +82,12 @@ func (s *Scenario) Clone() *Scenario {
 
 func cloneSubscriber(s Subscriber) Subscriber {
 	s.Faults = slices.Clone(s.Faults)
+	s.Headers = maps.Clone(s.Headers)
+	s.KeepAlive = cloneBool(s.KeepAlive)
+	if s.ClientTLS != nil {
+		t := *s.ClientTLS
+		s.ClientTLS = &t
+	}
 	return s
 }
 
@@ -111,7 +117,8 @@ func secretish(key string) bool {
 // already keeps secrets out of scenarios (signing secrets and SASL
 // credentials are environment variable NAMES, which stay), and free-form
 // Kafka topic configs whose key names a credential (password, secret,
-// jaas, token, ...) have their value replaced by "[redacted]".
+// jaas, token, ...) have their value replaced by "[redacted]", as do every
+// url subscriber's header values and URL query (see redactEndpoints).
 func (s *Scenario) Redacted() *Scenario {
 	c := s.Clone()
 	if c == nil {
@@ -124,6 +131,7 @@ func (s *Scenario) Redacted() *Scenario {
 			}
 		}
 	}
+	redactEndpoints(c.Subscribers)
 	return c
 }
 

@@ -16,6 +16,7 @@ type decoder struct {
 	err  *Error
 	vpos map[string]pos // dotted path -> value position
 	kpos map[string]pos // dotted path -> key position
+	dir  string         // the recorded scenario file: relative paths resolve against its directory
 }
 
 func newDecoder(file string) *decoder {

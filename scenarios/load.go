@@ -91,6 +91,7 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 		d.event(o.val("event"), "event", &s.Event)
 	}
 	var origin []int
+	d.dir = recorded
 	if d.ok() {
 		s.Subscribers, origin, s.tmpl = d.subscribers(o.val("subscribers"))
 	}
@@ -247,7 +248,7 @@ func (d *decoder) event(n *node, path string, e *Event) {
 }
 
 var (
-	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at"}
+	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at", "url", "headers", "keep_alive", "sink_ledger"}
 	faultKeys      = []string{"kind", "at", "for", "status", "probability", "retry_after", "add"}
 	faultKinds     = []string{FaultDown, FaultErrors, FaultSlow, FaultPause, FaultHang}
 	faultKindKeys  = map[string][]string{
@@ -292,7 +293,7 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 			sub.Processing, _ = d.distOf(so.val("processing"), so.p("processing"), unitTime)
 		}
 		so.enumv("ack", &sub.Ack, AckAfterProcessing, AckBeforeProcessing)
-		so.boolv("tls", &sub.TLS)
+		d.endpoint(so, &sub, d.dir)
 		so.intv("count", &sub.Count, 1, MaxSubscribers)
 		// members: 0 would mean "use the system default" internally, so an
 		// explicit value must be >= 1.

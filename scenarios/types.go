@@ -231,6 +231,13 @@ type Subscriber struct {
 	// start (0: from the first event). Under webhooks it never receives
 	// events intended before it (counted as not_subscribed, not lost).
 	JoinAt Duration `yaml:"join_at,omitempty" json:"join_at_ns,omitempty"`
+	// Endpoint fields: a real receiver instead of an in-process sink
+	// (webhook only; see endpoint.go).
+	URL        string            `yaml:"url,omitempty" json:"url,omitempty"`
+	Headers    map[string]string `yaml:"headers,omitempty" json:"headers,omitempty"`
+	ClientTLS  *ClientTLS        `yaml:"-" json:"client_tls,omitempty"`
+	KeepAlive  *bool             `yaml:"keep_alive,omitempty" json:"keep_alive,omitempty"`
+	SinkLedger bool              `yaml:"sink_ledger,omitempty" json:"sink_ledger,omitempty"`
 }
 
 // Fault kinds.

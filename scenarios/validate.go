@@ -399,7 +399,9 @@ func (c *checker) subscribers(s *Scenario) {
 			c.fault(index(p+".faults", j), f, end)
 		}
 		c.joinAt(p+".join_at", sub.JoinAt, s)
+		c.endpoint(p, s, sub)
 	}
+	c.sinkLedgers(s)
 }
 
 func (c *checker) fault(p string, f Fault, end Duration) {

@@ -64,6 +64,18 @@ func printSummary(w io.Writer, res *results.Results) {
 		if p.GeneratorLagUS.P99 > 1000 {
 			fmt.Fprintf(w, "note: %s generator lag p99 %s, max %s: the load generator fell behind its schedule\n", p.System, us(p.GeneratorLagUS.P99), us(p.GeneratorLagUS.Max))
 		}
+		for _, s := range p.Subscribers {
+			if ep := s.Endpoint; ep != nil {
+				how := "delivered counts 2xx acknowledgements, e2e is intended -> 2xx"
+				if ep.Mode == results.EndpointSinkLedger {
+					how = "an evbench sink accounted from its ledger, e2e is intended -> processing done"
+				}
+				fmt.Fprintf(w, "note: %s subscriber %s is a real receiver (%s)\n", p.System, s.Name, how)
+				if ep.InsecureSkipVerify {
+					fmt.Fprintf(w, "** INSECURE %s subscriber %s: its TLS certificate was not verified (insecure_skip_verify) **\n", p.System, s.Name)
+				}
+			}
+		}
 		for _, t := range p.Thresholds {
 			mark := "PASS"
 			if !t.Pass {

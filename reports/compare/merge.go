@@ -274,6 +274,10 @@ func mergeSubscriber(dst, src *results.Subscriber) error {
 	if dst.AttemptsPerDelivery, err = mergeCounts(dst.AttemptsPerDelivery, src.AttemptsPerDelivery); err != nil {
 		return fmt.Errorf("attempts_per_delivery: %w", err)
 	}
+	if dst.AttemptPhases, err = mergePhases(dst.AttemptPhases, src.AttemptPhases); err != nil {
+		return fmt.Errorf("attempt_phases: %w", err)
+	}
+	dst.Endpoint = mergeEndpoint(dst.Endpoint, src.Endpoint)
 	a, b := &dst.Accounting, src.Accounting
 	a.Sent += b.Sent
 	a.Delivered += b.Delivered
@@ -454,6 +458,8 @@ func cloneSubscriber(s *results.Subscriber) results.Subscriber {
 	c := *s
 	c.Attempt = clonePtr(s.Attempt)
 	c.AttemptsPerDelivery = clonePtr(s.AttemptsPerDelivery)
+	c.AttemptPhases = clonePtr(s.AttemptPhases)
+	c.Endpoint = cloneEndpoint(s.Endpoint)
 	return c
 }
 

@@ -137,6 +137,16 @@ type pointView struct {
 	Subs       []subRow
 	Webhook    bool
 	Notes      []string
+	// Phases splits each webhook subscriber's attempt latency (connect,
+	// TLS, time to first byte); Endpoints describes url subscribers.
+	Phases    []latRow
+	Endpoints []endpointRow
+}
+
+// endpointRow describes a subscriber that is a real receiver.
+type endpointRow struct {
+	Name, Text string
+	Insecure   bool
 }
 
 type systemView struct {
@@ -644,6 +654,10 @@ func pointDetail(r *results.Results, i int) pointView {
 			sr.Attempts = fmt.Sprintf("mean %.3f, p99 %d, max %d", c.Mean, c.P99, c.Max)
 		}
 		pv.Subs = append(pv.Subs, sr)
+		pv.Phases = append(pv.Phases, phaseRows(s)...)
+		if ep := endpointRowOf(s); ep != nil {
+			pv.Endpoints = append(pv.Endpoints, *ep)
+		}
 	}
 	return pv
 }
@@ -764,4 +778,41 @@ func bytesHuman(b int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(b)/float64(div), "KMGTPE"[exp])
+}
+
+// phaseRows are a webhook subscriber's attempt latency and its split.
+func phaseRows(s results.Subscriber) []latRow {
+	ph := s.AttemptPhases
+	if ph == nil || s.Attempt == nil {
+		return nil
+	}
+	conns := "kept alive"
+	if !ph.KeepAlive {
+		conns = "a connection per attempt"
+	}
+	return []latRow{
+		lat(fmt.Sprintf("%s: attempt (%s, %s new)", s.Name, conns, count(ph.NewConnections)), s.Attempt.LatencyUS),
+		lat(s.Name+": connect (TCP)", ph.Connect.LatencyUS),
+		lat(s.Name+": TLS handshake", ph.TLS.LatencyUS),
+		lat(s.Name+": time to first byte", ph.TTFB.LatencyUS),
+	}
+}
+
+// endpointRowOf describes a url subscriber, or returns nil.
+func endpointRowOf(s results.Subscriber) *endpointRow {
+	ep := s.Endpoint
+	if ep == nil {
+		return nil
+	}
+	text := "external receiver at " + ep.URL + ": delivered counts 2xx acknowledgements, e2e is intended → 2xx"
+	if ep.Mode == results.EndpointSinkLedger {
+		text = "evbench sink at " + ep.URL + ": accounted from its ledger, e2e is intended → processing done"
+		if ep.ClockSkewUS != nil && ep.ClockSkewBoundUS != nil {
+			text += fmt.Sprintf("; its clock differs by %s (± %s)", msf(float64(*ep.ClockSkewUS)), msf(float64(*ep.ClockSkewBoundUS)))
+		}
+	}
+	if ep.ClientCertificate {
+		text += "; client certificate presented"
+	}
+	return &endpointRow{Name: s.Name, Text: text, Insecure: ep.InsecureSkipVerify}
 }

@@ -187,4 +187,8 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <div class="scroll"><table class="accounting"><thead><tr><th>Subscriber</th><th>Sent</th><th>Delivered</th><th>Duplicates</th><th>Lost</th><th>Dead-lettered</th><th>Retries</th><th>Out of order</th><th class="text">Errors</th>{{if .Webhook}}<th class="text">Attempts per delivery</th>{{end}}</tr></thead><tbody>
 {{range .Subs}}<tr><td>{{.Name}}{{if .Disabled}} <span class="badge fail">disabled (410)</span>{{end}}</td><td>{{.Sent}}</td><td>{{.Delivered}}</td><td{{if .BadDup}} class="bad"{{end}}>{{.Duplicates}}</td><td{{if .BadLost}} class="bad"{{end}}>{{.Lost}}</td><td{{if .BadDLQ}} class="bad"{{end}}>{{.DeadLetters}}</td><td>{{.Retries}}</td><td>{{.OutOfOrder}}</td><td class="text{{if .ErrorsBad}} bad{{end}}">{{.Errors}}</td>{{if $.Webhook}}<td class="text">{{.Attempts}}</td>{{end}}</tr>
 {{end}}</tbody></table></div>{{else}}<p>No subscriber measurements.</p>{{end}}
+{{range .Endpoints}}<p class="small">{{.Name}}: {{.Text}}{{if .Insecure}} <span class="badge fail">INSECURE: certificate not verified (insecure_skip_verify)</span>{{end}}</p>{{end}}
+{{if .Phases}}<div class="scroll"><table class="phases"><caption class="small">Per-attempt latency (sent → answer) and its split: an attempt on a reused connection counts 0 for connect and TLS</caption><thead><tr><th>Subscriber: phase</th><th>Attempts</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th></tr></thead><tbody>
+{{range .Phases}}{{template "lat" .}}
+{{end}}</tbody></table></div>{{end}}
 {{end}}`

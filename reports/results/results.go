@@ -200,6 +200,11 @@ type Subscriber struct {
 	Errors              Errors     `json:"errors"`
 	// Disabled is true when the endpoint answered 410 Gone (webhook).
 	Disabled bool `json:"disabled,omitempty"`
+	// Endpoint describes a real receiver (subscribers[].url); absent for
+	// an in-process sink (see endpoint.go).
+	Endpoint *Endpoint `json:"endpoint,omitempty"`
+	// AttemptPhases splits per-attempt latency (webhook).
+	AttemptPhases *AttemptPhases `json:"attempt_phases,omitempty"`
 }
 
 // Counts summarises a small integer distribution (attempts per delivery).

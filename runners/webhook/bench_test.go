@@ -43,7 +43,7 @@ func BenchmarkDispatch(b *testing.B) {
 	cfg := DispatcherConfig{Webhook: *sc.Systems.Webhook, Secret: secret, AddBytes: mp.AddBytes}
 	cfg.Webhook.Connections = scenarios.ConnKeepalive
 	cfg.Webhook.MaxInFlight = 64
-	d, err := NewDispatcher(cfg, []Target{{Name: "noop", URL: sink.URL(), Sub: mp.Subs[0]}})
+	d, err := NewDispatcher(cfg, []Target{{Name: "noop", URL: sink.URL(), Sub: mp.Subs[0], Phases: NewPhases()}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -51,6 +51,23 @@ type Target struct {
 	// JoinAt is when the subscription starts, from the measured start
 	// (subscribers[].join_at): earlier events are never sent to it.
 	JoinAt time.Duration
+	// Headers are added to every attempt (a url subscriber's headers).
+	Headers map[string]string
+	// TLS replaces the client TLS configuration for an https URL (a url
+	// subscriber's options); nil trusts DispatcherConfig.RootCAs.
+	TLS *tls.Config
+	// KeepAlive overrides the system's connections setting; nil keeps it.
+	KeepAlive *bool
+	// Acks makes a 2xx answer the delivery, recorded on Sub (a receiver
+	// that is not an in-process sink): e2e is intended -> 2xx received.
+	Acks bool
+	// Phases, when set, receives the connect / TLS / time-to-first-byte
+	// split of every measured attempt that got an answer.
+	Phases *Phases
+	// Dial opens the TCP connection (nil: net.DialTimeout); an emulated
+	// network link plugs in here (runners/netem's FastHTTPDialTimeout), and
+	// the connect time then includes the link's round trip.
+	Dial func(addr string, timeout time.Duration) (net.Conn, error)
 }
 
 // DispatcherConfig configures a Dispatcher.
@@ -109,6 +126,14 @@ type endpoint struct {
 	max      int
 	limit    int
 	disabled atomic.Bool
+	// Per-target settings (Target).
+	headers     [][2][]byte
+	perDelivery bool
+	acks        bool
+	ph          *Phases
+	tls         *tls.Config
+	conns       connTable
+	tcpDial     func(addr string, timeout time.Duration) (net.Conn, error)
 
 	mu      sync.Mutex
 	q       ring
@@ -170,7 +195,15 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 				host += ":80"
 			}
 		}
-		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), sub: t.Sub, joinAt: int64(t.JoinAt), max: w.MaxInFlight, limit: w.QueueLimit}
+		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), sub: t.Sub, joinAt: int64(t.JoinAt), max: w.MaxInFlight, limit: w.QueueLimit,
+			perDelivery: d.perDelivery, acks: t.Acks, ph: t.Phases, tcpDial: t.Dial}
+		if t.KeepAlive != nil {
+			e.perDelivery = !*t.KeepAlive
+		}
+		for k, v := range t.Headers {
+			e.headers = append(e.headers, [2][]byte{[]byte(k), []byte(v)})
+		}
+		e.conns.init(w.MaxInFlight)
 		e.client = &fasthttp.HostClient{
 			Addr:               host,
 			Name:               "evbench-webhook",
@@ -181,12 +214,20 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 			// write, and a second one costs a clock read per request.
 			MaxIdleConnDuration: 30 * time.Second,
 			MaxResponseBodySize: 1 << 20,
-			DialTimeout:         d.dial,
+			DialTimeout:         e.dial,
 		}
 		if e.client.IsTLS {
 			// No session cache: a per-delivery connection pays a full
 			// handshake, as a sender talking to many distinct hosts does.
-			e.client.TLSConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+			// The handshake is done (and timed) in e.dial.
+			e.tls = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+			if t.TLS != nil {
+				e.tls = t.TLS.Clone()
+			}
+			if e.tls.ServerName == "" {
+				e.tls.ServerName = u.Hostname()
+			}
+			e.client.TLSConfig = e.tls
 		}
 		d.eps = append(d.eps, e)
 	}
@@ -394,8 +435,11 @@ func (e *endpoint) attempt(w *worker, it *item) {
 		req.SetRequestURIBytes(e.uri)
 		req.Header.SetMethodBytes(methodPost)
 		req.Header.SetContentTypeBytes(contentJSON)
-		if d.perDelivery {
+		if e.perDelivery {
 			req.SetConnectionClose()
+		}
+		for _, h := range e.headers {
+			req.Header.SetBytesKV(h[0], h[1])
 		}
 		w.ep = e
 	}
@@ -427,9 +471,13 @@ func (e *endpoint) attempt(w *worker, it *item) {
 	}
 	status := 0
 	if err == nil {
+		e.phases(resp.LocalAddr(), measured)
 		status = resp.StatusCode()
 		if status >= 200 && status < 300 {
 			d.acked.Add(1)
+			if e.acks {
+				e.sub.Delivered(it.id, int(it.key), it.intended, load.Now())
+			}
 			if measured {
 				e.sub.Attempts(int(it.attempts))
 			}
@@ -568,19 +616,6 @@ func (d *Dispatcher) deadLetter(e *endpoint, it *item, reason string) {
 	// full queue): a full buffer or a failed write drops it, counted by the
 	// writer and reported on the point by the runner.
 	_ = d.deadLetters.WriteLine(b)
-}
-
-// dial opens a connection, counting it and the bytes written to it.
-func (d *Dispatcher) dial(addr string, timeout time.Duration) (net.Conn, error) {
-	if timeout <= 0 || timeout > d.timeout {
-		timeout = d.timeout
-	}
-	c, err := net.DialTimeout("tcp", addr, timeout)
-	if err != nil {
-		return nil, err
-	}
-	d.dials.Add(1)
-	return &countingConn{Conn: c, d: d}, nil
 }
 
 type countingConn struct {

@@ -89,12 +89,28 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	closeSinks := func() error {
 		var errs []error
 		for _, s := range sinks {
-			errs = append(errs, s.Close())
+			if s != nil { // nil: a url subscriber
+				errs = append(errs, s.Close())
+			}
 		}
 		return errors.Join(errs...)
 	}
 	targets := make([]Target, 0, len(sc.Subscribers))
+	phases := make([]*Phases, len(sc.Subscribers))
+	inProcess := 0
 	for i, spec := range sc.Subscribers {
+		phases[i] = NewPhases()
+		target := Target{Name: spec.Name, Sub: mp.Subs[i], JoinAt: spec.JoinAt.D(), KeepAlive: spec.KeepAlive, Phases: phases[i]}
+		if spec.External() {
+			if err := externalTarget(spec, &target); err != nil {
+				_ = closeSinks()
+				return nil, fmt.Errorf("webhook runner: %w", err)
+			}
+			sinks = append(sinks, nil)
+			targets = append(targets, target)
+			continue
+		}
+		inProcess++
 		sink, err := NewSink(SinkConfig{
 			Name:      spec.Name,
 			TLS:       spec.TLS,
@@ -112,7 +128,8 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 			return nil, fmt.Errorf("webhook runner: %w", err)
 		}
 		sinks = append(sinks, sink)
-		targets = append(targets, Target{Name: spec.Name, URL: sink.URL(), Sub: mp.Subs[i], JoinAt: spec.JoinAt.D()})
+		target.URL = sink.URL()
+		targets = append(targets, target)
 	}
 
 	dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes}
@@ -128,8 +145,13 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if n := behave.CeilingNote(System, wh.MaxInFlight, "max_in_flight deliveries per endpoint", sc.Subscribers); n != "" {
 		mp.Note("%s", n)
 	}
-	mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
-	pt.Log("webhook: %d sinks up, signing %v, connections %s", len(sinks), secret != nil, wh.Connections)
+	if inProcess > 0 {
+		mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
+	}
+	for _, n := range endpointNotes(sc.Subscribers) {
+		mp.Note("%s", n)
+	}
+	pt.Log("webhook: %d sinks up, %d external receivers, signing %v, connections %s", inProcess, len(sinks)-inProcess, secret != nil, wh.Connections)
 
 	// Dead-letter lines of this point: the writer is shared by every point
 	// of a run, and points run one at a time.
@@ -137,11 +159,16 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 
 	setStart := []func(int64){disp.SetMeasuredStart}
 	for _, s := range sinks {
-		setStart = append(setStart, s.SetStart)
+		if s != nil {
+			setStart = append(setStart, s.SetStart)
+		}
 	}
 	start := pt.Begin(mp, setStart...)
 
 	gen.Run(ctx, start, disp.Dispatch)
+	// The latest the drain can end: sink_ledger subscribers' ledgers are
+	// read until then while they are short (readSinkLedgers).
+	drainEnd := time.Now().Add(sc.Load.Drain.D())
 
 	// Drain: let in-flight deliveries and retries finish before loss is
 	// counted; it ends early once every event is delivered or
@@ -182,13 +209,26 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if interrupted {
 		res.Status = results.StatusInterrupted
 	}
+	if err := attachEndpoints(res, sc.Subscribers, wh, phases); err != nil {
+		return res, fmt.Errorf("webhook runner: %w", err)
+	}
+	if interrupted {
+		drainEnd = time.Now() // read the ledgers once, do not wait
+	}
+	ledgerNotes, sinkLedgerBad, err := readSinkLedgers(res, sc.Subscribers, targets, mp, gen, secret, sc.Load.Warmup > 0, drainEnd)
+	if err != nil {
+		res.Status = results.StatusFailed
+		res.Error = err.Error()
+		return res, fmt.Errorf("webhook runner: %w", err)
+	}
+	res.Notes = append(res.Notes, ledgerNotes...)
 	if e := errors.Join(sinkErr, dispErr); e != nil {
 		res.Notes = append(res.Notes, "shutdown: "+e.Error())
 	}
 	if testHookBeforeLedger != nil {
 		testHookBeforeLedger(sinks)
 	}
-	if bad := ledger(sinks, mp, pt.DeadLetters != nil && dispErr == nil && dlErr == nil, dlLines+dlDropped, sinkErr == nil); len(bad) > 0 {
+	if bad := append(ledger(sinks, mp, pt.DeadLetters != nil && dispErr == nil && dlErr == nil, dlLines+dlDropped, sinkErr == nil), sinkLedgerBad...); len(bad) > 0 {
 		err := measure.LedgerError(bad)
 		res.Status = results.StatusFailed
 		res.Error = err.Error()
@@ -231,7 +271,7 @@ func ledger(sinks []*Sink, mp *measure.Point, checkLines bool, lines int64, chec
 	var dead int64
 	for i, s := range mp.Subs {
 		dead += s.DeadLettered()
-		if checkSinks && i < len(sinks) {
+		if checkSinks && i < len(sinks) && sinks[i] != nil {
 			if got, want := sinks[i].Stats().Processed, s.Processed(); got != want {
 				bad = append(bad, fmt.Sprintf("sink %s processed %d events, the subscriber's ledger %d", s.Name, got, want))
 			}

@@ -115,7 +115,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 				dropped.Add(1)
 			}
 		}
-		// Publish is the enqueue: measure.Finish(false, ...) records publish
+		// Publish is the enqueue: measure.Finish(measure.ViaBroker, ...) records publish
 		// latency for every system that is not the webhook one, so the toy
 		// measures it rather than report an empty histogram.
 		mp.Published(ev.Intended, load.Now())

@@ -116,15 +116,18 @@ func (g *Generator) Shard() Shard { return g.shard }
 
 // StartAt returns the Now() timestamp at which to start the schedule: the
 // plan's start instant when one applies to this generator, else proposed
-// (the moment the runner is ready). When the runner was ready only after
-// the start instant, the schedule still starts at the instant (the shards'
-// intended times stay aligned) and the lateness is recorded (StartLate).
+// (a moment just after the runner is ready). When the runner is ready only
+// after the start instant (it is called then), the schedule still starts
+// at the instant, so the shards' intended times stay aligned, and how late
+// it is now is recorded (StartLate): the first events go out late by as
+// much, and the generator lag shows it.
 func (g *Generator) StartAt(proposed int64) int64 {
 	if g.startAt.IsZero() {
 		return proposed
 	}
-	at := Now() + int64(time.Until(g.startAt))
-	g.late.Store(max(0, proposed-at))
+	now := Now()
+	at := now + int64(time.Until(g.startAt))
+	g.late.Store(max(0, now-at))
 	return at
 }
 

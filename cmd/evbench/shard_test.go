@@ -1,0 +1,167 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/scenarios"
+)
+
+func TestShardPlan(t *testing.T) {
+	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	one := make([]scenarios.PointSpec, 1)
+	for _, c := range []struct {
+		name   string
+		f      shardFlags
+		points []scenarios.PointSpec
+		want   *load.Plan
+		err    string
+	}{
+		{"no flags", shardFlags{}, one, nil, ""},
+		{"shard and start", shardFlags{"2/3", "2026-03-14T09:01:00Z"}, one,
+			&load.Plan{Shard: load.Shard{Index: 2, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
+		{"start only", shardFlags{"", "2026-03-14T09:00:30.5+00:00"}, one,
+			&load.Plan{Shard: load.Shard{Index: 0, Count: 1}, StartAt: now.Add(30500 * time.Millisecond)}, ""},
+		{"shard without start", shardFlags{"1/3", ""}, one, nil, "needs --start-at"},
+		{"bad shard", shardFlags{"3/3", "2026-03-14T09:01:00Z"}, one, nil, "0 <= INDEX < COUNT"},
+		{"bad time", shardFlags{"0/3", "09:01"}, one, nil, "RFC 3339"},
+		{"too far", shardFlags{"0/3", "2026-03-16T09:01:00Z"}, one, nil, "ahead"},
+		{"sweep", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := shardPlan(c.f, c.points, now)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got == nil) != (c.want == nil) || got != nil && (got.Shard != c.want.Shard || !got.StartAt.Equal(c.want.StartAt)) {
+				t.Fatalf("plan %+v, want %+v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestShardedRunMergesToSingleRun is the local path of docs/kubernetes.md:
+// the built binary runs the scenario once as a single host, then as 3
+// shard processes started together with one --start-at (shard 2 launched
+// late on purpose), and evbench merge combines the shards. The merged
+// sent equals the single run's exactly, every event is delivered once, the
+// merged histogram holds one value per delivery, and the late shard
+// recorded its lateness.
+func TestShardedRunMergesToSingleRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary four times")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	scen := "testdata/shard.yaml"
+	single := filepath.Join(dir, "single")
+	if _, stderr, code := runBin(t, bin, "run", scen, "--out", single, "--quiet", "--no-report"); code != 0 {
+		t.Fatalf("single run: exit %d\n%s", code, stderr)
+	}
+	one, err := results.ReadFile(filepath.Join(single, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	at := time.Now().Add(3 * time.Second).UTC().Truncate(time.Millisecond)
+	const late = 400 * time.Millisecond
+	var wg sync.WaitGroup
+	outs := make([]string, 3)
+	errs := make([]string, 3)
+	for i := range 3 {
+		outs[i] = filepath.Join(dir, "shard", string(rune('0'+i)))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i == 2 {
+				time.Sleep(time.Until(at.Add(late)))
+			}
+			cmd := exec.Command(bin, "run", scen, "--out", outs[i], "--quiet", "--no-report",
+				"--shard", string(rune('0'+i))+"/3", "--start-at", at.Format(time.RFC3339Nano))
+			if b, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = err.Error() + "\n" + string(b)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, e := range errs {
+		if e != "" {
+			t.Fatalf("shard %d/3: %s", i, e)
+		}
+	}
+	var parts []string
+	for i, o := range outs {
+		path := filepath.Join(o, "results.json")
+		parts = append(parts, path)
+		r, err := results.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := r.Points[0]
+		if p.Shard == nil || p.Shard.Index != i || p.Shard.Count != 3 || !p.Shard.StartAt.Equal(at) || p.IDs == nil || p.IDs.Stride != 3 {
+			t.Fatalf("shard %d: shard block %+v, ids %+v", i, p.Shard, p.IDs)
+		}
+		lateUS := time.Duration(p.Shard.StartLateUS) * time.Microsecond
+		if i == 2 && lateUS < late-50*time.Millisecond {
+			t.Errorf("shard 2 was launched %v late but recorded %v", late, lateUS)
+		}
+		t.Logf("shard %d/3: sent %d, start late %v, generator lag max %d us", i, p.Subscribers[0].Accounting.Sent, lateUS, p.GeneratorLagUS.Max)
+	}
+	mergedPath := filepath.Join(dir, "merged.json")
+	if _, stderr, code := runBin(t, bin, append(append([]string{"merge"}, parts...), "--out", mergedPath)...); code != 0 {
+		t.Fatalf("merge: exit %d\n%s", code, stderr)
+	}
+	m, err := results.ReadFile(mergedPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Points) != 1 || len(m.Points[0].Subscribers) != 2 {
+		t.Fatalf("merged %d points", len(m.Points))
+	}
+	mp, sp := m.Points[0], one.Points[0]
+	if !strings.Contains(strings.Join(mp.Notes, "\n"), "shards: 3 of 3 merged") {
+		t.Errorf("merged notes lack the shard note: %q", mp.Notes)
+	}
+	t.Logf("%-8s %-6s %8s %9s %10s %5s %9s %9s", "run", "sub", "sent", "delivered", "duplicates", "lost", "p50 us", "p99 us")
+	for j, ms := range mp.Subscribers {
+		ss := sp.Subscribers[j]
+		for _, row := range []struct {
+			run string
+			s   results.Subscriber
+		}{{"single", ss}, {"3 shards", ms}} {
+			a := row.s.Accounting
+			t.Logf("%-8s %-6s %8d %9d %10d %5d %9d %9d", row.run, row.s.Name, a.Sent, a.Delivered, a.Duplicates, a.Lost, row.s.E2E.LatencyUS.P50, row.s.E2E.LatencyUS.P99)
+		}
+		if ms.Name != ss.Name || ms.Accounting.Sent != ss.Accounting.Sent {
+			t.Errorf("%s: merged sent %d, single run sent %d", ms.Name, ms.Accounting.Sent, ss.Accounting.Sent)
+		}
+		// Loopback in-process sinks lose nothing, in either run.
+		for _, a := range []results.Accounting{ss.Accounting, ms.Accounting} {
+			if a.Delivered != a.Sent || a.Duplicates != 0 || a.Lost != 0 {
+				t.Errorf("%s: accounting %+v, want every event delivered once", ms.Name, a)
+			}
+		}
+		if ms.E2E.LatencyUS.Count != ms.Accounting.Delivered {
+			t.Errorf("%s: merged histogram holds %d values for %d deliveries", ms.Name, ms.E2E.LatencyUS.Count, ms.Accounting.Delivered)
+		}
+		set, err := results.DecodeIDSet(ms.DeliveredIDs)
+		if err != nil || int64(set.GetCardinality()) != ms.Accounting.Delivered {
+			t.Errorf("%s: merged delivered set: %v, %v", ms.Name, set.GetCardinality(), err)
+		}
+	}
+	if o, m := sp.OfferedPerS, mp.OfferedPerS; o < 0.99*m || o > 1.01*m {
+		t.Errorf("merged offered %.1f/s, single %.1f/s", m, o)
+	}
+}

@@ -126,7 +126,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	if err != nil {
 		return badInput(err)
 	}
-	plan, err := shardPlan(f.shardFlags, points, time.Now()) // shard.go
+	plan, err := shardPlan(f.shardFlags, sc, points, time.Now()) // shard.go
 	if err != nil {
 		return badInput(err)
 	}

@@ -29,7 +29,7 @@ func addShardFlags(c *cobra.Command, f *shardFlags) {
 
 // shardPlan checks the shard flags against the scenario (points are its
 // expanded points) and returns the plan to set, or nil without the flags.
-func shardPlan(f shardFlags, points []scenarios.PointSpec, now time.Time) (*load.Plan, error) {
+func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpec, now time.Time) (*load.Plan, error) {
 	if f.shard == "" && f.startAt == "" {
 		return nil, nil
 	}
@@ -53,8 +53,13 @@ func shardPlan(f shardFlags, points []scenarios.PointSpec, now time.Time) (*load
 	} else if p.Shard.Count > 1 {
 		return nil, errors.New("--shard with more than one shard needs --start-at: the shards' intended times and event ids are derived from the one start instant")
 	}
-	if len(points) != 1 {
-		return nil, fmt.Errorf("--shard and --start-at run a scenario of exactly one point (one system, no sweep); this one has %d: shards could not keep later points aligned", len(points))
+	if n := len(points) * len(sc.Systems.Names()); n != 1 {
+		return nil, fmt.Errorf("--shard and --start-at run a scenario of exactly one point (one system, no sweep); this one has %d: shards could not keep later points aligned", n)
+	}
+	if k := sc.Systems.Kafka; p.Shard.Count > 1 && k != nil && k.Topic.Name != "" {
+		// Each shard's consumer groups would read every shard's records
+		// and count them against this shard's sends.
+		return nil, fmt.Errorf("--shard: systems.kafka.topic.name %q is shared by the shards, and each shard's consumers would count the others' events; leave the name empty (each shard gets its own topic and groups)", k.Topic.Name)
 	}
 	return p, nil
 }

@@ -16,26 +16,34 @@ import (
 func TestShardPlan(t *testing.T) {
 	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	one := make([]scenarios.PointSpec, 1)
+	webhook := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}}}
+	twoSystems := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}, Kafka: &scenarios.Kafka{}}}
+	sharedTopic := &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{Topic: scenarios.Topic{Name: "orders"}}}}
 	for _, c := range []struct {
 		name   string
 		f      shardFlags
+		sc     *scenarios.Scenario
 		points []scenarios.PointSpec
 		want   *load.Plan
 		err    string
 	}{
-		{"no flags", shardFlags{}, one, nil, ""},
-		{"shard and start", shardFlags{"2/3", "2026-03-14T09:01:00Z"}, one,
+		{"no flags", shardFlags{}, webhook, one, nil, ""},
+		{"shard and start", shardFlags{"2/3", "2026-03-14T09:01:00Z"}, webhook, one,
 			&load.Plan{Shard: load.Shard{Index: 2, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
-		{"start only", shardFlags{"", "2026-03-14T09:00:30.5+00:00"}, one,
+		{"start only", shardFlags{"", "2026-03-14T09:00:30.5+00:00"}, webhook, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 1}, StartAt: now.Add(30500 * time.Millisecond)}, ""},
-		{"shard without start", shardFlags{"1/3", ""}, one, nil, "needs --start-at"},
-		{"bad shard", shardFlags{"3/3", "2026-03-14T09:01:00Z"}, one, nil, "0 <= INDEX < COUNT"},
-		{"bad time", shardFlags{"0/3", "09:01"}, one, nil, "RFC 3339"},
-		{"too far", shardFlags{"0/3", "2026-03-16T09:01:00Z"}, one, nil, "ahead"},
-		{"sweep", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
+		{"shard without start", shardFlags{"1/3", ""}, webhook, one, nil, "needs --start-at"},
+		{"bad shard", shardFlags{"3/3", "2026-03-14T09:01:00Z"}, webhook, one, nil, "0 <= INDEX < COUNT"},
+		{"bad time", shardFlags{"0/3", "09:01"}, webhook, one, nil, "RFC 3339"},
+		{"too far", shardFlags{"0/3", "2026-03-16T09:01:00Z"}, webhook, one, nil, "ahead"},
+		{"sweep", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, webhook, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
+		{"two systems", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, twoSystems, one, nil, "exactly one point"},
+		{"shared kafka topic", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, sharedTopic, one, nil, "shared by the shards"},
+		{"kafka, own topics", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one,
+			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := shardPlan(c.f, c.points, now)
+			got, err := shardPlan(c.f, c.sc, c.points, now)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err = %v, want %q", err, c.err)
@@ -163,5 +171,39 @@ func TestShardedRunMergesToSingleRun(t *testing.T) {
 	}
 	if o, m := sp.OfferedPerS, mp.OfferedPerS; o < 0.99*m || o > 1.01*m {
 		t.Errorf("merged offered %.1f/s, single %.1f/s", m, o)
+	}
+}
+
+// TestMergeWaitsForShards: merge --wait merges once the last input holds
+// its final results, and fails with exit 2 naming an input that never
+// does (a checkpoint saved part-way through a run is not final).
+func TestMergeWaitsForShards(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	doc := func(errText string) *results.Results {
+		return &results.Results{Schema: results.Schema, Status: results.StatusComplete, Error: errText,
+			Scenario: []byte(`{"name":"shard"}`), Points: []results.Point{}}
+	}
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	if err := results.WriteFile(a, doc("")); err != nil {
+		t.Fatal(err)
+	}
+	unfinished := doc(unfinishedPrefix + "saved after 0 point(s)")
+	unfinished.Status = results.StatusInterrupted
+	if err := results.WriteFile(b, unfinished); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(1500 * time.Millisecond)
+		_ = results.WriteFile(b, doc(""))
+	}()
+	t0 := time.Now()
+	_, stderr, code := runBin(t, bin, "merge", "--wait", "60s", a, b, "--out", filepath.Join(dir, "m.json"))
+	if code != 0 || time.Since(t0) < 1500*time.Millisecond || !strings.Contains(stderr, "run in progress") {
+		t.Fatalf("exit %d after %v, want 0 after the last input was final\n%s", code, time.Since(t0), stderr)
+	}
+	_, stderr, code = runBin(t, bin, "merge", "--wait", "1s", a, filepath.Join(dir, "never.json"), "--out", filepath.Join(dir, "m2.json"))
+	if code != exitBadInput || !strings.Contains(stderr, "never.json (not written yet)") {
+		t.Fatalf("exit %d, want %d naming the missing input\n%s", code, exitBadInput, stderr)
 	}
 }

@@ -49,6 +49,11 @@ func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpe
 		if t.Sub(now) > maxStartAhead {
 			return nil, fmt.Errorf("--start-at %s is more than %v ahead", f.startAt, maxStartAhead)
 		}
+		// An instant so old that the whole schedule would be over: a
+		// stale start.env, or a shard restarted long after the others.
+		if ago, total := now.Sub(t), time.Duration(sc.Load.Warmup)+time.Duration(sc.Load.Duration); ago > total {
+			return nil, fmt.Errorf("--start-at %s was %v ago: the whole schedule (%v) would be over before this shard began; set a new start instant", f.startAt, ago.Round(time.Second), total)
+		}
 		p.StartAt = t
 	} else if p.Shard.Count > 1 {
 		return nil, errors.New("--shard with more than one shard needs --start-at: the shards' intended times and event ids are derived from the one start instant")

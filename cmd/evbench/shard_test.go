@@ -16,7 +16,8 @@ import (
 func TestShardPlan(t *testing.T) {
 	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	one := make([]scenarios.PointSpec, 1)
-	webhook := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}}}
+	webhook := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}},
+		Load: scenarios.Load{Warmup: scenarios.Duration(time.Second), Duration: scenarios.Duration(30 * time.Second)}}
 	twoSystems := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}, Kafka: &scenarios.Kafka{}}}
 	sharedTopic := &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{Topic: scenarios.Topic{Name: "orders"}}}}
 	for _, c := range []struct {
@@ -35,6 +36,9 @@ func TestShardPlan(t *testing.T) {
 		{"shard without start", shardFlags{"1/3", ""}, webhook, one, nil, "needs --start-at"},
 		{"bad shard", shardFlags{"3/3", "2026-03-14T09:01:00Z"}, webhook, one, nil, "0 <= INDEX < COUNT"},
 		{"bad time", shardFlags{"0/3", "09:01"}, webhook, one, nil, "RFC 3339"},
+		{"late but within the schedule", shardFlags{"0/3", "2026-03-14T08:59:40Z"}, webhook, one,
+			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(-20 * time.Second)}, ""},
+		{"stale", shardFlags{"0/3", "2026-03-14T08:59:00Z"}, webhook, one, nil, "would be over"},
 		{"too far", shardFlags{"0/3", "2026-03-16T09:01:00Z"}, webhook, one, nil, "ahead"},
 		{"sweep", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, webhook, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
 		{"two systems", shardFlags{"0/3", "2026-03-14T09:01:00Z"}, twoSystems, one, nil, "exactly one point"},

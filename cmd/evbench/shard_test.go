@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -138,6 +139,16 @@ func TestShardedRunMergesToSingleRun(t *testing.T) {
 	m, err := results.ReadFile(mergedPath)
 	if err != nil {
 		t.Fatal(err)
+	}
+	sch := resultsSchema(t)
+	for _, path := range append(parts, mergedPath) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validateResults(t, sch, b); err != nil {
+			t.Errorf("%s does not match docs/results.schema.json: %v", path, err)
+		}
 	}
 	if len(m.Points) != 1 || len(m.Points[0].Subscribers) != 2 {
 		t.Fatalf("merged %d points", len(m.Points))

@@ -232,6 +232,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 		}
 	}
 	printSummary(cmd.OutOrStdout(), res)
+	printShards(cmd.OutOrStdout(), res) // shard.go
 	fmt.Fprintf(cmd.OutOrStdout(), "\nresults: %s\n", resPath)
 	if reportPath != "" {
 		fmt.Fprintf(cmd.OutOrStdout(), "report:  %s\n", reportPath)

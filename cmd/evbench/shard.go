@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -67,4 +69,15 @@ func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpe
 		return nil, fmt.Errorf("--shard: systems.kafka.topic.name %q is shared by the shards, and each shard's consumers would count the others' events; leave the name empty (each shard gets its own topic and groups)", k.Topic.Name)
 	}
 	return p, nil
+}
+
+// printShards says, after the summary, which shard each point was and how
+// late it started, so a late shard is seen before the merge.
+func printShards(w io.Writer, res *results.Results) {
+	for _, p := range res.Points {
+		if sh := p.Shard; sh != nil {
+			late := time.Duration(sh.StartLateUS) * time.Microsecond
+			fmt.Fprintf(w, "shard %d/%d (%s): started %v after the start instant %s\n", sh.Index, sh.Count, p.System, late.Round(time.Millisecond), sh.StartAt.Format(time.RFC3339Nano))
+		}
+	}
 }

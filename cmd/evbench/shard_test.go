@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,8 +104,11 @@ func TestShardedRunMergesToSingleRun(t *testing.T) {
 			}
 			cmd := exec.Command(bin, "run", scen, "--out", outs[i], "--quiet", "--no-report",
 				"--shard", string(rune('0'+i))+"/3", "--start-at", at.Format(time.RFC3339Nano))
-			if b, err := cmd.CombinedOutput(); err != nil {
+			b, err := cmd.CombinedOutput()
+			if err != nil {
 				errs[i] = err.Error() + "\n" + string(b)
+			} else if want := fmt.Sprintf("shard %d/3 (webhook): started ", i); !strings.Contains(string(b), want) {
+				errs[i] = fmt.Sprintf("output lacks %q:\n%s", want, b)
 			}
 		}()
 	}

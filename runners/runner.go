@@ -73,7 +73,8 @@ const StartDelay = 50 * time.Millisecond
 // progress display. It returns the start to pass to the generator's Run.
 // Every runner calls it, so all systems begin measuring the same way.
 func (p *Point) Begin(mp *measure.Point, setStart ...func(measuredStart int64)) int64 {
-	start := load.Now() + int64(StartDelay)
+	// A sharded run starts at its planned instant (runners/load/shard.go).
+	start := mp.Gen.StartAt(load.Now() + int64(StartDelay))
 	mp.Start(start)
 	for _, f := range setStart {
 		f(mp.MeasuredStart())

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +25,7 @@ func newMergeCmd() *cobra.Command {
 	var (
 		out   string
 		force bool
+		wait  time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "merge A.json B.json [...] --out MERGED.json",
@@ -38,6 +40,11 @@ Points with the same system, params and repeat are combined:
   counts       sent, delivered, lost, duplicates, dead-lettered, retries,
                out-of-order and error classes add (sent == delivered + lost
                still holds, and is checked)
+  shards       parts of one sharded run (evbench run --shard, same id base)
+               are counted from their id sets instead: sent, delivered and
+               lost from the union, an event recorded by two parts is one
+               delivery and one duplicate; the same event sent by two parts
+               is refused; a note names missing shards and the latest start
   rates        offered_per_s and achieved_per_s add; params are kept, so the
                merged document still compares with single-host ones
   resources    cpu seconds and bytes sent add; max_rss_bytes is the largest
@@ -54,9 +61,12 @@ Documents must have the same schema and scenario name; --force merges
 different scenario names (never different schemas). --out names the output
 file (a folder gets results.json inside it; "-" writes to stdout); it may not
 be one of the inputs (by path, or the same file through a link).
+--wait D waits up to D for every input to hold its final results (a merge
+started with the shards it merges), then fails naming the missing ones.
 Exit codes: 0 written, 1 write error, 2 bad input.`,
 		Example: `  evbench merge host1/results.json host2/results.json host3/results.json --out merged.json
-  evbench merge a.json b.json --out merged/ && evbench report merged/results.json`,
+  evbench merge a.json b.json --out merged/ && evbench report merged/results.json
+  evbench merge --wait 30m /results/shard-{0,1,2}/results.json --out /results/merged/`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -68,6 +78,11 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 					path = filepath.Join(out, "results.json")
 				}
 				if err := checkNotAnInput(path, args); err != nil {
+					return badInput(err)
+				}
+			}
+			if wait > 0 {
+				if err := waitForInputs(args, wait, cmd.ErrOrStderr()); err != nil { // mergewait.go
 					return badInput(err)
 				}
 			}
@@ -119,6 +134,7 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 	}
 	c.Flags().StringVarP(&out, "out", "o", "", "output file, folder (results.json inside) or - for stdout (required)")
 	c.Flags().BoolVar(&force, "force", false, "merge documents whose scenario names differ")
+	c.Flags().DurationVar(&wait, "wait", 0, "wait up to this long for every input to hold its final results (shards still running; e.g. a merge Job started with them)")
 	return c
 }
 

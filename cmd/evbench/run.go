@@ -18,6 +18,7 @@ import (
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/engine"
+	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -36,6 +37,7 @@ type runFlags struct {
 	linger   time.Duration
 	junit    string // --junit FILE: thresholds as JUnit XML (cioutput.go)
 	summary  string // --summary-md FILE: Markdown summary (cioutput.go)
+	shardFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -60,6 +62,7 @@ points it finished.`,
 		},
 	}
 	addRunFlags(c, &f)
+	addShardFlags(c, &f.shardFlags) // shard.go
 	return c
 }
 
@@ -119,9 +122,16 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	if sc, err = applyOverrides(sc, f); err != nil {
 		return badInput(err)
 	}
-	if _, err := sc.Expand(); err != nil {
+	points, err := sc.Expand()
+	if err != nil {
 		return badInput(err)
 	}
+	plan, err := shardPlan(f.shardFlags, sc, points, time.Now()) // shard.go
+	if err != nil {
+		return badInput(err)
+	}
+	load.SetPlan(plan)
+	defer load.SetPlan(nil)
 	if err := checkCost(sc); err != nil {
 		return badInput(fmt.Errorf("%s: %w", arg, err))
 	}
@@ -222,6 +232,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 		}
 	}
 	printSummary(cmd.OutOrStdout(), res)
+	printShards(cmd.OutOrStdout(), res) // shard.go
 	fmt.Fprintf(cmd.OutOrStdout(), "\nresults: %s\n", resPath)
 	if reportPath != "" {
 		fmt.Fprintf(cmd.OutOrStdout(), "report:  %s\n", reportPath)

@@ -100,6 +100,9 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 		if err := checkHistogramCounts(d); err != nil {
 			return nil, fmt.Errorf("%s: %w", name(i), err)
 		}
+		if err := checkIDSets(d); err != nil {
+			return nil, fmt.Errorf("%s: %w", name(i), err)
+		}
 		if a, b := ScenarioName(first), ScenarioName(d); a != b && !opts.Force {
 			return nil, fmt.Errorf("%w: %s is scenario %q, %s is scenario %q; merge only parts of one run (use --force to merge anyway)",
 				ErrMismatch, name(0), a, name(i), b)
@@ -117,6 +120,7 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 	var errs []string
 	index := map[string]int{}
 	sources := map[int]int{}
+	shards := map[int][]results.Shard{} // mergeids.go
 	for i, d := range docs {
 		out.Status = worse(out.Status, d.Status)
 		if d.Error != "" && !slices.Contains(errs, d.Error) {
@@ -139,15 +143,22 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 			id := KeyOf(src).id()
 			k, ok := index[id]
 			if !ok {
-				index[id] = len(out.Points)
-				sources[len(out.Points)] = 1
+				k = len(out.Points)
+				index[id] = k
+				sources[k] = 1
 				out.Points = append(out.Points, clonePoint(src))
-				continue
+			} else {
+				if err := mergePoint(&out.Points[k], src); err != nil {
+					return nil, fmt.Errorf("merge %s point %s: %w", name(i), KeyOf(src), err)
+				}
+				sources[k]++
 			}
-			if err := mergePoint(&out.Points[k], src); err != nil {
-				return nil, fmt.Errorf("merge %s point %s: %w", name(i), KeyOf(src), err)
+			if src.Shard != nil {
+				if prev := shards[k]; len(prev) > 0 && prev[0].Count != src.Shard.Count {
+					return nil, fmt.Errorf("%w: %s point %s is shard %d/%d of a run in %d shards", ErrMismatch, name(i), KeyOf(src), src.Shard.Index, src.Shard.Count, prev[0].Count)
+				}
+				shards[k] = append(shards[k], *src.Shard)
 			}
-			sources[k]++
 		}
 	}
 	out.Error = strings.Join(errs, "; ")
@@ -157,6 +168,10 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 			continue
 		}
 		p := &out.Points[k]
+		p.Shard = nil
+		if note := shardNote(shards[k]); note != "" {
+			p.Notes = append(p.Notes, note)
+		}
 		p.Notes = append(p.Notes, fmt.Sprintf(MergedNote+"%d documents measured at the same time: rates, counts, histograms, cpu and bytes are sums; max_rss and generator lag are the largest; per-second p50/p99 are the largest of the parts (upper bounds)", n))
 		p.Thresholds = nil
 		if opts.Thresholds != nil {
@@ -207,7 +222,10 @@ func mergePoint(dst, src *results.Point) error {
 			dst.OverloadReason = src.OverloadReason
 		}
 	}
-	var err error
+	ex, err := prepareExact(dst, src)
+	if err != nil {
+		return err
+	}
 	if dst.Publish, err = mergeLatencyPtr(dst.Publish, src.Publish); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
@@ -224,6 +242,14 @@ func mergePoint(dst, src *results.Point) error {
 		}
 		if err := mergeSubscriber(&dst.Subscribers[j], s); err != nil {
 			return fmt.Errorf("subscriber %s: %w", s.Name, err)
+		}
+	}
+	if ex != nil {
+		if err := ex.apply(dst); err != nil {
+			return err
+		}
+		if ex.dupes > 0 {
+			dst.Notes = append(dst.Notes, fmt.Sprintf("%d deliveries were recorded by more than one document: each counts once as delivered and once more as a duplicate; the e2e histogram keeps every recorded latency, so it holds more values than deliveries", ex.dupes))
 		}
 	}
 	r := &dst.Resources
@@ -451,6 +477,8 @@ func clonePoint(p *results.Point) results.Point {
 	c.Timeseries = slices.Clone(p.Timeseries)
 	c.Thresholds = slices.Clone(p.Thresholds)
 	c.Notes = slices.Clone(p.Notes)
+	c.Shard = clonePtr(p.Shard)
+	c.IDs = clonePtr(p.IDs)
 	return c
 }
 

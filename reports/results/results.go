@@ -148,6 +148,11 @@ type Point struct {
 	// StartedAt and DurationS are the measured period.
 	StartedAt time.Time `json:"started_at"`
 	DurationS float64   `json:"duration_s"`
+	// Shard is set when the point is one shard of a sharded run
+	// (evbench run --shard); nil for a single host and after a merge.
+	Shard *Shard `json:"shard,omitempty"`
+	// IDs identifies the events sent, for exact merges (idset.go).
+	IDs *IDs `json:"ids,omitempty"`
 }
 
 // Broker returns the broker p's system published to and whether it was
@@ -205,6 +210,10 @@ type Subscriber struct {
 	Endpoint *Endpoint `json:"endpoint,omitempty"`
 	// AttemptPhases splits per-attempt latency (webhook).
 	AttemptPhases *AttemptPhases `json:"attempt_phases,omitempty"`
+	// DeliveredIDs is the id set (idset.go, keys of the point's IDs
+	// stride) of the measured events this subscriber processed, so merge
+	// can tell a delivery from a duplicate across documents.
+	DeliveredIDs string `json:"delivered_ids,omitempty"`
 }
 
 // Counts summarises a small integer distribution (attempts per delivery).

@@ -70,6 +70,7 @@ type Generator struct {
 	ended     atomic.Int64   // Now() when Run returned cut short by cancellation
 	returned  atomic.Int64   // Now() when Run returned, however it ended
 	lag       *hdr.Histogram // only touched by the Run goroutine until it returns
+	sharding                 // shard.go
 }
 
 // New returns a generator for the scenario's load and event blocks.
@@ -88,14 +89,16 @@ func New(s *scenarios.Scenario) (*Generator, error) {
 	// runs against the same topic or endpoint never collide; the low 40 bits
 	// are left for the sequence number.
 	idBase := (rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano()))).Uint64() | 1<<63) &^ (1<<40 - 1)
-	return &Generator{
+	g := &Generator{
 		sched:    sched,
 		keys:     keys,
 		payloads: makePayloads(s.Event, rng),
 		keyRng:   rand.New(rand.NewPCG(seed, 2)),
 		idBase:   idBase,
 		lag:      hdr.New(1, int64(time.Hour/time.Microsecond), 3),
-	}, nil
+	}
+	g.applyPlan(seed) // shard.go
+	return g, nil
 }
 
 // IDBase is the id of the event with Seq 0.
@@ -151,6 +154,9 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 			return
 		}
 		intended := start + int64(off)
+		if g.skip(&seq) { // another shard's event (shard.go)
+			continue
+		}
 		now := Now()
 		if now < intended {
 			// Spin for the last microseconds only when the next event is

@@ -348,17 +348,35 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 	p.mu.Unlock()
 	var bad []string
 	var delivered int64
-	first := uint64(p.Gen.Sent() - sent) // warm-up events come first
+	// Measured events have full-schedule indices in [lo, hi), warm-up
+	// events come first (idset.go).
+	lo, hi := measuredRange(p.Gen, sent)
+	ids, err := pointIDs(p.Gen, sent)
+	if err != nil {
+		return nil, err
+	}
+	out.IDs = ids
+	if sh := p.Gen.Shard(); sh.Count > 1 || !p.Gen.PlannedStart().IsZero() {
+		out.Shard = &results.Shard{Index: sh.Index, Count: sh.Count, StartAt: p.Gen.PlannedStart().UTC(), StartLateUS: p.Gen.StartLate().Microseconds()}
+		// The schedule is the full run's: this shard offered 1/Count of it.
+		out.OfferedPerS /= float64(sh.Count)
+		for i := range out.Timeseries {
+			out.Timeseries[i].Offered /= float64(sh.Count)
+		}
+	}
 	for _, s := range p.Subs {
 		r, err := s.result(sent, d)
 		if err != nil {
+			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
+		}
+		if r.DeliveredIDs, err = s.deliveredIDs(lo, hi, ids.Stride); err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
 		}
 		out.Subscribers = append(out.Subscribers, r)
 		if err := r.Accounting.Check(); err != nil {
 			bad = append(bad, fmt.Sprintf("subscriber %s: %v", s.Name, err))
 		}
-		for _, b := range s.ledger(first, uint64(sent)) {
+		for _, b := range s.ledger(lo, hi) {
 			bad = append(bad, fmt.Sprintf("subscriber %s: %s", s.Name, b))
 		}
 		delivered += r.Accounting.Delivered

@@ -359,10 +359,12 @@ func (s *Subscriber) Processed() int64 {
 }
 
 // ledger cross-checks the counters against the bitmaps, an independent
-// record of the same events: measured events have sequence numbers
-// [first, first+sent). It returns what does not add up; any mismatch is a
-// harness bug.
-func (s *Subscriber) ledger(first, sent uint64) []string {
+// record of the same events: measured events have sequence numbers in
+// [lo, hi) (every one of them on a single host, every shard-th one in a
+// shard: measuredRange). It returns what does not add up; any mismatch is
+// a harness bug.
+func (s *Subscriber) ledger(lo, hi uint64) []string {
+	first, sent := lo, hi-lo
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var bad []string

@@ -54,6 +54,12 @@ prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 			if err != nil {
 				return badInput(fmt.Errorf("%s: %w", args[0], err))
 			}
+			if un := cost.Unpriced(usage); len(un) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: not priced (no cost family; families are webhook, kafka, bridge): %s\n", strings.Join(un, ", "))
+				for _, s := range un {
+					delete(usage, s)
+				}
+			}
 			if _, ok := usage["webhook"]; !ok || len(usage) < 2 {
 				return badInput(fmt.Errorf("%s: the cost comparison needs complete webhook points and at least one Kafka-based system (have %s)", args[0], costSystems(usage)))
 			}
@@ -121,6 +127,12 @@ func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[strin
 		return err
 	}
 	fmt.Fprint(w, cost.FormatTable(ct))
+	fmt.Fprintln(w)
+	lt, err := cost.LinesTable(m, 10_000, 3)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(w, cost.FormatTable(lt))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, costWrap(cost.ModelParagraph(p, usage), 100))
 	if _, ok := usage["kafka"]; ok {

@@ -123,15 +123,22 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	if _, ok := usage["bridge"]; ok {
 		b.WriteString("The bridge is priced as Kafka with its own measured CPU and bytes, plus one HTTP hop per event to the ingress and the ingress as one operated endpoint. ")
 	}
-	b.WriteString("CPU is the harness process's: it includes the in-process subscribers' receive work")
+	b.WriteString("Every cost line is attributed to the sender side, the transport (dispatcher fleet or brokers, queues, storage, network) or the subscriber side; the subscriber's own processing is common to every design and is shown apart, never in the break-even. ")
+	fmt.Fprintf(&b, "Little's law sizes what is held open: webhook connections = attempts/s x mean per-attempt latency (plus %gs added by the profile), each costing %s KB of sender memory at %s per GB-hour; under Kafka a slow subscriber becomes consumer lag (records/s x end-to-end latency), stored, not connections held. ",
+		v(p.Webhook.AddedLatencyS), strconv.FormatFloat(v(p.Webhook.MemoryPerConnectionKB)+v(p.Webhook.MemoryPerInFlightKB), 'g', -1, 64), Money(v(p.Compute.MemoryGBHour)))
+	if v(p.Webhook.Buy) == 1 {
+		fmt.Fprintf(&b, "Webhooks are bought: %s per million events and %s per million attempts plus %s a month replace the sender fleet. ",
+			dollars(v(p.Webhook.PlatformPerMillionEvents)), dollars(v(p.Webhook.PlatformPerMillionDeliveries)), Money(v(p.Webhook.PlatformMonth)))
+	}
+	b.WriteString("Measured CPU is the harness process's, split by the fit into per-event (sender side) and per-delivery or per-record (transport for webhooks, subscriber side for Kafka consumers) work; the in-process subscribers' receive work is inside it")
 	embedded := false
 	for _, u := range usage {
 		embedded = embedded || u.Embedded
 	}
 	if embedded {
-		b.WriteString(" and, because Kafka ran on the embedded in-memory broker, the broker's own work, which the broker price already covers (so Kafka compute is overstated)")
+		b.WriteString(". Kafka ran on the embedded in-memory broker: its CPU is never priced as a broker. Brokers are sized instead from throughput x replication + fan-out reads against the profile's per-broker capacity; the embedded broker's CPU sits inside the per-event figure, priced as producer CPU (an upper bound)")
 	}
-	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Costs the designs share (the subscribers' own processing, the publishing service) are left out, and so is staff time unless a profile prices it.")
+	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Each system is priced by its explicit cost family (webhook; kafka; bridge = webhook ingress + kafka); a system without one is not priced. Staff time is left out unless a profile prices it.")
 	return b.String()
 }
 
@@ -237,6 +244,9 @@ func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
 	H := v(m.Profile.HoursPerMonth)
 	var wFixed, wVar float64
 	for _, comp := range wc {
+		if comp.Common {
+			continue
+		}
 		i := comp.F.index(x)
 		wFixed += comp.F.A[i]
 		wVar += comp.F.B[i] * x
@@ -244,6 +254,9 @@ func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
 	}
 	var kFixed, kVar float64
 	for _, comp := range kc {
+		if comp.Common {
+			continue
+		}
 		i := comp.F.index(x)
 		kFixed += comp.F.A[i]
 		kVar += comp.F.B[i] * x
@@ -318,7 +331,7 @@ func ClaimParagraphs(models []*Model) ([]string, error) {
 		if last.KafkaMarginal >= last.WebhookMarginal {
 			H := v(m.Profile.HoursPerMonth)
 			var parts []string
-			for _, name := range []string{CompStorage, CompNetwork, CompCompute, CompCluster, CompEndpoints} {
+			for _, name := range kafkaLineOrder {
 				if mv := last.KafkaMarginalBy[name]; mv > 0 {
 					parts = append(parts, fmt.Sprintf("%s %s", name, dollars(mv/H*1e6)))
 				}
@@ -330,6 +343,9 @@ func ClaimParagraphs(models []*Model) ([]string, error) {
 	}
 	return out, nil
 }
+
+// kafkaLineOrder is the order Kafka's lines are named in prose.
+var kafkaLineOrder = []string{CompProduce, CompIngress, CompNetwork, CompStorage, CompCluster, CompPartitions, CompManagedData, CompLag, CompConsume}
 
 func dollars(x float64) string {
 	switch a := math.Abs(x); {
@@ -393,6 +409,38 @@ func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 		})
 	}
 	return t
+}
+
+// LinesTable lists every cost line of every system at x events/hour and n
+// subscribers, each with the side it is attributed to; the totals give
+// what differs between the designs (the break-even compares it) and the
+// common part separately.
+func LinesTable(m *Model, x float64, n int) (chart.Table, error) {
+	t := chart.Table{Caption: fmt.Sprintf("Cost lines at %s and %d subscribers, profile %s (monthly)", Rate(x), n, m.Profile.Label()),
+		Header: []string{"system", "side", "line", "monthly"}}
+	for _, s := range m.Systems() {
+		comps, err := m.Components(s, n)
+		if err != nil {
+			return t, err
+		}
+		fam, _ := Family(s)
+		var diff, common float64
+		for _, c := range comps {
+			val := c.F.Eval(x)
+			side := c.Side
+			if c.Common {
+				side += " (common)"
+				common += val
+			} else {
+				diff += val
+			}
+			t.Rows = append(t.Rows, []string{s, side, c.Name, Money(val)})
+		}
+		t.Rows = append(t.Rows,
+			[]string{s, "", "differs between designs (break-even) [family " + fam + "]", Money(diff)},
+			[]string{s, "", "common to every design (not in break-even)", Money(common)})
+	}
+	return t, nil
 }
 
 // PriceTable lists a profile's prices with their sources.
@@ -495,7 +543,11 @@ func Section(r *results.Results, p *Profile) (chart.Section, error) {
 	if err != nil {
 		return sec, err
 	}
-	sec.Tables = append(sec.Tables, ct, PriceTable(p))
+	lt, err := LinesTable(m, claimRates[0], claimSubscribers)
+	if err != nil {
+		return sec, err
+	}
+	sec.Tables = append(sec.Tables, ct, lt, PriceTable(p))
 	ch, err := CurvesChart(m, ReportSubscribers)
 	if err != nil {
 		return sec, err

@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/evbench/evbench/reports/chart"
 	"github.com/evbench/evbench/reports/cost"
 	"github.com/evbench/evbench/reports/results"
 )
@@ -19,8 +22,10 @@ func init() { addCommand(newCostCmd) }
 // break-even table and the paragraph stating how measurements were scaled.
 func newCostCmd() *cobra.Command {
 	var (
-		profile string
-		sets    []string
+		profile   string
+		sets      []string
+		varies    []string
+		chartsDir string
 	)
 	cmd := &cobra.Command{
 		Use:   "cost RESULTS.json",
@@ -33,14 +38,30 @@ Without --profile it uses the scenario's cost.profile if it names one and also
 prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 --profile takes a built-in name or a profile YAML file (each price with a source;
 "extends: aws-list" inherits the rest). --set key=value overrides one price, e.g.
---set kafka.retention_hours=24; keys: ` + strings.Join(cost.Keys(), ", ") + `.`,
+--set kafka.retention_hours=24; keys: ` + strings.Join(cost.Keys(), ", ") + `.
+
+It then varies the assumptions one at a time (--vary key=lo..hi, repeatable;
+by default every key over a plausible range) and prints how far each moves the
+webhook-vs-Kafka break-even at 3 subscribers and which design is cheaper at
+10,000 events/hour, with the assumptions the verdict hinges on. --charts DIR
+writes the tornado chart, the stacked cost composition per design and the
+break-even map per profile as PNG. docs/cost.md explains every cost line.`,
 		Example: `  evbench cost evbench-results/sweep/results.json
-  evbench cost results.json --profile managed-kafka-entry --set webhook.egress_per_gb=0.09`,
+  evbench cost results.json --profile managed-kafka-entry --set webhook.egress_per_gb=0.09
+  evbench cost results.json --profile aws-list --vary webhook.added_latency_s=0..5 --charts cost-charts`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			overrides, err := costParseSets(sets)
 			if err != nil {
 				return badInput(err)
+			}
+			var ranges []cost.Range
+			for _, s := range varies {
+				rg, err := cost.ParseVary(s)
+				if err != nil {
+					return badInput(err)
+				}
+				ranges = append(ranges, rg)
 			}
 			r, err := results.ReadFile(args[0])
 			if err != nil {
@@ -69,9 +90,29 @@ prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 					return err
 				}
 			}
-			return costPrint(cmd.OutOrStdout(), r, p, usage, models)
+			if err := costPrint(cmd.OutOrStdout(), r, p, usage, models); err != nil {
+				return err
+			}
+			if len(ranges) == 0 {
+				ranges = cost.DefaultRanges(p)
+			}
+			sens, err := cost.Analyze(p, usage, ranges, 3, 10_000)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintln(w)
+			fmt.Fprint(w, cost.FormatTable(sens.Table()))
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, costWrap(sens.Statement(), 100))
+			if chartsDir != "" {
+				return costCharts(w, chartsDir, models, sens)
+			}
+			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&varies, "vary", nil, "vary one key over a range, key=lo..hi (repeatable); without it every assumption is varied over a default range")
+	cmd.Flags().StringVar(&chartsDir, "charts", "", "write the cost charts (PNG) to this directory")
 	cmd.Flags().StringVarP(&profile, "profile", "p", "", "cost profile: built-in name ("+strings.Join(cost.Builtins(), ", ")+") or YAML file")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override one price, key=value (repeatable)")
 	return cmd
@@ -147,6 +188,35 @@ func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[strin
 	}
 	fmt.Fprintln(w)
 	fmt.Fprint(w, cost.FormatTable(cost.PriceTable(p)))
+	return nil
+}
+
+// costCharts writes the tornado chart and, per profile, the cost
+// composition and break-even map charts as PNG files to dir.
+func costCharts(w io.Writer, dir string, models []*cost.Model, sens *cost.Sensitivity) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("charts: %w", err)
+	}
+	var charts []chart.Chart
+	t, err := sens.TornadoChart(12)
+	if err != nil {
+		return err
+	}
+	charts = append(charts, t)
+	for _, m := range models {
+		cs, err := cost.ProfileCharts(m)
+		if err != nil {
+			return err
+		}
+		charts = append(charts, cs...)
+	}
+	for _, c := range charts {
+		path := filepath.Join(dir, c.Name+".png")
+		if err := os.WriteFile(path, c.PNG, 0o644); err != nil {
+			return fmt.Errorf("charts: %w", err)
+		}
+		fmt.Fprintln(w, "wrote", path)
+	}
 	return nil
 }
 

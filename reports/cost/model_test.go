@@ -445,8 +445,10 @@ func TestSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sec.Charts) != 2 {
-		t.Fatalf("got %d charts, want cost curves and break-even map", len(sec.Charts))
+	// Curves, composition and map under the chosen profile, the map of
+	// every other built-in, and the tornado.
+	if want := 3 + len(Builtins()) - 1 + 1; len(sec.Charts) != want {
+		t.Fatalf("got %d charts, want %d", len(sec.Charts), want)
 	}
 	for _, c := range sec.Charts {
 		img, err := png.Decode(bytes.NewReader(c.PNG))
@@ -461,13 +463,13 @@ func TestSection(t *testing.T) {
 		}
 	}
 	text := strings.Join(sec.Paragraphs, "\n")
-	for _, want := range []string{"Under aws-list", "Under self-hosted", "Under managed-kafka-entry", "10,000-50,000", "embedded in-memory", "Webhooks fan out per subscriber", "shared log"} {
+	for _, want := range []string{"Under aws-list", "Under self-hosted", "Under managed-kafka-entry", "10,000-50,000", "embedded in-memory", "Webhooks fan out per subscriber", "shared log", "hinges most on", "never priced as a broker"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("section text lacks %q", want)
 		}
 	}
-	if len(sec.Tables) != 5 {
-		t.Errorf("got %d tables, want usage, break-even, cost, lines, prices", len(sec.Tables))
+	if len(sec.Tables) != 6 {
+		t.Errorf("got %d tables, want usage, break-even, cost, lines, prices, sensitivity", len(sec.Tables))
 	}
 	// Every price row carries its source.
 	for _, row := range sec.Tables[4].Rows {

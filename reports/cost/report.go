@@ -548,12 +548,26 @@ func Section(r *results.Results, p *Profile) (chart.Section, error) {
 		return sec, err
 	}
 	sec.Tables = append(sec.Tables, ct, lt, PriceTable(p))
-	ch, err := CurvesChart(m, ReportSubscribers)
+	charts, err := ProfileCharts(m)
 	if err != nil {
 		return sec, err
 	}
-	sec.Charts = append(sec.Charts, ch)
-	ch, err = MapChart(m, MapSubscribers)
+	sec.Charts = append(sec.Charts, charts...)
+	// The break-even map of every other built-in profile.
+	for _, om := range models[1:] {
+		ch, err := MapChart(om, MapSubscribers)
+		if err != nil {
+			return sec, err
+		}
+		sec.Charts = append(sec.Charts, ch)
+	}
+	sens, err := Analyze(p, usage, DefaultRanges(p), claimSubscribers, claimRates[0])
+	if err != nil {
+		return sec, err
+	}
+	sec.Paragraphs = append(sec.Paragraphs, sens.Statement())
+	sec.Tables = append(sec.Tables, sens.Table())
+	ch, err := sens.TornadoChart(12)
 	if err != nil {
 		return sec, err
 	}
@@ -573,6 +587,7 @@ func displayName(m *Model, s string) string {
 // break-even points marked.
 func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 	systems := m.Systems()
+	xlo, xhi, _, _, measured := m.MeasuredRange()
 	var plots []*plot.Plot
 	ymin, ymax := math.Inf(1), 0.0
 	for ti, n := range subs {
@@ -587,20 +602,28 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 				return chart.Chart{}, err
 			}
 			xs, ys := f.Points(MinEventsPerHour, MaxEventsPerHour, 300)
-			xy := make(plotter.XYs, len(xs))
 			for i := range xs {
-				xy[i] = plotter.XY{X: xs[i], Y: ys[i]}
 				ymin, ymax = math.Min(ymin, ys[i]), math.Max(ymax, ys[i])
 			}
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				return chart.Chart{}, fmt.Errorf("cost curve %s: %w", s, err)
-			}
-			l.Color = curves.SystemColor(s)
-			l.Width = vg.Points(1.6)
-			p.Add(l)
-			if ti == 0 {
-				p.Legend.Add(displayName(m, s), l)
+			// Solid within the measured rates, dashed beyond them
+			// (extrapolation); all solid when nothing was measured.
+			for k, seg := range splitMeasured(xs, ys, xlo, xhi, measured) {
+				if len(seg.xy) < 2 {
+					continue
+				}
+				l, err := plotter.NewLine(seg.xy)
+				if err != nil {
+					return chart.Chart{}, fmt.Errorf("cost curve %s: %w", s, err)
+				}
+				l.Color = curves.SystemColor(s)
+				l.Width = vg.Points(1.6)
+				if seg.extrapolated {
+					l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+				}
+				p.Add(l)
+				if ti == 0 && k == 0 {
+					p.Legend.Add(displayName(m, s), l)
+				}
 			}
 		}
 		// Break-even markers (webhook against each other system; the
@@ -678,6 +701,32 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 	}
 	title := fmt.Sprintf("Monthly cost vs events per hour, profile %s", m.Profile.Label())
 	return curves.Render("cost-curves-"+m.Profile.Name, title, 10*vg.Inch, vg.Length(3.6*float64(len(rows)))*vg.Inch, rows)
+}
+
+type curveSegment struct {
+	xy           plotter.XYs
+	extrapolated bool
+}
+
+// splitMeasured cuts a curve into runs inside [xlo, xhi] (measured) and
+// outside it (extrapolated); neighbouring runs share their end point so
+// the line stays continuous.
+func splitMeasured(xs, ys []float64, xlo, xhi float64, measured bool) []curveSegment {
+	var out []curveSegment
+	for i := range xs {
+		ex := measured && (xs[i] < xlo*(1-1e-9) || xs[i] > xhi*(1+1e-9))
+		pt := plotter.XY{X: xs[i], Y: ys[i]}
+		if len(out) == 0 || out[len(out)-1].extrapolated != ex {
+			seg := curveSegment{extrapolated: ex}
+			if len(out) > 0 {
+				prev := out[len(out)-1].xy
+				seg.xy = append(seg.xy, prev[len(prev)-1])
+			}
+			out = append(out, seg)
+		}
+		out[len(out)-1].xy = append(out[len(out)-1].xy, pt)
+	}
+	return out
 }
 
 // cellGrid is a categorical heat map: filled rectangles in data space.
@@ -780,6 +829,9 @@ func MapChart(m *Model, maxSubs int) (chart.Chart, error) {
 		if err := rplot.AddMarks(p, marks, draw.CircleGlyph{}, vg.Points(2.5), "webhook = kafka (exact)"); err != nil {
 			return chart.Chart{}, err
 		}
+	}
+	if err := m.addMeasured(p); err != nil {
+		return chart.Chart{}, err
 	}
 	// The claim's region, outlined.
 	claim, err := plotter.NewLine(plotter.XYs{

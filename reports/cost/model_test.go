@@ -534,3 +534,27 @@ func TestMeasuredUsageWarmupAndSaturation(t *testing.T) {
 		t.Errorf("amplification %v, want 1 (one attempt per delivery)", w.Amplification)
 	}
 }
+
+// TestCostFamilyExplicit: a system the model has no family for is not
+// priced (before, any non-webhook system was silently priced as Kafka,
+// so this test failed then: Components("nats", 1) returned Kafka's lines).
+func TestCostFamilyExplicit(t *testing.T) {
+	u := handUsage()
+	u["nats"] = Usage{System: "nats", CPUPerWork: 1e-3, Amplification: 1, BytesPerEvent: 1000}
+	if got := Unpriced(u); len(got) != 1 || got[0] != "nats" {
+		t.Errorf("Unpriced = %v, want [nats]", got)
+	}
+	m := NewModel(handProfile(t), u)
+	if strings.Join(m.Systems(), ",") != "webhook,kafka,bridge" {
+		t.Errorf("systems %v: nats must not be priced", m.Systems())
+	}
+	m.Usage["nats"] = u["nats"]
+	if _, err := m.Components("nats", 1); err == nil || !strings.Contains(err.Error(), "no cost family") {
+		t.Errorf("Components(nats) = %v, want a no-cost-family error", err)
+	}
+	for sys, fam := range map[string]string{"webhook": FamilyWebhook, "kafka": FamilyKafka, "bridge": FamilyBridge} {
+		if f, ok := Family(sys); !ok || f != fam {
+			t.Errorf("Family(%s) = %q, %v", sys, f, ok)
+		}
+	}
+}

@@ -377,7 +377,8 @@ func ratio(req, have float64) string {
 func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 	t := chart.Table{
 		Caption: "Measured usage (fitted from this run's points)",
-		Header:  []string{"system", "points", "subscriber counts", "CPU ms per event", "CPU ms per delivery/record", "harness idle CPU", "amplification", "bytes per event", "bytes per attempt", "fit"},
+		Header: []string{"system", "family", "points", "subscriber counts", "CPU ms per event", "CPU ms per delivery/record", "harness idle CPU", "amplification", "bytes per event", "bytes per attempt",
+			"mean attempt / e2e latency", "dead-lettered per delivery", "memory per in-flight delivery", "fit"},
 	}
 	for _, s := range systems {
 		u := usage[s]
@@ -399,12 +400,23 @@ func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 			// only average over the subscriber counts swept.
 			per, perEvent = strconv.FormatFloat(u.BytesPerAttempt, 'f', 0, 64)+bytesNote, "-"
 		}
+		fam, ok := Family(s)
+		if !ok {
+			fam = "none (not priced)"
+		}
+		mem := "profile figure: " + u.MemFit
+		if u.MemPerInFlightBytes > 0 {
+			mem = strconv.FormatFloat(u.MemPerInFlightBytes/1e3, 'f', 1, 64) + " KB (" + u.MemFit + ")"
+		}
 		t.Rows = append(t.Rows, []string{
-			name, strconv.Itoa(u.Points), strings.Join(subs, ", "),
+			name, fam, strconv.Itoa(u.Points), strings.Join(subs, ", "),
 			strconv.FormatFloat(u.CPUPerEvent*1e3, 'g', 3, 64), strconv.FormatFloat(u.CPUPerWork*1e3, 'g', 3, 64),
 			strconv.FormatFloat(u.IdleCPUPerS, 'g', 3, 64) + " CPU-s/s",
 			strconv.FormatFloat(u.Amplification, 'f', 3, 64),
 			perEvent, per,
+			fmt.Sprintf("%s / %s", secs(u.AttemptLatencyS), secs(u.E2ELatencyS)),
+			strconv.FormatFloat(u.DeadLetterFraction, 'g', 3, 64),
+			mem,
 			fmt.Sprintf("%s (rms error %s)", u.Fit, pct(u.FitError)),
 		})
 	}
@@ -441,6 +453,13 @@ func LinesTable(m *Model, x float64, n int) (chart.Table, error) {
 			[]string{s, "", "common to every design (not in break-even)", Money(common)})
 	}
 	return t, nil
+}
+
+func secs(x float64) string {
+	if x >= 1 {
+		return strconv.FormatFloat(x, 'f', 2, 64) + " s"
+	}
+	return strconv.FormatFloat(x*1e3, 'f', 1, 64) + " ms"
 }
 
 // PriceTable lists a profile's prices with their sources.

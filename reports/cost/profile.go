@@ -69,9 +69,9 @@ type Profile struct {
 		// connection: buffers, TLS state, the goroutines serving it.
 		MemoryPerConnectionKB *Price `yaml:"memory_per_connection_kb,omitempty"`
 		// MemoryPerInFlightKB is the sender's memory per delivery in
-		// flight beyond its connection (request, payload copy); a fit of
-		// the run's RSS against in-flight deliveries replaces it when the
-		// run measured one.
+		// flight beyond its connection (request, payload copy). Not
+		// measurable from results (max_rss_bytes is a process
+		// high-water mark), so always this assumption.
 		MemoryPerInFlightKB *Price `yaml:"memory_per_inflight_kb,omitempty"`
 		// AddedLatencyS is added to the measured per-attempt latency
 		// before Little's law: production receivers slower than the lab's.

@@ -67,9 +67,9 @@ type Usage struct {
 	E2ELatencyS     float64 `json:"e2e_latency_s,omitempty"`
 	// DeadLetterFraction is dead-lettered events per (event x subscriber).
 	DeadLetterFraction float64 `json:"dead_letter_fraction,omitempty"`
-	// MemPerInFlightBytes is the slope of peak RSS against peak
-	// deliveries in flight across the points (0: not measurable, the
-	// profile's figure is used); MemFit says how it was obtained.
+	// MemPerInFlightBytes is measured memory per delivery in flight (0:
+	// not measurable, the profile's figure is used); MemFit says how it
+	// was obtained or why not.
 	MemPerInFlightBytes float64 `json:"mem_per_inflight_bytes,omitempty"`
 	MemFit              string  `json:"mem_fit,omitempty"`
 	// Measured lists the (events/hour, subscribers) of the points used,
@@ -151,7 +151,6 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		attUS, attN    float64 // sum of mean*count, count
 		e2eUS, e2eN    float64
 		deadLettered   int64
-		rss, inflight  float64
 	}
 	bySys := map[string][]obs{}
 	var systems []string
@@ -206,7 +205,6 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			// the system did not keep up, so per-event use is distorted.
 			saturated: backlog > 0,
 			attUS:     attUS, attN: attN, e2eUS: e2eUS, e2eN: e2eN, deadLettered: dl,
-			rss: float64(p.Resources.MaxRSSBytes), inflight: peakInFlight(p),
 		})
 	}
 	if len(bySys) == 0 {
@@ -235,7 +233,6 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		u := &Usage{System: sys, Embedded: r.Environment.Embedded && !isWebhook(sys)}
 		var c cols
 		var evRes, workRes, denom, attUS, attN, e2eUS, e2eN, dl float64
-		var rss, infl []float64
 		subsSeen := map[int]bool{}
 		for _, o := range use {
 			u.Points++
@@ -257,8 +254,6 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			e2eUS += o.e2eUS
 			e2eN += o.e2eN
 			dl += float64(o.deadLettered)
-			rss = append(rss, o.rss)
-			infl = append(infl, o.inflight)
 			u.Measured = append(u.Measured, MeasuredPoint{EventsPerHour: float64(o.events) / (o.dur - warmup) * 3600, Subscribers: o.subs})
 		}
 		if e2eN > 0 {
@@ -271,7 +266,12 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if denom > 0 {
 			u.DeadLetterFraction = dl / denom
 		}
-		u.MemPerInFlightBytes, u.MemFit = fitMemory(rss, infl)
+		// runners/measure reports max_rss_bytes from getrusage: the
+		// harness process's high-water mark since it started, which
+		// only grows across the points of a run, so a fit of it against
+		// deliveries in flight would measure the run's order, not
+		// memory per delivery.
+		u.MemFit = "not measurable: max_rss_bytes is the process's high-water mark since start (runners/measure/usage.go), not per point; profile figure used"
 		// Amplification: work per (event x subscriber).
 		u.Amplification = float64(u.Work) / denom
 		for n := range subsSeen {
@@ -302,49 +302,6 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		out[sys] = *u
 	}
 	return out, nil
-}
-
-// peakInFlight is the largest number of deliveries in flight in a point's
-// time series (0 when it has none).
-func peakInFlight(p *results.Point) float64 {
-	var m int64
-	for _, s := range p.Timeseries {
-		m = max(m, s.InFlight)
-	}
-	return float64(m)
-}
-
-// fitMemory fits peak RSS = base + k * peak in-flight deliveries over the
-// points by least squares. The slope k is only trusted when the in-flight
-// peaks span at least a factor of 4 and at least 100 deliveries, and k is
-// positive: below that, RSS noise (the garbage collector) dominates and
-// the profile's figure is used.
-func fitMemory(rss, inflight []float64) (float64, string) {
-	if len(rss) < 2 {
-		return 0, "one point: memory per in-flight delivery not measurable (profile figure used)"
-	}
-	lo, hi := math.Inf(1), 0.0
-	var mx, my float64
-	for i := range rss {
-		lo, hi = math.Min(lo, inflight[i]), math.Max(hi, inflight[i])
-		mx += inflight[i]
-		my += rss[i]
-	}
-	if hi < 100 || hi < 4*lo {
-		return 0, fmt.Sprintf("in-flight peaks %.0f..%.0f too close to separate memory per delivery from RSS noise (profile figure used)", lo, hi)
-	}
-	mx /= float64(len(rss))
-	my /= float64(len(rss))
-	var sxy, sxx float64
-	for i := range rss {
-		sxy += (inflight[i] - mx) * (rss[i] - my)
-		sxx += (inflight[i] - mx) * (inflight[i] - mx)
-	}
-	k := sxy / sxx
-	if !(k > 0) {
-		return 0, "peak RSS does not grow with deliveries in flight (profile figure used)"
-	}
-	return k, fmt.Sprintf("least squares of peak RSS against peak in-flight (%.0f..%.0f) over %d points", lo, hi, len(rss))
 }
 
 // cols are the regression data: duration, events, work and the CPU.

@@ -606,7 +606,7 @@ func displayName(m *Model, s string) string {
 // break-even points marked.
 func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 	systems := m.Systems()
-	xlo, xhi, _, _, measured := m.MeasuredRange()
+	xlo, xhi, nlo, nhi, measured := m.MeasuredRange()
 	var plots []*plot.Plot
 	ymin, ymax := math.Inf(1), 0.0
 	for ti, n := range subs {
@@ -626,7 +626,21 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 			}
 			// Solid within the measured rates, dashed beyond them
 			// (extrapolation); all solid when nothing was measured.
-			for k, seg := range splitMeasured(xs, ys, xlo, xhi, measured) {
+			tlo, thi := xlo, xhi
+			if n < nlo || n > nhi {
+				// A subscriber count the run did not measure:
+				// the whole curve is extrapolated.
+				tlo, thi = math.Inf(1), math.Inf(1)
+			}
+			segs := splitMeasured(xs, ys, tlo, thi, measured)
+			legendSeg := 0
+			for k, seg := range segs {
+				if !seg.extrapolated {
+					legendSeg = k
+					break
+				}
+			}
+			for k, seg := range segs {
 				if len(seg.xy) < 2 {
 					continue
 				}
@@ -640,7 +654,7 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 					l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 				}
 				p.Add(l)
-				if ti == 0 && k == 0 {
+				if ti == 0 && k == legendSeg {
 					p.Legend.Add(displayName(m, s), l)
 				}
 			}
@@ -695,6 +709,14 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 				}
 				p.Add(lb)
 			}
+		}
+		if ti == 0 && measured {
+			ex, err := plotter.NewLine(plotter.XYs{{X: MinEventsPerHour, Y: 1}, {X: MinEventsPerHour, Y: 1}})
+			if err != nil {
+				return chart.Chart{}, err
+			}
+			ex.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			p.Legend.Add(fmt.Sprintf("dashed: extrapolated beyond the measured %s..%s, %d..%d subscribers", Rate(xlo), Rate(xhi), nlo, nhi), ex)
 		}
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 		p.X.Tick.Marker, p.Y.Tick.Marker = curves.HumanLogTicks{}, curves.HumanLogTicks{}

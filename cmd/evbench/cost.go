@@ -26,6 +26,8 @@ func newCostCmd() *cobra.Command {
 		sets      []string
 		varies    []string
 		chartsDir string
+		atRate    float64
+		atSubs    int
 	)
 	cmd := &cobra.Command{
 		Use:   "cost RESULTS.json",
@@ -42,8 +44,10 @@ prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 
 It then varies the assumptions one at a time (--vary key=lo..hi, repeatable;
 by default every key over a plausible range) and prints how far each moves the
-webhook-vs-Kafka break-even at 3 subscribers and which design is cheaper at
-10,000 events/hour, with the assumptions the verdict hinges on. --charts DIR
+webhook-vs-Kafka break-even (at --at-subscribers, default 3) and which design is
+cheaper at --at-rate (default 10,000 events/hour), with the assumptions the
+verdict hinges on; --at-rate and --at-subscribers also place the cost-lines
+table. --charts DIR
 writes the tornado chart, the stacked cost composition per design and the
 break-even map per profile as PNG. docs/cost.md explains every cost line.`,
 		Example: `  evbench cost evbench-results/sweep/results.json
@@ -90,13 +94,16 @@ break-even map per profile as PNG. docs/cost.md explains every cost line.`,
 					return err
 				}
 			}
-			if err := costPrint(cmd.OutOrStdout(), r, p, usage, models); err != nil {
+			if !(atRate >= cost.MinEventsPerHour && atRate <= cost.MaxEventsPerHour) || atSubs < 1 || atSubs > 10_000 {
+				return badInput(fmt.Errorf("--at-rate must be in 100..1e9 events/hour and --at-subscribers in 1..10000, got %v and %d", atRate, atSubs))
+			}
+			if err := costPrint(cmd.OutOrStdout(), r, p, usage, models, atRate, atSubs); err != nil {
 				return err
 			}
 			if len(ranges) == 0 {
 				ranges = cost.DefaultRanges(p)
 			}
-			sens, err := cost.Analyze(p, usage, ranges, 3, 10_000)
+			sens, err := cost.Analyze(p, usage, ranges, atSubs, atRate)
 			if err != nil {
 				return err
 			}
@@ -113,6 +120,8 @@ break-even map per profile as PNG. docs/cost.md explains every cost line.`,
 	}
 	cmd.Flags().StringArrayVar(&varies, "vary", nil, "vary one key over a range, key=lo..hi (repeatable); without it every assumption is varied over a default range")
 	cmd.Flags().StringVar(&chartsDir, "charts", "", "write the cost charts (PNG) to this directory")
+	cmd.Flags().Float64Var(&atRate, "at-rate", 10_000, "events per hour of the cost-lines table and the sensitivity's reference point")
+	cmd.Flags().IntVar(&atSubs, "at-subscribers", 3, "subscribers of the cost-lines table and the sensitivity")
 	cmd.Flags().StringVarP(&profile, "profile", "p", "", "cost profile: built-in name ("+strings.Join(cost.Builtins(), ", ")+") or YAML file")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override one price, key=value (repeatable)")
 	return cmd
@@ -149,7 +158,7 @@ func costSystems(usage map[string]cost.Usage) string {
 	return strings.Join(s, ", ")
 }
 
-func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[string]cost.Usage, models []*cost.Model) error {
+func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[string]cost.Usage, models []*cost.Model, atRate float64, atSubs int) error {
 	m := models[0]
 	if r.Environment.Embedded {
 		fmt.Fprintln(w, "NOTE: Kafka numbers come from the embedded in-memory broker (kfake, not disk-backed); Kafka-side CPU includes the broker.")
@@ -169,7 +178,7 @@ func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[strin
 	}
 	fmt.Fprint(w, cost.FormatTable(ct))
 	fmt.Fprintln(w)
-	lt, err := cost.LinesTable(m, 10_000, 3)
+	lt, err := cost.LinesTable(m, atRate, atSubs)
 	if err != nil {
 		return err
 	}

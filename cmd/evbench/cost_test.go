@@ -38,6 +38,14 @@ func TestCostCommand(t *testing.T) {
 			t.Errorf("chart %s: %v", name, err)
 		}
 	}
+	// The lines table at another point.
+	out, errOut, code = runBin(t, bin, "cost", path, "--profile", "aws-list", "--at-rate", "1.8e6", "--at-subscribers", "1")
+	if code != 0 || !strings.Contains(out, "Cost lines at 1.8M/h and 1 subscribers") || !strings.Contains(out, "webhook vs kafka at 1 subscribers") {
+		t.Errorf("--at-rate/--at-subscribers: exit %d, %s", code, errOut)
+	}
+	if _, _, code := runBin(t, bin, "cost", path, "--at-rate", "5"); code != 2 {
+		t.Errorf("--at-rate 5: exit %d, want 2", code)
+	}
 	for _, bad := range []string{"kafka.broker_month", "nope=1..2", "compute.utilization=0..1"} {
 		if _, errOut, code := runBin(t, bin, "cost", path, "--vary", bad); code != 2 || !strings.Contains(errOut, "--vary") {
 			t.Errorf("--vary %s: exit %d (%s), want 2", bad, code, errOut)

@@ -558,3 +558,26 @@ func TestCostFamilyExplicit(t *testing.T) {
 		}
 	}
 }
+
+// TestAddedLatencyHandComputed: webhook.added_latency_s = 1 on top of the
+// measured 2 s per attempt: C = 1000/3600*2*1.5*3 s = 2.5 connections,
+// memory 0.01*1000*2.5*1e6/1e9 = 0.025 a month; with one connection per
+// attempt (tls_handshakes_per_delivery 1) TLS becomes
+// 0.72*1e6*2*1.5*2e-3/3600 = 1.20 on each side.
+func TestAddedLatencyHandComputed(t *testing.T) {
+	p, err := handProfile(t).WithOverrides(map[string]float64{"webhook.added_latency_s": 1, "webhook.tls_handshakes_per_delivery": 1}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(p, handUsage())
+	if c := m.Concurrency("webhook", 1000, 2); !near(c, 2.5) {
+		t.Errorf("connections = %v, want 2.5", c)
+	}
+	b, err := m.Cost("webhook", 1000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(b.Items[CompConnections], 0.025) || !near(b.Items[CompTLS], 1.2) || !near(b.Items[CompTLSAccept], 1.2) {
+		t.Errorf("lines %v, want connection memory 0.025 and TLS 1.20 each side", b.Items)
+	}
+}

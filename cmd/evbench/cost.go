@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/evbench/evbench/reports/chart"
 	"github.com/evbench/evbench/reports/cost"
 	"github.com/evbench/evbench/reports/results"
 )
@@ -19,8 +22,12 @@ func init() { addCommand(newCostCmd) }
 // break-even table and the paragraph stating how measurements were scaled.
 func newCostCmd() *cobra.Command {
 	var (
-		profile string
-		sets    []string
+		profile   string
+		sets      []string
+		varies    []string
+		chartsDir string
+		atRate    float64
+		atSubs    int
 	)
 	cmd := &cobra.Command{
 		Use:   "cost RESULTS.json",
@@ -33,14 +40,32 @@ Without --profile it uses the scenario's cost.profile if it names one and also
 prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 --profile takes a built-in name or a profile YAML file (each price with a source;
 "extends: aws-list" inherits the rest). --set key=value overrides one price, e.g.
---set kafka.retention_hours=24; keys: ` + strings.Join(cost.Keys(), ", ") + `.`,
+--set kafka.retention_hours=24; keys: ` + strings.Join(cost.Keys(), ", ") + `.
+
+It then varies the assumptions one at a time (--vary key=lo..hi, repeatable;
+by default every key over a plausible range) and prints how far each moves the
+webhook-vs-Kafka break-even (at --at-subscribers, default 3) and which design is
+cheaper at --at-rate (default 10,000 events/hour), with the assumptions the
+verdict hinges on; --at-rate and --at-subscribers also place the cost-lines
+table. --charts DIR
+writes the tornado chart, the stacked cost composition per design and the
+break-even map per profile as PNG. docs/cost.md explains every cost line.`,
 		Example: `  evbench cost evbench-results/sweep/results.json
-  evbench cost results.json --profile managed-kafka-entry --set webhook.egress_per_gb=0.09`,
+  evbench cost results.json --profile managed-kafka-entry --set webhook.egress_per_gb=0.09
+  evbench cost results.json --profile aws-list --vary webhook.added_latency_s=0..5 --charts cost-charts`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			overrides, err := costParseSets(sets)
 			if err != nil {
 				return badInput(err)
+			}
+			var ranges []cost.Range
+			for _, s := range varies {
+				rg, err := cost.ParseVary(s)
+				if err != nil {
+					return badInput(err)
+				}
+				ranges = append(ranges, rg)
 			}
 			r, err := results.ReadFile(args[0])
 			if err != nil {
@@ -54,6 +79,12 @@ prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 			if err != nil {
 				return badInput(fmt.Errorf("%s: %w", args[0], err))
 			}
+			if un := cost.Unpriced(usage); len(un) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: not priced (no cost family; families are webhook, kafka, bridge): %s\n", strings.Join(un, ", "))
+				for _, s := range un {
+					delete(usage, s)
+				}
+			}
 			if _, ok := usage["webhook"]; !ok || len(usage) < 2 {
 				return badInput(fmt.Errorf("%s: the cost comparison needs complete webhook points and at least one Kafka-based system (have %s)", args[0], costSystems(usage)))
 			}
@@ -63,9 +94,34 @@ prints every built-in profile (` + strings.Join(cost.Builtins(), ", ") + `).
 					return err
 				}
 			}
-			return costPrint(cmd.OutOrStdout(), r, p, usage, models)
+			if !(atRate >= cost.MinEventsPerHour && atRate <= cost.MaxEventsPerHour) || atSubs < 1 || atSubs > 10_000 {
+				return badInput(fmt.Errorf("--at-rate must be in 100..1e9 events/hour and --at-subscribers in 1..10000, got %v and %d", atRate, atSubs))
+			}
+			if err := costPrint(cmd.OutOrStdout(), r, p, usage, models, atRate, atSubs); err != nil {
+				return err
+			}
+			if len(ranges) == 0 {
+				ranges = cost.DefaultRanges(p)
+			}
+			sens, err := cost.Analyze(p, usage, ranges, atSubs, atRate)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintln(w)
+			fmt.Fprint(w, cost.FormatTable(sens.Table()))
+			fmt.Fprintln(w)
+			fmt.Fprintln(w, costWrap(sens.Statement(), 100))
+			if chartsDir != "" {
+				return costCharts(w, chartsDir, models, sens)
+			}
+			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&varies, "vary", nil, "vary one key over a range, key=lo..hi (repeatable); without it every assumption is varied over a default range")
+	cmd.Flags().StringVar(&chartsDir, "charts", "", "write the cost charts (PNG) to this directory")
+	cmd.Flags().Float64Var(&atRate, "at-rate", 10_000, "events per hour of the cost-lines table and the sensitivity's reference point")
+	cmd.Flags().IntVar(&atSubs, "at-subscribers", 3, "subscribers of the cost-lines table and the sensitivity")
 	cmd.Flags().StringVarP(&profile, "profile", "p", "", "cost profile: built-in name ("+strings.Join(cost.Builtins(), ", ")+") or YAML file")
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override one price, key=value (repeatable)")
 	return cmd
@@ -102,7 +158,7 @@ func costSystems(usage map[string]cost.Usage) string {
 	return strings.Join(s, ", ")
 }
 
-func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[string]cost.Usage, models []*cost.Model) error {
+func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[string]cost.Usage, models []*cost.Model, atRate float64, atSubs int) error {
 	m := models[0]
 	if r.Environment.Embedded {
 		fmt.Fprintln(w, "NOTE: Kafka numbers come from the embedded in-memory broker (kfake, not disk-backed); Kafka-side CPU includes the broker.")
@@ -122,6 +178,12 @@ func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[strin
 	}
 	fmt.Fprint(w, cost.FormatTable(ct))
 	fmt.Fprintln(w)
+	lt, err := cost.LinesTable(m, atRate, atSubs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(w, cost.FormatTable(lt))
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, costWrap(cost.ModelParagraph(p, usage), 100))
 	if _, ok := usage["kafka"]; ok {
 		claim, err := cost.ClaimParagraphs(models)
@@ -135,6 +197,35 @@ func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[strin
 	}
 	fmt.Fprintln(w)
 	fmt.Fprint(w, cost.FormatTable(cost.PriceTable(p)))
+	return nil
+}
+
+// costCharts writes the tornado chart and, per profile, the cost
+// composition and break-even map charts as PNG files to dir.
+func costCharts(w io.Writer, dir string, models []*cost.Model, sens *cost.Sensitivity) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("charts: %w", err)
+	}
+	var charts []chart.Chart
+	t, err := sens.TornadoChart(12)
+	if err != nil {
+		return err
+	}
+	charts = append(charts, t)
+	for _, m := range models {
+		cs, err := cost.ProfileCharts(m)
+		if err != nil {
+			return err
+		}
+		charts = append(charts, cs...)
+	}
+	for _, c := range charts {
+		path := filepath.Join(dir, c.Name+".png")
+		if err := os.WriteFile(path, c.PNG, 0o644); err != nil {
+			return fmt.Errorf("charts: %w", err)
+		}
+		fmt.Fprintln(w, "wrote", path)
+	}
 	return nil
 }
 

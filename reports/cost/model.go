@@ -25,13 +25,63 @@ const (
 	MaxEventsPerHour = 1e9
 )
 
-// Cost components, in the order they are reported.
+// Sides a cost line is attributed to.
 const (
-	CompCompute   = "compute"
-	CompNetwork   = "network"
-	CompEndpoints = "endpoints"
-	CompCluster   = "cluster"
-	CompStorage   = "storage"
+	// SideSender is the publishing service's work to hand an event to
+	// the design (an API call, a produce).
+	SideSender = "sender"
+	// SideTransport is what carries events to subscribers: the
+	// dispatcher fleet or the brokers, queues, storage and network.
+	SideTransport = "transport"
+	// SideSubscriber is work on the subscribers' side: consuming,
+	// accepting deliveries, and their own processing (common).
+	SideSubscriber = "subscriber"
+)
+
+// Cost families: how a system is priced. Every system has one explicitly;
+// a system without one is not priced (never silently as Kafka).
+const (
+	FamilyWebhook = "webhook"
+	FamilyKafka   = "kafka"
+	// FamilyBridge is webhook ingress (one HTTP hop per event) plus Kafka.
+	FamilyBridge = "bridge"
+)
+
+// Family returns the cost family of a system, or false when the model has
+// no way to price it.
+func Family(system string) (string, bool) {
+	switch system {
+	case "webhook":
+		return FamilyWebhook, true
+	case "kafka":
+		return FamilyKafka, true
+	case "bridge":
+		return FamilyBridge, true
+	}
+	return "", false
+}
+
+// Cost line names.
+const (
+	CompPublish     = "publish"
+	CompProduce     = "produce"
+	CompIngress     = "ingress hop"
+	CompDispatch    = "dispatch compute"
+	CompNetwork     = "network"
+	CompRetries     = "retries"
+	CompConnections = "connection memory"
+	CompTLS         = "TLS handshakes"
+	CompDeadLetters = "dead-letter storage"
+	CompEndpoints   = "endpoint operations"
+	CompPlatform    = "platform fees"
+	CompCluster     = "brokers and cluster"
+	CompPartitions  = "partitions"
+	CompStorage     = "storage"
+	CompManagedData = "managed data in/out"
+	CompLag         = "consumer lag"
+	CompConsume     = "consume"
+	CompTLSAccept   = "TLS accept"
+	CompProcessing  = "subscriber processing"
 )
 
 // Model prices measured usage under a profile.
@@ -40,9 +90,28 @@ type Model struct {
 	Usage   map[string]Usage
 }
 
-// NewModel returns a model for a profile and measured usage.
+// NewModel returns a model for a profile and measured usage. Systems
+// without a cost family are dropped (see Unpriced).
 func NewModel(p *Profile, usage map[string]Usage) *Model {
-	return &Model{Profile: p, Usage: usage}
+	u := map[string]Usage{}
+	for s, x := range usage {
+		if _, ok := Family(s); ok {
+			u[s] = x
+		}
+	}
+	return &Model{Profile: p, Usage: u}
+}
+
+// Unpriced lists the systems in usage that have no cost family.
+func Unpriced(usage map[string]Usage) []string {
+	var out []string
+	for s := range usage {
+		if _, ok := Family(s); !ok {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Systems lists the systems the model can price, in canonical order.
@@ -61,37 +130,87 @@ func (m *Model) Systems() []string {
 	return out
 }
 
-// Component is one named part of a system's monthly cost as a function of
-// events per hour.
+// Component is one labelled line of a system's monthly cost as a function
+// of events per hour.
 type Component struct {
 	Name string
-	F    Piecewise
+	// Side is SideSender, SideTransport or SideSubscriber.
+	Side string
+	// Common is true for work every design does the same (the
+	// subscriber's own processing): shown apart, left out of Curve and so
+	// of the break-even.
+	Common bool
+	F      Piecewise
 }
 
-// Components returns the monthly cost components of system at n
+// Concurrency is what Little's law gives at x events/hour and n
+// subscribers: webhook connections held open (attempts/s x per-attempt
+// latency), or Kafka records awaiting consumption (deliveries/s x
+// end-to-end latency).
+func (m *Model) Concurrency(system string, x float64, n int) float64 {
+	u := m.Usage[system]
+	r := x / 3600 * float64(n)
+	if fam, _ := Family(system); fam == FamilyWebhook {
+		return r * u.Amplification * (u.AttemptLatencyS + v(m.Profile.Webhook.AddedLatencyS))
+	}
+	return r * u.E2ELatencyS
+}
+
+// MemoryPerConnectionBytes is the webhook sender memory per connection
+// held open: the profile's per-connection figure plus the per-in-flight
+// figure (measured when the run fitted one).
+func (m *Model) MemoryPerConnectionBytes(system string) float64 {
+	u := m.Usage[system]
+	inflight := v(m.Profile.Webhook.MemoryPerInFlightKB) * 1e3
+	if u.MemPerInFlightBytes > 0 {
+		inflight = u.MemPerInFlightBytes
+	}
+	return v(m.Profile.Webhook.MemoryPerConnectionKB)*1e3 + inflight
+}
+
+// Components returns the labelled monthly cost lines of system at n
 // subscribers, each a function of events/hour on [MinEventsPerHour,
-// MaxEventsPerHour]. The formulas (x = events/hour, H = hours/month, M =
-// x*H events/month, GB = 1e9 bytes):
+// MaxEventsPerHour]. docs/cost.md gives every formula with a worked
+// example; in short (x = events/hour, H = hours/month, c = vcpu_hour /
+// utilization, a = attempts per delivery, GB = 1e9 bytes):
 //
-// webhook:
+// webhook, built (webhook.buy 0):
 //
-//	compute   = vcpu_hour/utilization * M * n * cpu_per_delivery(n) / 3600
-//	network   = egress_per_gb * cross_zone_fraction * M * n * amplification * bytes_per_attempt / GB
-//	endpoints = endpoint_month * n
+//	sender     publish            c*H*x*cpu_per_event/3600
+//	transport  dispatch compute   c*H*x*n*cpu_per_attempt/3600
+//	transport  network            egress*cross_zone*H*x*n*bytes_per_attempt/GB
+//	transport  retries            (a-1) x (dispatch compute + network)
+//	transport  connection memory  memory_gb_hour*H * (x/3600*n*a*latency) * mem_per_connection/GB
+//	transport  TLS handshakes     c*H*x*n*a*handshakes_per_delivery*handshake_ms/1000/3600
+//	transport  dead-letter storage dead_letter_gb_month*x*dl_fraction*n*bytes*dl_retention_h/GB
+//	transport  endpoint operations endpoint_month*n
 //
-// kafka (bridge: the same, plus one ingress hop priced like a webhook
-// delivery and one endpoint for the ingress):
+// webhook, bought (webhook.buy 1): publish; platform fees = platform_month
+// + H*x*(per_million_events + n*a*per_million_deliveries)/1e6.
+// Both: subscriber TLS accept (as TLS handshakes) and the common
+// subscriber processing c*H*x*n*cpu_ms/1000/3600.
 //
-//	compute = vcpu_hour/utilization * M * n * cpu_per_delivery(n) / 3600
-//	network = transfer_per_gb * cross_zone_fraction * M * bytes * (1 + n*amplification) / GB
-//	        + replication_transfer_per_gb * M * bytes * (replication_factor - 1) / GB
-//	storage = storage_gb_month * x * retention_hours * bytes * replication_factor / GB
-//	cluster = cluster_month + broker_month * max(min_brokers, ceil(MB/s / broker_capacity_mb_s)),
-//	          MB/s = x/3600 * bytes * (replication_factor + n*amplification) / 1e6
+// kafka (bridge: the same plus an ingress hop, one POST per event, and the
+// ingress as one operated endpoint):
+//
+//	sender     produce            c*H*x*cpu_per_event/3600
+//	transport  network            transfer*cross_zone*H*x*bytes*(1+n*a)/GB + repl_transfer*H*x*bytes*(rf-1)/GB
+//	transport  storage            storage_gb_month*x*retention_h*bytes*rf/GB
+//	transport  brokers and cluster cluster_month + broker_month*max(min_brokers, ceil(MB/s/capacity)),
+//	                              MB/s = x/3600*bytes*(rf + n*a)/1e6
+//	transport  partitions         partition_hour*H*max(min_partitions, ceil(x/3600*bytes/1e6/partition_mb_s))
+//	transport  managed data in/out H*x*bytes*(ingress + n*a*egress)/GB
+//	transport  consumer lag       storage_gb_month * (x/3600*n*e2e_latency)*bytes*rf/GB
+//	subscriber consume            c*H*x*n*a*cpu_per_record/3600
+//	subscriber processing (common)
 func (m *Model) Components(system string, n int) ([]Component, error) {
 	u, ok := m.Usage[system]
 	if !ok {
 		return nil, fmt.Errorf("cost: no measured usage for system %q", system)
+	}
+	fam, ok := Family(system)
+	if !ok {
+		return nil, fmt.Errorf("cost: system %q has no cost family (webhook, kafka or bridge)", system)
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("cost: subscribers must be >= 1, got %d", n)
@@ -102,39 +221,63 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 	nf := float64(n)
 	const GB = 1e9
 	xz := v(p.Network.CrossZoneFraction)
+	c := v(p.Compute.VCPUHour) / v(p.Compute.Utilization) // $ per CPU-hour of measured work
+	a := u.Amplification
+	lin := func(name, side string, slope float64) Component {
+		return Component{Name: name, Side: side, F: Affine(lo, hi, 0, slope)}
+	}
+	fixed := func(name, side string, month float64) Component {
+		return Component{Name: name, Side: side, F: Affine(lo, hi, month, 0)}
+	}
+	hs := v(p.Webhook.TLSHandshakesPerDelivery) * v(p.Webhook.TLSHandshakeCPUMs) / 1000 // CPU-s per attempt, each side
+	processing := Component{Name: CompProcessing, Side: SideSubscriber, Common: true,
+		F: Affine(lo, hi, 0, c*H*nf*v(p.Subscriber.CPUMsPerDelivery)/1000/3600)}
 
-	// $/month per (event/hour) of CPU for all of one event's work.
-	cpuPerEvent := u.CPUPerEvent + nf*u.CPUPerWork*u.Amplification
-	compute := Affine(lo, hi, 0, v(p.Compute.VCPUHour)/v(p.Compute.Utilization)*H*cpuPerEvent/3600)
-
-	if isWebhook(system) {
+	if fam == FamilyWebhook {
 		bytes := u.BytesPerAttempt
 		if bytes == 0 {
 			bytes = u.BytesPerEvent
 		}
-		network := Affine(lo, hi, 0, v(p.Webhook.EgressPerGB)*xz*H*nf*u.Amplification*bytes/GB)
-		endpoints := Affine(lo, hi, v(p.Webhook.EndpointMonth)*nf, 0)
-		return []Component{{CompCompute, compute}, {CompNetwork, network}, {CompEndpoints, endpoints}}, nil
+		var out []Component
+		if v(p.Webhook.Buy) == 1 {
+			out = append(out,
+				lin(CompPublish, SideSender, c*H*u.CPUPerEvent/3600),
+				Component{Name: CompPlatform, Side: SideTransport, F: Affine(lo, hi, v(p.Webhook.PlatformMonth),
+					H*(v(p.Webhook.PlatformPerMillionEvents)+nf*a*v(p.Webhook.PlatformPerMillionDeliveries))/1e6)},
+				fixed(CompEndpoints, SideTransport, v(p.Webhook.EndpointMonth)*nf))
+		} else {
+			dispatch := c * H * nf * u.CPUPerWork / 3600
+			network := v(p.Webhook.EgressPerGB) * xz * H * nf * bytes / GB
+			memSlope := v(p.Compute.MemoryGBHour) * H * m.Concurrency(system, 1, n) * m.MemoryPerConnectionBytes(system) / GB
+			out = append(out,
+				lin(CompPublish, SideSender, c*H*u.CPUPerEvent/3600),
+				lin(CompDispatch, SideTransport, dispatch),
+				lin(CompNetwork, SideTransport, network),
+				lin(CompRetries, SideTransport, math.Max(a-1, 0)*(dispatch+network)),
+				lin(CompConnections, SideTransport, memSlope),
+				lin(CompTLS, SideTransport, c*H*nf*a*hs/3600),
+				lin(CompDeadLetters, SideTransport, v(p.Webhook.DeadLetterGBMonth)*u.DeadLetterFraction*nf*bytes*v(p.Webhook.DeadLetterRetentionHours)/GB),
+				fixed(CompEndpoints, SideTransport, v(p.Webhook.EndpointMonth)*nf))
+		}
+		out = append(out, lin(CompTLSAccept, SideSubscriber, c*H*nf*a*hs/3600), processing)
+		return out, nil
 	}
 
 	bytes := u.BytesPerEvent
 	rf := v(p.Kafka.ReplicationFactor)
-	netSlope := v(p.Kafka.TransferPerGB)*xz*H*bytes*(1+nf*u.Amplification)/GB +
-		v(p.Kafka.ReplicationTransferPerGB)*H*bytes*(rf-1)/GB
-	var endpointsMonth float64
-	if system == "bridge" {
-		// The sender's one POST per event to the bridge ingress, and the
-		// ingress as one endpoint to operate.
-		netSlope += v(p.Webhook.EgressPerGB) * xz * H * bytes / GB
-		endpointsMonth = v(p.Webhook.EndpointMonth)
+	out := []Component{lin(CompProduce, SideSender, c*H*u.CPUPerEvent/3600)}
+	if fam == FamilyBridge {
+		// The sender's one POST per event to the bridge ingress (its
+		// bytes and TLS), and the ingress as one endpoint to operate.
+		out = append(out, Component{Name: CompIngress, Side: SideSender,
+			F: Affine(lo, hi, v(p.Webhook.EndpointMonth), v(p.Webhook.EgressPerGB)*xz*H*bytes/GB+2*c*H*hs/3600)})
 	}
-	network := Affine(lo, hi, 0, netSlope)
-	storage := Affine(lo, hi, 0, v(p.Kafka.StorageGBMonth)*v(p.Kafka.RetentionHours)*bytes*rf/GB)
-
+	netSlope := v(p.Kafka.TransferPerGB)*xz*H*bytes*(1+nf*a)/GB +
+		v(p.Kafka.ReplicationTransferPerGB)*H*bytes*(rf-1)/GB
 	// Broker capacity in events/hour: capacity bytes/s over the traffic
 	// one event causes (its writes to every replica and one read per
 	// subscriber).
-	perEventBytes := bytes * (rf + nf*u.Amplification)
+	perEventBytes := bytes * (rf + nf*a)
 	perUnit := math.Inf(1)
 	if perEventBytes > 0 {
 		perUnit = v(p.Kafka.BrokerCapacityMBs) * 1e6 / perEventBytes * 3600
@@ -147,23 +290,56 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 	if err != nil {
 		return nil, err
 	}
-	comps := []Component{{CompCompute, compute}, {CompNetwork, network}, {CompStorage, storage}, {CompCluster, cluster}}
-	if endpointsMonth > 0 {
-		comps = append(comps, Component{CompEndpoints, Affine(lo, hi, endpointsMonth, 0)})
+	perPartition := math.Inf(1)
+	if bytes > 0 {
+		perPartition = v(p.Kafka.PartitionMBs) * 1e6 / bytes * 3600
 	}
-	return comps, nil
+	partitions, err := Steps(lo, hi, v(p.Kafka.PartitionHour)*H, int(v(p.Kafka.MinPartitions)), perPartition)
+	if err != nil {
+		return nil, fmt.Errorf("cost: %s partitions: %w", system, err)
+	}
+	storGB := v(p.Kafka.StorageGBMonth)
+	out = append(out,
+		lin(CompNetwork, SideTransport, netSlope),
+		lin(CompStorage, SideTransport, storGB*v(p.Kafka.RetentionHours)*bytes*rf/GB),
+		Component{Name: CompCluster, Side: SideTransport, F: cluster},
+		Component{Name: CompPartitions, Side: SideTransport, F: partitions},
+		lin(CompManagedData, SideTransport, H*bytes*(v(p.Kafka.IngressPerGB)+nf*a*v(p.Kafka.EgressPerGB))/GB),
+		lin(CompLag, SideTransport, storGB*m.Concurrency(system, 1, n)*bytes*rf/GB),
+		lin(CompConsume, SideSubscriber, c*H*nf*a*u.CPUPerWork/3600),
+		processing)
+	return out, nil
 }
 
-// Curve is system's total monthly cost at n subscribers as a function of
-// events/hour.
+// Curve is system's monthly cost at n subscribers as a function of
+// events/hour: every line except the common ones, so that break-even
+// compares only what differs between the designs.
 func (m *Model) Curve(system string, n int) (Piecewise, error) {
 	comps, err := m.Components(system, n)
 	if err != nil {
 		return Piecewise{}, err
 	}
-	fs := make([]Piecewise, len(comps))
-	for i, c := range comps {
-		fs[i] = c.F
+	var fs []Piecewise
+	for _, c := range comps {
+		if !c.Common {
+			fs = append(fs, c.F)
+		}
+	}
+	return Sum(fs...)
+}
+
+// CommonCurve is the monthly cost every design shares at n subscribers
+// (the common lines), shown beside the break-even, never in it.
+func (m *Model) CommonCurve(system string, n int) (Piecewise, error) {
+	comps, err := m.Components(system, n)
+	if err != nil {
+		return Piecewise{}, err
+	}
+	fs := []Piecewise{Affine(MinEventsPerHour, MaxEventsPerHour, 0, 0)}
+	for _, c := range comps {
+		if c.Common {
+			fs = append(fs, c.F)
+		}
 	}
 	return Sum(fs...)
 }
@@ -174,9 +350,13 @@ type Breakdown struct {
 	System        string
 	EventsPerHour float64
 	Subscribers   int
-	// Items maps component name to monthly cost.
+	// Items maps component name to monthly cost; Sides maps it to its
+	// side.
 	Items map[string]float64
-	Total float64
+	Sides map[string]string
+	// Total is what differs between designs (the break-even compares
+	// it); Common is the shared part, not in Total.
+	Total, Common float64
 }
 
 // Cost prices system at eventsPerHour and n subscribers.
@@ -185,11 +365,16 @@ func (m *Model) Cost(system string, eventsPerHour float64, n int) (Breakdown, er
 	if err != nil {
 		return Breakdown{}, err
 	}
-	b := Breakdown{System: system, EventsPerHour: eventsPerHour, Subscribers: n, Items: map[string]float64{}}
+	b := Breakdown{System: system, EventsPerHour: eventsPerHour, Subscribers: n, Items: map[string]float64{}, Sides: map[string]string{}}
 	for _, c := range comps {
 		val := c.F.Eval(eventsPerHour)
-		b.Items[c.Name] = val
-		b.Total += val
+		b.Items[c.Name] += val
+		b.Sides[c.Name] = c.Side
+		if c.Common {
+			b.Common += val
+		} else {
+			b.Total += val
+		}
 	}
 	return b, nil
 }

@@ -26,49 +26,67 @@ func handProfile(t *testing.T) *Profile {
 // handUsage is measured usage with round numbers.
 func handUsage() map[string]Usage {
 	return map[string]Usage{
-		"webhook": {System: "webhook", CPUPerWork: 1e-3, Amplification: 1.5, BytesPerAttempt: 2000, BytesPerEvent: 3000},
-		"kafka":   {System: "kafka", CPUPerEvent: 2e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000},
-		"bridge":  {System: "bridge", CPUPerEvent: 3e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000},
+		"webhook": {System: "webhook", CPUPerEvent: 1e-3, CPUPerWork: 1e-3, Amplification: 1.5, BytesPerAttempt: 2000, BytesPerEvent: 3000,
+			AttemptLatencyS: 2, E2ELatencyS: 2.5, DeadLetterFraction: 0.01},
+		"kafka":  {System: "kafka", CPUPerEvent: 2e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000, E2ELatencyS: 2},
+		"bridge": {System: "bridge", CPUPerEvent: 3e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000, E2ELatencyS: 2},
 	}
 }
 
-// TestModelHandComputed checks every component against a hand computation
-// with profile testdata/handcalc.yaml (H = 1000 h/month, vCPU-hour 0.36,
-// utilisation 0.5, cross-zone fraction 0.5, webhook egress $1/GB, endpoint
-// $2, cluster $10 + $100/broker, min 2 brokers of 1 MB/s, RF 2, retention
-// 10 h, storage $0.5/GB-month, transfer $0.2/GB, replication $0.1/GB) at
-// x = 1000 events/hour and n = 2 subscribers.
+// Hand-computed golden values of every cost line with profile
+// testdata/handcalc.yaml (H = 1000 h/month, vCPU-hour 0.36 at utilisation
+// 0.5 so c = 0.72 per CPU-hour, cross-zone 0.5, webhook egress $1/GB,
+// endpoint $2, memory $0.01/GB-hour, 1000 KB per connection, TLS 0.5
+// handshakes per attempt x 2 ms = 1 ms per attempt on each side, dead
+// letters $1/GB-month kept 100 h, cluster $10 + $100/broker, min 2
+// brokers of 1 MB/s, RF 2, retention 10 h, storage $0.5/GB-month, transfer
+// $0.2/GB, replication $0.1/GB, partitions $0.01/hour, min 2 of 1 MB/s,
+// subscriber processing 1 ms) at x = 1000 events/hour, n = 2:
 //
-// webhook (1 ms CPU per attempt, 1.5 attempts per delivery, 2000 B/attempt):
+// webhook (1 ms per event, 1 ms per attempt, 1.5 attempts per delivery,
+// 2000 B per attempt, 2 s per attempt, 1% dead-lettered):
 //
-//	compute   = 0.36/0.5 * (1000*1000 events) * (2 * 1.5 * 1e-3 s) / 3600 = 0.60
-//	network   = 1.0 * 0.5 * 1e6 events * 2 * 1.5 * 2000 B / 1e9          = 3.00
-//	endpoints = 2 * 2                                                     = 4.00  -> 7.60
+//	sender     publish      = 0.72*1000*1000*1e-3/3600                 = 0.20
+//	transport  dispatch     = 0.72*1000*1000*2*1e-3/3600               = 0.40
+//	transport  network      = 1*0.5*1e6*2*2000/1e9                     = 2.00
+//	transport  retries      = (1.5-1)*(0.40+2.00)                      = 1.20
+//	transport  connections  = 1000/3600*2*1.5*2 s = 5/3 connections;
+//	                          0.01*1000*(5/3)*1e6/1e9                  = 0.0166667
+//	transport  TLS          = 0.72*1e6*2*1.5*1e-3/3600                 = 0.60
+//	transport  dead letters = 1*1000*0.01*2*2000*100/1e9               = 0.004
+//	transport  endpoints    = 2*2                                      = 4.00
+//	subscriber TLS accept   = as TLS                                   = 0.60  -> 9.0206667
+//	subscriber processing (common) = 0.72*1e6*2*1e-3/3600              = 0.40
 //
-// kafka (2 ms CPU per event + 0.5 ms per record, 1000 B/event):
+// kafka (2 ms per event + 0.5 ms per record, 1000 B, 2 s end to end):
 //
-//	compute = 0.72 * 1e6 * (2e-3 + 2*5e-4) / 3600                   = 0.60
-//	network = 0.2*0.5*1e6*1000*(1+2)/1e9 + 0.1*1e6*1000*(2-1)/1e9    = 0.30 + 0.10 = 0.40
-//	storage = 0.5 * 1000 events/h * 10 h * 1000 B * 2 / 1e9          = 0.01
-//	cluster = 10 + 100 * max(2, ceil(1000/3600*1000*(2+2)/1e6 / 1)) = 210   -> 211.01
+//	sender     produce     = 0.72*1e6*2e-3/3600                          = 0.40
+//	transport  network     = 0.2*0.5*1e6*1000*3/1e9 + 0.1*1e6*1000*1/1e9 = 0.40
+//	transport  storage     = 0.5*1000*10*1000*2/1e9                      = 0.01
+//	transport  cluster     = 10 + 100*max(2, ceil(...))                  = 210
+//	transport  partitions  = 0.01*1000*max(2, ceil(0.00028 MB/s / 1))    = 20
+//	transport  lag         = 1000/3600*2*2 s = 10/9 records; 0.5*(10/9)*1000*2/1e9 = 1.1111e-6
+//	subscriber consume     = 0.72*1e6*2*5e-4/3600                        = 0.20  -> 231.0100011
 //
-// bridge (3 ms per event + 0.5 ms per record, 1000 B/event):
-//
-//	compute   = 0.72 * 1e6 * (3e-3 + 2*5e-4) / 3600 = 0.80
-//	network   = 0.40 (as kafka) + 1.0*0.5*1e6*1000/1e9 (ingress hop) = 0.90
-//	storage   = 0.01, cluster = 210, endpoints = 2 (the ingress)     -> 213.71
+// bridge: produce 0.72*1e6*3e-3/3600 = 0.60; ingress hop = endpoint 2 +
+// 1*0.5*1e6*1000/1e9 + 2*0.72*1e6*1e-3/3600 = 2 + 0.5 + 0.4 = 2.90; the
+// rest as kafka -> 234.1100011.
+var handGolden = []struct {
+	system string
+	want   map[string]float64
+	total  float64
+}{
+	{"webhook", map[string]float64{CompPublish: 0.20, CompDispatch: 0.40, CompNetwork: 2.00, CompRetries: 1.20, CompConnections: 1.0 / 60,
+		CompTLS: 0.60, CompDeadLetters: 0.004, CompEndpoints: 4, CompTLSAccept: 0.60, CompProcessing: 0.40}, 9.0 + 0.004 + 1.0/60},
+	{"kafka", map[string]float64{CompProduce: 0.40, CompNetwork: 0.40, CompStorage: 0.01, CompCluster: 210, CompPartitions: 20,
+		CompManagedData: 0, CompLag: 1e-5 / 9, CompConsume: 0.20, CompProcessing: 0.40}, 231.01 + 1e-5/9},
+	{"bridge", map[string]float64{CompProduce: 0.60, CompIngress: 2.90, CompNetwork: 0.40, CompStorage: 0.01, CompCluster: 210, CompPartitions: 20,
+		CompManagedData: 0, CompLag: 1e-5 / 9, CompConsume: 0.20, CompProcessing: 0.40}, 234.11 + 1e-5/9},
+}
+
 func TestModelHandComputed(t *testing.T) {
 	m := NewModel(handProfile(t), handUsage())
-	tests := []struct {
-		system string
-		want   map[string]float64
-		total  float64
-	}{
-		{"webhook", map[string]float64{CompCompute: 0.60, CompNetwork: 3.00, CompEndpoints: 4.00}, 7.60},
-		{"kafka", map[string]float64{CompCompute: 0.60, CompNetwork: 0.40, CompStorage: 0.01, CompCluster: 210}, 211.01},
-		{"bridge", map[string]float64{CompCompute: 0.80, CompNetwork: 0.90, CompStorage: 0.01, CompCluster: 210, CompEndpoints: 2}, 213.71},
-	}
-	for _, tc := range tests {
+	for _, tc := range handGolden {
 		b, err := m.Cost(tc.system, 1000, 2)
 		if err != nil {
 			t.Fatal(err)
@@ -81,32 +99,125 @@ func TestModelHandComputed(t *testing.T) {
 		if len(b.Items) != len(tc.want) {
 			t.Errorf("%s: components %v, want %v", tc.system, b.Items, tc.want)
 		}
-		if !near(b.Total, tc.total) {
-			t.Errorf("%s total = %v, want %v", tc.system, b.Total, tc.total)
+		if !near(b.Total, tc.total) || !near(b.Common, 0.40) {
+			t.Errorf("%s total = %v (common %v), want %v (common 0.40)", tc.system, b.Total, b.Common, tc.total)
+		}
+		// Every line is attributed to a side.
+		for k, side := range b.Sides {
+			if side != SideSender && side != SideTransport && side != SideSubscriber {
+				t.Errorf("%s %s: side %q", tc.system, k, side)
+			}
 		}
 	}
 }
 
-// TestBrokerSteps: one broker carries 1 MB/s = 1e6/(1000 B * (RF 2 + 2
-// reads)) = 250 events/s = 900,000 events/hour, so the cluster stays at the
-// 2-broker minimum up to 1.8M/h and adds $100 per further 900k/h.
-func TestBrokerSteps(t *testing.T) {
-	m := NewModel(handProfile(t), handUsage())
-	for _, tc := range []struct{ x, brokers float64 }{{1.8e6, 2}, {1.8e6 + 1, 3}, {2.7e6, 3}, {2.7e6 + 1, 4}, {9e7, 100}} {
-		b, err := m.Cost("kafka", tc.x, 2)
-		if err != nil {
-			t.Fatal(err)
+// TestBuyWebhooksHandComputed: webhook.buy 1 with $1 per million events,
+// $0.2 per million attempts and $50 a month replaces the sender fleet:
+// platform = 50 + 1000*1000*(1 + 2*1.5*0.2)/1e6 = 51.60, endpoints 4,
+// publish 0.20 and the receivers' TLS accept 0.60 stay -> 56.40.
+func TestBuyWebhooksHandComputed(t *testing.T) {
+	p, err := handProfile(t).WithOverrides(map[string]float64{"webhook.buy": 1, "webhook.platform_per_million_events": 1,
+		"webhook.platform_per_million_deliveries": 0.2, "webhook.platform_month": 50}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewModel(p, handUsage()).Cost("webhook", 1000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{CompPublish: 0.20, CompPlatform: 51.60, CompEndpoints: 4, CompTLSAccept: 0.60, CompProcessing: 0.40}
+	for k, w := range want {
+		if !near(b.Items[k], w) {
+			t.Errorf("%s = %v, want %v", k, b.Items[k], w)
 		}
-		if want := 10 + 100*tc.brokers; !near(b.Items[CompCluster], want) {
-			t.Errorf("cluster at %v/h = %v, want %v (%v brokers)", tc.x, b.Items[CompCluster], want, tc.brokers)
-		}
+	}
+	if len(b.Items) != len(want) || !near(b.Total, 56.40) {
+		t.Errorf("bought webhooks: %v total %v, want %v total 56.40", b.Items, b.Total, want)
 	}
 }
 
-// TestBreakEvenHandComputed: webhook = 4 + 3.6e-3 x, kafka = 210 +
-// 1.01e-3 x below the first broker step (1.8M/h), so they cross once at
-// x = 206 / 2.59e-3 = 79,536.68 events/hour; above it kafka stays cheaper
-// (its steps add only 100/900k = 1.1e-4 per event/hour).
+// TestManagedKafkaHandComputed: partitions $0.01/hour, 1 MB/s each, at
+// x = 1.8e7 events/hour of 1000 B = 5 MB/s of writes -> 5 partitions =
+// 0.01*1000*5 = 50; data in $0.1/GB and out $0.05/GB at n = 2:
+// 1000*1.8e7*1000*(0.1 + 2*0.05)/1e9 = 3600.
+func TestManagedKafkaHandComputed(t *testing.T) {
+	p, err := handProfile(t).WithOverrides(map[string]float64{"kafka.ingress_per_gb": 0.1, "kafka.egress_per_gb": 0.05}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewModel(p, handUsage()).Cost("kafka", 1.8e7, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(b.Items[CompPartitions], 50) || !near(b.Items[CompManagedData], 3600) {
+		t.Errorf("partitions %v (want 50), managed data %v (want 3600)", b.Items[CompPartitions], b.Items[CompManagedData])
+	}
+}
+
+// TestSlowReceiverLittlesLaw: a receiver taking 2 s at 500 deliveries/s
+// holds 500*2 = 1,000 connections open; the webhook sender pays for their
+// memory (1,000 x (64 + 16) KB = 80 MB under aws-list), while the same
+// receiver behind Kafka shows up as 1,000 records of consumer lag and no
+// connection memory at all.
+func TestSlowReceiverLittlesLaw(t *testing.T) {
+	r := slowReceiverResults()
+	usage, err := MeasuredUsage(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Builtin("aws-list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(p, usage)
+	const x = 500 * 3600.0
+	conns := m.Concurrency("webhook", x, 1)
+	if conns < 1000 || conns > 1010 {
+		t.Fatalf("webhook connections held = %v, want >= 1,000 (500/s x 2 s)", conns)
+	}
+	b, err := m.Cost("webhook", x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantMem := v(p.Compute.MemoryGBHour) * v(p.HoursPerMonth) * conns * (64 + 16) * 1e3 / 1e9
+	if !near(b.Items[CompConnections], wantMem) || wantMem <= 0 {
+		t.Errorf("webhook connection memory = %v a month, want %v (%v connections x 80 KB)", b.Items[CompConnections], wantMem, conns)
+	}
+	k, err := m.Cost("kafka", x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := k.Items[CompConnections]; ok {
+		t.Errorf("kafka priced connection memory: %v", k.Items)
+	}
+	if lag := m.Concurrency("kafka", x, 1); lag < 1000 {
+		t.Errorf("kafka consumer lag = %v records, want >= 1,000", lag)
+	}
+	if k.Items[CompLag] <= 0 {
+		t.Errorf("kafka consumer lag not priced: %v", k.Items)
+	}
+}
+
+// slowReceiverResults is a run of 500 events/s to one subscriber that
+// takes 2 s per delivery, under webhooks and Kafka.
+func slowReceiverResults() *results.Results {
+	r := &results.Results{Schema: results.Schema, Scenario: []byte(`{"event":{"size":{"dist":"fixed","value":1024}}}`)}
+	for _, sys := range []string{"webhook", "kafka"} {
+		p := usagePoint(sys, 500, 1, 60, 0, 0, 5e-5, 0, 1100)
+		s := &p.Subscribers[0]
+		s.E2E.LatencyUS.Mean = 2.01e6
+		if sys == "webhook" {
+			s.Attempt = &results.Latency{LatencyUS: results.Summary{Count: s.Accounting.Sent, Mean: 2.005e6}}
+		}
+		r.Points = append(r.Points, p)
+	}
+	return r
+}
+
+// TestBreakEvenHandComputed: below the first broker step (1.8M/h) and
+// partition step (7.2M/h), webhook = 4 + sw*x with sw = 5.0206667e-3 and
+// kafka = 230 + sk*x with sk = 1.0100011e-3 (the lines above, per
+// event/hour), so they cross once at x = 226/(sw - sk).
 func TestBreakEvenHandComputed(t *testing.T) {
 	m := NewModel(handProfile(t), handUsage())
 	pts, cheapest, err := m.BreakEvenPoints("webhook", "kafka", 2)
@@ -116,7 +227,9 @@ func TestBreakEvenHandComputed(t *testing.T) {
 	if cheapest != "webhook" || len(pts) != 1 {
 		t.Fatalf("got %+v (cheapest at 100/h %q), want one crossing, webhook cheaper first", pts, cheapest)
 	}
-	want := 206 / 2.59e-3
+	sw := (5.0 + 0.004 + 1.0/60) / 1000
+	sk := (1.01 + 1e-5/9) / 1000
+	want := 226 / (sw - sk)
 	if p := pts[0]; !near(p.EventsPerHour, want) || p.CheaperBelow != "webhook" || p.CheaperAbove != "kafka" || p.Step {
 		t.Errorf("crossing %+v, want %.4f webhook below, kafka above", p, want)
 	}
@@ -134,15 +247,13 @@ func TestBreakEvenHandComputed(t *testing.T) {
 	if !near(c.RequiredPerDelivery, c.PerDelivery) || !near(c.RequiredKafkaFixed, c.KafkaFixed) {
 		t.Errorf("at break-even the requirement should equal the model: %+v", c)
 	}
-	// Hand check at x = 10,000/h, n = 2: webhook variable 36 over
-	// 1e7*2 deliveries = 1.8e-6 per delivery; kafka = 210 + 10.1 = 220.1,
-	// so webhooks would need (220.1 - 4)/2e7 = 1.0805e-5 per delivery, or
-	// kafka's fixed part would need to be 4 + 36 - 10.1 = 29.9.
+	// At x = 10,000/h, n = 2: webhook variable 1e4*sw over 2e7
+	// deliveries; kafka = 230 + 1e4*sk.
 	c, err = m.CheckClaim(10_000, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !near(c.PerDelivery, 1.8e-6) || !near(c.RequiredPerDelivery, 216.1/2e7) || !near(c.RequiredKafkaFixed, 29.9) || !near(c.KafkaFixed, 210) {
+	if !near(c.PerDelivery, 1e4*sw/2e7) || !near(c.RequiredPerDelivery, (226+1e4*sk)/2e7) || !near(c.RequiredKafkaFixed, 4+1e4*(sw-sk)) || !near(c.KafkaFixed, 230) {
 		t.Errorf("claim check at 10k/h: %+v", c)
 	}
 }
@@ -298,8 +409,8 @@ func TestFixtureBreakEvenGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tab.Rows) != 3*len(ReportSubscribers) {
-		t.Errorf("table has %d rows, want %d", len(tab.Rows), 3*len(ReportSubscribers))
+	if len(tab.Rows) != len(Builtins())*len(ReportSubscribers) {
+		t.Errorf("table has %d rows, want %d", len(tab.Rows), len(Builtins())*len(ReportSubscribers))
 	}
 	claim, err := ClaimParagraph(models)
 	if err != nil {
@@ -320,8 +431,10 @@ func TestSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sec.Charts) != 2 {
-		t.Fatalf("got %d charts, want cost curves and break-even map", len(sec.Charts))
+	// Curves, composition and map under the chosen profile, the map of
+	// every other built-in, and the tornado.
+	if want := 3 + len(Builtins()) - 1 + 1; len(sec.Charts) != want {
+		t.Fatalf("got %d charts, want %d", len(sec.Charts), want)
 	}
 	for _, c := range sec.Charts {
 		img, err := png.Decode(bytes.NewReader(c.PNG))
@@ -336,16 +449,16 @@ func TestSection(t *testing.T) {
 		}
 	}
 	text := strings.Join(sec.Paragraphs, "\n")
-	for _, want := range []string{"Under aws-list", "Under self-hosted", "Under managed-kafka-entry", "10,000-50,000", "embedded in-memory", "Webhooks fan out per subscriber", "shared log"} {
+	for _, want := range []string{"Under aws-list", "Under self-hosted", "Under managed-kafka-entry", "10,000-50,000", "embedded in-memory", "Webhooks fan out per subscriber", "shared log", "hinges most on", "never priced as a broker"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("section text lacks %q", want)
 		}
 	}
-	if len(sec.Tables) != 4 {
-		t.Errorf("got %d tables, want usage, break-even, cost, prices", len(sec.Tables))
+	if len(sec.Tables) != 6 {
+		t.Errorf("got %d tables, want usage, break-even, cost, lines, prices, sensitivity", len(sec.Tables))
 	}
 	// Every price row carries its source.
-	for _, row := range sec.Tables[3].Rows {
+	for _, row := range sec.Tables[4].Rows {
 		if row[2] == "" {
 			t.Errorf("price %s has no source in the report", row[0])
 		}
@@ -405,5 +518,52 @@ func TestMeasuredUsageWarmupAndSaturation(t *testing.T) {
 	}
 	if math.Abs(w.Amplification-1) > 1e-12 {
 		t.Errorf("amplification %v, want 1 (one attempt per delivery)", w.Amplification)
+	}
+}
+
+// TestCostFamilyExplicit: a system the model has no family for is not
+// priced (before, any non-webhook system was silently priced as Kafka,
+// so this test failed then: Components("nats", 1) returned Kafka's lines).
+func TestCostFamilyExplicit(t *testing.T) {
+	u := handUsage()
+	u["nats"] = Usage{System: "nats", CPUPerWork: 1e-3, Amplification: 1, BytesPerEvent: 1000}
+	if got := Unpriced(u); len(got) != 1 || got[0] != "nats" {
+		t.Errorf("Unpriced = %v, want [nats]", got)
+	}
+	m := NewModel(handProfile(t), u)
+	if strings.Join(m.Systems(), ",") != "webhook,kafka,bridge" {
+		t.Errorf("systems %v: nats must not be priced", m.Systems())
+	}
+	m.Usage["nats"] = u["nats"]
+	if _, err := m.Components("nats", 1); err == nil || !strings.Contains(err.Error(), "no cost family") {
+		t.Errorf("Components(nats) = %v, want a no-cost-family error", err)
+	}
+	for sys, fam := range map[string]string{"webhook": FamilyWebhook, "kafka": FamilyKafka, "bridge": FamilyBridge} {
+		if f, ok := Family(sys); !ok || f != fam {
+			t.Errorf("Family(%s) = %q, %v", sys, f, ok)
+		}
+	}
+}
+
+// TestAddedLatencyHandComputed: webhook.added_latency_s = 1 on top of the
+// measured 2 s per attempt: C = 1000/3600*2*1.5*3 s = 2.5 connections,
+// memory 0.01*1000*2.5*1e6/1e9 = 0.025 a month; with one connection per
+// attempt (tls_handshakes_per_delivery 1) TLS becomes
+// 0.72*1e6*2*1.5*2e-3/3600 = 1.20 on each side.
+func TestAddedLatencyHandComputed(t *testing.T) {
+	p, err := handProfile(t).WithOverrides(map[string]float64{"webhook.added_latency_s": 1, "webhook.tls_handshakes_per_delivery": 1}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewModel(p, handUsage())
+	if c := m.Concurrency("webhook", 1000, 2); !near(c, 2.5) {
+		t.Errorf("connections = %v, want 2.5", c)
+	}
+	b, err := m.Cost("webhook", 1000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(b.Items[CompConnections], 0.025) || !near(b.Items[CompTLS], 1.2) || !near(b.Items[CompTLSAccept], 1.2) {
+		t.Errorf("lines %v, want connection memory 0.025 and TLS 1.20 each side", b.Items)
 	}
 }

@@ -49,6 +49,9 @@ type Profile struct {
 		// Utilization is the average CPU utilisation a fleet runs at
 		// (0..1]; measured CPU-seconds are divided by it.
 		Utilization *Price `yaml:"utilization,omitempty"`
+		// MemoryGBHour is the price of one GB of memory held for one hour
+		// (connections and in-flight deliveries are priced with it).
+		MemoryGBHour *Price `yaml:"memory_gb_hour,omitempty"`
 	} `yaml:"compute,omitempty"`
 	Network struct {
 		// CrossZoneFraction is the share of hops that cross a billed
@@ -62,6 +65,37 @@ type Profile struct {
 		// EndpointMonth is the operating cost per subscriber endpoint
 		// per month (retry queue, monitoring, alarms).
 		EndpointMonth *Price `yaml:"endpoint_month,omitempty"`
+		// MemoryPerConnectionKB is the sender's memory per open (TLS)
+		// connection: buffers, TLS state, the goroutines serving it.
+		MemoryPerConnectionKB *Price `yaml:"memory_per_connection_kb,omitempty"`
+		// MemoryPerInFlightKB is the sender's memory per delivery in
+		// flight beyond its connection (request, payload copy). Not
+		// measurable from results (max_rss_bytes is a process
+		// high-water mark), so always this assumption.
+		MemoryPerInFlightKB *Price `yaml:"memory_per_inflight_kb,omitempty"`
+		// AddedLatencyS is added to the measured per-attempt latency
+		// before Little's law: production receivers slower than the lab's.
+		AddedLatencyS *Price `yaml:"added_latency_s,omitempty"`
+		// TLSHandshakesPerDelivery is new TLS connections per delivery
+		// attempt: 1 with a connection per delivery, near 0 with
+		// keep-alive.
+		TLSHandshakesPerDelivery *Price `yaml:"tls_handshakes_per_delivery,omitempty"`
+		// TLSHandshakeCPUMs is the CPU of one full TLS handshake on each
+		// side (sender and receiver), in ms.
+		TLSHandshakeCPUMs *Price `yaml:"tls_handshake_cpu_ms,omitempty"`
+		// DeadLetterGBMonth prices dead-lettered events kept for
+		// DeadLetterRetentionHours.
+		DeadLetterGBMonth        *Price `yaml:"dead_letter_gb_month,omitempty"`
+		DeadLetterRetentionHours *Price `yaml:"dead_letter_retention_hours,omitempty"`
+		// Buy is 1 when webhooks are bought from a platform (priced per
+		// message, no sender fleet), 0 when the sender fleet is built.
+		Buy *Price `yaml:"buy,omitempty"`
+		// PlatformPerMillionEvents and PlatformPerMillionDeliveries are a
+		// platform's prices per million events published and per million
+		// delivery attempts; PlatformMonth its fixed monthly fee.
+		PlatformPerMillionEvents     *Price `yaml:"platform_per_million_events,omitempty"`
+		PlatformPerMillionDeliveries *Price `yaml:"platform_per_million_deliveries,omitempty"`
+		PlatformMonth                *Price `yaml:"platform_month,omitempty"`
 	} `yaml:"webhook,omitempty"`
 	Kafka struct {
 		// ClusterMonth is a fixed monthly cost of the cluster beyond its
@@ -87,7 +121,25 @@ type Profile struct {
 		// ReplicationTransferPerGB is the price per GB of replication
 		// traffic between brokers.
 		ReplicationTransferPerGB *Price `yaml:"replication_transfer_per_gb,omitempty"`
+		// PartitionHour is the price of one partition for one hour
+		// (managed services); MinPartitions the topic's partitions at
+		// least, and PartitionMBs the write throughput one partition
+		// takes before another is needed.
+		PartitionHour *Price `yaml:"partition_hour,omitempty"`
+		MinPartitions *Price `yaml:"min_partitions,omitempty"`
+		PartitionMBs  *Price `yaml:"partition_mb_s,omitempty"`
+		// IngressPerGB and EgressPerGB are a managed service's prices per
+		// GB written (produced) and read (fetched), on top of network
+		// transfer.
+		IngressPerGB *Price `yaml:"ingress_per_gb,omitempty"`
+		EgressPerGB  *Price `yaml:"egress_per_gb,omitempty"`
 	} `yaml:"kafka,omitempty"`
+	Subscriber struct {
+		// CPUMsPerDelivery is the subscriber's own processing per event,
+		// the same in every design: shown as the common part, never in
+		// the break-even.
+		CPUMsPerDelivery *Price `yaml:"cpu_ms_per_delivery,omitempty"`
+	} `yaml:"subscriber,omitempty"`
 
 	// File is where the profile was read from ("builtin:NAME" for
 	// built-ins).
@@ -146,15 +198,36 @@ func integerAtLeast(n float64) func(float64) string {
 	}
 }
 
+func integerIn(lo, hi float64) func(float64) string {
+	return func(v float64) string {
+		if v < lo || v > hi || v != math.Trunc(v) {
+			return fmt.Sprintf("must be a whole number in [%g, %g]", lo, hi)
+		}
+		return ""
+	}
+}
+
 // params lists every key in a stable order (the order of the YAML files).
 func (p *Profile) params() []param {
 	return []param{
 		{"hours_per_month", &p.HoursPerMonth, positive},
 		{"compute.vcpu_hour", &p.Compute.VCPUHour, nonNegative},
 		{"compute.utilization", &p.Compute.Utilization, fraction(true)},
+		{"compute.memory_gb_hour", &p.Compute.MemoryGBHour, nonNegative},
 		{"network.cross_zone_fraction", &p.Network.CrossZoneFraction, fraction(false)},
 		{"webhook.egress_per_gb", &p.Webhook.EgressPerGB, nonNegative},
 		{"webhook.endpoint_month", &p.Webhook.EndpointMonth, nonNegative},
+		{"webhook.memory_per_connection_kb", &p.Webhook.MemoryPerConnectionKB, nonNegative},
+		{"webhook.memory_per_inflight_kb", &p.Webhook.MemoryPerInFlightKB, nonNegative},
+		{"webhook.added_latency_s", &p.Webhook.AddedLatencyS, nonNegative},
+		{"webhook.tls_handshakes_per_delivery", &p.Webhook.TLSHandshakesPerDelivery, fraction(false)},
+		{"webhook.tls_handshake_cpu_ms", &p.Webhook.TLSHandshakeCPUMs, nonNegative},
+		{"webhook.dead_letter_gb_month", &p.Webhook.DeadLetterGBMonth, nonNegative},
+		{"webhook.dead_letter_retention_hours", &p.Webhook.DeadLetterRetentionHours, nonNegative},
+		{"webhook.buy", &p.Webhook.Buy, integerIn(0, 1)},
+		{"webhook.platform_per_million_events", &p.Webhook.PlatformPerMillionEvents, nonNegative},
+		{"webhook.platform_per_million_deliveries", &p.Webhook.PlatformPerMillionDeliveries, nonNegative},
+		{"webhook.platform_month", &p.Webhook.PlatformMonth, nonNegative},
 		{"kafka.cluster_month", &p.Kafka.ClusterMonth, nonNegative},
 		{"kafka.broker_month", &p.Kafka.BrokerMonth, nonNegative},
 		{"kafka.min_brokers", &p.Kafka.MinBrokers, integerAtLeast(0)},
@@ -164,6 +237,12 @@ func (p *Profile) params() []param {
 		{"kafka.storage_gb_month", &p.Kafka.StorageGBMonth, nonNegative},
 		{"kafka.transfer_per_gb", &p.Kafka.TransferPerGB, nonNegative},
 		{"kafka.replication_transfer_per_gb", &p.Kafka.ReplicationTransferPerGB, nonNegative},
+		{"kafka.partition_hour", &p.Kafka.PartitionHour, nonNegative},
+		{"kafka.min_partitions", &p.Kafka.MinPartitions, integerAtLeast(1)},
+		{"kafka.partition_mb_s", &p.Kafka.PartitionMBs, positive},
+		{"kafka.ingress_per_gb", &p.Kafka.IngressPerGB, nonNegative},
+		{"kafka.egress_per_gb", &p.Kafka.EgressPerGB, nonNegative},
+		{"subscriber.cpu_ms_per_delivery", &p.Subscriber.CPUMsPerDelivery, nonNegative},
 	}
 }
 
@@ -408,7 +487,7 @@ func suggestKey(key string) string {
 	if len(key) > 40 {
 		return ""
 	}
-	known := []string{"name", "description", "currency", "extends", "value", "source", "compute", "network", "webhook", "kafka"}
+	known := []string{"name", "description", "currency", "extends", "value", "source", "compute", "network", "webhook", "kafka", "subscriber"}
 	for _, k := range Keys() {
 		_, seg, _ := strings.Cut(k, ".")
 		if seg == "" {

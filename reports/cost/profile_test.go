@@ -12,7 +12,7 @@ import (
 
 func TestBuiltinsParseAndCiteEveryPrice(t *testing.T) {
 	names := Builtins()
-	want := []string{"aws-list", "managed-kafka-entry", "self-hosted"}
+	want := []string{"aws-list", "buy-webhooks", "managed-kafka-entry", "msk-serverless", "self-hosted"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("Builtins() = %v, want %v", names, want)
 	}
@@ -37,10 +37,10 @@ func TestBuiltinsParseAndCiteEveryPrice(t *testing.T) {
 			if len(kp.Source) < 20 {
 				t.Errorf("%s %s: source %q is too short to be a citation", n, kp.Key, kp.Source)
 			}
-			cited := strings.Contains(src, "page") || strings.Contains(src, "assumption") ||
-				strings.Contains(src, "documentation") || strings.Contains(src, "convention") ||
-				strings.Contains(src, "widely quoted") || strings.Contains(src, "included") ||
-				strings.Contains(src, "one entry-level")
+			// Either labelled an assumption, or citing a public page
+			// (pricing page or documentation) by name.
+			cited := strings.HasPrefix(src, "assumption") || strings.Contains(src, "page") ||
+				strings.Contains(src, "documentation") || strings.Contains(src, "calculator convention")
 			if !cited {
 				t.Errorf("%s %s: source %q names neither a price page nor an assumption", n, kp.Key, kp.Source)
 			}

@@ -123,15 +123,22 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	if _, ok := usage["bridge"]; ok {
 		b.WriteString("The bridge is priced as Kafka with its own measured CPU and bytes, plus one HTTP hop per event to the ingress and the ingress as one operated endpoint. ")
 	}
-	b.WriteString("CPU is the harness process's: it includes the in-process subscribers' receive work")
+	b.WriteString("Every cost line is attributed to the sender side, the transport (dispatcher fleet or brokers, queues, storage, network) or the subscriber side; the subscriber's own processing is common to every design and is shown apart, never in the break-even. ")
+	fmt.Fprintf(&b, "Little's law sizes what is held open: webhook connections = attempts/s x mean per-attempt latency (plus %gs added by the profile), each costing %s KB of sender memory at %s per GB-hour; under Kafka a slow subscriber becomes consumer lag (records/s x end-to-end latency), stored, not connections held. ",
+		v(p.Webhook.AddedLatencyS), strconv.FormatFloat(v(p.Webhook.MemoryPerConnectionKB)+v(p.Webhook.MemoryPerInFlightKB), 'g', -1, 64), Money(v(p.Compute.MemoryGBHour)))
+	if v(p.Webhook.Buy) == 1 {
+		fmt.Fprintf(&b, "Webhooks are bought: %s per million events and %s per million attempts plus %s a month replace the sender fleet. ",
+			dollars(v(p.Webhook.PlatformPerMillionEvents)), dollars(v(p.Webhook.PlatformPerMillionDeliveries)), Money(v(p.Webhook.PlatformMonth)))
+	}
+	b.WriteString("Measured CPU is the harness process's, split by the fit into per-event (sender side) and per-delivery or per-record (transport for webhooks, subscriber side for Kafka consumers) work; the in-process subscribers' receive work is inside it")
 	embedded := false
 	for _, u := range usage {
 		embedded = embedded || u.Embedded
 	}
 	if embedded {
-		b.WriteString(" and, because Kafka ran on the embedded in-memory broker, the broker's own work, which the broker price already covers (so Kafka compute is overstated)")
+		b.WriteString(". Kafka ran on the embedded in-memory broker: its CPU is never priced as a broker. Brokers are sized instead from throughput x replication + fan-out reads against the profile's per-broker capacity; the embedded broker's CPU sits inside the per-event figure, priced as producer CPU (an upper bound)")
 	}
-	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Costs the designs share (the subscribers' own processing, the publishing service) are left out, and so is staff time unless a profile prices it.")
+	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Each system is priced by its explicit cost family (webhook; kafka; bridge = webhook ingress + kafka); a system without one is not priced. Staff time is left out unless a profile prices it.")
 	return b.String()
 }
 
@@ -237,6 +244,9 @@ func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
 	H := v(m.Profile.HoursPerMonth)
 	var wFixed, wVar float64
 	for _, comp := range wc {
+		if comp.Common {
+			continue
+		}
 		i := comp.F.index(x)
 		wFixed += comp.F.A[i]
 		wVar += comp.F.B[i] * x
@@ -244,6 +254,9 @@ func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
 	}
 	var kFixed, kVar float64
 	for _, comp := range kc {
+		if comp.Common {
+			continue
+		}
 		i := comp.F.index(x)
 		kFixed += comp.F.A[i]
 		kVar += comp.F.B[i] * x
@@ -318,7 +331,7 @@ func ClaimParagraphs(models []*Model) ([]string, error) {
 		if last.KafkaMarginal >= last.WebhookMarginal {
 			H := v(m.Profile.HoursPerMonth)
 			var parts []string
-			for _, name := range []string{CompStorage, CompNetwork, CompCompute, CompCluster, CompEndpoints} {
+			for _, name := range kafkaLineOrder {
 				if mv := last.KafkaMarginalBy[name]; mv > 0 {
 					parts = append(parts, fmt.Sprintf("%s %s", name, dollars(mv/H*1e6)))
 				}
@@ -330,6 +343,9 @@ func ClaimParagraphs(models []*Model) ([]string, error) {
 	}
 	return out, nil
 }
+
+// kafkaLineOrder is the order Kafka's lines are named in prose.
+var kafkaLineOrder = []string{CompProduce, CompIngress, CompNetwork, CompStorage, CompCluster, CompPartitions, CompManagedData, CompLag, CompConsume}
 
 func dollars(x float64) string {
 	switch a := math.Abs(x); {
@@ -361,7 +377,8 @@ func ratio(req, have float64) string {
 func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 	t := chart.Table{
 		Caption: "Measured usage (fitted from this run's points)",
-		Header:  []string{"system", "points", "subscriber counts", "CPU ms per event", "CPU ms per delivery/record", "harness idle CPU", "amplification", "bytes per event", "bytes per attempt", "fit"},
+		Header: []string{"system", "family", "points", "subscriber counts", "CPU ms per event", "CPU ms per delivery/record", "harness idle CPU", "amplification", "bytes per event", "bytes per attempt",
+			"mean attempt / e2e latency", "dead-lettered per delivery", "memory per in-flight delivery", "fit"},
 	}
 	for _, s := range systems {
 		u := usage[s]
@@ -383,16 +400,66 @@ func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 			// only average over the subscriber counts swept.
 			per, perEvent = strconv.FormatFloat(u.BytesPerAttempt, 'f', 0, 64)+bytesNote, "-"
 		}
+		fam, ok := Family(s)
+		if !ok {
+			fam = "none (not priced)"
+		}
+		mem := "profile figure: " + u.MemFit
+		if u.MemPerInFlightBytes > 0 {
+			mem = strconv.FormatFloat(u.MemPerInFlightBytes/1e3, 'f', 1, 64) + " KB (" + u.MemFit + ")"
+		}
 		t.Rows = append(t.Rows, []string{
-			name, strconv.Itoa(u.Points), strings.Join(subs, ", "),
+			name, fam, strconv.Itoa(u.Points), strings.Join(subs, ", "),
 			strconv.FormatFloat(u.CPUPerEvent*1e3, 'g', 3, 64), strconv.FormatFloat(u.CPUPerWork*1e3, 'g', 3, 64),
 			strconv.FormatFloat(u.IdleCPUPerS, 'g', 3, 64) + " CPU-s/s",
 			strconv.FormatFloat(u.Amplification, 'f', 3, 64),
 			perEvent, per,
+			fmt.Sprintf("%s / %s", secs(u.AttemptLatencyS), secs(u.E2ELatencyS)),
+			strconv.FormatFloat(u.DeadLetterFraction, 'g', 3, 64),
+			mem,
 			fmt.Sprintf("%s (rms error %s)", u.Fit, pct(u.FitError)),
 		})
 	}
 	return t
+}
+
+// LinesTable lists every cost line of every system at x events/hour and n
+// subscribers, each with the side it is attributed to; the totals give
+// what differs between the designs (the break-even compares it) and the
+// common part separately.
+func LinesTable(m *Model, x float64, n int) (chart.Table, error) {
+	t := chart.Table{Caption: fmt.Sprintf("Cost lines at %s and %d subscribers, profile %s (monthly)", Rate(x), n, m.Profile.Label()),
+		Header: []string{"system", "side", "line", "monthly"}}
+	for _, s := range m.Systems() {
+		comps, err := m.Components(s, n)
+		if err != nil {
+			return t, err
+		}
+		fam, _ := Family(s)
+		var diff, common float64
+		for _, c := range comps {
+			val := c.F.Eval(x)
+			side := c.Side
+			if c.Common {
+				side += " (common)"
+				common += val
+			} else {
+				diff += val
+			}
+			t.Rows = append(t.Rows, []string{s, side, c.Name, Money(val)})
+		}
+		t.Rows = append(t.Rows,
+			[]string{s, "", "differs between designs (break-even) [family " + fam + "]", Money(diff)},
+			[]string{s, "", "common to every design (not in break-even)", Money(common)})
+	}
+	return t, nil
+}
+
+func secs(x float64) string {
+	if x >= 1 {
+		return strconv.FormatFloat(x, 'f', 2, 64) + " s"
+	}
+	return strconv.FormatFloat(x*1e3, 'f', 1, 64) + " ms"
 }
 
 // PriceTable lists a profile's prices with their sources.
@@ -495,13 +562,31 @@ func Section(r *results.Results, p *Profile) (chart.Section, error) {
 	if err != nil {
 		return sec, err
 	}
-	sec.Tables = append(sec.Tables, ct, PriceTable(p))
-	ch, err := CurvesChart(m, ReportSubscribers)
+	lt, err := LinesTable(m, claimRates[0], claimSubscribers)
 	if err != nil {
 		return sec, err
 	}
-	sec.Charts = append(sec.Charts, ch)
-	ch, err = MapChart(m, MapSubscribers)
+	sec.Tables = append(sec.Tables, ct, lt, PriceTable(p))
+	charts, err := ProfileCharts(m)
+	if err != nil {
+		return sec, err
+	}
+	sec.Charts = append(sec.Charts, charts...)
+	// The break-even map of every other built-in profile.
+	for _, om := range models[1:] {
+		ch, err := MapChart(om, MapSubscribers)
+		if err != nil {
+			return sec, err
+		}
+		sec.Charts = append(sec.Charts, ch)
+	}
+	sens, err := Analyze(p, usage, DefaultRanges(p), claimSubscribers, claimRates[0])
+	if err != nil {
+		return sec, err
+	}
+	sec.Paragraphs = append(sec.Paragraphs, sens.Statement())
+	sec.Tables = append(sec.Tables, sens.Table())
+	ch, err := sens.TornadoChart(12)
 	if err != nil {
 		return sec, err
 	}
@@ -521,6 +606,7 @@ func displayName(m *Model, s string) string {
 // break-even points marked.
 func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 	systems := m.Systems()
+	xlo, xhi, nlo, nhi, measured := m.MeasuredRange()
 	var plots []*plot.Plot
 	ymin, ymax := math.Inf(1), 0.0
 	for ti, n := range subs {
@@ -535,20 +621,42 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 				return chart.Chart{}, err
 			}
 			xs, ys := f.Points(MinEventsPerHour, MaxEventsPerHour, 300)
-			xy := make(plotter.XYs, len(xs))
 			for i := range xs {
-				xy[i] = plotter.XY{X: xs[i], Y: ys[i]}
 				ymin, ymax = math.Min(ymin, ys[i]), math.Max(ymax, ys[i])
 			}
-			l, err := plotter.NewLine(xy)
-			if err != nil {
-				return chart.Chart{}, fmt.Errorf("cost curve %s: %w", s, err)
+			// Solid within the measured rates, dashed beyond them
+			// (extrapolation); all solid when nothing was measured.
+			tlo, thi := xlo, xhi
+			if n < nlo || n > nhi {
+				// A subscriber count the run did not measure:
+				// the whole curve is extrapolated.
+				tlo, thi = math.Inf(1), math.Inf(1)
 			}
-			l.Color = curves.SystemColor(s)
-			l.Width = vg.Points(1.6)
-			p.Add(l)
-			if ti == 0 {
-				p.Legend.Add(displayName(m, s), l)
+			segs := splitMeasured(xs, ys, tlo, thi, measured)
+			legendSeg := 0
+			for k, seg := range segs {
+				if !seg.extrapolated {
+					legendSeg = k
+					break
+				}
+			}
+			for k, seg := range segs {
+				if len(seg.xy) < 2 {
+					continue
+				}
+				l, err := plotter.NewLine(seg.xy)
+				if err != nil {
+					return chart.Chart{}, fmt.Errorf("cost curve %s: %w", s, err)
+				}
+				l.Color = curves.SystemColor(s)
+				l.Width = vg.Points(1.6)
+				if seg.extrapolated {
+					l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+				}
+				p.Add(l)
+				if ti == 0 && k == legendSeg {
+					p.Legend.Add(displayName(m, s), l)
+				}
 			}
 		}
 		// Break-even markers (webhook against each other system; the
@@ -602,6 +710,14 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 				p.Add(lb)
 			}
 		}
+		if ti == 0 && measured {
+			ex, err := plotter.NewLine(plotter.XYs{{X: MinEventsPerHour, Y: 1}, {X: MinEventsPerHour, Y: 1}})
+			if err != nil {
+				return chart.Chart{}, err
+			}
+			ex.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			p.Legend.Add(fmt.Sprintf("dashed: extrapolated beyond the measured %s..%s, %d..%d subscribers", Rate(xlo), Rate(xhi), nlo, nhi), ex)
+		}
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
 		p.X.Tick.Marker, p.Y.Tick.Marker = curves.HumanLogTicks{}, curves.HumanLogTicks{}
 		p.X.Min, p.X.Max = MinEventsPerHour, MaxEventsPerHour
@@ -626,6 +742,32 @@ func CurvesChart(m *Model, subs []int) (chart.Chart, error) {
 	}
 	title := fmt.Sprintf("Monthly cost vs events per hour, profile %s", m.Profile.Label())
 	return curves.Render("cost-curves-"+m.Profile.Name, title, 10*vg.Inch, vg.Length(3.6*float64(len(rows)))*vg.Inch, rows)
+}
+
+type curveSegment struct {
+	xy           plotter.XYs
+	extrapolated bool
+}
+
+// splitMeasured cuts a curve into runs inside [xlo, xhi] (measured) and
+// outside it (extrapolated); neighbouring runs share their end point so
+// the line stays continuous.
+func splitMeasured(xs, ys []float64, xlo, xhi float64, measured bool) []curveSegment {
+	var out []curveSegment
+	for i := range xs {
+		ex := measured && (xs[i] < xlo*(1-1e-9) || xs[i] > xhi*(1+1e-9))
+		pt := plotter.XY{X: xs[i], Y: ys[i]}
+		if len(out) == 0 || out[len(out)-1].extrapolated != ex {
+			seg := curveSegment{extrapolated: ex}
+			if len(out) > 0 {
+				prev := out[len(out)-1].xy
+				seg.xy = append(seg.xy, prev[len(prev)-1])
+			}
+			out = append(out, seg)
+		}
+		out[len(out)-1].xy = append(out[len(out)-1].xy, pt)
+	}
+	return out
 }
 
 // cellGrid is a categorical heat map: filled rectangles in data space.
@@ -728,6 +870,9 @@ func MapChart(m *Model, maxSubs int) (chart.Chart, error) {
 		if err := rplot.AddMarks(p, marks, draw.CircleGlyph{}, vg.Points(2.5), "webhook = kafka (exact)"); err != nil {
 			return chart.Chart{}, err
 		}
+	}
+	if err := m.addMeasured(p); err != nil {
+		return chart.Chart{}, err
 	}
 	// The claim's region, outlined.
 	claim, err := plotter.NewLine(plotter.XYs{

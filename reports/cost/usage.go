@@ -57,6 +57,30 @@ type Usage struct {
 	BytesMeasured bool `json:"bytes_measured"`
 	// Embedded is true for kafka/bridge measured on the in-memory broker.
 	Embedded bool `json:"broker_embedded,omitempty"`
+
+	// AttemptLatencyS is the mean per-attempt latency (webhook; the
+	// end-to-end latency when attempts were not recorded) and E2ELatencyS
+	// the mean end-to-end latency, both weighted by count over the points
+	// used: Little's law turns them into connections held open and
+	// records awaiting consumption.
+	AttemptLatencyS float64 `json:"attempt_latency_s,omitempty"`
+	E2ELatencyS     float64 `json:"e2e_latency_s,omitempty"`
+	// DeadLetterFraction is dead-lettered events per (event x subscriber).
+	DeadLetterFraction float64 `json:"dead_letter_fraction,omitempty"`
+	// MemPerInFlightBytes is measured memory per delivery in flight (0:
+	// not measurable, the profile's figure is used); MemFit says how it
+	// was obtained or why not.
+	MemPerInFlightBytes float64 `json:"mem_per_inflight_bytes,omitempty"`
+	MemFit              string  `json:"mem_fit,omitempty"`
+	// Measured lists the (events/hour, subscribers) of the points used,
+	// so charts can mark them and draw beyond them as extrapolation.
+	Measured []MeasuredPoint `json:"measured,omitempty"`
+}
+
+// MeasuredPoint is one point of the run in the cost model's coordinates.
+type MeasuredPoint struct {
+	EventsPerHour float64 `json:"events_per_hour"`
+	Subscribers   int     `json:"subscribers"`
 }
 
 // CPUPerDelivery is the CPU seconds per event per subscriber at n
@@ -124,6 +148,9 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		bytes          int64
 		subs           int
 		saturated      bool
+		attUS, attN    float64 // sum of mean*count, count
+		e2eUS, e2eN    float64
+		deadLettered   int64
 	}
 	bySys := map[string][]obs{}
 	var systems []string
@@ -136,9 +163,19 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if events <= 0 {
 			continue
 		}
-		var work, backlog int64
+		var work, backlog, dl int64
+		var attUS, attN, e2eUS, e2eN float64
 		for _, s := range p.Subscribers {
 			a := s.Accounting
+			dl += a.DeadLettered
+			if s.Attempt != nil && s.Attempt.LatencyUS.Count > 0 {
+				attUS += s.Attempt.LatencyUS.Mean * float64(s.Attempt.LatencyUS.Count)
+				attN += float64(s.Attempt.LatencyUS.Count)
+			}
+			if s.E2E.LatencyUS.Count > 0 {
+				e2eUS += s.E2E.LatencyUS.Mean * float64(s.E2E.LatencyUS.Count)
+				e2eN += float64(s.E2E.LatencyUS.Count)
+			}
 			switch {
 			case isWebhook(p.System) && s.Attempt != nil && s.Attempt.LatencyUS.Count > 0:
 				work += s.Attempt.LatencyUS.Count
@@ -167,6 +204,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			// Events still undelivered after the drain (not given up):
 			// the system did not keep up, so per-event use is distorted.
 			saturated: backlog > 0,
+			attUS:     attUS, attN: attN, e2eUS: e2eUS, e2eN: e2eN, deadLettered: dl,
 		})
 	}
 	if len(bySys) == 0 {
@@ -194,7 +232,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		}
 		u := &Usage{System: sys, Embedded: r.Environment.Embedded && !isWebhook(sys)}
 		var c cols
-		var evRes, workRes, denom float64
+		var evRes, workRes, denom, attUS, attN, e2eUS, e2eN, dl float64
 		subsSeen := map[int]bool{}
 		for _, o := range use {
 			u.Points++
@@ -211,7 +249,29 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			c.work = append(c.work, o.workRes)
 			c.cpu = append(c.cpu, o.cpu)
 			c.subs = append(c.subs, o.subs)
+			attUS += o.attUS
+			attN += o.attN
+			e2eUS += o.e2eUS
+			e2eN += o.e2eN
+			dl += float64(o.deadLettered)
+			u.Measured = append(u.Measured, MeasuredPoint{EventsPerHour: float64(o.events) / (o.dur - warmup) * 3600, Subscribers: o.subs})
 		}
+		if e2eN > 0 {
+			u.E2ELatencyS = e2eUS / e2eN / 1e6
+		}
+		u.AttemptLatencyS = u.E2ELatencyS
+		if attN > 0 {
+			u.AttemptLatencyS = attUS / attN / 1e6
+		}
+		if denom > 0 {
+			u.DeadLetterFraction = dl / denom
+		}
+		// runners/measure reports max_rss_bytes from getrusage: the
+		// harness process's high-water mark since it started, which
+		// only grows across the points of a run, so a fit of it against
+		// deliveries in flight would measure the run's order, not
+		// memory per delivery.
+		u.MemFit = "not measurable: max_rss_bytes is the process's high-water mark since start (runners/measure/usage.go), not per point; profile figure used"
 		// Amplification: work per (event x subscriber).
 		u.Amplification = float64(u.Work) / denom
 		for n := range subsSeen {

@@ -36,8 +36,13 @@ bench-long: build
 
 ## fuzz: longer fuzzing of the parsers
 fuzz:
-	$(GO) test ./scenarios/ -run '^$$' -fuzz FuzzLoad -fuzztime 60s
-	$(GO) test ./reports/results/ -run '^$$' -fuzz FuzzDecode -fuzztime 60s
+	$(GO) test ./scenarios/ -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 60s
+	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s
+	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecodeHistogram$$' -fuzztime 30s
+	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecodeIDSet$$' -fuzztime 30s
+	$(GO) test ./runners/webhook/ -run '^$$' -fuzz '^FuzzLedgerDecode$$' -fuzztime 30s
+	$(GO) test ./runners/netem/ -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime 30s
+	$(GO) test ./runners/netem/ -run '^$$' -fuzz '^FuzzParseBandwidth$$' -fuzztime 30s
 
 lint:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)

@@ -9,7 +9,7 @@
 # 3. go test over every package (integration tests use the broker through
 #    EVBENCH_KAFKA_BROKERS, the multi-node suite the cluster through
 #    EVBENCH_KAFKA_CLUSTER_BROKERS; browser tests use /usr/bin/chromium).
-# 4. Short fuzzing runs of the two parsers (longer ones: `make fuzz`).
+# 4. Short fuzzing runs of every parser of outside input (longer ones: `make fuzz`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -93,5 +93,10 @@ echo "== go test"
 step go test -count=1 -timeout 25m ./...
 
 echo "== fuzz (short)"
-step go test ./scenarios/ -run '^$' -fuzz FuzzLoad -fuzztime 10s
-step go test ./reports/results/ -run '^$' -fuzz FuzzDecode -fuzztime 10s
+# -fuzz takes a regexp and must match exactly one target: anchor each name.
+step go test ./scenarios/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime 10s
+step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10s
+step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecodeHistogram$' -fuzztime 5s
+step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecodeIDSet$' -fuzztime 5s
+step go test ./runners/webhook/ -run '^$' -fuzz '^FuzzLedgerDecode$' -fuzztime 5s
+step go test ./runners/netem/ -run '^$' -fuzz '^FuzzParseSpec$' -fuzztime 5s

@@ -41,8 +41,8 @@ fuzz:
 	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecodeHistogram$$' -fuzztime 30s
 	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecodeIDSet$$' -fuzztime 30s
 	$(GO) test ./runners/webhook/ -run '^$$' -fuzz '^FuzzLedgerDecode$$' -fuzztime 30s
-	$(GO) test ./runners/netem/ -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime 30s
-	$(GO) test ./runners/netem/ -run '^$$' -fuzz '^FuzzParseBandwidth$$' -fuzztime 30s
+	$(GO) test ./scenarios/netspec/ -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime 30s
+	$(GO) test ./scenarios/netspec/ -run '^$$' -fuzz '^FuzzParseBandwidth$$' -fuzztime 30s
 
 lint:
 	@test -z "$$(gofmt -l .)" || (echo "gofmt needed:"; gofmt -l .; exit 1)

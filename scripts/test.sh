@@ -99,4 +99,4 @@ step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10s
 step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecodeHistogram$' -fuzztime 5s
 step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecodeIDSet$' -fuzztime 5s
 step go test ./runners/webhook/ -run '^$' -fuzz '^FuzzLedgerDecode$' -fuzztime 5s
-step go test ./runners/netem/ -run '^$' -fuzz '^FuzzParseSpec$' -fuzztime 5s
+step go test ./scenarios/netspec/ -run '^$' -fuzz '^FuzzParseSpec$' -fuzztime 5s

@@ -24,6 +24,7 @@
 // destination address: Dialer.DialContext has the shape of franz-go's
 // kgo.Dialer and Dialer.FastHTTPDial is a fasthttp.DialFunc. Network profiles
 // (loopback, same-zone, cross-zone, cross-region, internet, flaky-internet)
-// live in profiles.yaml, embedded, each figure with a public source or
-// labelled an assumption; docs/network.md lists them.
+// and the Spec type live in scenarios/netspec (profiles.yaml, embedded, each
+// figure with a public source or labelled an assumption), so the scenario
+// loader can validate them; docs/network.md lists them.
 package netem

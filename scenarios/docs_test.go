@@ -178,6 +178,7 @@ var documentedElsewhere = map[reflect.Type]bool{
 	reflect.TypeOf(scenarios.Kafka{}):   true,
 	reflect.TypeOf(scenarios.Bridge{}):  true,
 	reflect.TypeOf(scenarios.FindMax{}): true,
+	reflect.TypeOf(scenarios.Network{}): true,
 }
 
 // leafKeys lists the YAML keys of t as dotted paths, descending into nested

@@ -144,6 +144,9 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		c.add(p+".tls", "tls: true makes an in-process sink serve HTTPS; a url subscriber uses https:// and optional TLS client options", "https:// in the url, tls: {ca_file, cert_file, key_file, insecure_skip_verify}")
 	}
 	for j, f := range sub.Faults {
+		if f.Kind == FaultPartition {
+			continue // on the network link, not in a sink
+		}
 		c.add(index(p+".faults", j)+".kind", fmt.Sprintf("a %s fault is applied by the in-process sink, which a url subscriber does not have", f.Kind), "no faults on a url subscriber (network faults on its link are separate)")
 	}
 	if s.Systems.Kafka != nil || s.Systems.Bridge != nil {

@@ -248,15 +248,16 @@ func (d *decoder) event(n *node, path string, e *Event) {
 }
 
 var (
-	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at", "url", "headers", "keep_alive", "sink_ledger"}
+	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at", "url", "headers", "keep_alive", "sink_ledger", "network"}
 	faultKeys      = []string{"kind", "at", "for", "status", "probability", "retry_after", "add"}
-	faultKinds     = []string{FaultDown, FaultErrors, FaultSlow, FaultPause, FaultHang}
+	faultKinds     = []string{FaultDown, FaultErrors, FaultSlow, FaultPause, FaultHang, FaultPartition}
 	faultKindKeys  = map[string][]string{
-		FaultDown:   {"at", "for"},
-		FaultErrors: {"at", "for", "status", "probability", "retry_after"},
-		FaultSlow:   {"at", "for", "add"},
-		FaultPause:  {"at", "for"},
-		FaultHang:   {"at", "for"},
+		FaultDown:      {"at", "for"},
+		FaultErrors:    {"at", "for", "status", "probability", "retry_after"},
+		FaultSlow:      {"at", "for", "add"},
+		FaultPause:     {"at", "for"},
+		FaultHang:      {"at", "for"},
+		FaultPartition: {"at", "for"},
 	}
 )
 
@@ -299,6 +300,7 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 		// explicit value must be >= 1.
 		so.intv("members", &sub.Members, 1, 1000)
 		so.durv("join_at", &sub.JoinAt)
+		d.network(so, "network", &sub.Network)
 		if fl, ok := d.list(so.val("faults"), so.p("faults"), "faults"); ok {
 			for j, fn := range fl {
 				f, ok := d.fault(fn, index(so.p("faults"), j))
@@ -389,6 +391,8 @@ func (d *decoder) fault(n *node, path string) (Fault, bool) {
 		o.require(o.val("kind"), "a slow fault adds latency", "add")
 	case FaultPause:
 		o.require(o.val("kind"), "a pause holds requests for `for`, then answers them (a pause without an end is a hang)", "for")
+	case FaultPartition:
+		o.require(o.val("kind"), "a partition black-holes the link for `for`", "for")
 	case FaultErrors:
 		f.Status, f.Probability = DefaultFaultStatus, DefaultFaultProbability
 	}
@@ -509,7 +513,7 @@ func (d *decoder) signing(n *node, path string, s *Signing) {
 
 var (
 	kafkaKeys = []string{"brokers", "tls", "sasl", "topic", "producers", "acks", "linger", "batch_max_bytes", "compression",
-		"idempotent", "max_buffered_records", "members", "commit", "commit_mode", "start_offset"}
+		"idempotent", "max_buffered_records", "members", "commit", "commit_mode", "start_offset", "producer_network", "consumer_network"}
 	topicKeys = []string{"name", "partitions", "replication_factor", "min_insync_replicas", "unclean_leader_election", "configs", "delete_after"}
 	tlsKeys   = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
 	saslKeys  = []string{"mechanism", "username_env", "password_env"}
@@ -542,6 +546,8 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 	}
 	o.enumv("commit_mode", &k.CommitMode, CommitModeSync, CommitModeAsync)
 	o.enumv("start_offset", &k.StartOffset, OffsetEarliest, OffsetLatest)
+	d.network(o, "producer_network", &k.ProducerNetwork)
+	d.network(o, "consumer_network", &k.ConsumerNetwork)
 	if o.has("topic") && d.ok() {
 		to := d.object(o.val("topic"), o.p("topic"), topicKeys)
 		if to == nil {
@@ -613,7 +619,7 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 	return k
 }
 
-var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing"}
+var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network"}
 
 func (d *decoder) bridge(n *node, path string) *Bridge {
 	b := defaultBridge()
@@ -627,6 +633,7 @@ func (d *decoder) bridge(n *node, path string) *Bridge {
 	if o.has("signing") {
 		d.signing(o.val("signing"), o.p("signing"), &b.Signing)
 	}
+	d.network(o, "ingress_network", &b.IngressNetwork)
 	return b
 }
 

@@ -238,6 +238,9 @@ type Subscriber struct {
 	ClientTLS  *ClientTLS        `yaml:"-" json:"client_tls,omitempty"`
 	KeepAlive  *bool             `yaml:"keep_alive,omitempty" json:"keep_alive,omitempty"`
 	SinkLedger bool              `yaml:"sink_ledger,omitempty" json:"sink_ledger,omitempty"`
+	// Network is this subscriber's link (webhook sender -> subscriber, or
+	// its consumer group <-> brokers); see network.go.
+	Network Network `yaml:"network,omitempty" json:"network,omitzero"`
 }
 
 // Fault kinds.
@@ -247,6 +250,7 @@ const (
 	FaultSlow   = "slow"   // add Add latency
 	FaultPause  = "pause"  // stop answering, then answer everything held
 	FaultHang   = "hang"   // never answer requests received in the window
+	// FaultPartition (network.go) black-holes the subscriber's link.
 )
 
 // Fault is one injected fault.
@@ -402,6 +406,11 @@ type Kafka struct {
 	// groups are created before the load starts, so earliest sees exactly
 	// this run's records on a fresh topic).
 	StartOffset string `yaml:"start_offset,omitempty" json:"start_offset"`
+	// ProducerNetwork is the producers' link to the brokers;
+	// ConsumerNetwork every consumer group's unless the subscriber has its
+	// own network (network.go).
+	ProducerNetwork Network `yaml:"producer_network,omitempty" json:"producer_network,omitzero"`
+	ConsumerNetwork Network `yaml:"consumer_network,omitempty" json:"consumer_network,omitzero"`
 }
 
 // Topic is the Kafka topic set-up.
@@ -462,6 +471,8 @@ type Bridge struct {
 	MaxInFlight int `yaml:"max_in_flight,omitempty" json:"max_in_flight"`
 	// Signing configures Standard Webhooks signing verified by the ingress.
 	Signing Signing `yaml:"signing,omitempty" json:"signing"`
+	// IngressNetwork is the upstream sender -> ingress link (network.go).
+	IngressNetwork Network `yaml:"ingress_network,omitempty" json:"ingress_network,omitzero"`
 }
 
 // Sweep expands a scenario into many points.

@@ -158,6 +158,7 @@ func check(s *Scenario, timeline bool) []problem {
 	c.event(s.Event)
 	c.subscribers(s)
 	c.systems(s)
+	c.networks(s)
 	c.thresholds(s)
 	c.sweep(s)
 	if s.TimeScale != 0 && !(s.TimeScale >= 1 && s.TimeScale <= MaxTimeScale) {
@@ -410,7 +411,7 @@ func (c *checker) fault(p string, f Fault, end Duration) {
 		return
 	}
 	c.durRange(p+".at", f.At, false, MaxDuration)
-	c.durRange(p+".for", f.For, f.Kind == FaultPause, MaxDuration)
+	c.durRange(p+".for", f.For, f.Kind == FaultPause || f.Kind == FaultPartition, MaxDuration)
 	if c.timeline && f.At >= end {
 		c.add(p+".at", fmt.Sprintf("%v is at or after the end of the run (duration + drain = %v): the fault would never happen", f.At, end), fmt.Sprintf("less than %v", end))
 	}

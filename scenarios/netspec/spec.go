@@ -191,6 +191,20 @@ func ParseNetwork(v any) (spec Spec, name string, err error) {
 // map. Parsing is strict: unknown keys, values without units, unknown units
 // and out-of-range values are errors naming the key and what is allowed.
 func ParseSpec(m map[string]any) (Spec, error) {
+	s, err := ParseFields(m)
+	if err != nil {
+		return Spec{}, err
+	}
+	if err := s.Validate(); err != nil {
+		return Spec{}, fmt.Errorf("network: %w", err)
+	}
+	return s, nil
+}
+
+// ParseFields is ParseSpec without the range and consistency checks of
+// Validate: the scenario loader parses key by key (to point at the key that
+// is wrong), then validates the whole spec.
+func ParseFields(m map[string]any) (Spec, error) {
 	var s Spec
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -231,9 +245,6 @@ func ParseSpec(m map[string]any) (Spec, error) {
 		if err != nil {
 			return Spec{}, fmt.Errorf("network: %s: %w", k, err)
 		}
-	}
-	if err := s.Validate(); err != nil {
-		return Spec{}, fmt.Errorf("network: %w", err)
 	}
 	return s, nil
 }

@@ -131,6 +131,9 @@ type Point struct {
 	// one (not disk-backed, not replicated), so reports put the honesty
 	// label next to this point's numbers.
 	BrokerEmbedded bool `json:"broker_embedded,omitempty"`
+	// Network maps each emulated link of the point (network.go's link
+	// names) to its profile and spec; absent when every link was loopback.
+	Network map[string]NetworkLink `json:"network,omitempty"`
 
 	// Publish is Kafka publish latency (intended -> acked); kafka, bridge.
 	Publish *Latency `json:"publish,omitempty"`

@@ -21,6 +21,7 @@ import (
 	"github.com/evbench/evbench/runners/behave"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/netem"
 )
 
 // System is the runner's system name.
@@ -86,8 +87,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 
 	sinks := make([]*Sink, 0, len(sc.Subscribers))
+	links := netem.NewLinks(pt.Logf)
 	closeSinks := func() error {
-		var errs []error
+		errs := []error{links.Close()}
 		for _, s := range sinks {
 			if s != nil { // nil: a url subscriber
 				errs = append(errs, s.Close())
@@ -101,6 +103,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	for i, spec := range sc.Subscribers {
 		phases[i] = NewPhases()
 		target := Target{Name: spec.Name, Sub: mp.Subs[i], JoinAt: spec.JoinAt.D(), KeepAlive: spec.KeepAlive, Phases: phases[i]}
+		if err := linkTarget(links, spec, &target); err != nil {
+			_ = closeSinks()
+			return nil, fmt.Errorf("webhook runner: %w", err)
+		}
 		if spec.External() {
 			if err := externalTarget(spec, &target); err != nil {
 				_ = closeSinks()
@@ -157,7 +163,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	// of a run, and points run one at a time.
 	dlLines0, dlDropped0 := pt.DeadLetters.Lines(), pt.DeadLetters.Dropped()
 
-	setStart := []func(int64){disp.SetMeasuredStart}
+	setStart := []func(int64){disp.SetMeasuredStart, links.SetStart}
 	for _, s := range sinks {
 		if s != nil {
 			setStart = append(setStart, s.SetStart)
@@ -206,6 +212,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err != nil {
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
+	res.Network = links.Record()
 	if interrupted {
 		res.Status = results.StatusInterrupted
 	}

@@ -92,6 +92,9 @@ type GroupsConfig struct {
 	Topic    string
 	// Conn are the connection options (Settings.ConnOpts).
 	Conn []kgo.Opt
+	// GroupConn overrides Conn for a subscriber's group (its network
+	// link, network.go).
+	GroupConn map[string][]kgo.Opt
 	// Admin is used for offsets, lag and deleting the groups afterwards.
 	Admin *kadm.Client
 	// GroupPrefix names the groups: <GroupPrefix>.<subscriber name>.
@@ -515,7 +518,7 @@ func newSession(m *member) *session {
 // rebalance callbacks belong to ss.
 func (m *member) consumerOpts(ss *session) []kgo.Opt {
 	s := m.g.gs.cfg.Settings
-	opts := append([]kgo.Opt{}, m.g.gs.cfg.Conn...)
+	opts := append([]kgo.Opt{}, m.g.conn()...)
 	reset := kgo.NewOffset().AtStart()
 	if s.StartOffset == StartLatest {
 		reset = kgo.NewOffset().AtEnd()

@@ -332,8 +332,13 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("%s", n)
 	}
 	behs := Behaviours(sc)
+	nw, err := OpenNetwork(sc, env, pt.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Links.Close()
 	groups, err := StartGroups(sctx, GroupsConfig{
-		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,
+		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
 		TrimConsumed: env.Embedded,
 	})
@@ -341,7 +346,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer groups.Close()
-	prod, err := NewProducer(set, env.Topic, env.Conn, sc.Event.Keys, mp)
+	prod, err := NewProducer(set, env.Topic, nw.Producer, sc.Event.Keys, mp)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +358,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 
 	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth, Lag: groups.Lag})
-	setStart := make([]func(int64), 0, len(behs))
+	setStart := []func(int64){nw.Links.SetStart}
 	for _, b := range behs {
 		setStart = append(setStart, b.SetStart)
 	}
@@ -368,6 +373,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	unackedErr := prod.UnackedError(System)
 	groups.Close()
 	res, err := mp.Finish(measure.ViaBroker, pt.Params)
+	if res != nil {
+		res.Network = nw.Links.Record()
+	}
 	return FinishStatus(res, err, interrupted, unackedErr)
 }
 

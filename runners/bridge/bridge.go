@@ -165,8 +165,13 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("%s", n)
 	}
 	behs := kafka.Behaviours(sc)
+	nw, err := kafka.OpenNetwork(sc, env, pt.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Links.Close()
 	groups, err := kafka.StartGroups(sctx, kafka.GroupsConfig{
-		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,
+		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
 		TrimConsumed: env.Embedded,
 	})
@@ -184,7 +189,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("%s", kafka.EmbeddedMemoryNote)
 	}
 	in, err := StartIngress(IngressConfig{
-		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: env.Conn,
+		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: nw.Producer,
 		Keys: sc.Event.Keys, Obs: mp, ProduceTimeout: bc.Timeout, Gate: gate,
 	})
 	if err != nil {
@@ -194,6 +199,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	pt.Log("bridge: ingress on %s (ack %s)", in.URL(), bc.Ack)
 	snd := NewSender(in.URL(), in.Addr(), secret, bc.MaxInFlight, bc.Timeout, mp)
 	defer snd.Close()
+	if err := linkSender(nw.Links, sc.Systems.Bridge.IngressNetwork, snd); err != nil {
+		return nil, err
+	}
 	snd.StopOn(ctx.Done())
 
 	mp.SetGauges(measure.Gauges{
@@ -201,7 +209,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		QueueDepth: snd.QueueDepth,
 		Lag:        groups.Lag,
 	})
-	setStart := make([]func(int64), 0, len(behs))
+	setStart := []func(int64){nw.Links.SetStart}
 	for _, b := range behs {
 		setStart = append(setStart, b.SetStart)
 	}
@@ -221,5 +229,8 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 	groups.Close()
 	res, err := mp.Finish(measure.ViaIngress, pt.Params)
+	if res != nil {
+		res.Network = nw.Links.Record()
+	}
 	return kafka.FinishStatus(res, err, interrupted, unackedErr)
 }

@@ -101,3 +101,58 @@ func TestNetworkPartition(t *testing.T) {
 		t.Errorf("results network = %+v, want cut's loopback link with partition 1s+2s", out.pt.Network)
 	}
 }
+
+// TestNetworkPerDeliveryTLS: two TLS subscribers behind the same 50 ms
+// link (subscribers[].network, a 100 ms round trip), one on kept-alive
+// connections, one with a connection per delivery. Each per-delivery
+// attempt pays a TCP connect (one round trip) and a TLS 1.3 handshake (one
+// more) before its request's own round trip, so its p50 (attempt and e2e)
+// is at least two round trips above the kept-alive one, and the connect
+// and TLS phases of the split account for the difference.
+func TestNetworkPerDeliveryTLS(t *testing.T) {
+	skipTimingUnderRace(t)
+	const rtt = 100 * time.Millisecond
+	boundedRuns(t, func() (bad []string) {
+		reuse, fresh := subscriber("reuse", time.Millisecond), subscriber("fresh", time.Millisecond)
+		for _, s := range []*scenarios.Subscriber{&reuse, &fresh} {
+			s.TLS = true
+			s.Network = scenarios.Network{Spec: netspec.Spec{Latency: rtt / 2}}
+		}
+		reuse.KeepAlive, fresh.KeepAlive = yes(), no()
+		sc := testScenario(20, 3*time.Second, time.Second, 3*time.Second, reuse, fresh)
+		out := run(t, context.Background(), sc)
+		r, f := out.byKey["reuse"], out.byKey["fresh"]
+		for _, s := range []*results.Subscriber{r, f} {
+			if s.Accounting.Sent != 60 || s.Accounting.Delivered != 60 || s.Accounting.Lost != 0 || s.AttemptPhases == nil {
+				t.Fatalf("%s: accounting %+v, phases %+v: want 60 delivered with attempt phases", s.Name, s.Accounting, s.AttemptPhases)
+			}
+		}
+		rp, fp := r.AttemptPhases, f.AttemptPhases
+		t.Logf("50 ms link, TLS: attempt p50 keep-alive %d us, per-delivery %d us; e2e p50 %d / %d us; per-delivery connect p50 %d us, tls p50 %d us, ttfb p50 %d us; keep-alive new connections %d",
+			r.Attempt.LatencyUS.P50, f.Attempt.LatencyUS.P50, r.E2E.LatencyUS.P50, f.E2E.LatencyUS.P50,
+			fp.Connect.LatencyUS.P50, fp.TLS.LatencyUS.P50, fp.TTFB.LatencyUS.P50, rp.NewConnections)
+		// An attempt whose connection was dialled in the warm-up has it
+		// counted there (TestAttemptPhasesWarmupConnection), so allow a few.
+		if fp.NewConnections < 55 || fp.KeepAlive {
+			t.Fatalf("fresh: %d new connections for 60 attempts, want about one each", fp.NewConnections)
+		}
+		// Physics: a connect and a handshake each cross the link both ways.
+		if fp.Connect.LatencyUS.P50 < rtt.Microseconds() || fp.TLS.LatencyUS.P50 < rtt.Microseconds() {
+			t.Fatalf("fresh: connect p50 %d us, tls p50 %d us: want each >= one round trip (%v)", fp.Connect.LatencyUS.P50, fp.TLS.LatencyUS.P50, rtt)
+		}
+		if rp.Connect.LatencyUS.P50 != 0 || rp.TLS.LatencyUS.P50 != 0 {
+			t.Fatalf("reuse: connect p50 %d us, tls p50 %d us: want 0 (kept-alive connections)", rp.Connect.LatencyUS.P50, rp.TLS.LatencyUS.P50)
+		}
+		attDiff := f.Attempt.LatencyUS.P50 - r.Attempt.LatencyUS.P50
+		e2eDiff := f.E2E.LatencyUS.P50 - r.E2E.LatencyUS.P50
+		min := 2 * rtt.Microseconds() * 95 / 100 // 5% for the timers of a loaded machine
+		if attDiff < min || e2eDiff < min {
+			bad = append(bad, fmt.Sprintf("per-delivery p50 above keep-alive: attempt %d us, e2e %d us; want >= two round trips (%d us)", attDiff, e2eDiff, 2*rtt.Microseconds()))
+		}
+		split := fp.Connect.LatencyUS.P50 + fp.TLS.LatencyUS.P50
+		if d := split - attDiff; d < -rtt.Microseconds()/4 || d > rtt.Microseconds()/4 {
+			bad = append(bad, fmt.Sprintf("connect + tls p50 %d us do not account for the %d us attempt difference (within a quarter round trip)", split, attDiff))
+		}
+		return bad
+	})
+}

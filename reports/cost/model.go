@@ -178,7 +178,7 @@ func (m *Model) MemoryPerConnectionBytes(system string) float64 {
 //
 //	sender     publish            c*H*x*cpu_per_event/3600
 //	transport  dispatch compute   c*H*x*n*cpu_per_attempt/3600
-//	transport  network            egress*cross_zone*H*x*n*bytes_per_attempt/GB
+//	transport  network            egress_hop*H*x*n*bytes_per_attempt/GB
 //	transport  retries            (a-1) x (dispatch compute + network)
 //	transport  connection memory  memory_gb_hour*H * (x/3600*n*a*latency) * mem_per_connection/GB
 //	transport  TLS handshakes     c*H*x*n*a*handshakes_per_delivery*handshake_ms/1000/3600
@@ -194,7 +194,7 @@ func (m *Model) MemoryPerConnectionBytes(system string) float64 {
 // ingress as one operated endpoint):
 //
 //	sender     produce            c*H*x*cpu_per_event/3600
-//	transport  network            transfer*cross_zone*H*x*bytes*(1+n*a)/GB + repl_transfer*H*x*bytes*(rf-1)/GB
+//	transport  network            H*x*bytes*(produce_hop + n*a*fetch_hop)/GB + repl_transfer*H*x*bytes*(rf-1)/GB
 //	transport  storage            storage_gb_month*x*retention_h*bytes*rf/GB
 //	transport  brokers and cluster cluster_month + broker_month*max(min_brokers, ceil(MB/s/capacity)),
 //	                              MB/s = x/3600*bytes*(rf + n*a)/1e6
@@ -203,6 +203,11 @@ func (m *Model) MemoryPerConnectionBytes(system string) float64 {
 //	transport  consumer lag       storage_gb_month * (x/3600*n*e2e_latency)*bytes*rf/GB
 //	subscriber consume            c*H*x*n*a*cpu_per_record/3600
 //	subscriber processing (common)
+//
+// A *_hop is the mean price of a GB over that kind of link (hops.go): from
+// the links the run recorded (same-zone 0, cross-zone the system's per-GB
+// price, cross-region and internet their network.* prices), else the
+// system's per-GB price x network.cross_zone_fraction.
 func (m *Model) Components(system string, n int) ([]Component, error) {
 	u, ok := m.Usage[system]
 	if !ok {
@@ -220,7 +225,6 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 	H := v(p.HoursPerMonth)
 	nf := float64(n)
 	const GB = 1e9
-	xz := v(p.Network.CrossZoneFraction)
 	c := v(p.Compute.VCPUHour) / v(p.Compute.Utilization) // $ per CPU-hour of measured work
 	a := u.Amplification
 	lin := func(name, side string, slope float64) Component {
@@ -247,7 +251,7 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 				fixed(CompEndpoints, SideTransport, v(p.Webhook.EndpointMonth)*nf))
 		} else {
 			dispatch := c * H * nf * u.CPUPerWork / 3600
-			network := v(p.Webhook.EgressPerGB) * xz * H * nf * bytes / GB
+			network := p.perGB(u.hops().Subscribers, v(p.Webhook.EgressPerGB)) * H * nf * bytes / GB
 			memSlope := v(p.Compute.MemoryGBHour) * H * m.Concurrency(system, 1, n) * m.MemoryPerConnectionBytes(system) / GB
 			out = append(out,
 				lin(CompPublish, SideSender, c*H*u.CPUPerEvent/3600),
@@ -270,9 +274,10 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 		// The sender's one POST per event to the bridge ingress (its
 		// bytes and TLS), and the ingress as one endpoint to operate.
 		out = append(out, Component{Name: CompIngress, Side: SideSender,
-			F: Affine(lo, hi, v(p.Webhook.EndpointMonth), v(p.Webhook.EgressPerGB)*xz*H*bytes/GB+2*c*H*hs/3600)})
+			F: Affine(lo, hi, v(p.Webhook.EndpointMonth), p.perGB(u.hops().Ingress, v(p.Webhook.EgressPerGB))*H*bytes/GB+2*c*H*hs/3600)})
 	}
-	netSlope := v(p.Kafka.TransferPerGB)*xz*H*bytes*(1+nf*a)/GB +
+	tr := v(p.Kafka.TransferPerGB)
+	netSlope := H*bytes*(p.perGB(u.hops().Producer, tr)+nf*a*p.perGB(u.hops().Subscribers, tr))/GB +
 		v(p.Kafka.ReplicationTransferPerGB)*H*bytes*(rf-1)/GB
 	// Broker capacity in events/hour: capacity bytes/s over the traffic
 	// one event causes (its writes to every replica and one read per

@@ -57,6 +57,12 @@ type Profile struct {
 		// CrossZoneFraction is the share of hops that cross a billed
 		// boundary (availability zone).
 		CrossZoneFraction *Price `yaml:"cross_zone_fraction,omitempty"`
+		// InternetEgressPerGB and CrossRegionPerGB price a GB over a
+		// link whose recorded network profile is internet or
+		// cross-region (hops.go); cross-zone links use the systems'
+		// own per-GB prices.
+		InternetEgressPerGB *Price `yaml:"internet_egress_per_gb,omitempty"`
+		CrossRegionPerGB    *Price `yaml:"cross_region_per_gb,omitempty"`
 	} `yaml:"network,omitempty"`
 	Webhook struct {
 		// EgressPerGB is the price per GB sent from the sender to a
@@ -215,6 +221,8 @@ func (p *Profile) params() []param {
 		{"compute.utilization", &p.Compute.Utilization, fraction(true)},
 		{"compute.memory_gb_hour", &p.Compute.MemoryGBHour, nonNegative},
 		{"network.cross_zone_fraction", &p.Network.CrossZoneFraction, fraction(false)},
+		{"network.internet_egress_per_gb", &p.Network.InternetEgressPerGB, nonNegative},
+		{"network.cross_region_per_gb", &p.Network.CrossRegionPerGB, nonNegative},
 		{"webhook.egress_per_gb", &p.Webhook.EgressPerGB, nonNegative},
 		{"webhook.endpoint_month", &p.Webhook.EndpointMonth, nonNegative},
 		{"webhook.memory_per_connection_kb", &p.Webhook.MemoryPerConnectionKB, nonNegative},

@@ -105,7 +105,7 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	fmt.Fprintf(&b, "Costs are %s per month of %g hours under the %s profile (every price and its source is in the profile table), "+
 		"built from the measured usage of this run (points that left a backlog after the drain are saturated and left out) and scaled linearly in events per hour: measured CPU-seconds per event "+
 		"become vCPU-hours at %s per vCPU-hour divided by %s utilisation (harness idle CPU, which does not grow with load, is left out), "+
-		"and measured bytes become GB on a billed hop for %s of hops. ",
+		"and measured bytes become GB on a billed hop for %s of hops unless the run recorded the links' networks (below). ",
 		p.Currency, v(p.HoursPerMonth), p.Label(), Money(v(p.Compute.VCPUHour)), pct(v(p.Compute.Utilization)), pct(v(p.Network.CrossZoneFraction)))
 	if u, ok := usage["webhook"]; ok {
 		fmt.Fprintf(&b, "Webhooks fan out per subscriber: each event costs one delivery per subscriber times the measured retry amplification (%.3f attempts per delivery), "+
@@ -123,6 +123,7 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	if _, ok := usage["bridge"]; ok {
 		b.WriteString("The bridge is priced as Kafka with its own measured CPU and bytes, plus one HTTP hop per event to the ingress and the ingress as one operated endpoint. ")
 	}
+	b.WriteString(hopsParagraph(p, usage, []string{"webhook", "kafka", "bridge"}))
 	b.WriteString("Every cost line is attributed to the sender side, the transport (dispatcher fleet or brokers, queues, storage, network) or the subscriber side; the subscriber's own processing is common to every design and is shown apart, never in the break-even. ")
 	fmt.Fprintf(&b, "Little's law sizes what is held open: webhook connections = attempts/s x mean per-attempt latency (plus %gs added by the profile), each costing %s KB of sender memory at %s per GB-hour; under Kafka a slow subscriber becomes consumer lag (records/s x end-to-end latency), stored, not connections held. ",
 		v(p.Webhook.AddedLatencyS), strconv.FormatFloat(v(p.Webhook.MemoryPerConnectionKB)+v(p.Webhook.MemoryPerInFlightKB), 'g', -1, 64), Money(v(p.Compute.MemoryGBHour)))

@@ -72,6 +72,9 @@ type Usage struct {
 	// was obtained or why not.
 	MemPerInFlightBytes float64 `json:"mem_per_inflight_bytes,omitempty"`
 	MemFit              string  `json:"mem_fit,omitempty"`
+	// Hops is where the system's bytes travelled, from the links the
+	// points used recorded (hops.go); nil when they recorded none.
+	Hops *Hops `json:"hops,omitempty"`
 	// Measured lists the (events/hour, subscribers) of the points used,
 	// so charts can mark them and draw beyond them as extrapolation.
 	Measured []MeasuredPoint `json:"measured,omitempty"`
@@ -151,6 +154,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		attUS, attN    float64 // sum of mean*count, count
 		e2eUS, e2eN    float64
 		deadLettered   int64
+		pt             *results.Point
 	}
 	bySys := map[string][]obs{}
 	var systems []string
@@ -205,6 +209,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			// the system did not keep up, so per-event use is distorted.
 			saturated: backlog > 0,
 			attUS:     attUS, attN: attN, e2eUS: e2eUS, e2eN: e2eN, deadLettered: dl,
+			pt: p,
 		})
 	}
 	if len(bySys) == 0 {
@@ -234,7 +239,9 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		var c cols
 		var evRes, workRes, denom, attUS, attN, e2eUS, e2eN, dl float64
 		subsSeen := map[int]bool{}
+		pts := make([]*results.Point, 0, len(use))
 		for _, o := range use {
+			pts = append(pts, o.pt)
 			u.Points++
 			u.Events += o.events
 			u.Work += o.work
@@ -256,6 +263,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 			dl += float64(o.deadLettered)
 			u.Measured = append(u.Measured, MeasuredPoint{EventsPerHour: float64(o.events) / (o.dur - warmup) * 3600, Subscribers: o.subs})
 		}
+		u.Hops = measuredHops(pts)
 		if e2eN > 0 {
 			u.E2ELatencyS = e2eUS / e2eN / 1e6
 		}

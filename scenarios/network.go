@@ -177,6 +177,7 @@ func (c *checker) networks(s *Scenario) {
 	}
 	for i, sub := range s.Subscribers {
 		one(index("subscribers", i)+".network", sub.Network)
+		one(index("subscribers", i)+".consumer_network", sub.ConsumerNetwork)
 	}
 	if k := s.Systems.Kafka; k != nil {
 		one("systems.kafka.producer_network", k.ProducerNetwork)
@@ -188,8 +189,14 @@ func (c *checker) networks(s *Scenario) {
 }
 
 // ConsumerNetwork is the network of sub's consumer group <-> brokers link:
-// the subscriber's own network, else systems.kafka.consumer_network.
+// the subscriber's consumer_network, else its network, else
+// systems.kafka.consumer_network. consumer_network lets one scenario put a
+// subscriber across the internet from the webhook sender while its Kafka
+// consumer runs next to the brokers (scenarios/examples/internet.yaml).
 func (s *Scenario) ConsumerNetwork(sub Subscriber) Network {
+	if !sub.ConsumerNetwork.IsZero() {
+		return sub.ConsumerNetwork
+	}
 	if !sub.Network.IsZero() {
 		return sub.Network
 	}

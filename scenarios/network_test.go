@@ -47,6 +47,14 @@ func TestNetworkKeys(t *testing.T) {
 				t.Errorf("ConsumerNetwork default = %q, want same-zone", got)
 			}
 		}},
+		{"subscriber consumer_network", netBase + "    network: internet\n    consumer_network: same-zone\nsystems:\n  kafka: {consumer_network: cross-zone}\n", func(t *testing.T, s *scenarios.Scenario) {
+			// The webhook link stays on the internet; the subscriber's
+			// consumer group runs next to the brokers.
+			sub := s.Subscribers[0]
+			if sub.Network.Profile != "internet" || s.ConsumerNetwork(sub).Profile != "same-zone" {
+				t.Errorf("network %q, consumer network %q: want internet and same-zone", sub.Network.Profile, s.ConsumerNetwork(sub).Profile)
+			}
+		}},
 		{"partition", netBase + "    faults: [{kind: partition, at: 1s, for: 2s}]\nsystems: {webhook: {}}\n", func(t *testing.T, s *scenarios.Scenario) {
 			p := s.Subscribers[0].Partitions()
 			if len(p) != 1 || p[0].At.D() != time.Second || p[0].For.D() != 2*time.Second {

@@ -241,6 +241,9 @@ type Subscriber struct {
 	// Network is this subscriber's link (webhook sender -> subscriber, or
 	// its consumer group <-> brokers); see network.go.
 	Network Network `yaml:"network,omitempty" json:"network,omitzero"`
+	// ConsumerNetwork is its consumer group's link under Kafka and the
+	// bridge when it differs from Network (network.go).
+	ConsumerNetwork Network `yaml:"consumer_network,omitempty" json:"consumer_network,omitzero"`
 }
 
 // Fault kinds.

@@ -549,7 +549,7 @@ func TestRateFromSweep(t *testing.T) {
 
 func TestExamples(t *testing.T) {
 	names := Examples()
-	if want := []string{"ecommerce", "outage", "quickstart", "sweep"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"ecommerce", "internet", "outage", "quickstart", "sweep"}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("examples %v, want %v", names, want)
 	}
 	for _, name := range names {
@@ -620,6 +620,18 @@ func TestExamples(t *testing.T) {
 				if names["fraud"].Processing.Kind != DistLognormal || names["analytics"].Ack != AckBeforeProcessing ||
 					len(names["notifications"].Faults) != 1 || names["notifications"].Faults[0].Probability != 0.3 || s.Load.Rate != 300 {
 					t.Errorf("ecommerce shape: %+v", names)
+				}
+			case "internet":
+				// Issue 11: webhook subscribers on internet (one flaky),
+				// producers cross-zone, groups same-zone, ingress internet.
+				var nets []string
+				for _, sub := range s.Subscribers {
+					nets = append(nets, sub.Network.Label()+"/"+s.ConsumerNetwork(sub).Label())
+				}
+				k, b := s.Systems.Kafka, s.Systems.Bridge
+				if want := []string{"internet/same-zone", "internet/same-zone", "flaky-internet/same-zone"}; !reflect.DeepEqual(nets, want) ||
+					k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
+					t.Errorf("internet shape: subscriber links %v, producer %s, ingress %s", nets, k.ProducerNetwork.Label(), b.IngressNetwork.Label())
 				}
 			case "sweep":
 				if len(pts) != 8 || s.Sweep.FindMax == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/evbench/evbench/reports/cost"
 	"github.com/evbench/evbench/reports/curves"
 	"github.com/evbench/evbench/reports/html"
+	"github.com/evbench/evbench/reports/netlinks"
 	"github.com/evbench/evbench/reports/results"
 )
 
@@ -84,7 +85,8 @@ func writeReport(dir string, r *results.Results) (string, error) {
 	return html.Generate(dir, r, extra...)
 }
 
-// reportSections builds the sections other packages contribute: sweep
+// reportSections builds the sections other packages contribute: the
+// network links and latency claims (when a point recorded links), sweep
 // curves (when there is more than one point per system or a saturation
 // search) and the cost model (when the scenario has a cost block or a
 // profile is named). A section that cannot be built does not stop the
@@ -97,6 +99,9 @@ func reportSections(r *results.Results, profile string) ([]chart.Section, []stri
 		warnings = append(warnings, fmt.Sprintf("%s: %v", title, err))
 		out = append(out, chart.Section{ID: id, Title: title,
 			Paragraphs: []string{"This section could not be built from these results: " + err.Error()}})
+	}
+	if sec, ok := netlinks.Section(r); ok {
+		out = append(out, sec)
 	}
 	secs, err := curves.Sections(r)
 	if err != nil {

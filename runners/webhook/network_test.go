@@ -16,9 +16,9 @@ import (
 // request arrives 50 ms after it is sent, so e2e (intended -> processed)
 // is 50 ms + processing + the harness's own overhead; the answer takes
 // another 50 ms back, so an attempt is one round trip (100 ms) +
-// processing. The lower bounds are physics and are asserted strictly; the
-// upper bounds leave room for a loaded machine (timer delays only ever
-// come out long).
+// processing. The lower bounds are physics and are asserted strictly; a
+// run above the upper bounds (timer delays on a loaded machine only ever
+// come out long) is repeated by boundedRuns before it fails.
 func TestNetworkLinkLatency(t *testing.T) {
 	skipTimingUnderRace(t)
 	const proc = 5 * time.Millisecond
@@ -47,8 +47,8 @@ func TestNetworkLinkLatency(t *testing.T) {
 		if e2e < lo {
 			t.Fatalf("e2e p50 %d us is below the link's one-way delay + processing (%d us): the link did not delay", e2e, lo)
 		}
-		if e2e > lo+5000+3000 { // [50, 55] ms + processing, 3 ms for load
-			bad = append(bad, fmt.Sprintf("e2e p50 %d us, want within [%d, %d] us", e2e, lo, lo+8000))
+		if e2e > lo+5000 { // issue 11: [50, 55] ms + processing; a loaded run is retried (boundedRuns)
+			bad = append(bad, fmt.Sprintf("e2e p50 %d us, want within [%d, %d] us", e2e, lo, lo+5000))
 		}
 		alo := (100*time.Millisecond + proc).Microseconds()
 		if att < alo {

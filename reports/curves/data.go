@@ -25,7 +25,7 @@ const (
 	ParamSubscribers = scenarios.ParamSubscribers
 	// ParamProbe marks saturation-search probe points; they are not
 	// part of the swept curves.
-	ParamProbe = "find_max_probe"
+	ParamProbe = scenarios.ParamFindMaxProbe
 )
 
 // Stat is the mean, minimum and maximum of one quantity over a point's

@@ -3,7 +3,8 @@
 // report can lay out sections it did not compute itself.
 package chart
 
-// Chart is one rendered chart.
+// Chart is one rendered chart: the output of reports/plot.Render, whose
+// Data is the one chart data type every chart is made from.
 type Chart struct {
 	// Name is the file stem for the PNG beside report.html, e.g.
 	// "latency-spectrum-webhook".

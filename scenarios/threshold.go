@@ -82,7 +82,10 @@ func (t Threshold) check() error {
 // value; it does not check the rest of the expression.
 func MetricUnit(expr string) string {
 	t := strings.TrimSpace(expr)
-	i := strings.IndexAny(t, " <>=!")
+	// The metric is the leading run of these characters, as in ParseExpr.
+	i := strings.IndexFunc(t, func(r rune) bool {
+		return r != '_' && r != '.' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
+	})
 	if i >= 0 {
 		t = t[:i]
 	}

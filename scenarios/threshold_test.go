@@ -76,9 +76,42 @@ func TestMetricUnit(t *testing.T) {
 	for in, want := range map[string]string{
 		"e2e.p99 < 5ms": UnitMicros, "e2e.p99<5ms": UnitMicros, " lost==0": UnitCount, "lost_ratio <= 1%": UnitRatio,
 		"achieved_per_s >= 9/s": UnitPerSecond, "nope < 1": "", "": "", "e2e.p99 < 250ms && lost == 0": UnitMicros,
+		"lost\t== 0": UnitCount, "e2e.p99\n<1s": UnitMicros,
 	} {
 		if got := MetricUnit(in); got != want {
 			t.Errorf("MetricUnit(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzParseThreshold: the threshold parser reads outside input (scenario
+// files, and results documents' scenarios in evbench merge). Whatever it
+// accepts is a well-formed parsed expression that survives the round trip
+// through results.json's text and whose unit MetricUnit finds from the
+// text alone.
+func FuzzParseThreshold(f *testing.F) {
+	for _, s := range []string{"e2e.p99 < 500ms", "lost==0", " lost_ratio <= 0.1% ", "achieved_per_s >= 60/min",
+		"publish.max != 1.5s", "e2e.p99 < 500", "", "<", "lost == 1e308", "retries < 0x10", "lost\t== 0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		th, err := ParseThreshold(s)
+		if err != nil {
+			return
+		}
+		if err := th.check(); err != nil {
+			t.Fatalf("%q parsed to %+v, which does not check: %v", s, th, err)
+		}
+		b, err := th.MarshalText()
+		if err != nil || string(b) != s {
+			t.Fatalf("%q marshals to %q, %v", s, b, err)
+		}
+		var back Threshold
+		if err := back.UnmarshalText(b); err != nil || back != th {
+			t.Fatalf("%q: read back %+v, %v; want %+v", s, back, err, th)
+		}
+		if u := MetricUnit(s); u != th.Unit {
+			t.Fatalf("MetricUnit(%q) = %q, want %q", s, u, th.Unit)
+		}
+	})
 }

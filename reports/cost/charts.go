@@ -71,6 +71,10 @@ func sigs(vs []float64) []float64 {
 	return out
 }
 
+// chartRate writes events/hour in the charts' number format (plot.Human,
+// as on their axes); tables use Rate.
+func chartRate(x float64) string { return rplot.Human(sig(x)) + "/h" }
+
 // eventsAxis is the x axis of every cost chart: events/hour, 100 to 1G.
 func eventsAxis() *rplot.Axis {
 	return &rplot.Axis{Min: new(float64(MinEventsPerHour)), Max: new(float64(MaxEventsPerHour))}
@@ -163,7 +167,7 @@ func CurvesData(m *Model, subs []int) (rplot.Data, error) {
 				}
 				mk.X, mk.Y = append(mk.X, sig(pt.EventsPerHour)), append(mk.Y, sig(b.Total))
 				if s == "kafka" {
-					mk.Text = append(mk.Text, Rate(pt.EventsPerHour))
+					mk.Text = append(mk.Text, chartRate(pt.EventsPerHour))
 				}
 			}
 			if len(mk.X) > 0 {
@@ -172,7 +176,7 @@ func CurvesData(m *Model, subs []int) (rplot.Data, error) {
 		}
 		if measured {
 			t.Series = append(t.Series, rplot.Series{Dash: 1,
-				Label: fmt.Sprintf("dashed: extrapolated (measured %s..%s)", Rate(xlo), Rate(xhi))})
+				Label: fmt.Sprintf("dashed: extrapolated (measured %s..%s)", chartRate(xlo), chartRate(xhi))})
 		}
 		out.Tiles = append(out.Tiles, t)
 	}

@@ -11,6 +11,8 @@ type Chart struct {
 	Name string
 	// Title is shown above the chart.
 	Title string
+	// Caption says how to read the chart (shown under it).
+	Caption string
 	// PNG is the rendered raster image.
 	PNG []byte
 	// SVG is the rendered vector image, inlined into report.html.

@@ -173,8 +173,9 @@ func ThroughputData(d *Data) rplot.Data {
 func LatencyData(d *Data) (rplot.Data, error) {
 	out := rplot.Data{
 		Name: ChartLatency, Title: "End-to-end latency vs offered rate (the hockey stick)", Kind: rplot.KindTiles,
-		Caption: "Latency stays flat while a system keeps up and turns up sharply at saturation. " +
-			"Bars show the repeats' minimum and maximum; × marks points that lost events.",
+		Caption: "The worst subscriber's end-to-end p50 (left) and p99 (right) at each offered rate, log scale; " +
+			"a curve that turns up sharply marks saturation. Bars show the repeats' minimum and maximum; " +
+			"× marks points that lost events (their latencies describe only the events that arrived).",
 		Columns: 2, Width: 10, Height: 4.5,
 	}
 	style := seriesStyle(d)

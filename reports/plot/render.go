@@ -46,7 +46,7 @@ func Charts(r *results.Results) ([]chart.Chart, error) {
 
 // Render draws one chart to PNG and SVG.
 func Render(d Data) (c chart.Chart, err error) {
-	c = chart.Chart{Name: d.Name, Title: d.Title}
+	c = chart.Chart{Name: d.Name, Title: d.Title, Caption: d.Caption}
 	var fn func(dc draw.Canvas)
 	h := LineHeight
 	switch d.Kind {

@@ -115,3 +115,21 @@ func FuzzParseThreshold(f *testing.F) {
 		}
 	})
 }
+
+// TestThresholdClone: a clone holds the same parsed thresholds and SLO,
+// and changing the clone's leaves the original's alone.
+func TestThresholdClone(t *testing.T) {
+	s, err := LoadBytes("t.yaml", []byte(minimal+"thresholds: [\"lost == 0\"]\nsweep:\n  find_max: {slo: \"e2e.p99 < 1s\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Clone()
+	if len(c.Thresholds) != 1 || c.Thresholds[0] != s.Thresholds[0] || c.Sweep.FindMax.SLO != s.Sweep.FindMax.SLO {
+		t.Fatalf("clone %+v %+v, want %+v %+v", c.Thresholds, c.Sweep.FindMax.SLO, s.Thresholds, s.Sweep.FindMax.SLO)
+	}
+	c.Thresholds[0] = MustThreshold("lost <= 5")
+	c.Sweep.FindMax.SLO = MustThreshold("e2e.p50 < 1ms")
+	if s.Thresholds[0].Source != "lost == 0" || s.Thresholds[0].Value != 0 || s.Sweep.FindMax.SLO.Source != "e2e.p99 < 1s" {
+		t.Errorf("changing the clone changed the original: %+v %+v", s.Thresholds, s.Sweep.FindMax.SLO)
+	}
+}

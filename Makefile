@@ -37,6 +37,7 @@ bench-long: build
 ## fuzz: longer fuzzing of the parsers
 fuzz:
 	$(GO) test ./scenarios/ -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime 60s
+	$(GO) test ./scenarios/ -run '^$$' -fuzz '^FuzzParseThreshold$$' -fuzztime 30s
 	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s
 	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecodeHistogram$$' -fuzztime 30s
 	$(GO) test ./reports/results/ -run '^$$' -fuzz '^FuzzDecodeIDSet$$' -fuzztime 30s

@@ -179,6 +179,8 @@ var documentedElsewhere = map[reflect.Type]bool{
 	reflect.TypeOf(scenarios.Bridge{}):  true,
 	reflect.TypeOf(scenarios.FindMax{}): true,
 	reflect.TypeOf(scenarios.Network{}): true,
+	// A threshold expression is one string, documented under `thresholds`.
+	reflect.TypeOf(scenarios.Threshold{}): true,
 }
 
 // leafKeys lists the YAML keys of t as dotted paths, descending into nested

@@ -58,8 +58,8 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal("Expand returned no points")
 		}
 		for _, th := range s.Thresholds {
-			if _, err := ParseExpr(th); err != nil {
-				t.Fatalf("threshold %q accepted at load but not by ParseExpr: %v", th, err)
+			if e, err := ParseExpr(th.Source); err != nil || e != th.Expr {
+				t.Fatalf("threshold %q loaded as %+v; ParseExpr gives %+v, %v", th.Source, th.Expr, e, err)
 			}
 		}
 	})

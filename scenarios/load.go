@@ -649,11 +649,12 @@ func (d *decoder) thresholds(n *node, s *Scenario) {
 			d.fail(it, p, "must be an expression string such as \"e2e.p99 < 500ms\", got "+it.describe(), "")
 			return
 		}
-		if _, err := ParseExpr(it.text); err != nil {
+		t, err := ParseThreshold(it.text)
+		if err != nil {
 			d.exprError(it, p, err)
 			return
 		}
-		s.Thresholds = append(s.Thresholds, it.text)
+		s.Thresholds = append(s.Thresholds, t)
 	}
 }
 
@@ -735,8 +736,10 @@ func (d *decoder) sweep(n *node, path string) *Sweep {
 		}
 		fo.require(nil, "the saturation search needs an SLO such as \"e2e.p99 < 100ms\"", "slo")
 		fm := &FindMax{Tolerance: DefaultFindMaxTolerance}
-		if fo.str("slo", &fm.SLO) {
-			if _, err := ParseExpr(fm.SLO); err != nil {
+		var slo string
+		if fo.str("slo", &slo) {
+			var err error
+			if fm.SLO, err = ParseThreshold(slo); err != nil {
 				d.exprError(fo.val("slo"), fo.p("slo"), err)
 				return nil
 			}

@@ -18,6 +18,8 @@ const (
 	ParamRate = "rate_per_s"
 	// ParamSubscribers is the point's subscriber count.
 	ParamSubscribers = "subscribers"
+	// ParamFindMaxProbe numbers a saturation-search probe point (1, 2, ...).
+	ParamFindMaxProbe = "find_max_probe"
 )
 
 // PointSpec is one point of an expanded scenario.

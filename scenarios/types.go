@@ -123,8 +123,8 @@ type Scenario struct {
 	// Systems says which systems run and how each is configured.
 	Systems Systems `yaml:"systems" json:"systems"`
 	// Thresholds are pass/fail expressions evaluated per point, for example
-	// "e2e.p99 < 100ms" or "lost == 0".
-	Thresholds []string `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
+	// "e2e.p99 < 100ms" or "lost == 0", parsed at load.
+	Thresholds []Threshold `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
 	// Sweep, when present, turns the run into many points.
 	Sweep *Sweep `yaml:"sweep,omitempty" json:"sweep,omitempty"`
 	// Cost selects a cost profile and overrides for the cost model.
@@ -497,7 +497,7 @@ type Sweep struct {
 // FindMax configures the saturation search.
 type FindMax struct {
 	// SLO is a threshold expression every subscriber must meet, e.g. "e2e.p99 < 100ms".
-	SLO string `yaml:"slo" json:"slo"`
+	SLO Threshold `yaml:"slo" json:"slo"`
 	// MaxLoss is the highest acceptable lost count (default 0).
 	MaxLoss int64 `yaml:"max_loss,omitempty" json:"max_loss"`
 	// Start is the first rate tried (default the load's peak rate); Limit

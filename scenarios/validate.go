@@ -677,8 +677,7 @@ func exprApplies(e Expr, sy Systems) string {
 func (c *checker) thresholds(s *Scenario) {
 	for i, t := range s.Thresholds {
 		k := index("thresholds", i)
-		e, err := ParseExpr(t)
-		if err != nil {
+		if err := t.check(); err != nil {
 			pe, _ := err.(*Error)
 			if pe != nil {
 				c.add(k, pe.Msg, pe.Allowed)
@@ -687,7 +686,7 @@ func (c *checker) thresholds(s *Scenario) {
 			}
 			continue
 		}
-		if why := exprApplies(e, s.Systems); why != "" {
+		if why := exprApplies(t.Expr, s.Systems); why != "" {
 			c.add(k, why, "")
 		}
 	}
@@ -783,13 +782,13 @@ func (c *checker) sweep(s *Scenario) {
 	}
 	if fm := sw.FindMax; fm != nil {
 		fp := p + ".find_max"
-		if e, err := ParseExpr(fm.SLO); err != nil {
+		if err := fm.SLO.check(); err != nil {
 			msg, allowed := err.Error(), ""
 			if pe, ok := err.(*Error); ok {
 				msg, allowed = pe.Msg, pe.Allowed
 			}
 			c.add(fp+".slo", msg, allowed)
-		} else if why := exprApplies(e, s.Systems); why != "" {
+		} else if why := exprApplies(fm.SLO.Expr, s.Systems); why != "" {
 			c.add(fp+".slo", why, "")
 		}
 		if fm.MaxLoss < 0 {

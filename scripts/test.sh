@@ -95,6 +95,7 @@ step go test -count=1 -timeout 25m ./...
 echo "== fuzz (short)"
 # -fuzz takes a regexp and must match exactly one target: anchor each name.
 step go test ./scenarios/ -run '^$' -fuzz '^FuzzLoad$' -fuzztime 10s
+step go test ./scenarios/ -run '^$' -fuzz '^FuzzParseThreshold$' -fuzztime 5s
 step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecode$' -fuzztime 10s
 step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecodeHistogram$' -fuzztime 5s
 step go test ./reports/results/ -run '^$' -fuzz '^FuzzDecodeIDSet$' -fuzztime 5s

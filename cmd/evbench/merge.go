@@ -14,6 +14,7 @@ import (
 	"github.com/evbench/evbench/reports/compare"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners/engine"
+	"github.com/evbench/evbench/scenarios"
 )
 
 func init() { addCommand(newMergeCmd) }
@@ -94,10 +95,14 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 				}
 				docs[i] = r
 			}
+			thresholds, err := mergeThresholds(docs[0])
+			if err != nil {
+				return badInput(fmt.Errorf("%s: %w", args[0], err))
+			}
 			merged, err := compare.MergeWith(compare.MergeOptions{
 				Force:      force,
 				Names:      args,
-				Thresholds: mergeThresholds(docs[0]),
+				Thresholds: thresholds,
 			}, docs...)
 			if err != nil {
 				return badInput(err)
@@ -139,15 +144,23 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 }
 
 // mergeThresholds re-evaluates the first document's scenario thresholds on
-// a merged point, with the same evaluator as evbench run.
-func mergeThresholds(first *results.Results) func(*results.Point) []results.Threshold {
+// a merged point, with the same evaluator as evbench run. The thresholds
+// are parsed once, here, as the loader parses a scenario's; one that does
+// not parse is an error (the document was not written by evbench run).
+func mergeThresholds(first *results.Results) (func(*results.Point) []results.Threshold, error) {
 	var sc struct {
-		Thresholds []string `json:"thresholds"`
+		Thresholds []scenarios.Threshold `json:"thresholds"`
 	}
-	if len(first.Scenario) == 0 || json.Unmarshal(first.Scenario, &sc) != nil || len(sc.Thresholds) == 0 {
-		return nil
+	if len(first.Scenario) == 0 {
+		return nil, nil
 	}
-	return func(p *results.Point) []results.Threshold { return engine.Evaluate(sc.Thresholds, p) }
+	if err := json.Unmarshal(first.Scenario, &sc); err != nil {
+		return nil, fmt.Errorf("scenario thresholds: %w", err)
+	}
+	if len(sc.Thresholds) == 0 {
+		return nil, nil
+	}
+	return func(p *results.Point) []results.Threshold { return engine.Evaluate(sc.Thresholds, p) }, nil
 }
 
 // checkNotAnInput refuses an output path that names one of the inputs,

@@ -101,11 +101,7 @@ func thresholdValue(t results.Threshold) string {
 	if t.NoData {
 		return "no data"
 	}
-	e, err := scenarios.ParseExpr(t.Expr)
-	if err != nil {
-		return fmt.Sprintf("%g", t.Value)
-	}
-	switch e.Unit {
+	switch scenarios.MetricUnit(t.Expr) {
 	case scenarios.UnitMicros:
 		return us(int64(t.Value))
 	case scenarios.UnitPerSecond:

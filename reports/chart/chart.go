@@ -3,13 +3,16 @@
 // report can lay out sections it did not compute itself.
 package chart
 
-// Chart is one rendered chart.
+// Chart is one rendered chart: the output of reports/plot.Render, whose
+// Data is the one chart data type every chart is made from.
 type Chart struct {
 	// Name is the file stem for the PNG beside report.html, e.g.
 	// "latency-spectrum-webhook".
 	Name string
 	// Title is shown above the chart.
 	Title string
+	// Caption says how to read the chart (shown under it).
+	Caption string
 	// PNG is the rendered raster image.
 	PNG []byte
 	// SVG is the rendered vector image, inlined into report.html.

@@ -2,18 +2,12 @@ package cost
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-
 	"github.com/evbench/evbench/reports/chart"
-	"github.com/evbench/evbench/reports/curves"
 )
 
 // Range is a low and high value for one profile key.
@@ -322,50 +316,4 @@ func signedMoney(x float64) string {
 		return "-" + Money(-x)
 	}
 	return "+" + Money(x)
-}
-
-// TornadoChart draws the break-even at each end of each key's range as
-// bars around the base break-even (log events/hour), largest swing on top;
-// a break-even outside 100..1G is drawn at that edge.
-func (s *Sensitivity) TornadoChart(maxKeys int) (chart.Chart, error) {
-	eff := s.Effects
-	if len(eff) > maxKeys {
-		eff = eff[:maxKeys]
-	}
-	title := fmt.Sprintf("What moves the break-even (webhook vs %s, %d subscribers), profile %s", s.Other, s.Subscribers, s.Profile.Label())
-	p := curves.NewPlot(title, "break-even, events per hour (log; edges = no crossing in range)", "")
-	g := cellGrid{xmin: MinEventsPerHour, xmax: MaxEventsPerHour, ymin: 0.5, ymax: float64(len(eff)) + 0.5}
-	loC, hiC := color.RGBA{0x44, 0x77, 0xaa, 0xff}, color.RGBA{0xee, 0x77, 0x33, 0xff}
-	var ticks []plot.Tick
-	for i, e := range eff {
-		y := float64(len(eff) - i)
-		for _, end := range []struct {
-			x float64
-			c color.RGBA
-		}{{e.EdgeLo, loC}, {e.EdgeHi, hiC}} {
-			x0, x1 := math.Min(s.BaseEdge, end.x), math.Max(s.BaseEdge, end.x)
-			if x1/x0 < 1.02 { // visible even when it moves nothing
-				x0, x1 = x0/1.02, x1*1.02
-			}
-			g.cells = append(g.cells, gridCell{x0: x0, x1: x1, y0: y - 0.35, y1: y + 0.35, c: end.c})
-		}
-		ticks = append(ticks, plot.Tick{Value: y, Label: fmt.Sprintf("%s %g..%g", e.Key, e.Lo, e.Hi)})
-	}
-	p.Add(g)
-	base, err := plotter.NewLine(plotter.XYs{{X: s.BaseEdge, Y: 0.5}, {X: s.BaseEdge, Y: float64(len(eff)) + 0.5}})
-	if err != nil {
-		return chart.Chart{}, fmt.Errorf("tornado base line: %w", err)
-	}
-	base.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
-	p.Add(base)
-	p.Legend.Add("low end", swatch{loC})
-	p.Legend.Add("high end", swatch{hiC})
-	p.Legend.Add("base: "+beString(s.Base), base)
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = curves.HumanLogTicks{}
-	p.X.Min, p.X.Max = MinEventsPerHour, MaxEventsPerHour
-	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Min, p.Y.Max = 0.5, float64(len(eff))+0.5
-	h := 1.5 + 0.35*float64(len(eff))
-	return curves.Render("cost-tornado-"+s.Profile.Name, title, 10*vg.Inch, vg.Length(h)*vg.Inch, [][]*plot.Plot{{p}})
 }

@@ -2,16 +2,10 @@ package curves
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"sort"
 	"strconv"
 	"strings"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/evbench/evbench/reports/chart"
 	rplot "github.com/evbench/evbench/reports/plot"
@@ -62,24 +56,18 @@ func Sections(r *results.Results) ([]chart.Section, error) {
 	if len(d.Skipped) > 0 {
 		sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("%d point(s) left out of the curves: %s.", len(d.Skipped), strings.Join(d.Skipped, "; ")))
 	}
-	if multi {
-		ch, err := ThroughputChart(d)
-		if err != nil {
-			return nil, err
-		}
-		sec.Charts = append(sec.Charts, ch)
-		ch, err = LatencyChart(d)
+	ds, err := ChartData(d)
+	if err != nil {
+		return nil, err
+	}
+	for _, cd := range ds {
+		ch, err := rplot.Render(cd)
 		if err != nil {
 			return nil, err
 		}
 		sec.Charts = append(sec.Charts, ch)
 	}
 	if len(d.Max) > 0 {
-		ch, err := MaxChart(d)
-		if err != nil {
-			return nil, err
-		}
-		sec.Charts = append(sec.Charts, ch)
 		sec.Tables = append(sec.Tables, MaxTable(d))
 	}
 	sec.Tables = append(sec.Tables, CurveTable(d))
@@ -112,123 +100,95 @@ func legendLabel(d *Data, c Curve) string {
 	return c.Label
 }
 
-// xyErr is a series with vertical error bars from repeat min/max.
-type xyErr struct {
-	xy     plotter.XYs
-	lo, hi []float64
-}
-
-func (e xyErr) Len() int                    { return len(e.xy) }
-func (e xyErr) XY(i int) (float64, float64) { return e.xy[i].X, e.xy[i].Y }
-func (e xyErr) YError(i int) (float64, float64) {
-	return e.xy[i].Y - e.lo[i], e.hi[i] - e.xy[i].Y
-}
-
-func addSeries(p *plot.Plot, label string, col color.Color, style int, xy plotter.XYs, lo, hi []float64) error {
-	l, s, err := plotter.NewLinePoints(xy)
-	if err != nil {
-		return fmt.Errorf("series %s: %w", label, err)
-	}
-	l.Color = col
-	l.Width = vg.Points(1.5)
-	l.Dashes = Dashes(style)
-	s.Color = col
-	s.Shape = Glyph(style)
-	s.Radius = vg.Points(2.5)
-	p.Add(l, s)
-	p.Legend.Add(label, l, s)
-	spread := false
-	for i := range xy {
-		if hi[i] > lo[i] {
-			spread = true
+// ChartData returns the data of the sweep charts, in report order: the
+// throughput and latency curves when some curve has two or more points,
+// the saturation chart when the search ran. reports/plot renders them.
+func ChartData(d *Data) ([]rplot.Data, error) {
+	multi := false
+	for _, c := range d.Curves {
+		if len(c.Points) >= 2 {
+			multi = true
 		}
 	}
-	if spread {
-		eb, err := plotter.NewYErrorBars(xyErr{xy: xy, lo: lo, hi: hi})
+	var out []rplot.Data
+	if multi {
+		lat, err := LatencyData(d)
 		if err != nil {
-			return fmt.Errorf("error bars %s: %w", label, err)
+			return nil, err
 		}
-		eb.Color = col
-		eb.CapWidth = vg.Points(4)
-		p.Add(eb)
+		out = append(out, ThroughputData(d), lat)
 	}
-	return nil
+	if len(d.Max) > 0 {
+		out = append(out, MaxData(d))
+	}
+	return out, nil
 }
 
-func addLossMarks(p *plot.Plot, xy plotter.XYs, legend bool) error {
-	label := ""
-	if legend {
-		label = "lost > 0"
+// lossMarks are the × marks on points that lost events.
+func lossMarks(xs, ys []float64, label string) []rplot.Marks {
+	if len(xs) == 0 {
+		return nil
 	}
-	return rplot.AddMarks(p, xy, draw.CrossGlyph{}, vg.Points(5), label)
+	return []rplot.Marks{{Label: label, Shape: rplot.MarkCross, Radius: 5, X: xs, Y: ys}}
 }
 
-// ThroughputChart draws delivered versus offered throughput per series,
-// with the y = x line.
-func ThroughputChart(d *Data) (chart.Chart, error) {
-	p := NewPlot("Delivered vs offered throughput", "offered rate (events/s)", "delivered per subscriber (events/s)")
+// ThroughputData is delivered versus offered throughput per series, with
+// the y = x line.
+func ThroughputData(d *Data) rplot.Data {
+	out := rplot.Data{
+		Name: ChartThroughput, Title: "Delivered vs offered throughput", Kind: rplot.KindLines,
+		XLabel: "offered rate (events/s)", YLabel: "delivered per subscriber (events/s)",
+		XScale: rplot.ScaleLinear, YScale: rplot.ScaleLinear,
+		Caption: "A system that keeps up lies on the y = x line; a saturated one flattens at its capacity. " +
+			"Bars show the repeats' minimum and maximum; × marks points that lost events.",
+		XAxis: &rplot.Axis{Min: new(0.0)}, YAxis: &rplot.Axis{Min: new(0.0)}, Width: 8, Height: 5,
+	}
 	style := seriesStyle(d)
 	maxX := 0.0
-	var lossy plotter.XYs
+	var lx, ly []float64
 	for i, c := range d.Curves {
-		xy := make(plotter.XYs, len(c.Points))
-		lo, hi := make([]float64, len(c.Points)), make([]float64, len(c.Points))
-		for j, pt := range c.Points {
-			xy[j] = plotter.XY{X: pt.RatePerS, Y: pt.DeliveredPerS.Mean}
-			lo[j], hi[j] = pt.DeliveredPerS.Min, pt.DeliveredPerS.Max
+		s := rplot.Series{Label: legendLabel(d, c), System: c.System, Dash: style[i], Markers: true}
+		for _, pt := range c.Points {
+			s.X = append(s.X, pt.RatePerS)
+			s.Y = append(s.Y, pt.DeliveredPerS.Mean)
+			s.YLo = append(s.YLo, pt.DeliveredPerS.Min)
+			s.YHi = append(s.YHi, pt.DeliveredPerS.Max)
 			maxX = math.Max(maxX, math.Max(pt.RatePerS, pt.DeliveredPerS.Max))
 			if pt.Lost > 0 {
-				lossy = append(lossy, xy[j])
+				lx, ly = append(lx, pt.RatePerS), append(ly, pt.DeliveredPerS.Mean)
 			}
 		}
-		if err := addSeries(p, legendLabel(d, c), SystemColor(c.System), style[i], xy, lo, hi); err != nil {
-			return chart.Chart{}, err
-		}
+		out.Series = append(out.Series, s)
 	}
 	if maxX > 0 {
-		ref, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: maxX * 1.05, Y: maxX * 1.05}})
-		if err != nil {
-			return chart.Chart{}, fmt.Errorf("reference line: %w", err)
-		}
-		ref.Color = color.Gray{Y: 140}
-		ref.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
-		p.Add(ref)
-		p.Legend.Add("y = x (keeps up)", ref)
+		m := maxX * 1.05
+		out.Series = append(out.Series, rplot.Series{Label: "y = x (keeps up)", Color: rplot.Palette.Grey, Dash: 1, X: []float64{0, m}, Y: []float64{0, m}})
 	}
-	if err := addLossMarks(p, lossy, true); err != nil {
-		return chart.Chart{}, err
-	}
-	p.X.Min, p.Y.Min = 0, 0
-	p.X.Tick.Marker = humanTicks{}
-	p.Y.Tick.Marker = humanTicks{}
-	return Render(ChartThroughput, "Delivered vs offered throughput", 8*vg.Inch, 5*vg.Inch, [][]*plot.Plot{{p}})
+	out.Marks = lossMarks(lx, ly, "lost > 0")
+	return out
 }
 
-// humanTicks is the default linear ticker with compact labels (1.5k, 20k).
-type humanTicks struct{}
-
-func (humanTicks) Ticks(min, max float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(min, max)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = HumanNumber(ticks[i].Value)
-		}
+// LatencyData is the worst subscriber's e2e p50 and p99 (ms, log scale)
+// versus offered rate, side by side on one y range.
+func LatencyData(d *Data) (rplot.Data, error) {
+	out := rplot.Data{
+		Name: ChartLatency, Title: "End-to-end latency vs offered rate (the hockey stick)", Kind: rplot.KindTiles,
+		Caption: "The worst subscriber's end-to-end p50 (left) and p99 (right) at each offered rate, log scale; " +
+			"a curve that turns up sharply marks saturation. Bars show the repeats' minimum and maximum; " +
+			"× marks points that lost events (their latencies describe only the events that arrived).",
+		Columns: 2, Width: 10, Height: 4.5,
 	}
-	return ticks
-}
-
-// LatencyChart draws the worst subscriber's e2e p50 and p99 (ms, log
-// scale) versus offered rate, side by side.
-func LatencyChart(d *Data) (chart.Chart, error) {
 	style := seriesStyle(d)
-	var plots []*plot.Plot
 	lo, hi := math.Inf(1), 0.0
+	// Clamp at 1 us: a log axis cannot show 0.
+	ms := func(us float64) float64 { return math.Max(us, 1) / 1000 }
 	for _, q := range []string{"p50", "p99"} {
-		p := NewPlot("End-to-end "+q+" (worst subscriber)", "offered rate (events/s)", q+" latency (ms, log scale)")
-		var lossy plotter.XYs
+		t := rplot.Data{Title: "End-to-end " + q + " (worst subscriber)", Kind: rplot.KindLines,
+			XLabel: "offered rate (events/s)", YLabel: q + " latency (ms, log scale)",
+			XScale: rplot.ScaleLinear, YScale: rplot.ScaleLog, XAxis: &rplot.Axis{Min: new(0.0)}}
+		var lx, ly []float64
 		for i, c := range d.Curves {
-			xy := make(plotter.XYs, 0, len(c.Points))
-			var l, h []float64
+			s := rplot.Series{Label: legendLabel(d, c), System: c.System, Dash: style[i], Markers: true}
 			for _, pt := range c.Points {
 				st := pt.P50US
 				if q == "p99" {
@@ -237,101 +197,106 @@ func LatencyChart(d *Data) (chart.Chart, error) {
 				if st.Mean <= 0 {
 					continue // nothing delivered at this point
 				}
-				// Clamp at 1 us: a log axis cannot show 0.
-				ms := func(us float64) float64 { return math.Max(us, 1) / 1000 }
-				xy = append(xy, plotter.XY{X: pt.RatePerS, Y: ms(st.Mean)})
-				l = append(l, ms(st.Min))
-				h = append(h, ms(st.Max))
-				lo = math.Min(lo, ms(st.Min))
-				hi = math.Max(hi, ms(st.Max))
+				s.X = append(s.X, pt.RatePerS)
+				s.Y = append(s.Y, ms(st.Mean))
+				s.YLo = append(s.YLo, ms(st.Min))
+				s.YHi = append(s.YHi, ms(st.Max))
+				lo, hi = math.Min(lo, ms(st.Min)), math.Max(hi, ms(st.Max))
 				if pt.Lost > 0 {
-					lossy = append(lossy, xy[len(xy)-1])
+					lx, ly = append(lx, pt.RatePerS), append(ly, ms(st.Mean))
 				}
 			}
-			if len(xy) == 0 {
-				continue
-			}
-			if err := addSeries(p, legendLabel(d, c), SystemColor(c.System), style[i], xy, l, h); err != nil {
-				return chart.Chart{}, err
+			if len(s.X) > 0 {
+				t.Series = append(t.Series, s)
 			}
 		}
-		if err := addLossMarks(p, lossy, q == "p50"); err != nil {
-			return chart.Chart{}, err
-		}
-		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = HumanLogTicks{}
-		p.X.Min = 0
-		p.X.Tick.Marker = humanTicks{}
-		plots = append(plots, p)
+		t.Marks = lossMarks(lx, ly, "lost > 0")
+		out.Tiles = append(out.Tiles, t)
 	}
 	if hi <= 0 {
-		return chart.Chart{}, fmt.Errorf("latency chart: no point delivered anything")
+		return rplot.Data{}, fmt.Errorf("latency chart: no point delivered anything")
 	}
 	// One y range for both tiles so they compare at a glance, snapped to
 	// decades so the log axis always has labelled ticks.
 	ymin := math.Pow(10, math.Floor(math.Log10(lo)))
 	ymax := math.Pow(10, math.Ceil(math.Log10(hi*1.01)))
-	for _, p := range plots {
-		p.Y.Min, p.Y.Max = ymin, ymax
+	for i := range out.Tiles {
+		out.Tiles[i].YAxis = &rplot.Axis{Min: new(ymin), Max: new(ymax)}
 	}
-	plots[1].Legend = plot.NewLegend()
-	return Render(ChartLatency, "End-to-end latency vs offered rate (the hockey stick)", 10*vg.Inch, 4.5*vg.Inch, [][]*plot.Plot{plots})
+	return out, nil
 }
 
-// MaxChart draws the maximum sustainable rate versus subscriber count per
+// MaxData is the maximum sustainable rate versus subscriber count per
 // system; searches that reached their limit are marked as lower bounds.
-func MaxChart(d *Data) (chart.Chart, error) {
-	p := NewPlot("Maximum sustainable rate vs subscribers", "subscribers", "max sustainable rate (events/s)")
-	var unbounded, startFailed plotter.XYs
+func MaxData(d *Data) rplot.Data {
+	out := rplot.Data{
+		Name: ChartMax, Title: "Maximum sustainable rate vs subscribers", Kind: rplot.KindLines,
+		XLabel: "subscribers", YLabel: "max sustainable rate (events/s)",
+		XScale: rplot.ScaleLinear, YScale: rplot.ScaleLinear,
+		Caption: "The highest rate at which every subscriber met the SLO, from the saturation search; " +
+			"bars show the repeats' minimum and maximum.",
+		YAxis: &rplot.Axis{Min: new(0.0)}, Width: 8, Height: 5,
+	}
+	var ux, uy, fx, fy []float64
 	subsSeen := map[int]bool{}
 	slo := ""
 	for _, mc := range d.Max {
-		xy := make(plotter.XYs, len(mc.Points))
-		lo, hi := make([]float64, len(mc.Points)), make([]float64, len(mc.Points))
-		for j, pt := range mc.Points {
-			xy[j] = plotter.XY{X: float64(pt.Subscribers), Y: pt.RatePerS.Mean}
-			lo[j], hi[j] = pt.RatePerS.Min, pt.RatePerS.Max
+		s := rplot.Series{Label: systemLabel(d, mc.System), System: mc.System, Markers: true}
+		for _, pt := range mc.Points {
+			x := float64(pt.Subscribers)
+			s.X, s.Y = append(s.X, x), append(s.Y, pt.RatePerS.Mean)
+			s.YLo, s.YHi = append(s.YLo, pt.RatePerS.Min), append(s.YHi, pt.RatePerS.Max)
 			subsSeen[pt.Subscribers] = true
 			if !pt.Bounded {
-				unbounded = append(unbounded, xy[j])
+				ux, uy = append(ux, x), append(uy, pt.RatePerS.Mean)
 			}
 			if pt.Bounded && pt.RatePerS.Max == 0 {
-				startFailed = append(startFailed, xy[j])
+				fx, fy = append(fx, x), append(fy, pt.RatePerS.Mean)
 			}
 			if slo == "" {
 				slo = pt.SLO
 			}
 		}
-		if err := addSeries(p, systemLabel(d, mc.System), SystemColor(mc.System), 0, xy, lo, hi); err != nil {
-			return chart.Chart{}, err
-		}
+		out.Series = append(out.Series, s)
 	}
-	if err := rplot.AddMarks(p, unbounded, draw.PyramidGlyph{}, vg.Points(5), "limit reached: lower bound"); err != nil {
-		return chart.Chart{}, err
+	if len(ux) > 0 {
+		out.Marks = append(out.Marks, rplot.Marks{Label: "limit reached: lower bound", Shape: rplot.MarkPyramid, Radius: 5, X: ux, Y: uy})
 	}
-	if err := rplot.AddMarks(p, startFailed, draw.RingGlyph{}, vg.Points(6), "first probe failed: maximum is below the start rate"); err != nil {
-		return chart.Chart{}, err
+	if len(fx) > 0 {
+		out.Marks = append(out.Marks, rplot.Marks{Label: "first probe failed: maximum is below the start rate", Shape: rplot.MarkRing, Radius: 6, X: fx, Y: fy})
 	}
-	var ticks []plot.Tick
 	var subs []int
 	for n := range subsSeen {
 		subs = append(subs, n)
 	}
 	sort.Ints(subs)
+	out.XAxis = &rplot.Axis{}
 	for _, n := range subs {
-		ticks = append(ticks, plot.Tick{Value: float64(n), Label: strconv.Itoa(n)})
+		out.XAxis.Ticks = append(out.XAxis.Ticks, rplot.Tick{Value: float64(n), Label: strconv.Itoa(n)})
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	if len(subs) > 0 {
-		p.X.Min, p.X.Max = float64(subs[0])-0.5, float64(subs[len(subs)-1])+0.5
+		out.XAxis.Min, out.XAxis.Max = new(float64(subs[0])-0.5), new(float64(subs[len(subs)-1])+0.5)
 	}
-	p.Y.Min = 0
-	p.Y.Tick.Marker = humanTicks{}
 	if slo != "" {
-		p.Title.Text += " (SLO " + slo + ")"
+		out.Title += " (SLO " + slo + ")"
 	}
-	return Render(ChartMax, p.Title.Text, 8*vg.Inch, 5*vg.Inch, [][]*plot.Plot{{p}})
+	return out
 }
+
+// ThroughputChart renders ThroughputData.
+func ThroughputChart(d *Data) (chart.Chart, error) { return rplot.Render(ThroughputData(d)) }
+
+// LatencyChart renders LatencyData.
+func LatencyChart(d *Data) (chart.Chart, error) {
+	ld, err := LatencyData(d)
+	if err != nil {
+		return chart.Chart{}, err
+	}
+	return rplot.Render(ld)
+}
+
+// MaxChart renders MaxData.
+func MaxChart(d *Data) (chart.Chart, error) { return rplot.Render(MaxData(d)) }
 
 // FormatMS formats microseconds as milliseconds with 3 significant digits.
 func FormatMS(us float64) string {

@@ -253,25 +253,51 @@ func TestOtherParamsMakeSeparateCurves(t *testing.T) {
 	}
 }
 
-func TestHumanLogTicks(t *testing.T) {
-	ticks := HumanLogTicks{}.Ticks(100, 1e9)
-	var labels []string
-	for _, tk := range ticks {
-		if tk.Label != "" {
-			labels = append(labels, tk.Label)
+// TestChartDataGolden: the data of every sweep chart (throughput, latency
+// tiles, saturation), as reports/plot draws it. A change in what the charts
+// show is a reviewed change of the golden file.
+func TestChartDataGolden(t *testing.T) {
+	d, err := Extract(fixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := ChartData(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := json.MarshalIndent(ds, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "charts.golden.json"), append(got, '\n'))
+	if len(ds) != 3 || ds[0].Name != ChartThroughput || ds[1].Name != ChartLatency || ds[2].Name != ChartMax {
+		t.Fatalf("charts %d, want throughput, latency, max", len(ds))
+	}
+	// Every curve is in the throughput chart, coloured by its system (no
+	// colour of its own), with one error bar bound per point.
+	th := ds[0]
+	if len(th.Series) != len(d.Curves)+1 {
+		t.Fatalf("%d series, want %d curves + y = x", len(th.Series), len(d.Curves))
+	}
+	for i, c := range d.Curves {
+		s := th.Series[i]
+		if s.System != c.System || s.Color != "" || len(s.X) != len(c.Points) || len(s.YLo) != len(s.X) || len(s.YHi) != len(s.X) {
+			t.Errorf("series %d %q: system %q colour %q, %d x, %d lo, %d hi; want %s, %d points", i, s.Label, s.System, s.Color, len(s.X), len(s.YLo), len(s.YHi), c.System, len(c.Points))
+		}
+		for j, pt := range c.Points {
+			if s.X[j] != pt.RatePerS || s.Y[j] != pt.DeliveredPerS.Mean || s.YLo[j] > s.Y[j] || s.YHi[j] < s.Y[j] {
+				t.Errorf("series %q point %d: (%v, %v in %v..%v), want (%v, %v)", s.Label, j, s.X[j], s.Y[j], s.YLo[j], s.YHi[j], pt.RatePerS, pt.DeliveredPerS.Mean)
+			}
 		}
 	}
-	want := "100 1k 10k 100k 1M 10M 100M 1G"
-	if strings.Join(labels, " ") != want {
-		t.Errorf("labels = %q, want %q", strings.Join(labels, " "), want)
+	// The latency tiles share one y range, snapped to decades.
+	lt := ds[1].Tiles
+	if len(lt) != 2 || *lt[0].YAxis.Min != *lt[1].YAxis.Min || *lt[0].YAxis.Max != *lt[1].YAxis.Max {
+		t.Errorf("latency tiles do not share a y range")
 	}
-}
-
-func TestFixedSystemColours(t *testing.T) {
-	for sys, want := range map[string]string{"webhook": "#0072B2", "kafka": "#D55E00", "bridge": "#009E73"} {
-		c := SystemColor(sys)
-		if got := fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B); got != want {
-			t.Errorf("%s colour %s, want %s", sys, got, want)
+	for _, tl := range lt {
+		if l := math.Log10(*tl.YAxis.Max); l != math.Trunc(l) {
+			t.Errorf("y max %v is not a decade", *tl.YAxis.Max)
 		}
 	}
 }

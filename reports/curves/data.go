@@ -4,7 +4,8 @@
 // the maximum sustainable rate versus subscriber count.
 //
 // Data extraction (Extract) is separate from drawing so that it can be
-// tested exactly; Section draws the charts with gonum.org/v1/plot. The
+// tested exactly; ChartData turns it into reports/plot chart data, which
+// Sections renders with reports/plot like every other chart. The
 // package only reads results.json: it never runs anything.
 package curves
 
@@ -25,7 +26,7 @@ const (
 	ParamSubscribers = scenarios.ParamSubscribers
 	// ParamProbe marks saturation-search probe points; they are not
 	// part of the swept curves.
-	ParamProbe = "find_max_probe"
+	ParamProbe = scenarios.ParamFindMaxProbe
 )
 
 // Stat is the mean, minimum and maximum of one quantity over a point's

@@ -148,7 +148,7 @@ func render(r *results.Results, files []string, extra []chart.Section) ([]byte, 
 			if err := checkSVG(c.SVG); err != nil {
 				return nil, nil, fmt.Errorf("report: section %s chart %s: %w", es.ID, c.Name, err)
 			}
-			f := figure{Name: c.Name, Title: c.Title, SVG: c.SVG}
+			f := figure{Name: c.Name, Title: c.Title, Caption: c.Caption, SVG: c.SVG}
 			if len(c.PNG) > 0 {
 				f.File = c.Name + ".png"
 				if len(c.SVG) == 0 {

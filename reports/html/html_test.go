@@ -189,6 +189,7 @@ func TestExtraSections(t *testing.T) {
 	}
 	good := cs[0]
 	good.Name = "latency-spectrum" // collides with the report's own chart
+	good.Caption = "How to read <this> section chart."
 	extra := chart.Section{ID: "cost", Title: "Cost", Paragraphs: []string{"Webhooks cost <b>less</b> below 10k events/h."},
 		Tables: []chart.Table{{Caption: "Break-even", Header: []string{"profile", "events/h", "note"},
 			Rows: [][]string{{"aws-list", "12,000", "the curves do not cross between 100 and 1G events per hour"}, {"self-hosted", "3.5k/h", "-"}}}},
@@ -206,6 +207,10 @@ func TestExtraSections(t *testing.T) {
 	if !strings.Contains(s, `<td class="text">aws-list</td><td>12,000</td><td class="text long">the curves`) ||
 		!strings.Contains(s, `<td class="text">self-hosted</td><td>3.5k/h</td>`) || !strings.Contains(s, "Break-even") {
 		t.Error("table not rendered with column classes")
+	}
+	// A section chart's caption is shown like the report's own (escaped).
+	if !strings.Contains(s, "How to read &lt;this&gt; section chart.") {
+		t.Error("section chart caption not shown")
 	}
 	if !strings.Contains(s, `data-chart="latency-spectrum-2"`) || charts[len(charts)-1].Name != "latency-spectrum-2" {
 		t.Error("duplicate chart name not made unique")

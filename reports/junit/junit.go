@@ -129,11 +129,7 @@ func ThresholdSuites(r *results.Results, format func(results.Threshold) string) 
 // FormatThreshold formats a threshold's measured value in its expression's
 // unit: "12.3ms", "480/s", "0.1%".
 func FormatThreshold(t results.Threshold) string {
-	e, err := scenarios.ParseExpr(t.Expr)
-	if err != nil {
-		return strconv.FormatFloat(t.Value, 'g', -1, 64)
-	}
-	switch e.Unit {
+	switch scenarios.MetricUnit(t.Expr) {
 	case scenarios.UnitMicros:
 		return FormatUS(t.Value)
 	case scenarios.UnitPerSecond:

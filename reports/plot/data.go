@@ -17,6 +17,9 @@ const (
 	KindLines = "lines"
 	// KindBars is a set of bar panels (small multiples).
 	KindBars = "bars"
+	// KindTiles is a grid of line charts (Tiles) under one title, with one
+	// legend for all of them.
+	KindTiles = "tiles"
 )
 
 // Axis scales.
@@ -41,7 +44,11 @@ const MaxSubscribersPerSystem = 4
 const MaxAccountingSubscribers = 8
 
 // Data is one chart's data, extracted from results and independent of
-// rendering, so it can be checked against golden files.
+// rendering, so it can be checked against golden files. It is the one chart
+// type of evbench: the latency charts here, the sweep curves
+// (reports/curves) and the cost charts (reports/cost) all produce Data, and
+// Render draws every one of them in the same style (palette, fonts, number
+// format, legend beside the plot).
 type Data struct {
 	// Name is the file stem of the chart's PNG.
 	Name  string `json:"name"`
@@ -55,13 +62,84 @@ type Data struct {
 	YScale  string   `json:"y_scale,omitempty"`
 	Series  []Series `json:"series,omitempty"`
 	Panels  []Panel  `json:"panels,omitempty"`
+	// Tiles are the charts of a KindTiles figure, drawn Columns to a row
+	// (default 1); each is a KindLines chart with its own title.
+	Tiles   []Data `json:"tiles,omitempty"`
+	Columns int    `json:"columns,omitempty"`
+	// XAxis and YAxis fix an axis' range or ticks; nil: from the data.
+	XAxis *Axis `json:"x_axis,omitempty"`
+	YAxis *Axis `json:"y_axis,omitempty"`
+	// Areas are filled regions drawn under the lines.
+	Areas []Area `json:"areas,omitempty"`
+	// Marks are annotation glyphs drawn on top of the lines.
+	Marks []Marks `json:"marks,omitempty"`
+	// Width and Height are the image size in inches (0: the kind's
+	// default, see Width, LineHeight and BarsHeight).
+	Width  float64 `json:"width_in,omitempty"`
+	Height float64 `json:"height_in,omitempty"`
 }
+
+// Axis fixes an axis: its range, and its ticks when Ticks is not empty.
+type Axis struct {
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+	// Ticks replace the scale's ticks (categories, percentages).
+	Ticks []Tick `json:"ticks,omitempty"`
+}
+
+// Tick is one fixed axis tick.
+type Tick struct {
+	Value float64 `json:"value"`
+	Label string  `json:"label"`
+}
+
+// Area is a filled region: a polygon (X, Y) or rectangles, in one colour.
+type Area struct {
+	// Label is the legend entry ("": none).
+	Label string `json:"label,omitempty"`
+	// System picks the colour unless Color is set.
+	System string `json:"system,omitempty"`
+	// Color is "#RRGGBB" or "#RRGGBBAA" (see Palette).
+	Color string    `json:"color,omitempty"`
+	X     []float64 `json:"x,omitempty"`
+	Y     []float64 `json:"y,omitempty"`
+	// Rects are rectangles [x0, x1, y0, y1].
+	Rects [][4]float64 `json:"rects,omitempty"`
+}
+
+// Marks are glyphs at points, for annotations ("lost > 0", "break-even").
+type Marks struct {
+	// Label is the legend entry ("": none).
+	Label string `json:"label,omitempty"`
+	// Shape is one of MarkCross, MarkRing, MarkCircle, MarkPyramid.
+	Shape string `json:"shape"`
+	// System or Color colour the marks; neither: black.
+	System string `json:"system,omitempty"`
+	Color  string `json:"color,omitempty"`
+	// Radius in points (0: 4).
+	Radius float64   `json:"radius_pt,omitempty"`
+	X      []float64 `json:"x"`
+	Y      []float64 `json:"y"`
+	// Text, when set, labels each mark (same length as X).
+	Text []string `json:"text,omitempty"`
+}
+
+// Mark shapes.
+const (
+	MarkCross   = "cross"
+	MarkRing    = "ring"
+	MarkCircle  = "circle"
+	MarkPyramid = "pyramid"
+)
 
 // Series is one line.
 type Series struct {
 	Label string `json:"label"`
-	// System picks the colour; "" is the offered load (black).
-	System     string `json:"system,omitempty"`
+	// System picks the colour; "" is the offered load or a reference
+	// line (black unless Color is set), drawn thinner and on top.
+	System string `json:"system,omitempty"`
+	// Color, "#RRGGBB", overrides the system colour.
+	Color      string `json:"color,omitempty"`
 	Subscriber string `json:"subscriber,omitempty"`
 	// Dash indexes the dash patterns (0 solid, 1 dashed, 2 dotted, 3 dash-dot).
 	Dash int `json:"dash"`
@@ -71,6 +149,9 @@ type Series struct {
 	Y       []float64 `json:"y"`
 	// Downsampled is the original number of points when LTTB reduced them.
 	Downsampled int `json:"downsampled_from,omitempty"`
+	// YLo and YHi, when set, draw error bars (repeat minimum and maximum).
+	YLo []float64 `json:"y_lo,omitempty"`
+	YHi []float64 `json:"y_hi,omitempty"`
 }
 
 // Panel is one bar chart of a small-multiples figure: one group of bars per

@@ -46,7 +46,7 @@ func Charts(r *results.Results) ([]chart.Chart, error) {
 
 // Render draws one chart to PNG and SVG.
 func Render(d Data) (c chart.Chart, err error) {
-	c = chart.Chart{Name: d.Name, Title: d.Title}
+	c = chart.Chart{Name: d.Name, Title: d.Title, Caption: d.Caption}
 	var fn func(dc draw.Canvas)
 	h := LineHeight
 	switch d.Kind {
@@ -55,13 +55,22 @@ func Render(d Data) (c chart.Chart, err error) {
 	case KindBars:
 		h = BarsHeight
 		fn, err = barsChart(d)
+	case KindTiles:
+		fn, err = tilesChart(d)
 	default:
 		err = fmt.Errorf("unknown chart kind %q", d.Kind)
 	}
 	if err != nil {
 		return c, fmt.Errorf("chart %s: %w", d.Name, err)
 	}
-	c.PNG, c.SVG, err = renderBoth(Width, h, fn)
+	w := Width
+	if d.Width > 0 {
+		w = vg.Length(d.Width) * vg.Inch
+	}
+	if d.Height > 0 {
+		h = vg.Length(d.Height) * vg.Inch
+	}
+	c.PNG, c.SVG, err = renderBoth(w, h, fn)
 	if err != nil {
 		return c, fmt.Errorf("chart %s: %w", d.Name, err)
 	}
@@ -96,6 +105,9 @@ func renderBoth(w, h vg.Length, fn func(dc draw.Canvas)) (png, svg []byte, err e
 }
 
 func seriesColor(s Series) color.Color {
+	if s.Color != "" {
+		return ParseColor(s.Color)
+	}
 	if s.System == "" {
 		return offeredColor
 	}
@@ -127,16 +139,200 @@ func withLegend(dc draw.Canvas, l gplot.Legend, drawPlot func(draw.Canvas)) {
 	l.Draw(lc)
 }
 
+// legendSet collects legend entries once per label, so tiles that show
+// the same series share one legend.
+type legendSet struct {
+	labels []string
+	thumbs map[string][]gplot.Thumbnailer
+}
+
+func (ls *legendSet) add(label string, th ...gplot.Thumbnailer) {
+	if label == "" {
+		return
+	}
+	if ls.thumbs == nil {
+		ls.thumbs = map[string][]gplot.Thumbnailer{}
+	}
+	if _, ok := ls.thumbs[label]; ok {
+		return
+	}
+	ls.labels = append(ls.labels, label)
+	ls.thumbs[label] = th
+}
+
+func (ls *legendSet) legend() gplot.Legend {
+	l := newLegend()
+	for _, label := range ls.labels {
+		l.Add(label, ls.thumbs[label]...)
+	}
+	return l
+}
+
 func linesChart(d Data) (func(draw.Canvas), error) {
+	var ls legendSet
+	drawPlot, err := linesPlot(d, &ls, false)
+	if err != nil {
+		return nil, err
+	}
+	l := ls.legend()
+	return func(dc draw.Canvas) { withLegend(dc, l, drawPlot) }, nil
+}
+
+// tilesChart draws d.Tiles in a grid under d.Title with one legend.
+func tilesChart(d Data) (func(draw.Canvas), error) {
+	if len(d.Tiles) == 0 {
+		return nil, fmt.Errorf("no tiles")
+	}
+	var ls legendSet
+	fns := make([]func(draw.Canvas), len(d.Tiles))
+	for i, t := range d.Tiles {
+		var err error
+		if fns[i], err = linesPlot(t, &ls, true); err != nil {
+			return nil, fmt.Errorf("tile %q: %w", t.Title, err)
+		}
+	}
+	cols := max(1, d.Columns)
+	rows := (len(d.Tiles) + cols - 1) / cols
+	l := ls.legend()
+	title := text.Style{Color: color.Black, Font: sans(12.5, true), XAlign: draw.XCenter, YAlign: draw.YTop,
+		Handler: gplot.DefaultTextHandler}
+	return func(dc draw.Canvas) {
+		withLegend(dc, l, func(pc draw.Canvas) {
+			pc.FillText(title, vg.Point{X: (pc.Min.X + pc.Max.X) / 2, Y: pc.Max.Y - vg.Points(4)}, d.Title)
+			body := draw.Crop(pc, 0, 0, 0, -vg.Points(30))
+			tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(24), PadY: vg.Points(18), PadBottom: vg.Points(2)}
+			for i, fn := range fns {
+				fn(tiles.At(body, i%cols, i/cols))
+			}
+		})
+	}, nil
+}
+
+// xyErr is a series with vertical error bars.
+type xyErr struct {
+	xy     plotter.XYs
+	lo, hi []float64
+}
+
+func (e xyErr) Len() int                    { return len(e.xy) }
+func (e xyErr) XY(i int) (float64, float64) { return e.xy[i].X, e.xy[i].Y }
+func (e xyErr) YError(i int) (float64, float64) {
+	return e.xy[i].Y - e.lo[i], e.hi[i] - e.xy[i].Y
+}
+
+// areaPlotter fills polygons in data coordinates.
+type areaPlotter struct {
+	polys                  [][]plotter.XY
+	c                      color.Color
+	xmin, xmax, ymin, ymax float64
+}
+
+// Plot implements plot.Plotter.
+func (a *areaPlotter) Plot(c draw.Canvas, plt *gplot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	for _, poly := range a.polys {
+		pts := make([]vg.Point, len(poly))
+		for i, q := range poly {
+			pts[i] = vg.Point{X: trX(q.X), Y: trY(q.Y)}
+		}
+		c.FillPolygon(a.c, c.ClipPolygonXY(pts))
+	}
+}
+
+// DataRange implements plot.DataRanger.
+func (a *areaPlotter) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return a.xmin, a.xmax, a.ymin, a.ymax
+}
+
+// swatch is a legend thumbnail filled with one colour.
+type swatch struct{ c color.Color }
+
+// Thumbnail implements plot.Thumbnailer.
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	c.FillPolygon(s.c, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
+}
+
+func markShape(shape string) (draw.GlyphDrawer, error) {
+	switch shape {
+	case MarkCross:
+		return draw.CrossGlyph{}, nil
+	case MarkRing:
+		return draw.RingGlyph{}, nil
+	case MarkCircle:
+		return draw.CircleGlyph{}, nil
+	case MarkPyramid:
+		return draw.PyramidGlyph{}, nil
+	}
+	return nil, fmt.Errorf("unknown mark shape %q", shape)
+}
+
+func markColor(system, hex string) color.Color {
+	switch {
+	case hex != "":
+		return ParseColor(hex)
+	case system != "":
+		return SystemColor(system)
+	}
+	return color.Black
+}
+
+// extent tracks the data's range for the axes.
+type extent struct{ xmin, xmax, ymin, ymax float64 }
+
+func newExtent() extent { return extent{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)} }
+
+func (e *extent) add(x, y float64) {
+	e.xmin, e.xmax = math.Min(e.xmin, x), math.Max(e.xmax, x)
+	e.ymin, e.ymax = math.Min(e.ymin, y), math.Max(e.ymax, y)
+}
+
+func (e extent) empty() bool { return math.IsInf(e.ymin, 1) }
+
+// linesPlot builds one line chart (a whole chart, or a tile when tile is
+// true: smaller title, no legend of its own) and returns the function that
+// draws it; its legend entries go to ls.
+func linesPlot(d Data, ls *legendSet, tile bool) (func(draw.Canvas), error) {
 	p := newPlot(d.Title, d.XLabel, d.YLabel)
+	if tile {
+		p.Title.TextStyle.Font = sans(10.5, true)
+	}
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{0xE0}
 	grid.Horizontal.Color = color.Gray{0xE0}
 	p.Add(grid)
-	l := newLegend()
-	ymin, ymax := math.Inf(1), math.Inf(-1)
-	xmax := math.Inf(-1)
-	var onTop []*plotter.Line
+	logX, logY := d.XScale == ScaleLog, d.YScale == ScaleLog
+	usable := func(x, y float64) bool { return (!logX || x > 0) && (!logY || y > 0) }
+	ext := newExtent()
+	for _, a := range d.Areas {
+		ap := &areaPlotter{c: markColor(a.System, a.Color)}
+		ae := newExtent()
+		if len(a.X) != len(a.Y) {
+			return nil, fmt.Errorf("area %q: %d x values, %d y values", a.Label, len(a.X), len(a.Y))
+		}
+		if len(a.X) > 0 {
+			var poly []plotter.XY
+			for i := range a.X {
+				poly = append(poly, plotter.XY{X: a.X[i], Y: a.Y[i]})
+				ae.add(a.X[i], a.Y[i])
+			}
+			ap.polys = append(ap.polys, poly)
+		}
+		for _, r := range a.Rects {
+			ap.polys = append(ap.polys, []plotter.XY{{X: r[0], Y: r[2]}, {X: r[1], Y: r[2]}, {X: r[1], Y: r[3]}, {X: r[0], Y: r[3]}})
+			ae.add(r[0], r[2])
+			ae.add(r[1], r[3])
+		}
+		if len(ap.polys) == 0 {
+			continue
+		}
+		ap.xmin, ap.xmax, ap.ymin, ap.ymax = ae.xmin, ae.xmax, ae.ymin, ae.ymax
+		ext.add(ae.xmin, ae.ymin)
+		ext.add(ae.xmax, ae.ymax)
+		p.Add(ap)
+		ls.add(a.Label, swatch{ap.c})
+	}
+	var onTop []gplot.Plotter
 	nMarked := 0
 	for _, s := range d.Series {
 		if s.Markers {
@@ -145,28 +341,38 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 	}
 	marked := 0
 	for _, s := range d.Series {
-		// Series drawn with markers (few points on whole-number x) are
-		// dodged sideways a little so equal values stay visible.
+		// Attempts (few points on whole-number x, drawn with markers)
+		// are dodged sideways a little so equal values stay visible.
 		dodge := 0.0
-		if s.Markers {
+		if s.Markers && d.Name == "webhook-attempts" {
 			dodge = (float64(marked) - float64(nMarked-1)/2) * 0.06
 			marked++
 		}
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("series %q: %d x values, %d y values", s.Label, len(s.X), len(s.Y))
 		}
+		bars := len(s.YLo) > 0 || len(s.YHi) > 0
+		if bars && (len(s.YLo) != len(s.Y) || len(s.YHi) != len(s.Y)) {
+			return nil, fmt.Errorf("series %q: %d y values, %d lows, %d highs", s.Label, len(s.Y), len(s.YLo), len(s.YHi))
+		}
 		xys := make(plotter.XYs, 0, len(s.X))
+		var lo, hi []float64
+		spread := false
 		for i := range s.X {
 			y := s.Y[i]
-			if d.YScale == ScaleLog && y <= 0 {
+			if !usable(s.X[i], y) {
 				continue // a log axis cannot show 0; the tables have exact values
 			}
 			xys = append(xys, plotter.XY{X: s.X[i] + dodge, Y: y})
-			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
-			xmax = math.Max(xmax, s.X[i])
-		}
-		if len(xys) == 0 {
-			continue
+			ext.add(s.X[i], y)
+			if bars {
+				lo, hi = append(lo, s.YLo[i]), append(hi, s.YHi[i])
+				spread = spread || s.YHi[i] > s.YLo[i]
+				if usable(s.X[i], s.YLo[i]) {
+					ext.add(s.X[i], s.YLo[i])
+				}
+				ext.add(s.X[i], s.YHi[i])
+			}
 		}
 		line, err := plotter.NewLine(xys)
 		if err != nil {
@@ -175,14 +381,19 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 		line.Color = seriesColor(s)
 		line.Dashes = dash(s.Dash)
 		line.Width = vg.Points(1.7)
+		thumbs := []gplot.Thumbnailer{line}
+		if len(xys) == 0 {
+			// A legend entry without data (a line-style key).
+			ls.add(s.Label, thumbs...)
+			continue
+		}
 		if s.System == "" {
-			// The offered load is the reference: drawn last, on top.
+			// The offered load or a reference: drawn last, on top.
 			line.Width = vg.Points(1.3)
 			onTop = append(onTop, line)
 		} else {
 			p.Add(line)
 		}
-		thumbs := []gplot.Thumbnailer{line}
 		if s.Markers {
 			sc, err := plotter.NewScatter(xys)
 			if err != nil {
@@ -192,23 +403,80 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
 		}
-		l.Add(s.Label, thumbs...)
+		if spread {
+			eb, err := plotter.NewYErrorBars(xyErr{xy: xys, lo: lo, hi: hi})
+			if err != nil {
+				return nil, fmt.Errorf("series %q error bars: %w", s.Label, err)
+			}
+			eb.Color = seriesColor(s)
+			eb.CapWidth = vg.Points(4)
+			p.Add(eb)
+		}
+		ls.add(s.Label, thumbs...)
 	}
-	for _, l := range onTop {
-		p.Add(l)
+	p.Add(onTop...)
+	for _, m := range d.Marks {
+		if len(m.X) != len(m.Y) || (m.Text != nil && len(m.Text) != len(m.X)) {
+			return nil, fmt.Errorf("marks %q: %d x, %d y, %d labels", m.Label, len(m.X), len(m.Y), len(m.Text))
+		}
+		var xys plotter.XYs
+		var labels []string
+		for i := range m.X {
+			if usable(m.X[i], m.Y[i]) {
+				xys = append(xys, plotter.XY{X: m.X[i], Y: m.Y[i]})
+				ext.add(m.X[i], m.Y[i])
+				if m.Text != nil {
+					labels = append(labels, m.Text[i])
+				}
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		shape, err := markShape(m.Shape)
+		if err != nil {
+			return nil, err
+		}
+		sc, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, fmt.Errorf("marks %q: %w", m.Label, err)
+		}
+		r := m.Radius
+		if r == 0 {
+			r = 4
+		}
+		sc.Shape, sc.Color, sc.Radius = shape, markColor(m.System, m.Color), vg.Points(r)
+		p.Add(sc)
+		ls.add(m.Label, sc)
+		if labels != nil {
+			lb, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
+			if err != nil {
+				return nil, fmt.Errorf("marks %q labels: %w", m.Label, err)
+			}
+			for i := range lb.TextStyle {
+				lb.TextStyle[i].Font = sans(9, false)
+				lb.TextStyle[i].YAlign = draw.YTop
+			}
+			lb.Offset = vg.Point{X: vg.Points(r + 2)}
+			p.Add(lb)
+		}
 	}
-	if math.IsInf(ymin, 1) {
+	if ext.empty() {
 		return nil, fmt.Errorf("no data to draw")
 	}
 	switch d.XScale {
 	case ScaleNines:
 		p.X.Tick.Marker = ninesTicks{}
 		p.X.Min = 0
-		p.X.Max = math.Max(1, math.Ceil(xmax*10)/10)
+		p.X.Max = math.Max(1, math.Ceil(ext.xmax*10)/10)
+	case ScaleLog:
+		p.X.Scale = gplot.LogScale{}
+		p.X.Tick.Marker = logTicks{}
+		p.X.Min, p.X.Max = ext.xmin, ext.xmax
 	default:
 		if d.Name == "webhook-attempts" {
 			p.X.Tick.Marker = intTicks{}
-			p.X.Min, p.X.Max = 0.5, math.Max(xmax, 3)+0.5
+			p.X.Min, p.X.Max = 0.5, math.Max(ext.xmax, 3)+0.5
 		} else {
 			p.X.Tick.Marker = humanTicks{}
 			p.X.Min = math.Min(0, p.X.Min)
@@ -218,15 +486,17 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 	case ScaleLog:
 		p.Y.Scale = gplot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
-		p.Y.Min, p.Y.Max = ymin/1.4, ymax*1.4
+		p.Y.Min, p.Y.Max = ext.ymin/1.4, ext.ymax*1.4
 		if d.Name == "webhook-attempts" {
 			p.Y.Max = 100 * 1.4
 		}
 	default:
 		p.Y.Tick.Marker = countTicks{}
 		p.Y.Min = 0
-		p.Y.Max = math.Max(ymax*1.08, 1)
+		p.Y.Max = math.Max(ext.ymax*1.08, 1)
 	}
+	fixAxis(&p.X, d.XAxis)
+	fixAxis(&p.Y, d.YAxis)
 	// gonum/plot centres the y label on the linear midpoint of the data,
 	// which on a log axis lies near the top and pushes the whole plot down;
 	// draw the label ourselves at the canvas' vertical centre instead.
@@ -236,13 +506,31 @@ func linesChart(d Data) (func(draw.Canvas), error) {
 	lsty.Rotation = math.Pi / 2
 	lsty.XAlign, lsty.YAlign = draw.XCenter, draw.YBottom
 	lh := lsty.Height(ylabel)
-	return func(dc draw.Canvas) {
-		withLegend(dc, l, func(pc draw.Canvas) {
-			mid := (pc.Min.Y + pc.Max.Y - vg.Points(10)) / 2
-			pc.FillText(lsty, vg.Point{X: pc.Min.X + lh, Y: mid}, ylabel)
-			p.Draw(draw.Crop(pc, lh+vg.Points(6), 0, 0, 0))
-		})
+	return func(pc draw.Canvas) {
+		mid := (pc.Min.Y + pc.Max.Y - vg.Points(10)) / 2
+		pc.FillText(lsty, vg.Point{X: pc.Min.X + lh, Y: mid}, ylabel)
+		p.Draw(draw.Crop(pc, lh+vg.Points(6), 0, 0, 0))
 	}, nil
+}
+
+// fixAxis applies a chart's fixed range and ticks to an axis.
+func fixAxis(ax *gplot.Axis, a *Axis) {
+	if a == nil {
+		return
+	}
+	if a.Min != nil {
+		ax.Min = *a.Min
+	}
+	if a.Max != nil {
+		ax.Max = *a.Max
+	}
+	if len(a.Ticks) > 0 {
+		ts := make([]gplot.Tick, len(a.Ticks))
+		for i, t := range a.Ticks {
+			ts[i] = gplot.Tick{Value: t.Value, Label: t.Label}
+		}
+		ax.Tick.Marker = gplot.ConstantTicks(ts)
+	}
 }
 
 func barsChart(d Data) (func(draw.Canvas), error) {

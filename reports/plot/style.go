@@ -28,6 +28,54 @@ var (
 	okabeYellow    = color.NRGBA{0xF0, 0xE4, 0x42, 0xff}
 )
 
+// Palette names the Okabe-Ito colours (and a neutral grey) as "#RRGGBB",
+// for charts that colour by something other than the system (cost
+// components, sensitivity ends, reference lines). Every evbench chart
+// draws from it.
+var Palette = struct {
+	Black, Orange, Sky, Green, Blue, Vermilion, Purple, Yellow, Grey string
+}{
+	Black: Hex(okabeBlack), Orange: Hex(okabeOrange), Sky: Hex(okabeSky), Green: Hex(okabeGreen),
+	Blue: Hex(okabeBlue), Vermilion: Hex(okabeVermilion), Purple: Hex(okabePurple), Yellow: Hex(okabeYellow),
+	Grey: "#8C8C8C",
+}
+
+// Hex formats a colour as "#RRGGBB", or "#RRGGBBAA" when not opaque.
+func Hex(c color.Color) string {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	if n.A != 0xff {
+		return fmt.Sprintf("#%02X%02X%02X%02X", n.R, n.G, n.B, n.A)
+	}
+	return fmt.Sprintf("#%02X%02X%02X", n.R, n.G, n.B)
+}
+
+// ParseColor reads "#RRGGBB" or "#RRGGBBAA"; anything else is black.
+func ParseColor(s string) color.NRGBA {
+	var c color.NRGBA
+	c.A = 0xff
+	switch len(s) {
+	case 7:
+		if _, err := fmt.Sscanf(s, "#%02x%02x%02x", &c.R, &c.G, &c.B); err != nil {
+			return okabeBlack
+		}
+	case 9:
+		if _, err := fmt.Sscanf(s, "#%02x%02x%02x%02x", &c.R, &c.G, &c.B, &c.A); err != nil {
+			return okabeBlack
+		}
+	default:
+		return okabeBlack
+	}
+	return c
+}
+
+// Lighten mixes a "#RRGGBB" colour with white (f = 0: unchanged, 1:
+// white), for fills that marks sit on.
+func Lighten(hex string, f float64) string {
+	c := ParseColor(hex)
+	mix := func(v uint8) uint8 { return uint8(math.Round(float64(v) + (255-float64(v))*f)) }
+	return Hex(color.NRGBA{mix(c.R), mix(c.G), mix(c.B), 0xff})
+}
+
 // systemColors fixes one colour per system for every chart and the HTML
 // report, so a reader learns "blue is webhook" once. The same mapping is
 // used by reports/curves (sweep curves), whose charts sit in the same report.
@@ -59,10 +107,7 @@ func SystemColor(system string) color.NRGBA {
 }
 
 // SystemColorHex is SystemColor as a CSS colour, e.g. "#0072B2".
-func SystemColorHex(system string) string {
-	c := SystemColor(system)
-	return fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B)
-}
+func SystemColorHex(system string) string { return Hex(SystemColor(system)) }
 
 // offeredColor draws the offered load: it belongs to no system.
 var offeredColor = okabeBlack
@@ -178,7 +223,9 @@ func (logTicks) Ticks(min, max float64) []gplot.Tick {
 				continue
 			}
 			label := ""
-			if m == 1 || (span <= 3 && (m == 2 || m == 5)) {
+			// Every decade labelled up to 5 decades, every other one
+			// beyond (100, 10k, 1M, 100M), so labels never run together.
+			if (m == 1 && (span <= 5 || int(e-lo)%2 == 0)) || (span <= 3 && (m == 2 || m == 5)) {
 				label = Human(v)
 			}
 			ts = append(ts, gplot.Tick{Value: v, Label: label})

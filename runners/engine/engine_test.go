@@ -260,7 +260,7 @@ func TestEvaluateNoData(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.p.Status = results.StatusComplete
-			got := Evaluate([]string{tc.expr}, tc.p)
+			got := Evaluate([]scenarios.Threshold{scenarios.MustThreshold(tc.expr)}, tc.p)
 			if tc.skip {
 				if len(got) != 0 {
 					t.Fatalf("got %+v, want the threshold left out", got)

@@ -15,10 +15,7 @@ import (
 // generator kept up (achieved >= 95% of offered).
 func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, res *results.Results, opts Options) error {
 	fm := sc.Sweep.FindMax
-	slo, err := scenarios.ParseExpr(fm.SLO)
-	if err != nil {
-		return fmt.Errorf("find_max slo: %w", err)
-	}
+	slo := fm.SLO // parsed and validated by the loader
 	counts := sc.Sweep.Subscribers
 	if len(counts) == 0 {
 		counts = []int{len(sc.Subscribers)}
@@ -47,7 +44,7 @@ func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, r
 				if err != nil {
 					return false, err
 				}
-				params["find_max_probe"] = float64(probeNo)
+				params[scenarios.ParamFindMaxProbe] = float64(probeNo)
 				if opts.OnPoint != nil {
 					opts.OnPoint(probeNo, 0, sys, params)
 				}
@@ -70,7 +67,7 @@ func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, r
 				return fmt.Errorf("find_max %s: %w", sys, err)
 			}
 			res.MaxSustainable = append(res.MaxSustainable, results.MaxRate{
-				System: sys, Subscribers: n, RatePerS: mr.Rate, SLO: fm.SLO, Probes: mr.Probes, Bounded: mr.Bounded,
+				System: sys, Subscribers: n, RatePerS: mr.Rate, SLO: fm.SLO.Source, Probes: mr.Probes, Bounded: mr.Bounded,
 			})
 			if opts.Checkpoint != nil {
 				opts.Checkpoint(res)

@@ -14,16 +14,12 @@ import (
 // point. A threshold on a metric with no data (a latency whose histogram is
 // empty because everything was lost, lost_ratio with nothing sent) fails
 // with NoData set: "no events" must never read as "fast enough".
-// Expressions were validated when the scenario was loaded; one that no
-// longer parses is reported as failing with value 0.
-func Evaluate(exprs []string, p *results.Point) []results.Threshold {
+// Expressions were parsed and validated when the scenario was loaded;
+// results record each one as written (Threshold.Source).
+func Evaluate(ths []scenarios.Threshold, p *results.Point) []results.Threshold {
 	var out []results.Threshold
-	for _, s := range exprs {
-		e, err := scenarios.ParseExpr(s)
-		if err != nil {
-			out = append(out, results.Threshold{Expr: s})
-			continue
-		}
+	for _, e := range ths {
+		s := e.Source
 		v, applies, data := metricValue(p, e.Metric)
 		switch {
 		case !applies:

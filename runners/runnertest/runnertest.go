@@ -218,7 +218,7 @@ func (s *suite) run(t *testing.T, sc *scenarios.Scenario, cancelAt time.Duration
 		cmu.Unlock()
 	}()
 	t0 := time.Now()
-	p, err := r.Run(ctx, &runners.Point{Scenario: sc, Params: map[string]float64{"rate_per_s": sc.Load.Rate.PerSecond()},
+	p, err := r.Run(ctx, &runners.Point{Scenario: sc, Params: map[string]float64{scenarios.ParamRate: sc.Load.Rate.PerSecond()},
 		Brokers: s.opts.Brokers, DeadLetters: lw, OnStart: onStart, Logf: t.Logf, InterruptDrain: scenarios.Duration(InterruptDrain)})
 	end := time.Now()
 	if cerr := lw.Close(); cerr != nil {

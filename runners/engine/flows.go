@@ -1,0 +1,23 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/flow"
+	"github.com/evbench/evbench/scenarios"
+)
+
+// runFlows runs the scenario's multi-hop flows (scenario flows:) after its
+// points, each once with the scenario's load, and records them in res.
+func runFlows(ctx context.Context, sc *scenarios.Scenario, res *results.Results, opts Options) error {
+	if len(sc.Flows) == 0 || ctx.Err() != nil {
+		return nil
+	}
+	fl, err := flow.Run(ctx, sc, flow.Options{Brokers: opts.Brokers, Logf: opts.Logf})
+	res.Flows = fl
+	if opts.Checkpoint != nil {
+		opts.Checkpoint(res)
+	}
+	return err
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"time"
 
@@ -37,7 +38,7 @@ func flowSections(r *results.Results) []chart.Section {
 				fmtUS(h.Latency.LatencyUS.P50), fmtUS(h.Latency.LatencyUS.P99), fmtUS(h.SinceIntended.LatencyUS.P50), fmtUS(h.SinceIntended.LatencyUS.P99)})
 		}
 		routes := chart.Table{Caption: fmt.Sprintf("Flow %s: end to end (%d measured events)", f.Name, f.Events),
-			Header: []string{"route", "ends", "completed", "lost", "e2e p50", "e2e p99", "e2e max", "critical path", "share"}}
+			Header: []string{"route", "ends", "completed", "lost", "e2e p50", "e2e p99", "e2e max", "critical path (to the end that finished last)", "share"}}
 		for _, rt := range append([]results.FlowRoute{f.Whole}, f.Routes...) {
 			name := rt.Name
 			if name == f.Whole.Name {
@@ -45,7 +46,7 @@ func flowSections(r *results.Results) []chart.Section {
 			}
 			routes.Rows = append(routes.Rows, []string{name, join(rt.To), itoa(rt.Completed), itoa(rt.Lost),
 				fmtUS(rt.E2E.LatencyUS.P50), fmtUS(rt.E2E.LatencyUS.P99), fmtUS(rt.E2E.LatencyUS.Max),
-				joinArrow(rt.CriticalPath), fmt.Sprintf("%.0f%%", 100*rt.CriticalShare)})
+				joinArrow(append(slices.Clone(rt.CriticalPath), rt.CriticalEnd)), fmt.Sprintf("%.0f%%", 100*rt.CriticalShare)})
 		}
 		s.Tables = append(s.Tables, hops, routes)
 	}

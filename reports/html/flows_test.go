@@ -28,7 +28,7 @@ func latencyOf(t *testing.T, us ...int64) results.Latency {
 func TestFlowDiagram(t *testing.T) {
 	r := fixture.Realistic()
 	whole := results.FlowRoute{Name: "f", To: []string{"inv", "ship"}, Hops: []string{"created", "paid"}, Completed: 9, Lost: 1,
-		E2E: latencyOf(t, 5000, 9000), CriticalPath: []string{"created", "paid"}, CriticalShare: 1}
+		E2E: latencyOf(t, 5000, 9000), CriticalEnd: "ship", CriticalPath: []string{"created", "paid"}, CriticalShare: 1}
 	r.Flows = []results.Flow{{Name: "f", Entry: "order", Status: results.StatusComplete, Events: 10,
 		Hops: []results.FlowHop{
 			{Name: "created", From: "order", To: []string{"inv", "pay"}, Via: "kafka", Sent: 20, Delivered: 20,
@@ -46,7 +46,7 @@ func TestFlowDiagram(t *testing.T) {
 	}
 	s := string(page)
 	for _, want := range []string{"Multi-hop flows", "<svg", ">order<", ">inv<", ">pay<", ">ship<", "created (kafka)", "paid (webhook)",
-		"lost 1 of 10", "lost 0 of 20", "p50 1.2", "p99 3.4", "end to end (whole flow)", "created -&gt; paid"} {
+		"lost 1 of 10", "lost 0 of 20", "p50 1.2", "p99 3.4", "end to end (whole flow)", "created -&gt; paid -&gt; ship"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -62,8 +62,10 @@ type FlowRoute struct {
 	// E2E is first intended time -> the last end service finished
 	// processing, over completed events.
 	E2E Latency `json:"e2e"`
-	// CriticalPath is the hops to the end service that finished last most
-	// often; CriticalShare the fraction of completed events it was last.
+	// CriticalEnd is the end service that finished last most often,
+	// CriticalPath the hops to it, CriticalShare the fraction of completed
+	// events it was last.
+	CriticalEnd   string   `json:"critical_end"`
 	CriticalPath  []string `json:"critical_path"`
 	CriticalShare float64  `json:"critical_share"`
 }

@@ -487,6 +487,7 @@ func (r *run) route(rt scenarios.Route) results.FlowRoute {
 		}
 	}
 	if best >= 0 && out.Completed > 0 {
+		out.CriticalEnd = rt.To[best]
 		for _, i := range r.f.PathTo(rt.To[best]) {
 			out.CriticalPath = append(out.CriticalPath, r.f.Hops[i].Name)
 		}

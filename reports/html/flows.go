@@ -86,7 +86,9 @@ func fmtUS(us int64) string {
 	switch {
 	case d >= 10*time.Second:
 		return d.Round(100 * time.Millisecond).String()
-	case d >= 10*time.Millisecond:
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
 		return d.Round(100 * time.Microsecond).String()
 	}
 	return d.String()
@@ -95,7 +97,7 @@ func fmtUS(us int64) string {
 // Diagram geometry (SVG user units).
 const (
 	boxW, boxH   = 150, 34
-	colW, rowH   = 290, 64
+	colW, rowH   = 360, 80
 	marginX      = 20
 	marginY      = 30
 	labelSpacing = 13
@@ -146,9 +148,11 @@ func flowSVG(f results.Flow) []byte {
 		return marginX + p.col*colW, marginY + p.row*rowH
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" font-family="sans-serif" font-size="11">`, w, h, w, h)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="100%%" style="max-width:%dpx" font-family="sans-serif" font-size="11">`, w, h, w)
 	fmt.Fprintf(&b, `<title>%s</title>`, html.EscapeString("flow "+f.Name))
-	// Edges first, boxes on top.
+	// Edges first, then labels (with a white halo), boxes on top.
+	const halo = ` text-anchor="middle" stroke="#fff" stroke-width="4" paint-order="stroke"`
+	var labels []string
 	for _, hp := range f.Hops {
 		from, ok := at[hp.From]
 		if !ok {
@@ -178,23 +182,19 @@ func flowSVG(f results.Flow) []byte {
 			if i > 0 {
 				continue // one label per hop, on its first target's edge
 			}
-			lx, ly := (x1+x2)/2, (y1+y2)/2-labelSpacing
-			if len(hp.To) > 1 {
-				lx, ly = x1+8, y1-2*labelSpacing
-			}
+			lx, ly := (x1+x2)/2, (y1+y2)/2-2*labelSpacing-4
 			lossColour := "#2f855a"
 			if hp.Lost > 0 {
 				lossColour = "#c53030"
 			}
-			anchor := "middle"
-			if len(hp.To) > 1 {
-				anchor = "start"
-			}
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s" fill="%s" font-weight="bold">%s (%s)</text>`, lx, ly, anchor, colour, html.EscapeString(hp.Name), html.EscapeString(hp.Via))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s" fill="#222">p50 %s / p99 %s</text>`, lx, ly+labelSpacing, anchor,
-				fmtUS(hp.Latency.LatencyUS.P50), fmtUS(hp.Latency.LatencyUS.P99))
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s" fill="%s">lost %d of %d</text>`, lx, ly+2*labelSpacing, anchor, lossColour, hp.Lost, hp.Sent)
+			labels = append(labels, fmt.Sprintf(`<text x="%.1f" y="%.1f" fill="%s" font-weight="bold"%s>%s (%s)</text>`, lx, ly, colour, halo, html.EscapeString(hp.Name), html.EscapeString(hp.Via)),
+				fmt.Sprintf(`<text x="%.1f" y="%.1f" fill="#222"%s>p50 %s / p99 %s</text>`, lx, ly+labelSpacing, halo,
+					fmtUS(hp.Latency.LatencyUS.P50), fmtUS(hp.Latency.LatencyUS.P99)),
+				fmt.Sprintf(`<text x="%.1f" y="%.1f" fill="%s"%s>lost %d of %d</text>`, lx, ly+2*labelSpacing, lossColour, halo, hp.Lost, hp.Sent))
 		}
+	}
+	for _, l := range labels {
+		b.WriteString(l)
 	}
 	for _, n := range order {
 		x, y := xy(at[n])

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/evbench/evbench/reports/results"
-	"github.com/evbench/evbench/runners/flow"
+	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -14,7 +14,7 @@ func runFlows(ctx context.Context, sc *scenarios.Scenario, res *results.Results,
 	if len(sc.Flows) == 0 || ctx.Err() != nil {
 		return nil
 	}
-	fl, err := flow.Run(ctx, sc, flow.Options{Brokers: opts.Brokers, Logf: opts.Logf})
+	fl, err := runners.RunFlows(ctx, sc, opts.Brokers, opts.Logf)
 	res.Flows = fl
 	if opts.Checkpoint != nil {
 		opts.Checkpoint(res)

@@ -58,6 +58,12 @@ func (o Options) logf(format string, args ...any) {
 	}
 }
 
+func init() {
+	runners.RegisterFlows(func(ctx context.Context, sc *scenarios.Scenario, brokers string, logf func(string, ...any)) ([]results.Flow, error) {
+		return Run(ctx, sc, Options{Brokers: brokers, Logf: logf})
+	})
+}
+
 // Run runs every flow of sc in turn, each with the scenario's load, and
 // returns one result per flow. A flow that fails is recorded with status
 // failed and its error; the first error is returned.

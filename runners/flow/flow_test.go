@@ -2,8 +2,11 @@ package flow
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/evbench/evbench/internal/brokertest"
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/scenarios"
@@ -18,9 +21,9 @@ func loadScenario(t *testing.T, y string) *scenarios.Scenario {
 	return sc
 }
 
-func runFlows(t *testing.T, sc *scenarios.Scenario) []results.Flow {
+func runFlows(t *testing.T, sc *scenarios.Scenario, brokers ...string) []results.Flow {
 	t.Helper()
-	res, err := Run(context.Background(), sc, Options{})
+	res, err := Run(context.Background(), sc, Options{Brokers: strings.Join(brokers, ",")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +93,17 @@ flows:
 // delivers every event it sent to every target (and sends every event the
 // sender processed), and no event completes a route faster than the
 // processing and delays simulated on the path to the route's slowest end.
+// It runs on the embedded broker and, when EVBENCH_KAFKA_BROKERS is set, on
+// the real one.
 func TestLedgersBalanceAndE2EAboveSimulatedTime(t *testing.T) {
+	for _, target := range brokertest.Targets(t, scenarios.DefaultBrokers) {
+		t.Run(target.Name, func(t *testing.T) { ledgersAndE2E(t, target.Brokers) })
+	}
+}
+
+func ledgersAndE2E(t *testing.T, brokers string) {
 	sc := loadScenario(t, threeTransports)
-	f := runFlows(t, sc)[0]
+	f := runFlows(t, sc, brokers)[0]
 	if f.Status != results.StatusComplete || f.Events < 80 || f.Events > 120 {
 		t.Fatalf("status %s, %d events (want complete, about 100)", f.Status, f.Events)
 	}

@@ -102,6 +102,7 @@ type run struct {
 	pending  atomic.Int64 // events being processed at the entry or waiting for a delay
 	entered  atomic.Int64 // measured events the entry finished
 	overflow atomic.Int64 // events beyond maxSeq, not tracked
+	clamped  atomic.Int64 // latencies beyond the histogram range
 	errMu    sync.Mutex
 	errs     []string
 	timerMu  sync.Mutex
@@ -162,6 +163,9 @@ func RunOne(ctx context.Context, sc *scenarios.Scenario, f *scenarios.Flow, opts
 	if err != nil {
 		return failed(fmt.Errorf("load: %w", err))
 	}
+	if sh := gen.Shard(); sh.Count > 1 {
+		return failed(fmt.Errorf("flows cannot run sharded (--shard %s): a flow's services all run in this process", sh))
+	}
 	r := &run{sc: sc, f: f, gen: gen, svc: map[string]*service{}, stop: make(chan struct{}), payload: payloadOf(sc)}
 	for _, s := range f.Services {
 		r.svc[s.Name] = &service{name: s.Name, spec: s,
@@ -208,6 +212,9 @@ func RunOne(ctx context.Context, sc *scenarios.Scenario, f *scenarios.Flow, opts
 	tr.close()
 
 	r.results(&res)
+	if n := r.clamped.Load(); n > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d latencies were longer than %v and recorded as %v (the histograms' range)", n, time.Duration(results.HistMax)*time.Microsecond, time.Duration(results.HistMax)*time.Microsecond))
+	}
 	if n := r.overflow.Load(); n > 0 {
 		r.fail("%d events beyond the %d a flow tracks were not accounted", n, maxSeq)
 	}
@@ -248,6 +255,18 @@ func (r *run) seqOf(id uint64) (uint64, bool) {
 		return 0, false
 	}
 	return id - base, true
+}
+
+// record adds a latency in nanoseconds to h in microseconds; a latency
+// beyond the histograms' range (results.HistMax) is recorded at the top of
+// it and counted, so the run says so.
+func (r *run) record(h *hdr.Histogram, ns int64) {
+	us := max(1, ns/1000)
+	if us > results.HistMax {
+		us = results.HistMax
+		r.clamped.Add(1)
+	}
+	_ = h.RecordValue(us)
 }
 
 // enter receives a generated event at the entry service. It never blocks
@@ -291,9 +310,9 @@ func (r *run) processed(e *edge, id uint64, key int, intended, done int64) {
 		from := h.from.sent.get(seq)
 		h.mu.Lock()
 		if from > 0 {
-			_ = h.lat.RecordValue(max(1, (done-from)/1000))
+			r.record(h.lat, done-from)
 		}
-		_ = h.since.RecordValue(max(1, (done-intended)/1000))
+		r.record(h.since, done-intended)
 		h.mu.Unlock()
 	}
 	r.afterProcessing(e.to, id, seq, key, intended)
@@ -474,7 +493,7 @@ func (r *run) route(rt scenarios.Route) results.FlowRoute {
 		}
 		out.Completed++
 		last[crit]++
-		_ = h.RecordValue(max(1, (worst-in)/1000))
+		r.record(h, worst-in)
 	}
 	// Events the generator counted as measured but never handed over
 	// (interrupted) are lost too, so completed + lost = events.

@@ -79,7 +79,8 @@ type Route struct {
 }
 
 // Flow limits: a flow is a handful of services; MaxFlowCells bounds the
-// runner's memory (one 8-byte completion time per event per service).
+// runner's memory (two 8-byte times per event and service, and the event's
+// intended time: 128 MiB).
 const (
 	MaxFlows        = 8
 	MaxFlowServices = 32
@@ -257,8 +258,10 @@ func (c *checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int
 		c.add(p+".entry", fmt.Sprintf("%q is not a service of this flow", f.Entry), names)
 		return
 	}
-	if cells := s.Load.expectedEvents() * 1.5 * float64(len(f.Services)); cells > MaxFlowCells {
-		c.addAt(p+".services", rateKey(s.Load), fmt.Sprintf("about %.0f events x %d services is more than the %d event-service pairs a flow may track (8 bytes each)", s.Load.expectedEvents(), len(f.Services), MaxFlowCells), "a lower rate, a shorter duration or fewer services")
+	// 1.5: warm-up and Poisson variance; per event two times per service
+	// (processed, sent on) and its intended time.
+	if cells := s.Load.expectedEvents() * 1.5 * float64(2*len(f.Services)+1); cells > MaxFlowCells {
+		c.addAt(p+".services", rateKey(s.Load), fmt.Sprintf("about %.0f events x (2 x %d services + 1) is more than the %d times a flow may keep (8 bytes each)", s.Load.expectedEvents(), len(f.Services), MaxFlowCells), "a lower rate, a shorter duration or fewer services")
 	}
 	if len(f.Hops) == 0 {
 		c.add(p+".hops", "no hops: a flow needs at least one hop", "a list of {name, from, to, via}")

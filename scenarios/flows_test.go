@@ -124,3 +124,19 @@ flows:
 		t.Errorf("fault window not compressed: %+v", ft)
 	}
 }
+
+// TestFlowsMemoryBound: a flow whose times would not fit the bound is
+// refused at load.
+func TestFlowsMemoryBound(t *testing.T) {
+	_, err := LoadBytes("f.yaml", []byte(`load: {rate: 100000/s, duration: 1m}
+subscribers: [{name: a}]
+systems: {webhook: {}}
+flows:
+  - name: f
+    services: [{name: o}, {name: b}]
+    hops: [{name: h, from: o, to: b, via: kafka}]
+`))
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:6:5: flows[0].services: about 6000000 events x (2 x 2 services + 1)") {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
 )
 
 // printFlows prints the multi-hop flows of a run (scenario flows:): per
@@ -32,5 +33,13 @@ func printFlows(w io.Writer, flows []results.Flow) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s (%.0f%%)\t\n", r.Name, us(e.P50), us(e.P99), us(e.Max), r.Completed, r.Lost, crit, 100*r.CriticalShare)
 		}
 		_ = tw.Flush()
+	}
+}
+
+// printFlowsPlan tells `evbench validate` what flows the scenario runs
+// after its points.
+func printFlowsPlan(w io.Writer, file string, sc *scenarios.Scenario) {
+	for _, f := range sc.Flows {
+		fmt.Fprintf(w, "%s: flow %s: %d services, %d hops from %s, run once after the points\n", file, f.Name, len(f.Services), len(f.Hops), f.Entry)
 	}
 }

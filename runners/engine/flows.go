@@ -14,6 +14,11 @@ func runFlows(ctx context.Context, sc *scenarios.Scenario, res *results.Results,
 	if len(sc.Flows) == 0 || ctx.Err() != nil {
 		return nil
 	}
+	if opts.OnPoint != nil {
+		// Announced as one more step, so progress displays stop showing
+		// the last point's live figures while the flows run.
+		opts.OnPoint(1, 1, "flows", nil)
+	}
 	fl, err := runners.RunFlows(ctx, sc, opts.Brokers, opts.Logf)
 	res.Flows = fl
 	if opts.Checkpoint != nil {

@@ -299,6 +299,10 @@ func (c *checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int
 			}
 		}
 		for k, ft := range h.Faults {
+			if ft.Kind == FaultPartition {
+				c.add(index(hp+".faults", k)+".kind", "a partition black-holes an emulated network link, and flow hops run on loopback without one", "down, errors, slow, pause, hang")
+				continue
+			}
 			c.fault(index(hp+".faults", k), ft, end)
 		}
 	}

@@ -71,6 +71,8 @@ func TestFlowsErrors(t *testing.T) {
 			`flows[0].hops[0].faults[0].probability: 2 is outside (0, 1]`},
 		{"fault after the end", "  - name: f\n" + svc + "    hops: [{name: h, from: o, to: [b, c], via: kafka, faults: [{kind: down, at: 1h}]}]\n",
 			`flows[0].hops[0].faults[0].at: 1h0m0s is at or after the end of the run`},
+		{"partition", "  - name: f\n" + svc + "    hops: [{name: h, from: o, to: [b, c], via: kafka, faults: [{kind: partition, for: 1s}]}]\n",
+			`flows[0].hops[0].faults[0].kind: a partition black-holes an emulated network link`},
 		{"route to entry", "  - name: f\n" + svc + "    hops: [{name: h, from: o, to: [b, c], via: kafka}]\n    routes: [{name: r, to: [o]}]\n",
 			`flows[0].routes[0].to[0]: "o" is not a service of this flow other than its entry`},
 		{"missing hops", "  - name: f\n" + svc,

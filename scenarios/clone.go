@@ -30,6 +30,7 @@ func (s *Scenario) Clone() *Scenario {
 		c.tmpl = &t
 	}
 	c.Thresholds = slices.Clone(s.Thresholds)
+	c.Flows = cloneFlows(s.Flows)
 	if w := s.Systems.Webhook; w != nil {
 		cw := *w
 		cw.Retry.Schedule = slices.Clone(w.Retry.Schedule)

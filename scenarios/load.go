@@ -68,7 +68,7 @@ func load(msgFile, recordFile string, data []byte) (*Scenario, *Error) {
 	return s, nil
 }
 
-var topKeys = []string{"name", "description", "load", "event", "subscribers", "systems", "thresholds", "sweep", "cost", "time_scale"}
+var topKeys = []string{"name", "description", "load", "event", "subscribers", "systems", "thresholds", "sweep", "cost", "time_scale", "flows"}
 
 // scenario decodes the root mapping. origin maps each expanded subscriber
 // to the index of the entry it came from.
@@ -112,6 +112,9 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 			d.fail(o.val("time_scale"), "time_scale", fmt.Sprintf("%v is out of range: the factor every scenario duration is divided by", s.TimeScale), fmt.Sprintf("1 to %d", MaxTimeScale))
 		}
 	}
+	if d.ok() && o.has("flows") {
+		s.Flows = d.flows(o.val("flows"))
+	}
 	if !d.ok() {
 		return nil, nil
 	}
@@ -129,6 +132,7 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 		}
 	}
 	s.compress()
+	s.compressFlows()
 	return s, origin
 }
 

@@ -136,6 +136,8 @@ type Scenario struct {
 	// scenario time. Processing times, injected latency, timeouts and rates
 	// are not on the timeline and are not scaled. 0 or 1: real time.
 	TimeScale float64 `yaml:"time_scale,omitempty" json:"time_scale,omitempty"`
+	// Flows are multi-hop flows run after the points (see flows.go).
+	Flows []Flow `yaml:"flows,omitempty" json:"flows,omitempty"`
 
 	// File is the path the scenario was loaded from ("" for built-ins read
 	// from memory). Not part of the YAML.

@@ -161,6 +161,7 @@ func check(s *Scenario, timeline bool) []problem {
 	c.networks(s)
 	c.thresholds(s)
 	c.sweep(s)
+	c.flows(s)
 	if s.TimeScale != 0 && !(s.TimeScale >= 1 && s.TimeScale <= MaxTimeScale) {
 		c.add("time_scale", fmt.Sprintf("%v is out of range: the factor every scenario duration is divided by", s.TimeScale), fmt.Sprintf("1 to %d", MaxTimeScale))
 	}

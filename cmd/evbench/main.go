@@ -15,6 +15,7 @@ import (
 
 	// Runners register themselves with the runner registry.
 	_ "github.com/evbench/evbench/runners/bridge"
+	_ "github.com/evbench/evbench/runners/flow"
 	_ "github.com/evbench/evbench/runners/kafka"
 	_ "github.com/evbench/evbench/runners/webhook"
 )

@@ -84,6 +84,7 @@ func printSummary(w io.Writer, res *results.Results) {
 			fmt.Fprintf(w, "threshold %s %s: %s (measured %s)\n", mark, p.System, t.Expr, thresholdValue(t))
 		}
 	}
+	printFlows(w, res.Flows)
 	for _, m := range res.MaxSustainable {
 		bound := ""
 		if !m.Bounded {

@@ -33,6 +33,7 @@ FILE may also name a built-in example (quickstart, ecommerce, sweep, outage, int
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid (scenario %q, systems %v, %d subscriber(s), %d point(s) per system)\n",
 				args[0], sc.Name, sc.Systems.Names(), len(sc.Subscribers), len(specs))
+			printFlowsPlan(cmd.OutOrStdout(), args[0], sc)
 			return nil
 		},
 	}

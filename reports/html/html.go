@@ -132,6 +132,7 @@ func render(r *results.Results, files []string, extra []chart.Section) ([]byte, 
 		figs = append(figs, figure{Name: c.Name, Title: c.Title, Caption: d.Caption, SVG: c.SVG, File: c.Name + ".png"})
 	}
 	var ex []extraSection
+	extra = append(extra, flowSections(r)...)
 	for i, s := range extra {
 		es := extraSection{ID: s.ID, Title: s.Title, Paragraphs: s.Paragraphs}
 		if es.ID == "" {

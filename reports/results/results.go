@@ -50,6 +50,8 @@ type Results struct {
 	Points      []Point     `json:"points"`
 	// MaxSustainable holds saturation search results (sweep find_max).
 	MaxSustainable []MaxRate `json:"max_sustainable,omitempty"`
+	// Flows are the multi-hop flows' results (scenario flows:, flows.go).
+	Flows []Flow `json:"flows,omitempty"`
 }
 
 // Environment records where and when the run happened.
@@ -518,7 +520,7 @@ func (r *Results) Validate() error {
 			}
 		}
 	}
-	return nil
+	return r.validateFlows()
 }
 
 func (p *Point) validate() error {

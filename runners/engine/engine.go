@@ -121,6 +121,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (*results.Re
 			firstErr = err
 		}
 	}
+	if err := runFlows(ctx, sc, res, opts); err != nil && firstErr == nil && ctx.Err() == nil {
+		firstErr = err
+	}
 	res.Environment.FinishedAt = time.Now().UTC()
 	switch {
 	case ctx.Err() != nil:

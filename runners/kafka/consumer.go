@@ -109,6 +109,10 @@ type GroupsConfig struct {
 	// TrimConsumed deletes records every group has committed, as the run
 	// goes (the embedded broker: its records live in evbench's memory).
 	TrimConsumed bool
+	// OnDelivered, when set, is called after a record's first processing
+	// was recorded, with the subscriber's name (runners/flow forwards the
+	// event to the next hop). It must not block for long.
+	OnDelivered func(subscriber string, m RecordMeta, done int64)
 }
 
 // Groups is the consumer side of a point: one consumer group per subscriber.
@@ -863,7 +867,11 @@ func (w *worker) process(r *kgo.Record) bool {
 				continue
 			}
 		}
-		g.sub.Delivered(meta.ID, meta.Key, meta.Intended, load.Now())
+		done := load.Now()
+		g.sub.Delivered(meta.ID, meta.Key, meta.Intended, done)
+		if h := g.gs.cfg.OnDelivered; h != nil {
+			h(g.Name, meta, done)
+		}
 		return true
 	}
 }

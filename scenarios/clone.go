@@ -36,6 +36,7 @@ func (s *Scenario) Clone() *Scenario {
 		cw.Retry.Schedule = slices.Clone(w.Retry.Schedule)
 		cw.Retry.HonourRetryAfter = cloneBool(w.Retry.HonourRetryAfter)
 		cw.Signing.Enabled = cloneBool(w.Signing.Enabled)
+		cw.Faults = slices.Clone(w.Faults)
 		c.Systems.Webhook = &cw
 	}
 	if k := s.Systems.Kafka; k != nil {

@@ -433,7 +433,7 @@ func (d *decoder) systems(n *node, path string, s *Systems, file string) {
 }
 
 var (
-	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "connections", "signing"}
+	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "connections", "signing", "durable_queue", "faults"}
 	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
@@ -458,6 +458,10 @@ func (d *decoder) webhook(n *node, path string) *Webhook {
 	}
 	if o.has("signing") {
 		d.signing(o.val("signing"), o.p("signing"), &w.Signing)
+	}
+	o.boolv("durable_queue", &w.DurableQueue)
+	if o.has("faults") {
+		w.Faults = d.infraFaults(o, "faults", FaultSenderCrash)
 	}
 	return w
 }

@@ -74,6 +74,10 @@ func (s *Scenario) compress() {
 		}
 		c(&w.Retry.Initial)
 		c(&w.Retry.Max)
+		for i := range w.Faults {
+			c(&w.Faults[i].At)
+			c(&w.Faults[i].For)
+		}
 	}
 	if k := s.Systems.Kafka; k != nil {
 		for _, key := range retentionKeys {

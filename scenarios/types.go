@@ -336,6 +336,11 @@ type Webhook struct {
 	Connections string `yaml:"connections,omitempty" json:"connections"`
 	// Signing configures Standard Webhooks signatures.
 	Signing Signing `yaml:"signing,omitempty" json:"signing"`
+	// DurableQueue keeps the sender's queue in an on-disk outbox, so a
+	// sender crash loses nothing (runners/webhook/outbox.go).
+	DurableQueue bool `yaml:"durable_queue,omitempty" json:"durable_queue,omitempty"`
+	// Faults are crashes of the sender itself (sender-crash).
+	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
 }
 
 // Retry is a webhook retry policy.

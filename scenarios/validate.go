@@ -456,6 +456,7 @@ func (c *checker) systems(s *Scenario) {
 		c.enum(p+".connections", w.Connections, ConnKeepalive, ConnPerDelivery)
 		c.retry(p+".retry", w.Retry)
 		c.signing(p+".signing", w.Signing)
+		c.infraFaults(p+".faults", w.Faults, s.Load.Duration+s.Load.Drain, FaultSenderCrash)
 	}
 	if k := sy.Kafka; k != nil {
 		c.kafka("systems.kafka", k)

@@ -1,0 +1,58 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSenderCrashFaults: systems.webhook.faults and durable_queue load,
+// are validated against the run, and are compressed by time_scale.
+func TestSenderCrashFaults(t *testing.T) {
+	const head = "load: {rate: 10/s, duration: 10s, warmup: 0s, drain: 5s}\nsubscribers: [{name: a}]\nsystems:\n  webhook:\n"
+	cases := []struct {
+		name, webhook, want string
+	}{
+		{"one crash", "    faults: [{kind: sender-crash, at: 2s, for: 1s}]", ""},
+		{"durable", "    durable_queue: true\n    faults: [{kind: sender-crash, at: 2s, for: 1s}]", ""},
+		{"two in order", "    faults: [{kind: sender-crash, at: 2s, for: 1s}, {kind: sender-crash, at: 3s, for: 1s}]", ""},
+		{"in the drain", "    faults: [{kind: sender-crash, at: 12s, for: 10s}]", ""},
+		{"unknown kind", "    faults: [{kind: broker-kill, at: 2s, for: 1s}]", "broker-kill"},
+		{"no for", "    faults: [{kind: sender-crash, at: 2s}]", "faults[0]"},
+		{"zero for", "    faults: [{kind: sender-crash, at: 2s, for: 0s}]", "faults[0].for"},
+		{"after the run", "    faults: [{kind: sender-crash, at: 15s, for: 1s}]", "at or after the end of the run"},
+		{"overlap", "    faults: [{kind: sender-crash, at: 2s, for: 2s}, {kind: sender-crash, at: 3s, for: 1s}]", "before the previous crash's restart"},
+		{"unknown key", "    faults: [{kind: sender-crash, at: 2s, for: 1s, target: 1}]", "target"},
+		{"not a list", "    faults: {kind: sender-crash}", "faults"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc, err := LoadBytes("s.yaml", []byte(head+c.webhook+"\n"))
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want != "" && err == nil:
+				t.Fatalf("loaded; want an error with %q", c.want)
+			case c.want != "" && !strings.Contains(err.Error(), c.want):
+				t.Fatalf("error %q does not say %q", err, c.want)
+			case c.want == "":
+				if len(sc.Systems.Webhook.Faults) == 0 || sc.Systems.Webhook.Faults[0].Kind != FaultSenderCrash {
+					t.Fatalf("faults %+v", sc.Systems.Webhook.Faults)
+				}
+				// Clone keeps them apart.
+				cl := sc.Clone()
+				cl.Systems.Webhook.Faults[0].At = 0
+				if sc.Systems.Webhook.Faults[0].At == 0 {
+					t.Fatal("Clone shares the faults slice")
+				}
+			}
+		})
+	}
+	sc, err := LoadBytes("s.yaml", []byte("time_scale: 100\nload: {rate: 10/s, duration: 1000s, warmup: 0s}\nsubscribers: [{name: a}]\nsystems: {webhook: {faults: [{kind: sender-crash, at: 200s, for: 100s}]}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := sc.Systems.Webhook.Faults[0]; f.At.D() != 2*time.Second || f.For.D() != time.Second {
+		t.Errorf("time_scale 100: fault at %v for %v, want 2s for 1s", f.At.D(), f.For.D())
+	}
+}

@@ -45,13 +45,18 @@ func printSummary(w io.Writer, res *results.Results) {
 	}
 	tw.Flush()
 	for _, p := range res.Points {
+		printCrashes(w, p)
 		for _, s := range p.Subscribers {
 			if n := s.Accounting.NotSubscribed; n > 0 {
 				fmt.Fprintf(w, "not subscribed %s %s: %d events from before it joined (join_at), never sent to it and not counted as lost\n", p.System, s.Name, n)
 			}
 			if c := s.Accounting.LostBy; c.Total() > 0 {
-				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow + %d not delivered by end of drain\n",
-					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, c.NotDelivered)
+				crash := ""
+				if c.SenderCrash > 0 {
+					crash = fmt.Sprintf(" + %d sender crash", c.SenderCrash)
+				}
+				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow%s + %d not delivered by end of drain\n",
+					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, crash, c.NotDelivered)
 			}
 		}
 	}
@@ -111,4 +116,21 @@ func thresholdValue(t results.Threshold) string {
 		return fmt.Sprintf("%.4g%%", t.Value*100)
 	}
 	return fmt.Sprintf("%g", t.Value)
+}
+
+// printCrashes prints every crash of a system's child process (issue 10
+// item 4): when, for how long, and what the process held.
+func printCrashes(w io.Writer, p results.Point) {
+	cp := p.SenderProcess
+	if cp == nil {
+		return
+	}
+	for _, c := range cp.Crashes {
+		restart := "not restarted before the end"
+		if c.EndS > 0 {
+			restart = fmt.Sprintf("restarted at %.2fs", c.EndS)
+		}
+		fmt.Fprintf(w, "%s %s: killed at %.2fs, %s; held %d deliveries, %d recorded lost (durable queue %v)\n",
+			c.Kind, p.System, c.StartS, restart, c.Held, c.Recorded, cp.DurableQueue)
+	}
 }

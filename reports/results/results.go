@@ -148,6 +148,9 @@ type Point struct {
 	Resources   Resources    `json:"resources"`
 	Timeseries  []Sample     `json:"timeseries"`
 	Thresholds  []Threshold  `json:"thresholds,omitempty"`
+	// SenderProcess is set when the webhook sender ran as a child process
+	// (process.go).
+	SenderProcess *ChildProcess `json:"sender_process,omitempty"`
 	// Notes are honesty labels and warnings attached to this point.
 	Notes []string `json:"notes,omitempty"`
 	// StartedAt and DurationS are the measured period.
@@ -271,6 +274,10 @@ type LossCauses struct {
 	// QueueOverflow: dead-lettered at once because the endpoint's queue
 	// was full (queue_limit).
 	QueueOverflow int64 `json:"queue_overflow"`
+	// SenderCrash: held by the webhook sender process (queued, waiting for
+	// a retry or in flight, not yet acknowledged) when it was killed
+	// (systems.webhook.faults sender-crash), and never processed.
+	SenderCrash int64 `json:"sender_crash,omitempty"`
 	// NotDelivered: not processed and not given up on when the drain
 	// ended: still queued, waiting for a retry, in flight, or (Kafka,
 	// bridge) not consumed.
@@ -280,12 +287,12 @@ type LossCauses struct {
 // Add returns the sum of c and o (merging repeats of a point).
 func (c LossCauses) Add(o LossCauses) LossCauses {
 	return LossCauses{RetriesExhausted: c.RetriesExhausted + o.RetriesExhausted, EndpointGone: c.EndpointGone + o.EndpointGone,
-		QueueOverflow: c.QueueOverflow + o.QueueOverflow, NotDelivered: c.NotDelivered + o.NotDelivered}
+		QueueOverflow: c.QueueOverflow + o.QueueOverflow, SenderCrash: c.SenderCrash + o.SenderCrash, NotDelivered: c.NotDelivered + o.NotDelivered}
 }
 
 // Total is the number of lost events the causes account for.
 func (c LossCauses) Total() int64 {
-	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.NotDelivered
+	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.NotDelivered
 }
 
 // Check returns an error when the accounting identity does not hold.

@@ -56,8 +56,11 @@ type Subscriber struct {
 	done    bitmap // ids processed: delivered
 	dead    bitmap // ids the sender dead-lettered (measured only)
 	// deadBy splits dead by the cause of the first dead-lettering.
-	deadBy   [numCauses]bitmap
-	notSub   bitmap // measured ids from before a late subscriber joined
+	deadBy [numCauses]bitmap
+	notSub bitmap // measured ids from before a late subscriber joined
+	// crash holds measured ids the sender process held when it was killed
+	// (crash.go).
+	crash    crashLedger
 	lastSeq  []int64
 	e2e      *hdr.Histogram
 	attempt  *hdr.Histogram
@@ -173,6 +176,7 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 		s.deadUndelivered.Add(-1)
 		s.bothDelivered.Add(1)
 	}
+	s.crash.delivered(q)
 	if key >= 0 && key < len(s.lastSeq) {
 		if int64(q) < s.lastSeq[key] {
 			s.acc.OutOfOrder++
@@ -276,7 +280,7 @@ func (s *Subscriber) DeadLettered() int64 { return s.deadLettered.Load() }
 // both dead-lettered and processed counts once, so the drain cannot end
 // while a retry that would succeed is still waiting.
 func (s *Subscriber) Resolved() int64 {
-	return s.delivered.Load() + s.deadUndelivered.Load() + s.notSubscribed.Load()
+	return s.delivered.Load() + s.deadUndelivered.Load() + s.notSubscribed.Load() + s.crash.undelivered.Load()
 }
 
 // P99US is the e2e p99 so far, in microseconds.
@@ -310,8 +314,9 @@ func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) 
 			RetriesExhausted: int64(s.deadBy[CauseRetriesExhausted].countAndNot(&s.done)),
 			EndpointGone:     int64(s.deadBy[CauseEndpointGone].countAndNot(&s.done)),
 			QueueOverflow:    int64(s.deadBy[CauseQueueOverflow].countAndNot(&s.done)),
+			SenderCrash:      s.crash.lost(&s.done, &s.dead),
 		}
-		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow
+		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow - c.SenderCrash
 		acc.LostBy = c
 	}
 	out := results.Subscriber{
@@ -396,6 +401,7 @@ func (s *Subscriber) ledger(lo, hi uint64) []string {
 	if int64(byCause) != s.deadLettered.Load() {
 		bad = append(bad, fmt.Sprintf("dead letters by cause %d != %d dead-lettered", byCause, s.deadLettered.Load()))
 	}
+	bad = append(bad, s.crash.ledger(&s.done, &s.dead, first, first+sent)...)
 	return bad
 }
 

@@ -46,8 +46,10 @@ type Target struct {
 	// URL is the endpoint, http:// or https://.
 	URL string
 	// Sub receives the delivery-side measurements (attempt latency,
-	// attempts per delivery, errors, retries, dead letters, disabled).
-	Sub *measure.Subscriber
+	// attempts per delivery, errors, retries, dead letters, disabled): the
+	// point's *measure.Subscriber, or in a sender child process the frames
+	// it reports to its parent (child.go).
+	Sub SenderRecorder
 	// JoinAt is when the subscription starts, from the measured start
 	// (subscribers[].join_at): earlier events are never sent to it.
 	JoinAt time.Duration
@@ -70,6 +72,21 @@ type Target struct {
 	Dial func(addr string, timeout time.Duration) (net.Conn, error)
 }
 
+// SenderRecorder is what the dispatcher records about one endpoint's
+// deliveries. *measure.Subscriber implements it.
+type SenderRecorder interface {
+	Attempt(d time.Duration)
+	Attempts(n int)
+	Error(c measure.ErrClass)
+	Retry()
+	DeadLetterCause(id uint64, cause measure.Cause)
+	NotSubscribed(id uint64)
+	Disable()
+	Delivered(id uint64, key int, intended, done int64)
+}
+
+var _ SenderRecorder = (*measure.Subscriber)(nil)
+
 // DispatcherConfig configures a Dispatcher.
 type DispatcherConfig struct {
 	// Webhook is the system block; Resolve fills zero values.
@@ -83,6 +100,16 @@ type DispatcherConfig struct {
 	DeadLetters *runners.LineWriter
 	// AddBytes counts bytes written to the network (TLS records included).
 	AddBytes func(n int)
+	// OnDone, when set, is called when the sender is finished with the
+	// delivery of id to target ep (its index in the targets): answered 2xx
+	// or dead-lettered, warm-up included. A sender child process reports it
+	// to its parent, which then knows what the child still holds (child.go).
+	OnDone func(ep int, id uint64)
+	// OnDeadLetter, when set, replaces recording a measured dead letter on
+	// the target's Sub and writing its line to DeadLetters: a sender child
+	// process sends both to its parent in one frame, so they cannot be
+	// separated by a crash (child.go).
+	OnDeadLetter func(ep int, id uint64, cause measure.Cause, line []byte)
 }
 
 // Dispatcher fans events out to every target over HTTP: a bounded queue
@@ -94,6 +121,8 @@ type Dispatcher struct {
 	secret      *Secret
 	deadLetters *runners.LineWriter
 	addBytes    func(int)
+	onDone      func(ep int, id uint64)
+	onDead      func(ep int, id uint64, cause measure.Cause, line []byte)
 	timeout     time.Duration
 	maxAttempts int
 	honourRA    bool
@@ -120,7 +149,8 @@ type endpoint struct {
 	d        *Dispatcher
 	name     string
 	uri      []byte
-	sub      *measure.Subscriber
+	idx      int
+	sub      SenderRecorder
 	joinAt   int64 // ns after the measured start; 0: from the first event
 	client   *fasthttp.HostClient
 	max      int
@@ -170,6 +200,8 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 		secret:      cfg.Secret,
 		deadLetters: cfg.DeadLetters,
 		addBytes:    cfg.AddBytes,
+		onDone:      cfg.OnDone,
+		onDead:      cfg.OnDeadLetter,
 		timeout:     w.Timeout.D(),
 		maxAttempts: w.Retry.MaxAttempts,
 		honourRA:    w.Retry.HonourRetryAfter == nil || *w.Retry.HonourRetryAfter,
@@ -195,7 +227,7 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 				host += ":80"
 			}
 		}
-		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), sub: t.Sub, joinAt: int64(t.JoinAt), max: w.MaxInFlight, limit: w.QueueLimit,
+		e := &endpoint{d: d, name: t.Name, uri: []byte(t.URL), idx: len(d.eps), sub: t.Sub, joinAt: int64(t.JoinAt), max: w.MaxInFlight, limit: w.QueueLimit,
 			perDelivery: d.perDelivery, acks: t.Acks, ph: t.Phases, tcpDial: t.Dial}
 		if t.KeepAlive != nil {
 			e.perDelivery = !*t.KeepAlive
@@ -276,11 +308,22 @@ func (d *Dispatcher) Dispatch(ev load.Event) {
 				if d.measured(&it) {
 					e.sub.NotSubscribed(it.id)
 				}
+				e.finished(it.id)
 				continue
 			}
 		}
 		e.enqueue(it, false)
 	}
+}
+
+// Requeue queues ev for the endpoint with index ep again, outside the
+// queue limit: a delivery a crashed sender process had accepted, recovered
+// from its outbox (child.go).
+func (d *Dispatcher) Requeue(ep int, ev load.Event) {
+	if d.closed.Load() || ep < 0 || ep >= len(d.eps) {
+		return
+	}
+	d.eps[ep].enqueue(item{id: ev.ID, intended: ev.Intended, payload: ev.Payload, key: int32(ev.Key), lastClass: -1}, true)
 }
 
 // Stop makes the dispatcher take nothing more: Dispatch becomes a no-op,
@@ -478,6 +521,7 @@ func (e *endpoint) attempt(w *worker, it *item) {
 			if e.acks {
 				e.sub.Delivered(it.id, int(it.key), it.intended, load.Now())
 			}
+			e.finished(it.id)
 			if measured {
 				e.sub.Attempts(int(it.attempts))
 			}
@@ -520,6 +564,14 @@ func (e *endpoint) attempt(w *worker, it *item) {
 		e.sub.Retry()
 	}
 	d.retry.add(load.Now()+int64(delay), e, *it)
+}
+
+// finished tells OnDone that the sender is done with the delivery of id to
+// e.
+func (e *endpoint) finished(id uint64) {
+	if e.d.onDone != nil {
+		e.d.onDone(e.idx, id)
+	}
 }
 
 // statusClass maps a non-2xx status to an error class.
@@ -593,11 +645,14 @@ type deadLetter struct {
 // and written as one line. Warm-up deliveries are dropped silently, as
 // everything else about warm-up is.
 func (d *Dispatcher) deadLetter(e *endpoint, it *item, reason string) {
+	// Finished after the dead letter is recorded: a sender child reports
+	// both in order, so a crash between them never hides a dead letter.
+	defer e.finished(it.id)
 	if !d.measured(it) {
 		return
 	}
-	e.sub.DeadLetterCause(it.id, causeOf[reason])
-	if d.deadLetters == nil {
+	if d.deadLetters == nil && d.onDead == nil {
+		e.sub.DeadLetterCause(it.id, causeOf[reason])
 		return
 	}
 	last := e.lastError(it)
@@ -610,6 +665,14 @@ func (d *Dispatcher) deadLetter(e *endpoint, it *item, reason string) {
 		// Unreachable for this struct (strings and integers only); should it
 		// ever happen, the line is missing and the runner's check of
 		// lines written against dead_lettered reports it.
+		b = nil
+	}
+	if d.onDead != nil {
+		d.onDead(e.idx, it.id, causeOf[reason], b)
+		return
+	}
+	e.sub.DeadLetterCause(it.id, causeOf[reason])
+	if b == nil {
 		return
 	}
 	// WriteLine only queues the line (the pacer may be the caller, on a

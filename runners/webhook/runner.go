@@ -138,16 +138,11 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		targets = append(targets, target)
 	}
 
-	dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes}
-	if cert != nil {
-		dcfg.RootCAs = cert.Pool()
-	}
-	disp, err := NewDispatcher(dcfg, targets)
+	disp, proc, err := newSender(wh, secret, cert, targets, sc.Subscribers, mp, pt)
 	if err != nil {
 		_ = closeSinks()
 		return nil, fmt.Errorf("webhook runner: %w", err)
 	}
-	mp.SetGauges(measure.Gauges{InFlight: disp.InFlight, QueueDepth: disp.QueueDepth, RetriesWaiting: disp.RetriesWaiting})
 	if n := behave.CeilingNote(System, wh.MaxInFlight, "max_in_flight deliveries per endpoint", sc.Subscribers); n != "" {
 		mp.Note("%s", n)
 	}
@@ -213,6 +208,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
 	res.Network = links.Record()
+	if proc != nil {
+		proc.attach(res)
+	}
 	if interrupted {
 		res.Status = results.StatusInterrupted
 	}

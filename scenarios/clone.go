@@ -56,6 +56,7 @@ func (s *Scenario) Clone() *Scenario {
 	if b := s.Systems.Bridge; b != nil {
 		cb := *b
 		cb.Signing.Enabled = cloneBool(b.Signing.Enabled)
+		cb.Faults = slices.Clone(b.Faults)
 		c.Systems.Bridge = &cb
 	}
 	if sw := s.Sweep; sw != nil {

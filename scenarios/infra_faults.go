@@ -8,13 +8,17 @@ const (
 	// FaultSenderCrash kills the webhook sender (SIGKILL) at `at` and
 	// restarts it after `for`.
 	FaultSenderCrash = "sender-crash"
+	// FaultBridgeCrash kills the webhook-to-Kafka bridge (SIGKILL) at `at`
+	// and restarts it after `for`.
+	FaultBridgeCrash = "bridge-crash"
 )
 
 // InfraFault is one scheduled fault of a system's own process:
-// systems.webhook.faults. The process is killed at At (from the start of
+// systems.webhook.faults and systems.bridge.faults. The process is killed at At (from the start of
 // the measured period) and restarted For later.
 type InfraFault struct {
-	// Kind is sender-crash (systems.webhook).
+	// Kind is sender-crash (systems.webhook) or bridge-crash
+	// (systems.bridge).
 	Kind string `yaml:"kind" json:"kind"`
 	// At is the kill, relative to the start of the measured period.
 	At Duration `yaml:"at,omitempty" json:"at_ns"`

@@ -48,6 +48,14 @@ func TestSenderCrashFaults(t *testing.T) {
 			}
 		})
 	}
+	// systems.bridge takes bridge-crash only.
+	const bhead = "load: {rate: 10/s, duration: 10s, warmup: 0s, drain: 5s}\nsubscribers: [{name: a}]\nsystems:\n  bridge:\n"
+	if sc, err := LoadBytes("s.yaml", []byte(bhead+"    ack: before-produce\n    faults: [{kind: bridge-crash, at: 2s, for: 1s}]\n")); err != nil || sc.Systems.Bridge.Faults[0].Kind != FaultBridgeCrash {
+		t.Errorf("bridge-crash refused: %v", err)
+	}
+	if _, err := LoadBytes("s.yaml", []byte(bhead+"    faults: [{kind: sender-crash, at: 2s, for: 1s}]\n")); err == nil || !strings.Contains(err.Error(), "sender-crash") {
+		t.Errorf("sender-crash on the bridge: %v, want refused", err)
+	}
 	sc, err := LoadBytes("s.yaml", []byte("time_scale: 100\nload: {rate: 10/s, duration: 1000s, warmup: 0s}\nsubscribers: [{name: a}]\nsystems: {webhook: {faults: [{kind: sender-crash, at: 200s, for: 100s}]}}\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -628,7 +628,7 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 	return k
 }
 
-var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network"}
+var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network", "faults"}
 
 func (d *decoder) bridge(n *node, path string) *Bridge {
 	b := defaultBridge()
@@ -643,6 +643,9 @@ func (d *decoder) bridge(n *node, path string) *Bridge {
 		d.signing(o.val("signing"), o.p("signing"), &b.Signing)
 	}
 	d.network(o, "ingress_network", &b.IngressNetwork)
+	if o.has("faults") {
+		b.Faults = d.infraFaults(o, "faults", FaultBridgeCrash)
+	}
 	return b
 }
 

@@ -79,6 +79,12 @@ func (s *Scenario) compress() {
 			c(&w.Faults[i].For)
 		}
 	}
+	if b := s.Systems.Bridge; b != nil {
+		for i := range b.Faults {
+			c(&b.Faults[i].At)
+			c(&b.Faults[i].For)
+		}
+	}
 	if k := s.Systems.Kafka; k != nil {
 		for _, key := range retentionKeys {
 			v, ok := k.Topic.Configs[key]

@@ -483,6 +483,8 @@ type Bridge struct {
 	Signing Signing `yaml:"signing,omitempty" json:"signing"`
 	// IngressNetwork is the upstream sender -> ingress link (network.go).
 	IngressNetwork Network `yaml:"ingress_network,omitempty" json:"ingress_network,omitzero"`
+	// Faults are crashes of the bridge itself (bridge-crash).
+	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
 }
 
 // Sweep expands a scenario into many points.

@@ -467,6 +467,7 @@ func (c *checker) systems(s *Scenario) {
 		c.durRange(p+".timeout", b.Timeout, true, MaxTimeout)
 		c.intRange(p+".max_in_flight", b.MaxInFlight, 1, MaxInFlight, "concurrent requests to the ingress")
 		c.signing(p+".signing", b.Signing)
+		c.infraFaults(p+".faults", b.Faults, s.Load.Duration+s.Load.Drain, FaultBridgeCrash)
 	}
 	if mean := s.Event.Size.MeanValue(); mean > 0 && len(s.Subscribers) > 0 {
 		if w := sy.Webhook; w != nil {

@@ -55,6 +55,9 @@ func printSummary(w io.Writer, res *results.Results) {
 				if c.SenderCrash > 0 {
 					crash = fmt.Sprintf(" + %d sender crash", c.SenderCrash)
 				}
+				if c.BridgeCrash > 0 {
+					crash += fmt.Sprintf(" + %d bridge crash", c.BridgeCrash)
+				}
 				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow%s + %d not delivered by end of drain\n",
 					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, crash, c.NotDelivered)
 			}
@@ -121,16 +124,20 @@ func thresholdValue(t results.Threshold) string {
 // printCrashes prints every crash of a system's child process (issue 10
 // item 4): when, for how long, and what the process held.
 func printCrashes(w io.Writer, p results.Point) {
-	cp := p.SenderProcess
-	if cp == nil {
-		return
+	for _, cp := range []*results.ChildProcess{p.SenderProcess, p.BridgeProcess} {
+		if cp != nil {
+			printProcessCrashes(w, p.System, cp)
+		}
 	}
+}
+
+func printProcessCrashes(w io.Writer, system string, cp *results.ChildProcess) {
 	for _, c := range cp.Crashes {
 		restart := "not restarted before the end"
 		if c.EndS > 0 {
 			restart = fmt.Sprintf("restarted at %.2fs", c.EndS)
 		}
-		fmt.Fprintf(w, "%s %s: killed at %.2fs, %s; held %d deliveries, %d recorded lost (durable queue %v)\n",
-			c.Kind, p.System, c.StartS, restart, c.Held, c.Recorded, cp.DurableQueue)
+		fmt.Fprintf(w, "%s %s: killed at %.2fs, %s; held %d deliveries, %d recorded lost%s\n",
+			c.Kind, system, c.StartS, restart, c.Held, c.Recorded, map[bool]string{true: " (durable queue)"}[cp.DurableQueue])
 	}
 }

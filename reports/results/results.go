@@ -151,6 +151,8 @@ type Point struct {
 	// SenderProcess is set when the webhook sender ran as a child process
 	// (process.go).
 	SenderProcess *ChildProcess `json:"sender_process,omitempty"`
+	// BridgeProcess is set when the bridge ran as a child process.
+	BridgeProcess *ChildProcess `json:"bridge_process,omitempty"`
 	// Notes are honesty labels and warnings attached to this point.
 	Notes []string `json:"notes,omitempty"`
 	// StartedAt and DurationS are the measured period.
@@ -278,6 +280,10 @@ type LossCauses struct {
 	// a retry or in flight, not yet acknowledged) when it was killed
 	// (systems.webhook.faults sender-crash), and never processed.
 	SenderCrash int64 `json:"sender_crash,omitempty"`
+	// BridgeCrash: answered by the bridge before it produced the record
+	// (ack: before-produce) and not yet acknowledged by Kafka when the
+	// bridge process was killed (systems.bridge.faults bridge-crash).
+	BridgeCrash int64 `json:"bridge_crash,omitempty"`
 	// NotDelivered: not processed and not given up on when the drain
 	// ended: still queued, waiting for a retry, in flight, or (Kafka,
 	// bridge) not consumed.
@@ -287,12 +293,13 @@ type LossCauses struct {
 // Add returns the sum of c and o (merging repeats of a point).
 func (c LossCauses) Add(o LossCauses) LossCauses {
 	return LossCauses{RetriesExhausted: c.RetriesExhausted + o.RetriesExhausted, EndpointGone: c.EndpointGone + o.EndpointGone,
-		QueueOverflow: c.QueueOverflow + o.QueueOverflow, SenderCrash: c.SenderCrash + o.SenderCrash, NotDelivered: c.NotDelivered + o.NotDelivered}
+		QueueOverflow: c.QueueOverflow + o.QueueOverflow, SenderCrash: c.SenderCrash + o.SenderCrash,
+		BridgeCrash: c.BridgeCrash + o.BridgeCrash, NotDelivered: c.NotDelivered + o.NotDelivered}
 }
 
 // Total is the number of lost events the causes account for.
 func (c LossCauses) Total() int64 {
-	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.NotDelivered
+	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.BridgeCrash + c.NotDelivered
 }
 
 // Check returns an error when the accounting identity does not hold.

@@ -86,5 +86,10 @@ func (s *Subscriber) CrashLost(id uint64, intended int64) {
 	}
 }
 
+// CrashIsBridge makes the point attribute CrashLost losses to the bridge
+// (lost_by.bridge_crash) rather than the webhook sender. Call before the
+// load starts.
+func (p *Point) CrashIsBridge() { p.crashBridge = true }
+
 // CrashLostCount is the number of events recorded with CrashLost.
 func (s *Subscriber) CrashLostCount() int64 { return s.crash.n.Load() }

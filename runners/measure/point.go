@@ -32,6 +32,8 @@ type Point struct {
 	Gen    *load.Generator
 	Subs   []*Subscriber
 
+	crashBridge bool // CrashLost losses are the bridge's (crash.go)
+
 	idBase        uint64
 	measuredStart int64
 	bytesSent     atomic.Int64

@@ -314,9 +314,13 @@ func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) 
 			RetriesExhausted: int64(s.deadBy[CauseRetriesExhausted].countAndNot(&s.done)),
 			EndpointGone:     int64(s.deadBy[CauseEndpointGone].countAndNot(&s.done)),
 			QueueOverflow:    int64(s.deadBy[CauseQueueOverflow].countAndNot(&s.done)),
-			SenderCrash:      s.crash.lost(&s.done, &s.dead),
 		}
-		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow - c.SenderCrash
+		if n := s.crash.lost(&s.done, &s.dead); s.p.crashBridge {
+			c.BridgeCrash = n
+		} else {
+			c.SenderCrash = n
+		}
+		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow - c.SenderCrash - c.BridgeCrash
 		acc.LostBy = c
 	}
 	out := results.Subscriber{

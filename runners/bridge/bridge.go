@@ -62,6 +62,8 @@ type Config struct {
 	MaxInFlight int
 	Signing     bool
 	SecretEnv   string
+	// Faults are crashes of the bridge process (bridgeproc.go).
+	Faults []scenarios.InfraFault
 }
 
 // ResolveConfig converts a systems.bridge block as the scenario loader
@@ -72,7 +74,7 @@ func ResolveConfig(b *scenarios.Bridge) (Config, error) {
 	if b == nil {
 		return Config{}, fmt.Errorf("bridge: no systems.bridge block")
 	}
-	c := Config{Ack: b.Ack, Timeout: b.Timeout.D(), MaxInFlight: b.MaxInFlight, Signing: b.Signing.On(), SecretEnv: b.Signing.SecretEnv}
+	c := Config{Ack: b.Ack, Timeout: b.Timeout.D(), MaxInFlight: b.MaxInFlight, Signing: b.Signing.On(), SecretEnv: b.Signing.SecretEnv, Faults: b.Faults}
 	switch c.Ack {
 	case AckAfterProduce, AckBeforeProduce:
 	default:
@@ -188,6 +190,16 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		gate = func() bool { return groups.MaxLag()*recBytes > kafka.EmbeddedUnconsumedBudget }
 		mp.Note("%s", kafka.EmbeddedMemoryNote)
 	}
+	setStart := []func(int64){nw.Links.SetStart}
+	for _, b := range behs {
+		setStart = append(setStart, b.SetStart)
+	}
+	if len(bc.Faults) > 0 {
+		if !sc.ProducerNetwork().IsZero() || !sc.Systems.Bridge.IngressNetwork.IsZero() {
+			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
+		}
+		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart)
+	}
 	in, err := StartIngress(IngressConfig{
 		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: nw.Producer,
 		Keys: sc.Event.Keys, Obs: mp, ProduceTimeout: bc.Timeout, Gate: gate,
@@ -209,10 +221,6 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		QueueDepth: snd.QueueDepth,
 		Lag:        groups.Lag,
 	})
-	setStart := []func(int64){nw.Links.SetStart}
-	for _, b := range behs {
-		setStart = append(setStart, b.SetStart)
-	}
 	start := pt.Begin(mp, setStart...)
 	if r.OnIngress != nil {
 		r.OnIngress(in, groups)

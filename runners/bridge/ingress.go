@@ -70,6 +70,16 @@ type IngressConfig struct {
 	// it returns true (the embedded broker's unconsumed budget; see
 	// kafka.EmbeddedUnconsumedBudget): HTTP back-pressure instead of memory.
 	Gate func() bool
+	// ListenAddr is where the ingress listens; empty: 127.0.0.1 on an
+	// ephemeral port. A restarted bridge process listens where the last
+	// one did (bridgeproc.go).
+	ListenAddr string
+	// OnHandOff, when set, is called when a verified record is handed to
+	// the producer, and OnOutcome when Kafka's outcome for it is known
+	// (acknowledged or failed): a bridge child process reports both to
+	// its parent, which then knows what the bridge holds (child.go).
+	OnHandOff func(id uint64, intended int64)
+	OnOutcome func(id uint64, acked bool)
 }
 
 // Ingress is the bridge service: a fasthttp server on 127.0.0.1 that
@@ -125,7 +135,11 @@ func StartIngress(cfg IngressConfig) (*Ingress, error) {
 		}
 		in.clients = append(in.clients, cl)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := cfg.ListenAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		in.Close()
 		return nil, fmt.Errorf("bridge ingress listen: %w", err)
@@ -216,6 +230,9 @@ func (in *Ingress) handle(ctx *fasthttp.RequestCtx) {
 	}
 	in.accepted.Add(1)
 	in.inFlight.Add(1)
+	if in.cfg.OnHandOff != nil {
+		in.cfg.OnHandOff(id, intended)
+	}
 	in.cfg.Obs.AddBytes(len(buf) + 32)
 	if in.cfg.Ack == AckBeforeProduce {
 		cl.Produce(context.Background(), rec, in.promise)
@@ -251,6 +268,11 @@ func (in *Ingress) handle(ctx *fasthttp.RequestCtx) {
 func (in *Ingress) promise(r *kgo.Record, err error) {
 	now := load.Now()
 	in.inFlight.Add(-1)
+	if in.cfg.OnOutcome != nil {
+		if m, ok := kafka.ParseRecord(r); ok {
+			in.cfg.OnOutcome(m.ID, err == nil)
+		}
+	}
 	if err == nil {
 		in.published.Add(1)
 		in.outage.Acked()

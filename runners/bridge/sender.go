@@ -36,7 +36,7 @@ const SenderQueueLimit = 100_000
 // latency, all of which run from the intended time. A full FIFO blocks
 // Send (back-pressure on the generator).
 //
-// Failures are counted, not retried: a timeout, refused connection or
+// Failures are counted, not retried (unless RetryEvery): a timeout, refused connection or
 // non-2xx answer means the event never reached Kafka and shows as lost at
 // every subscriber. 401, 502 and 504 are not counted here because the
 // ingress counts them (signature failures, Kafka's outcome of the record).
@@ -55,6 +55,13 @@ type Sender struct {
 	head   int
 	closed bool
 	wg     sync.WaitGroup
+
+	// retryEvery, when > 0, makes a failed request (transport error or
+	// 5xx) be sent again after it, until acknowledged or Close: an
+	// upstream sender that retries, as systems.bridge.faults needs.
+	retryEvery time.Duration
+	closing    chan struct{}
+	abandoned  atomic.Int64 // given up retrying at Close
 
 	queued   atomic.Int64
 	gaveUp   atomic.Int64 // Send gave up (stopped while the queue was full)
@@ -82,6 +89,7 @@ func NewSender(url, addr string, secret *webhook.Secret, maxInFlight int, timeou
 			DisableHeaderNamesNormalizing: false,
 		},
 	}
+	s.closing = make(chan struct{})
 	s.cond = sync.NewCond(&s.mu)
 	s.space = sync.NewCond(&s.mu)
 	for i := 0; i < maxInFlight; i++ {
@@ -90,6 +98,11 @@ func NewSender(url, addr string, secret *webhook.Secret, maxInFlight int, timeou
 	}
 	return s
 }
+
+// RetryEvery makes the sender retry a failed request (transport error or
+// 5xx answer) every d until it is acknowledged or the sender is closed;
+// call before the load starts. Every failed attempt is still counted.
+func (s *Sender) RetryEvery(d time.Duration) { s.retryEvery = d }
 
 // StopOn makes a blocked Send give up once done is closed (the run was
 // interrupted); call before the load starts. An event Send gives up on is
@@ -177,49 +190,70 @@ func (s *Sender) work() {
 			return
 		}
 		s.queued.Add(-1)
-		s.inFlight.Add(1)
-		req.Reset()
-		resp.Reset()
-		req.SetRequestURI(s.url)
-		req.Header.SetMethod(fasthttp.MethodPost)
-		req.Header.SetContentType("application/json")
-		idBuf = webhook.AppendMessageID(idBuf[:0], ev.ID)
-		req.Header.SetBytesKV(hdrID, idBuf)
-		if s.secret != nil {
-			ts := time.Now().Unix()
-			numBuf = strconv.AppendInt(numBuf[:0], ts, 10)
-			req.Header.SetBytesKV(hdrTimestamp, numBuf)
-			sigBuf = s.secret.AppendSignature(sigBuf[:0], idBuf, ts, ev.Payload)
-			req.Header.SetBytesKV(hdrSignature, sigBuf)
-		}
-		numBuf = strconv.AppendInt(numBuf[:0], ev.Intended, 10)
-		req.Header.SetBytesKV(hdrIntended, numBuf)
-		req.Header.Set(webhook.HeaderKey, load.KeyString(ev.Key))
-		req.SetBodyRaw(ev.Payload)
-		s.obs.AddBytes(len(ev.Payload) + 200)
-		err := s.client.DoTimeout(req, resp, s.timeout)
-		now := load.Now()
-		s.inFlight.Add(-1)
-		switch code := resp.StatusCode(); {
-		case err != nil:
-			s.failed.Add(1)
-			s.obs.PublishError(classifyHTTP(err))
-		case code >= 200 && code < 300:
-			s.ok.Add(1)
-			s.obs.Ingress(ev.Intended, now)
-		default:
-			s.failed.Add(1)
-			switch {
-			case code == StatusBadSignature || code == StatusProduceFailed || code == StatusProduceTimeout:
-				// counted by the ingress (a 504's record is counted when
-				// its outcome is known)
-			case code >= 500:
-				s.obs.PublishError(measure.ErrHTTP5xx)
-			default:
-				s.obs.PublishError(measure.ErrHTTP4xx)
+		for !s.post(ev, req, resp, &idBuf, &sigBuf, &numBuf) {
+			t := time.NewTimer(s.retryEvery)
+			select {
+			case <-t.C:
+				continue
+			case <-s.closing:
+				t.Stop()
 			}
+			s.abandoned.Add(1)
+			break
 		}
 	}
+}
+
+// post makes one request for ev; it returns false when it failed in a way
+// a retrying sender retries (transport error or 5xx) and retrying is on.
+func (s *Sender) post(ev load.Event, req *fasthttp.Request, resp *fasthttp.Response, idBufP, sigBufP, numBufP *[]byte) bool {
+	idBuf, sigBuf, numBuf := *idBufP, *sigBufP, *numBufP
+	defer func() { *idBufP, *sigBufP, *numBufP = idBuf, sigBuf, numBuf }()
+	s.inFlight.Add(1)
+	req.Reset()
+	resp.Reset()
+	req.SetRequestURI(s.url)
+	req.Header.SetMethod(fasthttp.MethodPost)
+	req.Header.SetContentType("application/json")
+	idBuf = webhook.AppendMessageID(idBuf[:0], ev.ID)
+	req.Header.SetBytesKV(hdrID, idBuf)
+	if s.secret != nil {
+		ts := time.Now().Unix()
+		numBuf = strconv.AppendInt(numBuf[:0], ts, 10)
+		req.Header.SetBytesKV(hdrTimestamp, numBuf)
+		sigBuf = s.secret.AppendSignature(sigBuf[:0], idBuf, ts, ev.Payload)
+		req.Header.SetBytesKV(hdrSignature, sigBuf)
+	}
+	numBuf = strconv.AppendInt(numBuf[:0], ev.Intended, 10)
+	req.Header.SetBytesKV(hdrIntended, numBuf)
+	req.Header.Set(webhook.HeaderKey, load.KeyString(ev.Key))
+	req.SetBodyRaw(ev.Payload)
+	s.obs.AddBytes(len(ev.Payload) + 200)
+	err := s.client.DoTimeout(req, resp, s.timeout)
+	now := load.Now()
+	s.inFlight.Add(-1)
+	code := resp.StatusCode()
+	switch {
+	case err != nil:
+		s.failed.Add(1)
+		s.obs.PublishError(classifyHTTP(err))
+	case code >= 200 && code < 300:
+		s.ok.Add(1)
+		s.obs.Ingress(ev.Intended, now)
+	default:
+		s.failed.Add(1)
+		switch {
+		case code == StatusBadSignature || code == StatusProduceFailed || code == StatusProduceTimeout:
+			// counted by the ingress (a 504's record is counted when
+			// its outcome is known)
+		case code >= 500:
+			s.obs.PublishError(measure.ErrHTTP5xx)
+		default:
+			s.obs.PublishError(measure.ErrHTTP4xx)
+		}
+	}
+	retry := s.retryEvery > 0 && (err != nil || code >= 500)
+	return !retry
 }
 
 func classifyHTTP(err error) measure.ErrClass {
@@ -239,6 +273,9 @@ func classifyHTTP(err error) measure.ErrClass {
 // dropped or still unanswered.
 func (s *Sender) Close() (unsent int64) {
 	s.mu.Lock()
+	if !s.closed {
+		close(s.closing)
+	}
 	s.closed = true
 	dropped := int64(len(s.queue) - s.head)
 	s.queue, s.head = nil, 0
@@ -250,5 +287,5 @@ func (s *Sender) Close() (unsent int64) {
 	s.client.CloseIdleConnections()
 	gaveUp := s.gaveUp.Load()
 	s.queued.Add(-gaveUp)
-	return dropped + gaveUp
+	return dropped + gaveUp + s.abandoned.Load()
 }

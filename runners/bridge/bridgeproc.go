@@ -1,0 +1,461 @@
+package bridge
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/kafka"
+	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/webhook"
+	"github.com/evbench/evbench/scenarios"
+)
+
+// bridgeProc is the bridge run as a child process (child.go) so that
+// systems.bridge.faults can kill it with SIGKILL and start it again on the
+// same address. From its 'H' and 'O' frames the parent knows at every
+// moment which records the bridge holds (handed to its producer, Kafka's
+// outcome unknown). At a kill with ack: before-produce those were already
+// answered 202, so the upstream sender will not send them again: they are
+// recorded lost to the crash (measure.Subscriber.CrashLost), unless Kafka
+// stored one anyway and a group consumes it. With after-produce they were
+// not answered 200, and the retrying sender sends them again.
+type bridgeProc struct {
+	cfg    childConfig
+	exe    string
+	ack    string
+	subs   []*measure.Subscriber
+	obs    kafka.Observer
+	faults []scenarios.InfraFault
+	logf   func(string, ...any)
+
+	mu      sync.Mutex
+	held    map[uint64]int64 // id -> intended
+	cur     *bridgeChild
+	closed  bool
+	err     error
+	info    results.ChildProcess
+	startNs int64
+	unacked int64
+
+	quit       chan struct{}
+	faultsDone chan struct{}
+	started    bool
+}
+
+type bridgeChild struct {
+	cmd        *exec.Cmd
+	stdin      io.WriteCloser
+	ready      chan struct{}
+	readerDone chan struct{}
+	stderr     lockedBuf
+	finished   bool
+	unacked    int64
+}
+
+// startBridgeProc starts the first bridge on a free 127.0.0.1 port.
+func startBridgeProc(cfg childConfig, faults []scenarios.InfraFault, subs []*measure.Subscriber, obs kafka.Observer, logf func(string, ...any)) (*bridgeProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("bridge process: %w", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("bridge process: pick a port: %w", err)
+	}
+	cfg.Addr = ln.Addr().String()
+	_ = ln.Close()
+	p := &bridgeProc{cfg: cfg, exe: exe, ack: cfg.Ack, subs: subs, obs: obs, faults: faults, logf: logf,
+		held: map[uint64]int64{}, quit: make(chan struct{}), faultsDone: make(chan struct{})}
+	c, err := p.start()
+	if err != nil {
+		return nil, err
+	}
+	p.cur = c
+	return p, nil
+}
+
+// Addr is the ingress's host:port; URL its webhook endpoint.
+func (p *bridgeProc) Addr() string { return p.cfg.Addr }
+
+// URL is the ingress's webhook endpoint.
+func (p *bridgeProc) URL() string { return "http://" + p.cfg.Addr + "/webhooks" }
+
+// InFlight is the number of records the bridge holds.
+func (p *bridgeProc) InFlight() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int64(len(p.held))
+}
+
+// start runs a new incarnation and waits until it listens.
+func (p *bridgeProc) start() (*bridgeChild, error) {
+	var cfg bytes.Buffer
+	if err := gob.NewEncoder(&cfg).Encode(p.cfg); err != nil {
+		return nil, fmt.Errorf("bridge process: config: %w", err)
+	}
+	c := &bridgeChild{ready: make(chan struct{}), readerDone: make(chan struct{})}
+	c.cmd = exec.Command(p.exe)
+	c.cmd.Env = append(os.Environ(), ChildEnv+"=1")
+	c.cmd.Stderr = &c.stderr
+	stdin, err := c.cmd.StdinPipe()
+	if err != nil {
+		return nil, fmt.Errorf("bridge process: %w", err)
+	}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("bridge process: %w", err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("bridge process: start %s: %w", p.exe, err)
+	}
+	c.stdin = stdin
+	hdr := binary.BigEndian.AppendUint32([]byte{'C'}, uint32(cfg.Len()))
+	if _, err := stdin.Write(append(hdr, cfg.Bytes()...)); err != nil {
+		_ = c.cmd.Process.Kill()
+		_ = c.cmd.Wait()
+		return nil, fmt.Errorf("bridge process: config: %w", err)
+	}
+	go p.read(c, stdout)
+	// Ready once it accepts connections (the ingress listens before it
+	// serves), or it died.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", p.cfg.Addr, time.Second)
+		if err == nil {
+			_ = conn.Close()
+			return c, nil
+		}
+		select {
+		case <-c.readerDone:
+			_ = c.cmd.Wait()
+			return nil, fmt.Errorf("bridge process exited at start: %s", bytes.TrimSpace(c.stderr.Bytes()))
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			_ = c.cmd.Process.Kill()
+			<-c.readerDone
+			_ = c.cmd.Wait()
+			return nil, fmt.Errorf("bridge process: not listening on %s after 30s: %s", p.cfg.Addr, bytes.TrimSpace(c.stderr.Bytes()))
+		}
+	}
+}
+
+func (p *bridgeProc) read(c *bridgeChild, stdout io.Reader) {
+	defer close(c.readerDone)
+	r := bufio.NewReader(stdout)
+	var b [16]byte
+	get := func(n int) bool { _, err := io.ReadFull(r, b[:n]); return err == nil }
+	u64 := func(off int) uint64 { return binary.BigEndian.Uint64(b[off:]) }
+	for {
+		typ, err := r.ReadByte()
+		if err != nil {
+			return
+		}
+		switch typ {
+		case 'H':
+			if !get(16) {
+				return
+			}
+			p.mu.Lock()
+			p.held[u64(0)] = int64(u64(8))
+			p.mu.Unlock()
+		case 'O':
+			if !get(9) {
+				return
+			}
+			p.mu.Lock()
+			delete(p.held, u64(0))
+			p.mu.Unlock()
+		case 'P':
+			if !get(16) {
+				return
+			}
+			p.obs.Published(int64(u64(0)), int64(u64(8)))
+		case 'E':
+			if !get(1) {
+				return
+			}
+			p.obs.PublishError(measure.ErrClass(b[0]))
+		case 'B':
+			if !get(4) {
+				return
+			}
+			p.obs.AddBytes(int(binary.BigEndian.Uint32(b[:4])))
+		case 'Z':
+			if !get(8) {
+				return
+			}
+			c.unacked = int64(u64(0))
+			c.finished = true
+		default:
+			p.fail(fmt.Errorf("bridge process: unknown frame %q", typ))
+			return
+		}
+	}
+}
+
+func (p *bridgeProc) fail(err error) {
+	p.mu.Lock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.mu.Unlock()
+}
+
+// reap waits for an incarnation that exited or was killed and adds its CPU.
+func (p *bridgeProc) reap(c *bridgeChild) {
+	<-c.readerDone
+	_ = c.cmd.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ru, ok := c.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru != nil {
+		p.info.CPUUserS += float64(ru.Utime.Sec) + float64(ru.Utime.Usec)/1e6
+		p.info.CPUSysS += float64(ru.Stime.Sec) + float64(ru.Stime.Usec)/1e6
+	}
+}
+
+// SetMeasuredStart starts the fault schedule.
+func (p *bridgeProc) SetMeasuredStart(t int64) {
+	p.mu.Lock()
+	p.startNs = t
+	p.started = true
+	p.mu.Unlock()
+	go p.schedule(t)
+}
+
+func (p *bridgeProc) crash(kind string) error {
+	p.mu.Lock()
+	c := p.cur
+	p.cur = nil
+	p.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	at := load.Now()
+	if err := c.cmd.Process.Kill(); err != nil {
+		return fmt.Errorf("bridge process: kill: %w", err)
+	}
+	p.reap(c) // every frame written before the kill is applied
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cr := results.Crash{Kind: kind, StartS: float64(at-p.startNs) / 1e9, Held: int64(len(p.held))}
+	if p.ack == AckBeforeProduce {
+		for id, intended := range p.held {
+			for _, s := range p.subs {
+				s.CrashLost(id, intended)
+			}
+		}
+		cr.Recorded = cr.Held
+	}
+	clear(p.held)
+	p.info.Crashes = append(p.info.Crashes, cr)
+	if p.logf != nil {
+		p.logf("bridge: %s at %.3fs: the bridge held %d records (%d recorded lost, ack %s)", kind, cr.StartS, cr.Held, cr.Recorded, p.ack)
+	}
+	return nil
+}
+
+func (p *bridgeProc) restart() error {
+	c, err := p.start()
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		_ = c.cmd.Process.Kill()
+		go p.reap(c)
+		return nil
+	}
+	p.cur = c
+	p.info.Restarts++
+	if n := len(p.info.Crashes); n > 0 {
+		p.info.Crashes[n-1].EndS = float64(load.Now()-p.startNs) / 1e9
+	}
+	return nil
+}
+
+func (p *bridgeProc) schedule(start int64) {
+	defer close(p.faultsDone)
+	wait := func(t int64) bool {
+		d := time.Duration(t - load.Now())
+		if d <= 0 {
+			return true
+		}
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		select {
+		case <-tm.C:
+			return true
+		case <-p.quit:
+			return false
+		}
+	}
+	for _, f := range p.faults {
+		if !wait(start + int64(f.At)) {
+			return
+		}
+		if err := p.crash(f.Kind); err != nil {
+			p.fail(err)
+			return
+		}
+		if !wait(start + int64(f.At+f.For)) {
+			return
+		}
+		if err := p.restart(); err != nil {
+			p.fail(err)
+			return
+		}
+	}
+}
+
+// Close stops the fault schedule and the bridge (bounded wait, then a
+// kill). It returns the records the last bridge never had acknowledged.
+func (p *bridgeProc) Close() (unacked int64, err error) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return p.unacked, nil
+	}
+	p.closed = true
+	started := p.started
+	p.mu.Unlock()
+	close(p.quit)
+	if started {
+		<-p.faultsDone
+	}
+	p.mu.Lock()
+	c := p.cur
+	p.cur = nil
+	p.mu.Unlock()
+	var errs []error
+	if c != nil {
+		_, _ = c.stdin.Write([]byte{'Q'})
+		select {
+		case <-c.readerDone:
+		case <-time.After(15 * time.Second):
+			_ = c.cmd.Process.Kill()
+			errs = append(errs, errors.New("bridge process: still running after stop, killed"))
+		}
+		p.reap(c)
+		if !c.finished {
+			errs = append(errs, fmt.Errorf("bridge process: exited without its final report: %s", bytes.TrimSpace(c.stderr.Bytes())))
+		}
+		p.unacked = c.unacked
+	}
+	p.mu.Lock()
+	errs = append(errs, p.err)
+	p.mu.Unlock()
+	return p.unacked, errors.Join(errs...)
+}
+
+// Info is the process's record for results.
+func (p *bridgeProc) Info() *results.ChildProcess {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := p.info
+	in.Crashes = append([]results.Crash(nil), p.info.Crashes...)
+	return &in
+}
+
+// lockedBuf keeps the first 64 KiB of a child's stderr.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if room := 64<<10 - l.b.Len(); room > 0 {
+		l.b.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (l *lockedBuf) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+// crashRetryEvery is how often the upstream sender retries a failed
+// request when the bridge can crash.
+const crashRetryEvery = 100 * time.Millisecond
+
+// runCrashing is Run's second half for a bridge that runs as a child
+// process (systems.bridge.faults): the same load and drain, the ingress in
+// the child, a sender that retries.
+func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen *load.Generator, bc Config, set kafka.Settings,
+	env *kafka.Env, secret *webhook.Secret, groups *kafka.Groups, setStart []func(int64)) (*results.Point, error) {
+	sc := pt.Scenario
+	cfg := childConfig{Ack: bc.Ack, Settings: set, Brokers: env.Brokers, Topic: env.Topic, Keys: sc.Event.Keys, ProduceTimeout: bc.Timeout}
+	if secret != nil {
+		cfg.Secret = secret.Encode()
+	}
+	mp.CrashIsBridge()
+	proc, err := startBridgeProc(cfg, bc.Faults, mp.Subs, mp, pt.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _, _ = proc.Close() }()
+	pt.Log("bridge: ingress child process on %s (ack %s)", proc.URL(), bc.Ack)
+	mp.Note("bridge: the ingress ran as a child process (its CPU is included in resources), killed with SIGKILL by systems.bridge.faults; the upstream sender retried failed requests every %v", crashRetryEvery)
+	if env.Embedded {
+		mp.Note("bridge: with the bridge in a child process the embedded broker's unconsumed budget does not hold requests back")
+	}
+	snd := NewSender(proc.URL(), proc.Addr(), secret, bc.MaxInFlight, bc.Timeout, mp)
+	defer snd.Close()
+	snd.RetryEvery(crashRetryEvery)
+	snd.StopOn(ctx.Done())
+	mp.SetGauges(measure.Gauges{
+		InFlight:   func() int64 { return snd.InFlight() + proc.InFlight() },
+		QueueDepth: snd.QueueDepth,
+		Lag:        groups.Lag,
+	})
+	start := pt.Begin(mp, append(setStart, proc.SetMeasuredStart)...)
+	gen.Run(ctx, start, snd.Send)
+	interrupted := kafka.Drain(ctx, pt, mp)
+
+	unsent := snd.Close()
+	unacked, procErr := proc.Close()
+	for range unsent {
+		// Never acknowledged by the bridge by the end of the drain: they
+		// never reached Kafka through it.
+		mp.PublishError(measure.ErrOther)
+	}
+	var unackedErr error
+	if n := unacked + unsent; n > 0 {
+		unackedErr = &kafka.UnackedError{System: System, N: n, Why: fmt.Sprintf("%d not acknowledged by Kafka when the bridge stopped, %d never acknowledged by the bridge", unacked, unsent)}
+	}
+	groups.Close()
+	res, err := mp.Finish(measure.ViaIngress, pt.Params)
+	if res != nil {
+		in := proc.Info()
+		res.BridgeProcess = in
+		res.Resources.CPUUserS += in.CPUUserS
+		res.Resources.CPUSysS += in.CPUSysS
+		if procErr != nil {
+			res.Notes = append(res.Notes, "bridge process: "+procErr.Error())
+		}
+	}
+	if err == nil && procErr != nil && unackedErr == nil {
+		unackedErr = procErr
+	}
+	return kafka.FinishStatus(res, err, interrupted, unackedErr)
+}

@@ -68,7 +68,7 @@ func (c *crashLedger) ledger(done, dead *bitmap, lo, hi uint64) []string {
 // intended, load.Now() timeline) for this subscriber when it was killed:
 // its queue, retry timers and attempts in flight died with it. Warm-up
 // events and ids of other runs are ignored; recording an id twice counts
-// once. Results attribute the event to lost_by.sender_crash unless the
+// once; an event already dead-lettered is not recorded. Results attribute the event to lost_by.sender_crash unless the
 // subscriber processes it (or has processed it) anyway.
 func (s *Subscriber) CrashLost(id uint64, intended int64) {
 	q, ok := s.seq(id)
@@ -77,6 +77,11 @@ func (s *Subscriber) CrashLost(id uint64, intended int64) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.dead.has(q) {
+		// Dead-lettered before the kill, the sender's report of being done
+		// with it lost in the kill: a dead letter, not a crash loss.
+		return
+	}
 	if !s.crash.ids.set(q) {
 		return
 	}

@@ -30,6 +30,9 @@ func TestCrashLost(t *testing.T) {
 	s.CrashLost(ev[35].ID, ev[35].Intended)
 	deliver(s, ev[31])
 	s.DeadLetterCause(ev[40].ID, measure.CauseRetriesExhausted)
+	// Dead-lettered, then held by the parent's reckoning (the sender's
+	// "done" frame was lost in the kill): a dead letter, not a crash loss.
+	s.CrashLost(ev[40].ID, ev[40].Intended)
 	if got, want := s.Resolved(), int64(32+8+1); got != want {
 		t.Errorf("resolved %d, want %d (32 delivered + 8 crash-lost + 1 dead-lettered)", got, want)
 	}

@@ -52,3 +52,32 @@ func TestCrashLost(t *testing.T) {
 		t.Errorf("lost %d by %+v; want sender_crash 8, exhausted 1, not delivered %d", a.Lost, a.LostBy, sent-41)
 	}
 }
+
+// TestCrashLostExternalLedger: a subscriber whose deliveries come from a
+// remote receiver's ledger (LossCausesExcept) attributes crash-held events
+// the receiver did not process to the crash too, the bridge's to
+// bridge_crash.
+func TestCrashLostExternalLedger(t *testing.T) {
+	for _, bridge := range []bool{false, true} {
+		f := newFixture(t, []string{"s"}, 4, 1000, 0, 100*ms)
+		if bridge {
+			f.mp.CrashIsBridge()
+		}
+		s, ev := f.mp.Subs[0], f.meas
+		for i := 10; i < 20; i++ {
+			s.CrashLost(ev[i].ID, ev[i].Intended)
+		}
+		s.DeadLetterCause(ev[20].ID, measure.CauseQueueOverflow)
+		base := f.mp.IDBase()
+		// The receiver processed everything but 12..19 and 20.
+		processed := func(seq uint64) bool { return seq < ev[12].ID-base || seq > ev[20].ID-base }
+		c := s.LossCausesExcept(30, processed)
+		crash := c.SenderCrash
+		if bridge {
+			crash = c.BridgeCrash
+		}
+		if crash != 8 || c.SenderCrash+c.BridgeCrash != 8 || c.QueueOverflow != 1 || c.NotDelivered != 21 || c.Total() != 30 {
+			t.Errorf("bridge %v: causes %+v, want crash 8, queue overflow 1, not delivered 21", bridge, c)
+		}
+	}
+}

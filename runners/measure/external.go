@@ -42,7 +42,22 @@ func (s *Subscriber) LossCausesExcept(lost int64, processed func(seq uint64) boo
 	for c := range s.deadBy {
 		by[c] = append([]uint64(nil), s.deadBy[c].w...)
 	}
+	crash := append([]uint64(nil), s.crash.ids.w...)
+	dead := append([]uint64(nil), s.dead.w...)
 	s.mu.Unlock()
+	var crashLost int64
+	for i, x := range crash {
+		if i < len(dead) {
+			x &^= dead[i]
+		}
+		for x != 0 {
+			b := bits.TrailingZeros64(x)
+			if !processed(uint64(i)*64 + uint64(b)) {
+				crashLost++
+			}
+			x &= x - 1
+		}
+	}
 	var n [numCauses]int64
 	for c, w := range by {
 		for i, x := range w {
@@ -60,6 +75,11 @@ func (s *Subscriber) LossCausesExcept(lost int64, processed func(seq uint64) boo
 		EndpointGone:     n[CauseEndpointGone],
 		QueueOverflow:    n[CauseQueueOverflow],
 	}
-	c.NotDelivered = lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow
+	if s.p.crashBridge {
+		c.BridgeCrash = crashLost
+	} else {
+		c.SenderCrash = crashLost
+	}
+	c.NotDelivered = lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow - c.SenderCrash - c.BridgeCrash
 	return c
 }

@@ -31,8 +31,9 @@ func crashOf(t *testing.T, res *results.Point) results.Crash {
 	}
 	cr := bp.Crashes[0]
 	t.Logf("crash %+v; bridge CPU %.3fs user %.3fs sys", cr, bp.CPUUserS, bp.CPUSysS)
-	if cr.StartS < 0.9 || cr.EndS < cr.StartS+0.9 {
-		t.Errorf("crash window %.3fs..%.3fs, want from 1 s for 1 s", cr.StartS, cr.EndS)
+	// Timers fire late on a loaded machine, never early.
+	if cr.StartS < 0.99 || cr.EndS < 1.99 || cr.EndS <= cr.StartS {
+		t.Errorf("crash window %.3fs..%.3fs, want from 1 s to 2 s (or later)", cr.StartS, cr.EndS)
 	}
 	return cr
 }

@@ -63,8 +63,9 @@ func TestSenderCrashLosesWhatItHeld(t *testing.T) {
 	if a.DeadLettered != 0 || a.Sent != 250 || a.Delivered+a.Lost != a.Sent {
 		t.Errorf("accounting %+v: want 250 sent, none dead-lettered, processed + lost = sent", a)
 	}
-	if cr.StartS < 1.9 || cr.EndS < cr.StartS+0.9 {
-		t.Errorf("crash window %.3fs..%.3fs, want from 2 s for 1 s", cr.StartS, cr.EndS)
+	// Timers fire late on a loaded machine, never early.
+	if cr.StartS < 1.99 || cr.EndS < 2.99 || cr.EndS <= cr.StartS {
+		t.Errorf("crash window %.3fs..%.3fs, want from 2 s to 3 s (or later)", cr.StartS, cr.EndS)
 	}
 }
 

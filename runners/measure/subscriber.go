@@ -17,6 +17,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/internal/sparsehist"
 )
 
 // ErrClass is an error class counted per subscriber.
@@ -60,11 +61,13 @@ type Subscriber struct {
 	notSub bitmap // measured ids from before a late subscriber joined
 	// crash holds measured ids the sender process held when it was killed
 	// (crash.go).
-	crash    crashLedger
-	lastSeq  []int64
-	e2e      *hdr.Histogram
-	attempt  *hdr.Histogram
-	attempts *hdr.Histogram
+	crash   crashLedger
+	lastSeq []int64
+	// Sparse until they hold many distinct values: a dense full-range
+	// histogram is ~184 KiB, too much for 1,000 subscribers at a low rate.
+	e2e      *sparsehist.Hist
+	attempt  *sparsehist.Hist
+	attempts *sparsehist.Hist
 	acc      results.Accounting
 
 	errs         [numErrClasses]atomic.Int64
@@ -89,9 +92,9 @@ func newSubscriber(name string, p *Point, keys int) *Subscriber {
 		Name:     name,
 		p:        p,
 		lastSeq:  last,
-		e2e:      results.NewHistogram(),
-		attempt:  results.NewHistogram(),
-		attempts: hdr.New(1, 1000, 3),
+		e2e:      sparsehist.New(results.HistMin, results.HistMax, results.HistDigits),
+		attempt:  sparsehist.New(results.HistMin, results.HistMax, results.HistDigits),
+		attempts: sparsehist.New(1, 1000, 3),
 	}
 }
 
@@ -295,7 +298,11 @@ func (s *Subscriber) P99US() int64 {
 func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e2e, err := results.NewLatency(s.e2e)
+	var e2e results.Latency
+	err := s.e2e.Use(func(h *hdr.Histogram) (err error) {
+		e2e, err = results.NewLatency(h)
+		return err
+	})
 	if err != nil {
 		return results.Subscriber{}, err
 	}
@@ -339,19 +346,28 @@ func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) 
 		},
 	}
 	if d == Direct {
-		a, err := results.NewLatency(s.attempt)
+		var a results.Latency
+		err := s.attempt.Use(func(h *hdr.Histogram) (err error) {
+			a, err = results.NewLatency(h)
+			return err
+		})
 		if err != nil {
 			return out, err
 		}
 		out.Attempt = &a
-		enc, err := results.EncodeHistogram(s.attempts)
+		c := &results.Counts{}
+		err = s.attempts.Use(func(attempts *hdr.Histogram) (err error) {
+			if c.Histogram, err = results.EncodeHistogram(attempts); err != nil {
+				return err
+			}
+			if n := attempts.TotalCount(); n > 0 {
+				c.Count, c.Mean = n, attempts.Mean()
+				c.P50, c.P99, c.Max = attempts.ValueAtQuantile(50), attempts.ValueAtQuantile(99), attempts.Max()
+			}
+			return nil
+		})
 		if err != nil {
 			return out, err
-		}
-		c := &results.Counts{Histogram: enc}
-		if n := s.attempts.TotalCount(); n > 0 {
-			c.Count, c.Mean = n, s.attempts.Mean()
-			c.P50, c.P99, c.Max = s.attempts.ValueAtQuantile(50), s.attempts.ValueAtQuantile(99), s.attempts.Max()
 		}
 		out.AttemptsPerDelivery = c
 	}

@@ -10,6 +10,7 @@ import (
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/internal/sparsehist"
 )
 
 // Per-attempt phases (issue 11 item 4): the dispatcher dials connections
@@ -22,16 +23,19 @@ import (
 // Phases records one subscriber's per-attempt split: connect, TLS
 // handshake, time to first byte (µs histograms). Safe for concurrent use.
 type Phases struct {
-	mu        sync.Mutex
-	connect   *hdr.Histogram
-	handshake *hdr.Histogram
-	ttfb      *hdr.Histogram
+	mu sync.Mutex
+	// Sparse while they hold few distinct values (1,000 subscribers keep
+	// 3,000 of them): runners/internal/sparsehist.
+	connect   *sparsehist.Hist
+	handshake *sparsehist.Hist
+	ttfb      *sparsehist.Hist
 	newConns  int64
 }
 
 // NewPhases returns an empty recorder.
 func NewPhases() *Phases {
-	return &Phases{connect: results.NewHistogram(), handshake: results.NewHistogram(), ttfb: results.NewHistogram()}
+	h := func() *sparsehist.Hist { return sparsehist.New(results.HistMin, results.HistMax, results.HistDigits) }
+	return &Phases{connect: h(), handshake: h(), ttfb: h()}
 }
 
 func (p *Phases) record(connect, handshake, ttfb time.Duration, fresh bool) {
@@ -52,10 +56,14 @@ func (p *Phases) Result(keepAlive bool) (*results.AttemptPhases, error) {
 	defer p.mu.Unlock()
 	out := &results.AttemptPhases{KeepAlive: keepAlive, NewConnections: p.newConns}
 	for _, x := range []struct {
-		h   *hdr.Histogram
+		h   *sparsehist.Hist
 		dst *results.Latency
 	}{{p.connect, &out.Connect}, {p.handshake, &out.TLS}, {p.ttfb, &out.TTFB}} {
-		l, err := results.NewLatency(x.h)
+		var l results.Latency
+		err := x.h.Use(func(h *hdr.Histogram) (err error) {
+			l, err = results.NewLatency(h)
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("attempt phases: %w", err)
 		}

@@ -208,6 +208,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	res, runErr := engine.Run(ctx, sc, opts)
 	prog.stop()
 
+	setPeakRSS(res)
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}

@@ -133,6 +133,7 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 		if env.FinishedAt.After(out.Environment.FinishedAt) {
 			out.Environment.FinishedAt = env.FinishedAt
 		}
+		out.PeakRSSBytes = max(out.PeakRSSBytes, d.PeakRSSBytes)
 		for _, m := range d.MaxSustainable {
 			if !slices.Contains(out.MaxSustainable, m) {
 				out.MaxSustainable = append(out.MaxSustainable, m)

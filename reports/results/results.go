@@ -52,6 +52,14 @@ type Results struct {
 	MaxSustainable []MaxRate `json:"max_sustainable,omitempty"`
 	// Flows are the multi-hop flows' results (scenario flows:, flows.go).
 	Flows []Flow `json:"flows,omitempty"`
+	// PeakRSSBytes is the evbench process's peak resident set over the
+	// whole run (getrusage's ru_maxrss, converted to bytes), read when
+	// results.json is written, after the document was encoded once: it
+	// covers set-up, every point, teardown and building the results, so it
+	// is at least every point's max_rss_bytes. Rendering the report comes
+	// after it and is not included. Merged documents keep the largest of
+	// their parts. 0 (left out) in documents written before it existed.
+	PeakRSSBytes int64 `json:"peak_rss_bytes,omitempty"`
 }
 
 // Environment records where and when the run happened.

@@ -383,6 +383,11 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 		}
 		delivered += r.Accounting.Delivered
 	}
+	// The high-water mark once more, now that the subscribers' results,
+	// id sets and histograms are built: with 1,000 subscribers building
+	// them was the point's peak, which the reading above (taken before)
+	// missed (issue 15 item 5).
+	out.Resources.MaxRSSBytes = max(out.Resources.MaxRSSBytes, readUsage().maxRSS)
 	// The per-second series is a second, independent tally of deliveries.
 	if inSeries, recorded := p.series.totals(); inSeries != delivered || recorded != delivered {
 		bad = append(bad, fmt.Sprintf("time series: %d deliveries in the samples, %d latencies recorded, %d delivered", inSeries, recorded, delivered))

@@ -30,7 +30,8 @@ unit:
 bench: build
 	scripts/bench.sh
 
-## bench-long: 10M events x 3 webhook subscribers, peak RSS < 200 MB (minutes)
+## bench-long: peak RSS of 1,000 webhook subscribers (< 500 MB) and of 10M events x 3
+## subscribers (< 200 MB), each a real evbench run (about 35 minutes)
 bench-long: build
 	scripts/bench-long.sh
 

@@ -11,9 +11,9 @@ import (
 )
 
 // TestPeakRSSIsTheProcessPeak runs `evbench run` with 300 webhook
-// subscribers and compares results.json with the process's true peak: its
-// ru_maxrss as the kernel reports it to the parent once it has exited
-// (what /usr/bin/time shows). peak_rss_bytes is read after the results are
+// subscribers at a low rate and compares results.json with the process's
+// true peak: its ru_maxrss as the kernel reports it to the parent once it
+// has exited (what /usr/bin/time shows). peak_rss_bytes is read after the results are
 // built and encoded, so only printing the summary comes after it: it must
 // be within 3% of the true peak. Before issue 15 item 5 the only figure,
 // the point's max_rss_bytes, was read before the subscribers' results were
@@ -27,7 +27,7 @@ func TestPeakRSSIsTheProcessPeak(t *testing.T) {
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "many.yaml")
 	if err := os.WriteFile(sc, []byte(`name: many
-load: {arrival: constant, rate: 20/s, warmup: 0s, duration: 2s, drain: 5s}
+load: {arrival: constant, rate: 3/s, warmup: 0s, duration: 2s, drain: 5s}
 event: {size: 1KiB, keys: 100, seed: 1}
 subscribers:
   - {name: s, count: 300, processing: 0ms}
@@ -38,7 +38,9 @@ systems:
 	}
 	out := filepath.Join(dir, "out")
 	cmd := exec.Command(bin, "run", sc, "--out", out, "--no-report", "--quiet")
-	if b, err := cmd.CombinedOutput(); err != nil {
+	// Exit 3 (the generator fell behind: a loaded machine) still writes
+	// the results and the peak this test is about.
+	if b, err := cmd.CombinedOutput(); err != nil && cmd.ProcessState.ExitCode() != exitOverloaded {
 		t.Fatalf("evbench run: %v\n%s", err, b)
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)

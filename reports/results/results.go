@@ -404,13 +404,8 @@ func NewHistogram() *hdr.Histogram { return hdr.New(HistMin, HistMax, HistDigits
 // EncodeHistogram returns the HdrHistogram V2 compressed encoding in base64
 // (the form every HdrHistogram library decodes, starting "HISTF";
 // hdrhistogram-go's Encode already applies the base64 step).
-func EncodeHistogram(h *hdr.Histogram) (string, error) {
-	b, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "", fmt.Errorf("encode histogram: %w", err)
-	}
-	return string(b), nil
-}
+// It writes the library's bytes with a pooled compressor (histenc.go).
+func EncodeHistogram(h *hdr.Histogram) (string, error) { return encodeV2(h) }
 
 // DecodeHistogram decodes a base64 V2 compressed histogram. An empty string
 // decodes to an empty histogram. The geometry in the header is checked

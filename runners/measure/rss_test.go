@@ -74,8 +74,13 @@ func TestMaxRSSCoversTouchedAllocation(t *testing.T) {
 	if got < block {
 		t.Errorf("max_rss_bytes %d (%.1f MiB), want at least the %d MiB block the test touched", got, float64(got)/(1<<20), block>>20)
 	}
-	if hwm > 0 && got < hwm {
-		t.Errorf("max_rss_bytes %d, below the kernel's VmHWM %d read before the point", got, hwm)
+	// getrusage reads the kernel's per-CPU RSS counters without summing
+	// their pending deltas, /proc/self/status sums them: the two differ by
+	// a few dozen pages (seen: 88 KiB). 1 MiB of slack keeps the check
+	// that the figure is the peak in bytes (a KiB/bytes mix-up is a factor
+	// of 1,024).
+	if hwm > 0 && got < hwm-1<<20 {
+		t.Errorf("max_rss_bytes %d, below the kernel's VmHWM %d read before the point by more than 1 MiB", got, hwm)
 	}
 	if p := measure.PeakRSS(); p < got {
 		t.Errorf("PeakRSS() %d after the point, below the point's %d: the high-water mark went down", p, got)

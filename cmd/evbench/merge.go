@@ -126,6 +126,11 @@ Exit codes: 0 written, 1 write error, 2 bad input.`,
 			multi := 0
 			for _, p := range merged.Points {
 				for _, n := range p.Notes {
+					if strings.HasPrefix(n, compare.ClockNotePrefix+"WARNING") {
+						fmt.Fprintf(cmd.ErrOrStderr(), "warning: point %s: %s\n", compare.KeyOf(&p), strings.TrimPrefix(n, compare.ClockNotePrefix+"WARNING: "))
+					}
+				}
+				for _, n := range p.Notes {
 					if strings.HasPrefix(n, compare.MergedNote) {
 						multi++
 						break

@@ -68,15 +68,6 @@ func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpe
 		// and count them against this shard's sends.
 		return nil, fmt.Errorf("--shard: systems.kafka.topic.name %q is shared by the shards, and each shard's consumers would count the others' events; leave the name empty (each shard gets its own topic and groups)", k.Topic.Name)
 	}
-	if p.Shard.Count > 1 {
-		for _, sub := range sc.Subscribers {
-			if sub.SinkLedger {
-				// The ledger is read as the contiguous sequence numbers of
-				// one host's schedule; a shard's are every n-th.
-				return nil, fmt.Errorf("--shard: subscriber %s has sink_ledger: a sink's ledger is not yet read per shard; run the shards with plain url subscribers or without --shard", sub.Name)
-			}
-		}
-	}
 	return p, nil
 }
 

@@ -173,6 +173,9 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 		if note := shardNote(shards[k]); note != "" {
 			p.Notes = append(p.Notes, note)
 		}
+		if note := clockNote(shards[k], p); note != "" { // mergeclock.go
+			p.Notes = append(p.Notes, note)
+		}
 		p.Notes = append(p.Notes, fmt.Sprintf(MergedNote+"%d documents measured at the same time: rates, counts, histograms, cpu and bytes are sums; max_rss and generator lag are the largest; per-second p50/p99 are the largest of the parts (upper bounds)", n))
 		p.Thresholds = nil
 		if opts.Thresholds != nil {

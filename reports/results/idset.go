@@ -24,6 +24,28 @@ type Shard struct {
 	// (0 when it was on time): its first events were late by as much, and
 	// the generator lag shows it.
 	StartLateUS int64 `json:"start_late_us"`
+	// ClockOffsetUS estimates how far this shard's clock was ahead of
+	// ClockReference's (negative: behind) at the end of the point, and
+	// ClockOffsetBoundUS bounds the estimate's error (half the round trip
+	// it was taken over). Intended times come from each shard's clock and
+	// completion times from the receiver's, so offsets between hosts land
+	// in e2e latency: `evbench merge` warns when they are large against
+	// the latencies measured. Absent when nothing measured it.
+	ClockOffsetUS      *int64 `json:"clock_offset_us,omitempty"`
+	ClockOffsetBoundUS *int64 `json:"clock_offset_bound_us,omitempty"`
+	// ClockReference names the clock compared with: "sink NAME" (a
+	// standalone sink's ledger) or "kafka broker" (record timestamps).
+	ClockReference string `json:"clock_reference,omitempty"`
+}
+
+// SetClockOffset records an offset estimate when it is the first or
+// tighter (smaller bound) than the one recorded.
+func (s *Shard) SetClockOffset(offset, bound time.Duration, ref string) {
+	if s == nil || (s.ClockOffsetBoundUS != nil && *s.ClockOffsetBoundUS <= bound.Microseconds()) {
+		return
+	}
+	o, b := offset.Microseconds(), bound.Microseconds()
+	s.ClockOffsetUS, s.ClockOffsetBoundUS, s.ClockReference = &o, &b, ref
 }
 
 // IDs identifies the events a point sent, so `evbench merge` can count

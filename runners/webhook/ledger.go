@@ -88,6 +88,10 @@ type LedgerRun struct {
 	// E2E is the HdrHistogram (V2 compressed, base64; reports/results'
 	// geometry), empty when nothing was delivered.
 	E2E string `json:"e2e_histogram"`
+	// Stride is the shard count of a run sent by shards (HeaderShards),
+	// 0 otherwise; Parts are then each shard's account (shardledger.go).
+	Stride int          `json:"stride,omitempty"`
+	Parts  []LedgerPart `json:"parts,omitempty"`
 
 	base  uint64
 	words map[uint64][]uint64
@@ -131,6 +135,9 @@ func (m *MemRecorder) ledger(l *Ledger) error {
 				return fmt.Errorf("ledger: %w", err)
 			}
 			lr.E2E = s
+		}
+		if err := ledgerParts(&lr, r); err != nil {
+			return err
 		}
 		l.Runs = append(l.Runs, lr)
 	}

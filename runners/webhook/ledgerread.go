@@ -24,6 +24,7 @@ type sinkLedgerAccount struct {
 	e2e                     results.Latency
 	skew, bound             time.Duration
 	ids                     int64
+	set                     string // delivered id set (results.IDSet)
 }
 
 // readSinkLedgers accounts for every sink_ledger subscriber from its
@@ -77,12 +78,14 @@ func readSinkLedgers(res *results.Point, subs []scenarios.Subscriber, targets []
 		a.skew, a.bound = l.EstimateSkew(sent, received)
 		r := &res.Subscribers[i]
 		acked := r.Accounting.Delivered
-		r.Accounting, r.E2E = a.acc, a.e2e
+		r.Accounting, r.E2E, r.DeliveredIDs = a.acc, a.e2e, a.set
 		if r.Endpoint == nil {
 			r.Endpoint = endpointResult(spec)
 		}
 		skew, bound, ids := a.skew.Microseconds(), a.bound.Microseconds(), a.ids
 		r.Endpoint.ClockSkewUS, r.Endpoint.ClockSkewBoundUS, r.Endpoint.LedgerIDs = &skew, &bound, &ids
+		// The sink's clock ahead by skew is this shard's behind by as much.
+		res.Shard.SetClockOffset(-a.skew, a.bound, "sink "+spec.Name)
 		if a.beyond > 0 {
 			bad = append(bad, fmt.Sprintf("subscriber %s: the sink's ledger holds %d ids of this point that were never sent", spec.Name, a.beyond))
 		}
@@ -116,35 +119,60 @@ func readSinkLedgers(res *results.Point, subs []scenarios.Subscriber, targets []
 func accountFromLedger(l *Ledger, sub *measure.Subscriber, gen *load.Generator, before results.Accounting) (sinkLedgerAccount, error) {
 	var a sinkLedgerAccount
 	base := gen.IDBase()
+	// This generator's k-th event has index sh.Global(k) in the full
+	// schedule (every index on a single host, every Count-th for a shard).
+	sh := gen.Shard()
+	n := max(sh.Count, 1)
 	sent := gen.Measured()
 	first := gen.Sent() - sent
 	h := results.NewHistogram()
+	set := results.NewIDSet()
 	run := l.Run(base)
+	var duplicates int64
 	if run != nil {
-		a.ids = run.IDs
-		for q := int64(0); q < first+sent; q++ {
-			if run.Contains(base + uint64(q)) {
-				if q < first {
+		ids, delivered, e2e := run.IDs, run.Delivered, run.E2E
+		duplicates = run.Duplicates
+		if n > 1 {
+			// The run is every shard's: take this shard's part
+			// (shardledger.go).
+			part, ok := run.Part(sh.Index)
+			if !ok || run.Stride != n {
+				return a, fmt.Errorf("the sink keeps no account of this run per shard (stride %d, this run has %d shards): it is an evbench sink without shard support, or the shards were not sent with the %s header", run.Stride, n, HeaderShards)
+			}
+			ids, delivered, e2e, duplicates = run.CountShard(sh), part.Delivered, part.E2E, part.Duplicates
+		}
+		a.ids = ids
+		var keys []uint64
+		for k := int64(0); k < first+sent; k++ {
+			q := sh.Global(uint64(k))
+			if run.Contains(base + q) {
+				if k < first {
 					a.warm++
 				} else {
 					a.delivered++
+					keys = append(keys, results.IDKey(q, n))
 				}
 			}
 		}
-		a.beyond = run.IDs - a.warm - a.delivered
+		a.beyond = ids - a.warm - a.delivered
 		// The set holds an id from the start of its processing: ids still
 		// in progress after the drain are not delivered (not processed),
-		// which keeps one e2e value per delivered event.
-		a.inProgress = max(run.IDs-run.Delivered, 0)
-		a.delivered -= min(a.inProgress, a.delivered)
+		// which keeps one e2e value per delivered event. Which ids they
+		// are the ledger does not say: the latest sent are left out of
+		// the delivered id set (the likeliest still in progress), so the
+		// set's size stays the delivered count.
+		a.inProgress = max(ids-delivered, 0)
+		drop := min(a.inProgress, a.delivered)
+		a.delivered -= drop
+		set.AddMany(keys[:len(keys)-int(drop)])
 		sub.DeadLetteredSeqs(func(q uint64) {
 			if run.Contains(base + q) {
 				a.afterDead++
 			}
 		})
-		if run.E2E != "" {
+		if e2e != "" {
 			var err error
-			if h, err = run.Histogram(); err != nil {
+			if h, err = results.DecodeHistogram(e2e); err != nil {
 				return a, fmt.Errorf("e2e histogram: %w", err)
 			}
 		}
@@ -154,15 +182,15 @@ func accountFromLedger(l *Ledger, sub *measure.Subscriber, gen *load.Generator, 
 		return a, err
 	}
 	a.e2e = e2e
+	if a.set, err = results.EncodeIDSet(set); err != nil {
+		return a, err
+	}
 	a.acc = before
 	a.acc.Sent = sent
 	a.acc.Delivered = a.delivered
 	a.acc.Lost = sent - a.delivered - before.NotSubscribed
 	a.acc.LostBy = sub.LossCausesExcept(a.acc.Lost, func(q uint64) bool { return run != nil && run.Contains(base+q) })
 	a.acc.DeliveredAfterDeadLetter = min(a.afterDead, a.delivered)
-	a.acc.Duplicates = 0
-	if run != nil {
-		a.acc.Duplicates = run.Duplicates
-	}
+	a.acc.Duplicates = duplicates
 	return a, nil
 }

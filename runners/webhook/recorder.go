@@ -79,6 +79,9 @@ func (m *MemRecorder) Duplicate(id uint64, _ int64) {
 	m.mu.Lock()
 	if r := m.claimed.run(id); r != nil {
 		r.duplicates++
+		if p := r.part(id); p != nil {
+			p.duplicates++
+		}
 	}
 	m.mu.Unlock()
 	m.duplicates.Add(1)
@@ -99,6 +102,13 @@ func (m *MemRecorder) Delivered(id uint64, _ int, intended, done int64) {
 		}
 		_ = r.e2e.RecordValue(us)
 		r.delivered++
+		if p := r.part(id); p != nil {
+			if p.e2e == nil {
+				p.e2e = results.NewHistogram()
+			}
+			_ = p.e2e.RecordValue(us)
+			p.delivered++
+		}
 	}
 	m.mu.Unlock()
 	m.delivered.Add(1)

@@ -112,6 +112,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 				_ = closeSinks()
 				return nil, fmt.Errorf("webhook runner: %w", err)
 			}
+			shardTarget(spec, &target, gen.Shard()) // shardledger.go
 			sinks = append(sinks, nil)
 			targets = append(targets, target)
 			continue

@@ -783,7 +783,13 @@ func (s *Sink) handle(ctx *fasthttp.RequestCtx) {
 		}
 	}
 
-	if !s.claim(msg) {
+	first := s.claim(msg)
+	if n := parseShards(h.PeekCanonical(canonShards)); n > 0 && !msg.foreign {
+		if sr, ok := s.rec.(StrideRecorder); ok {
+			sr.SetStride(msg.id, n) // shardledger.go
+		}
+	}
+	if !first {
 		s.duplicates.Add(1)
 		s.duplicate(msg, intended)
 		ctx.SetStatusCode(fasthttp.StatusOK)

@@ -136,6 +136,10 @@ type seqBits struct {
 	// created on the first delivery.
 	delivered, duplicates int64
 	e2e                   *hdr.Histogram
+	// stride and parts keep a sharded run's account per shard
+	// (shardledger.go); stride is 0 for a run sent by one host.
+	stride int
+	parts  map[int]*shardPart
 }
 
 const (

@@ -165,6 +165,16 @@ systems:
 	if err != nil {
 		t.Fatal(err)
 	}
+	sch := resultsSchema(t)
+	for _, path := range append(parts, mergedPath) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validateResults(t, sch, b); err != nil {
+			t.Errorf("%s does not match docs/results.schema.json: %v", path, err)
+		}
+	}
 	mp, sp := m.Points[0], one.Points[0]
 	notes := strings.Join(mp.Notes, "\n")
 	if !strings.Contains(notes, "shards: 3 of 3 merged") || !strings.Contains(notes, "clocks: ") {

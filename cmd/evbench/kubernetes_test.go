@@ -346,7 +346,7 @@ func checkScenarioConfigMap(t *testing.T, name string, o *k8sObjects) *scenarios
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := shardPlan(shardFlags{"0/3", time.Now().Add(time.Minute).Format(time.RFC3339)}, sc, points, time.Now()); err != nil {
+	if _, err := shardPlan(shardFlags{shard: "0/3", startAt: time.Now().Add(time.Minute).Format(time.RFC3339)}, sc, points, time.Now()); err != nil {
 		t.Fatalf("overlay %s scenario cannot be sharded: %v", name, err)
 	}
 	if ex, err := scenarios.Open(filepath.Join("../../scenarios/examples", name+".yaml")); err == nil {

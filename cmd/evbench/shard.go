@@ -18,6 +18,8 @@ import (
 type shardFlags struct {
 	shard   string // --shard INDEX/COUNT
 	startAt string // --start-at RFC 3339
+	// external: --external-consumers (consume.go)
+	external bool
 }
 
 // maxStartAhead bounds how far ahead --start-at may be: further is almost
@@ -26,16 +28,22 @@ const maxStartAhead = 24 * time.Hour
 
 func addShardFlags(c *cobra.Command, f *shardFlags) {
 	c.Flags().StringVar(&f.shard, "shard", "", "run shard INDEX/COUNT of the schedule (INDEX from 0, e.g. $JOB_COMPLETION_INDEX/3): the events whose index is INDEX mod COUNT, at the single-host intended times, with the single-host ids; needs --start-at when COUNT > 1")
+	c.Flags().BoolVar(&f.external, "external-consumers", false, "Kafka: only produce, to the scenario's named topic; the consumer groups run in 'evbench consume' processes started with the same --start-at, whose results 'evbench merge' combines with this one's; needs --start-at")
 	c.Flags().StringVar(&f.startAt, "start-at", "", "start the schedule at this wall-clock instant (RFC 3339, e.g. 2026-03-14T09:00:00Z), the same for every shard; a shard that is ready late records by how much")
 }
 
 // shardPlan checks the shard flags against the scenario (points are its
 // expanded points) and returns the plan to set, or nil without the flags.
 func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpec, now time.Time) (*load.Plan, error) {
-	if f.shard == "" && f.startAt == "" {
+	if f.shard == "" && f.startAt == "" && !f.external {
 		return nil, nil
 	}
-	p := &load.Plan{Shard: load.Shard{Index: 0, Count: 1}}
+	p := &load.Plan{Shard: load.Shard{Index: 0, Count: 1}, ExternalConsumers: f.external}
+	if f.external {
+		if err := checkExternal(f, sc); err != nil { // consume.go
+			return nil, err
+		}
+	}
 	if f.shard != "" {
 		sh, err := load.ParseShard(f.shard)
 		if err != nil {
@@ -63,10 +71,10 @@ func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpe
 	if n := len(points) * len(sc.Systems.Names()); n != 1 {
 		return nil, fmt.Errorf("--shard and --start-at run a scenario of exactly one point (one system, no sweep); this one has %d: shards could not keep later points aligned", n)
 	}
-	if k := sc.Systems.Kafka; p.Shard.Count > 1 && k != nil && k.Topic.Name != "" {
+	if k := sc.Systems.Kafka; p.Shard.Count > 1 && k != nil && k.Topic.Name != "" && !f.external {
 		// Each shard's consumer groups would read every shard's records
 		// and count them against this shard's sends.
-		return nil, fmt.Errorf("--shard: systems.kafka.topic.name %q is shared by the shards, and each shard's consumers would count the others' events; leave the name empty (each shard gets its own topic and groups)", k.Topic.Name)
+		return nil, fmt.Errorf("--shard: systems.kafka.topic.name %q is shared by the shards, and each shard's consumers would count the others' events; leave the name empty (each shard gets its own topic and groups), or run the groups in evbench consume processes (--external-consumers)", k.Topic.Name)
 	}
 	return p, nil
 }

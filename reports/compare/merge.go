@@ -85,6 +85,7 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 		}
 		return fmt.Sprintf("document %d", i+1)
 	}
+	docs, opts.Names = producersFirst(docs, opts.Names) // mergeconsumer.go
 	first := docs[0]
 	for i, d := range docs {
 		if d == nil {
@@ -121,6 +122,7 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 	index := map[string]int{}
 	sources := map[int]int{}
 	shards := map[int][]results.Shard{} // mergeids.go
+	consumers := map[int][]string{}     // mergeconsumer.go
 	for i, d := range docs {
 		out.Status = worse(out.Status, d.Status)
 		if d.Error != "" && !slices.Contains(errs, d.Error) {
@@ -154,6 +156,9 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 				}
 				sources[k]++
 			}
+			if src.Consumer != nil {
+				consumers[k] = append(consumers[k], src.Consumer.Name)
+			}
 			if src.Shard != nil {
 				if prev := shards[k]; len(prev) > 0 && prev[0].Count != src.Shard.Count {
 					return nil, fmt.Errorf("%w: %s point %s is shard %d/%d of a run in %d shards", ErrMismatch, name(i), KeyOf(src), src.Shard.Index, src.Shard.Count, prev[0].Count)
@@ -174,6 +179,9 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 			p.Notes = append(p.Notes, note)
 		}
 		if note := clockNote(shards[k], p); note != "" { // mergeclock.go
+			p.Notes = append(p.Notes, note)
+		}
+		if note := consumerNote(consumers[k]); note != "" { // mergeconsumer.go
 			p.Notes = append(p.Notes, note)
 		}
 		p.Notes = append(p.Notes, fmt.Sprintf(MergedNote+"%d documents measured at the same time: rates, counts, histograms, cpu and bytes are sums; max_rss and generator lag are the largest; per-second p50/p99 are the largest of the parts (upper bounds)", n))
@@ -226,6 +234,9 @@ func mergePoint(dst, src *results.Point) error {
 			dst.OverloadReason = src.OverloadReason
 		}
 	}
+	if err := checkConsumerMerge(dst, src); err != nil { // mergeconsumer.go
+		return err
+	}
 	ex, err := prepareExact(dst, src)
 	if err != nil {
 		return err
@@ -247,6 +258,9 @@ func mergePoint(dst, src *results.Point) error {
 		if err := mergeSubscriber(&dst.Subscribers[j], s); err != nil {
 			return fmt.Errorf("subscriber %s: %w", s.Name, err)
 		}
+	}
+	if src.Consumer == nil {
+		dst.Consumer = nil // the merged point holds producers' sends
 	}
 	if ex != nil {
 		if err := ex.apply(dst); err != nil {

@@ -46,7 +46,8 @@ func checkIDSets(d *results.Results) error {
 			return fmt.Errorf("%s: ids.sent: %w", where, err)
 		}
 		for _, s := range p.Subscribers {
-			if n := int64(sent.GetCardinality()); n != s.Accounting.Sent {
+			// A consume document sent nothing (mergeconsumer.go).
+			if n := int64(sent.GetCardinality()); n != s.Accounting.Sent && (p.Consumer == nil || n != 0) {
 				return fmt.Errorf("%s subscriber %s: ids.sent holds %d events but %d were sent", where, s.Name, n, s.Accounting.Sent)
 			}
 			del, err := results.DecodeIDSet(s.DeliveredIDs)
@@ -66,6 +67,9 @@ type exactMerge struct {
 	sent  *results.IDSet               // union of the sent sets
 	subs  map[string][2]*results.IDSet // dst's and src's delivered sets by name
 	dupes int64                        // deliveries recorded by both
+	// consumers: both parts are consume documents (mergeconsumer.go),
+	// which sent nothing: their union is not counted against a sent set.
+	consumers bool
 }
 
 // prepareExact decides whether dst and src can be merged exactly and, if
@@ -91,7 +95,7 @@ func prepareExact(dst, src *results.Point) (*exactMerge, error) {
 		return nil, fmt.Errorf("%w: %d events were sent by both documents (the same shard twice?)", ErrMismatch, n)
 	}
 	a.Or(b)
-	ex := &exactMerge{sent: a, subs: map[string][2]*results.IDSet{}}
+	ex := &exactMerge{sent: a, subs: map[string][2]*results.IDSet{}, consumers: dst.Consumer != nil && src.Consumer != nil}
 	for i := range src.Subscribers {
 		s := &src.Subscribers[i]
 		j := slices.IndexFunc(dst.Subscribers, func(d results.Subscriber) bool { return d.Name == s.Name })
@@ -132,10 +136,16 @@ func (ex *exactMerge) apply(dst *results.Point) error {
 		s.Accounting.Duplicates += both
 		ex.dupes += both
 		a.Or(b)
-		a.And(ex.sent)
-		s.Accounting.Sent = sent
-		s.Accounting.Delivered = int64(a.GetCardinality())
-		s.Accounting.Lost = sent - s.Accounting.Delivered
+		if ex.consumers {
+			// What the consume processes processed together.
+			s.Accounting.Delivered = int64(a.GetCardinality())
+			s.Accounting.Sent, s.Accounting.Lost = s.Accounting.Delivered, 0
+		} else {
+			a.And(ex.sent)
+			s.Accounting.Sent = sent
+			s.Accounting.Delivered = int64(a.GetCardinality())
+			s.Accounting.Lost = sent - s.Accounting.Delivered
+		}
 		if s.DeliveredIDs, err = results.EncodeIDSet(a); err != nil {
 			return err
 		}

@@ -171,6 +171,9 @@ type Point struct {
 	Shard *Shard `json:"shard,omitempty"`
 	// IDs identifies the events sent, for exact merges (idset.go).
 	IDs *IDs `json:"ids,omitempty"`
+	// Consumer is set when the point was recorded by an `evbench consume`
+	// process rather than a load generator (consumer.go).
+	Consumer *Consumer `json:"consumer,omitempty"`
 }
 
 // Broker returns the broker p's system published to and whether it was

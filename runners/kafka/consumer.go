@@ -113,6 +113,11 @@ type GroupsConfig struct {
 	// was recorded, with the subscriber's name (runners/flow forwards the
 	// event to the next hop). It must not block for long.
 	OnDelivered func(subscriber string, m RecordMeta, done int64)
+	// External: members in other processes share the groups (`evbench
+	// consume`, consume.go): start offsets are committed only for groups
+	// that have none, this process is ready once its members have
+	// partitions, and Close leaves the groups in place.
+	External bool
 }
 
 // Groups is the consumer side of a point: one consumer group per subscriber.
@@ -202,6 +207,9 @@ func (gs *Groups) commitStartOffsets(ctx context.Context) error {
 	}
 	offs := listed.Offsets()
 	for _, g := range gs.groups {
+		if gs.cfg.External && gs.hasCommits(ctx, g.ID) { // consume.go
+			continue
+		}
 		err := retryStep(ctx, "commit start offsets of group "+g.ID, func(ctx context.Context) error {
 			resp, err := adm.CommitOffsets(ctx, g.ID, offs)
 			if err != nil {
@@ -232,6 +240,10 @@ func (gs *Groups) waitReady(ctx context.Context) error {
 				if m.nAssigned.Load() > 0 {
 					busy++
 				}
+			}
+			if gs.cfg.External && busy > 0 {
+				// The other partitions are other processes' (consume.go).
+				continue
 			}
 			if a := g.assigned.Load(); a != parts || busy < want {
 				ready = false
@@ -387,7 +399,7 @@ func (gs *Groups) Close() {
 	for _, g := range gs.groups {
 		ids = append(ids, g.ID)
 	}
-	if len(ids) > 0 && gs.cfg.Admin != nil {
+	if len(ids) > 0 && gs.cfg.Admin != nil && !gs.cfg.External {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if _, err := gs.cfg.Admin.DeleteGroups(ctx, ids...); err != nil {
 			gs.logf("kafka: delete consumer groups: %v", err)

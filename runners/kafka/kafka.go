@@ -331,6 +331,12 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if n := behave.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions", sc.Subscribers); n != "" {
 		mp.Note("%s", n)
 	}
+	if ExternalConsumers() { // consume.go
+		if err := CheckExternal(set); err != nil {
+			return nil, err
+		}
+		return r.produceOnly(ctx, pt, env, set, mp)
+	}
 	behs := Behaviours(sc)
 	nw, err := OpenNetwork(sc, env, pt.Log)
 	if err != nil {

@@ -62,7 +62,15 @@ type Plan struct {
 	// StartAt, when not zero, is the wall-clock instant at which every
 	// shard starts its schedule.
 	StartAt time.Time
+	// ExternalConsumers says the Kafka consumer groups are run by `evbench
+	// consume` processes, which record what they processed in their own
+	// results: this process only produces (`evbench run
+	// --external-consumers`).
+	ExternalConsumers bool
 }
+
+// ActivePlan returns the process's plan (nil on a single host without one).
+func ActivePlan() *Plan { return plan.Load() }
 
 var (
 	plan    atomic.Pointer[Plan]

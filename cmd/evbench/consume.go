@@ -134,7 +134,8 @@ func consume(cmd *cobra.Command, arg string, f consumeFlags) error {
 		},
 	})
 	if p == nil {
-		if errors.Is(runErr, kafka.ErrConsumeSetup) {
+		var bi interface{ BadInput() bool }
+		if errors.As(runErr, &bi) && bi.BadInput() {
 			return badInput(runErr)
 		}
 		return fmt.Errorf("consume: %w", runErr)

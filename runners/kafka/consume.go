@@ -28,9 +28,23 @@ import (
 // sets as the producers do, and the same measured period (intended times
 // from the start instant plus the warm-up).
 
-// ErrConsumeSetup marks a consume configuration that cannot work (bad
-// input: exit 2).
-var ErrConsumeSetup = errors.New("evbench consume")
+// ErrConsumeSetup marks a configuration of producers and consumers in
+// separate processes that cannot work; it comes wrapped in a SetupError.
+var ErrConsumeSetup = errors.New("consumers in separate processes")
+
+// SetupError is a scenario or flag that does not fit consumers in
+// separate processes: bad input (exit 2), like ClusterSizeError.
+type SetupError struct{ Err error }
+
+func (e *SetupError) Error() string { return e.Err.Error() }
+func (e *SetupError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as a problem of the input, not of the run.
+func (e *SetupError) BadInput() bool { return true }
+
+func setupError(format string, args ...any) error {
+	return &SetupError{Err: fmt.Errorf("%w: "+format, append([]any{ErrConsumeSetup}, args...)...)}
+}
 
 // ExternalConsumers reports whether this process's plan leaves the
 // consumer groups to `evbench consume` processes (runners/load.Plan).
@@ -43,10 +57,10 @@ func ExternalConsumers() bool {
 // separate processes: one named topic on brokers every process reaches.
 func CheckExternal(s Settings) error {
 	if s.Embedded {
-		return fmt.Errorf("%w: consumers in separate processes need brokers every process reaches; the embedded broker lives inside one process (set systems.kafka.brokers or --brokers)", ErrConsumeSetup)
+		return setupError("they need brokers every process reaches; the embedded broker lives inside one process (set systems.kafka.brokers or --brokers)")
 	}
 	if s.Topic == "" {
-		return fmt.Errorf("%w: producers and consumers in separate processes share one topic: set systems.kafka.topic.name", ErrConsumeSetup)
+		return setupError("producers and consumers share one topic: set systems.kafka.topic.name")
 	}
 	return nil
 }
@@ -111,7 +125,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	}
 	lo, hi := measure.MeasuredSeqs(fresh)
 	if time.Until(cfg.StartAt.Add(gen.Schedule().Total())) < 0 {
-		return nil, fmt.Errorf("%w: the schedule that started at %s is over", ErrConsumeSetup, cfg.StartAt.Format(time.RFC3339Nano))
+		return nil, setupError("the schedule that started at %s is over", cfg.StartAt.Format(time.RFC3339Nano))
 	}
 	mp := measure.NewPoint(System, gen, SubscriberNames(sc), sc.Event.Keys)
 	sctx, cancel := context.WithTimeout(ctx, setupTimeout)

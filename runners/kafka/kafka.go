@@ -309,6 +309,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err != nil {
 		return nil, err
 	}
+	external := ExternalConsumers() // consume.go
+	if err := CheckExternal(set); external && err != nil {
+		return nil, err
+	}
 	gen, err := load.New(sc)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: load: %w", err)
@@ -331,11 +335,8 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if n := behave.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions", sc.Subscribers); n != "" {
 		mp.Note("%s", n)
 	}
-	if ExternalConsumers() { // consume.go
-		if err := CheckExternal(set); err != nil {
-			return nil, err
-		}
-		return r.produceOnly(ctx, pt, env, set, mp)
+	if external {
+		return r.produceOnly(ctx, pt, env, set, mp) // consume.go
 	}
 	behs := Behaviours(sc)
 	nw, err := OpenNetwork(sc, env, pt.Log)

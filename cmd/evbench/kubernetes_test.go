@@ -21,6 +21,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -229,6 +230,10 @@ func checkOverlay(t *testing.T, name string, o *k8sObjects) {
 	for i := range n {
 		want = append(want, fmt.Sprintf("/results/shard-%d/results.json", i))
 	}
+	consumers := checkConsumeJob(t, o, shards) // the consume workers, if any
+	for i := range consumers {
+		want = append(want, fmt.Sprintf("/results/consumer-%d/results.json", i))
+	}
 	if !slices.Equal(inputs, want) {
 		t.Errorf("merge inputs %v, want %v", inputs, want)
 	}
@@ -236,7 +241,11 @@ func checkOverlay(t *testing.T, name string, o *k8sObjects) {
 	// Every container: args parse with the CLI, $(VAR)s are defined, paths
 	// are on mounted volumes.
 	sc := checkScenarioConfigMap(t, name, o)
-	for _, job := range []*batchv1.Job{shards, merge} {
+	jobs := []*batchv1.Job{shards, merge}
+	if c := o.jobs["evbench-consume"]; c != nil {
+		jobs = append(jobs, c)
+	}
+	for _, job := range jobs {
 		pod := &job.Spec.Template.Spec
 		for _, c := range append(slices.Clone(pod.InitContainers), pod.Containers...) {
 			checkContainer(t, job.Name, pod, &c, o, sc, n)
@@ -273,8 +282,117 @@ func checkOverlay(t *testing.T, name string, o *k8sObjects) {
 			}
 		}
 	}
-	if name != "managed-kafka" && (o.deployments["evbench-sink"] == nil || o.services["evbench-sink"] == nil) {
-		t.Error("no evbench-sink Deployment and Service")
+	checkSinks(t, o, sc, shards)
+}
+
+// checkConsumeJob checks the consume workers against EVBENCH_CONSUMERS
+// and the shards' --external-consumers, and returns their number (0
+// without them).
+func checkConsumeJob(t *testing.T, o *k8sObjects, shards *batchv1.Job) int {
+	var external bool
+	for _, c := range shards.Spec.Template.Spec.Containers {
+		external = external || slices.Contains(c.Args, "--external-consumers")
+	}
+	job := o.jobs["evbench-consume"]
+	v, ok := o.configMaps["evbench-run"].Data["EVBENCH_CONSUMERS"]
+	if job == nil {
+		if external || ok {
+			t.Errorf("no evbench-consume Job, but the shards leave their consumers to one (--external-consumers %v, EVBENCH_CONSUMERS %q)", external, v)
+		}
+		return 0
+	}
+	if !external {
+		t.Error("evbench-consume Job next to shards that run their own consumer groups (no --external-consumers): every event would be consumed twice")
+	}
+	m, err := strconv.Atoi(v)
+	if err != nil || m < 1 {
+		t.Fatalf("EVBENCH_CONSUMERS %q: want the number of consume workers", v)
+	}
+	s := job.Spec
+	if s.CompletionMode == nil || *s.CompletionMode != batchv1.IndexedCompletion {
+		t.Error("evbench-consume is not an Indexed Job")
+	}
+	for what, v := range map[string]*int32{"completions": s.Completions, "parallelism": s.Parallelism, "maxFailedIndexes": s.MaxFailedIndexes} {
+		if v == nil || int(*v) != m {
+			t.Errorf("evbench-consume %s %v, want EVBENCH_CONSUMERS %d", what, v, m)
+		}
+	}
+	if s.BackoffLimitPerIndex == nil || *s.BackoffLimitPerIndex != 0 {
+		t.Error("evbench-consume retries a worker: it would rejoin late and its first record would be lost")
+	}
+	checkPodLabels(t, "evbench-consume", &s.Template)
+	return m
+}
+
+// checkSinks checks every url subscriber of the scenario against the
+// build: its host and port are a Service's, the Service's pods run
+// `evbench sink --name` with the url's subscriber name, and for a
+// sink_ledger subscriber the sink and the shards read the signing secret
+// from the same Secret key (the shards as signing.secret_env).
+func checkSinks(t *testing.T, o *k8sObjects, sc *scenarios.Scenario, shards *batchv1.Job) {
+	for _, sub := range sc.Subscribers {
+		if sub.URL == "" {
+			continue
+		}
+		u, err := url.Parse(sub.URL)
+		if err != nil {
+			t.Errorf("subscriber %s: url %q: %v", sub.Name, sub.URL, err)
+			continue
+		}
+		svc := o.services[u.Hostname()]
+		if svc == nil {
+			t.Errorf("subscriber %s: url host %s is no Service of the build", sub.Name, u.Hostname())
+			continue
+		}
+		port, _ := strconv.Atoi(u.Port())
+		if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return int(p.Port) == port }) {
+			t.Errorf("subscriber %s: url port %d is not a port of Service %s", sub.Name, port, svc.Name)
+		}
+		var sink *corev1.Container
+		for _, d := range o.deployments {
+			if selects(svc.Spec.Selector, d.Spec.Template.Labels) {
+				for i, c := range d.Spec.Template.Spec.Containers {
+					if len(c.Args) > 0 && c.Args[0] == "sink" {
+						sink = &d.Spec.Template.Spec.Containers[i]
+					}
+				}
+			}
+		}
+		if sink == nil {
+			t.Errorf("subscriber %s: Service %s selects no evbench sink", sub.Name, svc.Name)
+			continue
+		}
+		arg := func(c *corev1.Container, flag string) string {
+			for _, a := range c.Args {
+				if v, ok := strings.CutPrefix(a, flag+"="); ok {
+					return v
+				}
+			}
+			return ""
+		}
+		if want := "/webhook/" + arg(sink, "--name"); u.Path != want {
+			t.Errorf("subscriber %s: url path %s, the sink answers on %s", sub.Name, u.Path, want)
+		}
+		if !sub.SinkLedger {
+			continue
+		}
+		secretOf := func(c *corev1.Container, name string) string {
+			for _, e := range c.Env {
+				if e.Name == name && e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+					return e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+				}
+			}
+			return ""
+		}
+		sinkSecret := secretOf(sink, arg(sink, "--secret-env"))
+		var signing string
+		if w := sc.Systems.Webhook; w != nil {
+			signing = w.Signing.SecretEnv
+		}
+		shardSecret := secretOf(&shards.Spec.Template.Spec.Containers[0], signing)
+		if sinkSecret == "" || sinkSecret != shardSecret {
+			t.Errorf("subscriber %s (sink_ledger): the sink reads its secret from %q, the shards sign with %s from %q: they must be the same Secret key", sub.Name, sinkSecret, signing, shardSecret)
+		}
 	}
 }
 
@@ -346,7 +464,8 @@ func checkScenarioConfigMap(t *testing.T, name string, o *k8sObjects) *scenarios
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := shardPlan(shardFlags{shard: "0/3", startAt: time.Now().Add(time.Minute).Format(time.RFC3339)}, sc, points, time.Now()); err != nil {
+	external := slices.Contains(o.jobs["evbench-shards"].Spec.Template.Spec.Containers[0].Args, "--external-consumers")
+	if _, err := shardPlan(shardFlags{shard: "0/3", startAt: time.Now().Add(time.Minute).Format(time.RFC3339), external: external}, sc, points, time.Now()); err != nil {
 		t.Fatalf("overlay %s scenario cannot be sharded: %v", name, err)
 	}
 	if ex, err := scenarios.Open(filepath.Join("../../scenarios/examples", name+".yaml")); err == nil {
@@ -398,7 +517,7 @@ func checkContainer(t *testing.T, owner string, pod *corev1.PodSpec, c *corev1.C
 		}
 		env[e.Name] = val
 	}
-	if sasl := sc.Systems.Kafka; strings.HasPrefix(owner, "evbench-shards") && sasl != nil && sasl.SASL != nil {
+	if sasl := sc.Systems.Kafka; (strings.HasPrefix(owner, "evbench-shards") || strings.HasPrefix(owner, "evbench-consume")) && sasl != nil && sasl.SASL != nil {
 		for _, v := range []string{sasl.SASL.UsernameEnv, sasl.SASL.PasswordEnv} {
 			if _, ok := env[v]; !ok {
 				t.Errorf("%s: the scenario reads %s, which the container does not set", where, v)
@@ -416,7 +535,7 @@ func checkContainer(t *testing.T, owner string, pod *corev1.PodSpec, c *corev1.C
 			return v
 		})
 	}
-	if strings.HasPrefix(owner, "evbench-shards") {
+	if strings.HasPrefix(owner, "evbench-shards") || strings.HasPrefix(owner, "evbench-consume") {
 		// The start instant of start.env is a placeholder in the past:
 		// give the parse a valid one.
 		for i, a := range args {
@@ -439,6 +558,11 @@ func checkContainer(t *testing.T, owner string, pod *corev1.PodSpec, c *corev1.C
 		sh, _ := cmd.Flags().GetString("shard")
 		if want := fmt.Sprintf("%d/%d", n-1, n); sh != want {
 			t.Errorf("%s: --shard %q, want INDEX/EVBENCH_SHARDS (%s for the last pod)", where, sh, want)
+		}
+	}
+	if args[0] == "consume" {
+		if sh, _ := cmd.Flags().GetInt("shards"); sh != n {
+			t.Errorf("%s: --shards %d, want EVBENCH_SHARDS %d (the id sets' stride)", where, sh, n)
 		}
 	}
 	// Paths: positional files are read, --out is written; each must be on

@@ -95,3 +95,36 @@ func FuzzDecodeIDSet(f *testing.F) {
 		}
 	})
 }
+
+// TestConsumerIDSetBytesPerMillion measures the delivered sets of `evbench
+// consume` documents (docs/kubernetes.md): with k consume processes each
+// processes the events of its partitions, a random 1/k of every shard's
+// events, so each set has no runs and costs about one bit per event of
+// its span (bitmap containers), k sets together k bits; the merge's union
+// is dense again (TestIDSetBytesPerMillion's "3 shards, all delivered").
+func TestConsumerIDSetBytesPerMillion(t *testing.T) {
+	const n, stride = 1_000_000, 3
+	for _, k := range []int{2, 4} {
+		rng := rand.New(rand.NewPCG(3, uint64(k)))
+		sets := make([]*IDSet, k)
+		for i := range sets {
+			sets[i] = NewIDSet()
+		}
+		for q := uint64(0); q < n; q++ {
+			sets[rng.IntN(k)].Add(IDKey(q, stride))
+		}
+		total := 0
+		for _, s := range sets {
+			enc, err := EncodeIDSet(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total += len(enc)
+		}
+		t.Logf("%d consume processes, %d shards: %d bytes of base64 per million events per subscriber, all documents together", k, stride, total)
+		// k bitmap containers per 65536 keys: 8 KiB each, 4/3 in base64.
+		if limit := k * 190_000; total > limit {
+			t.Errorf("%d bytes, want at most %d", total, limit)
+		}
+	}
+}

@@ -160,6 +160,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	if late := gen.StartLate(); late > 0 {
 		mp.Note("kafka consume: %s joined %v after the start instant: records produced before its members had partitions are read from the groups' committed (or start) offsets", cfg.Name, late.Round(time.Millisecond))
 	}
+	mp.MeasureFromSeq(lo)
 	mp.Start(start)
 	for _, b := range behs {
 		b.SetStart(mp.MeasuredStart())
@@ -181,7 +182,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	res, err := mp.FinishConsumer(lo, hi, n, cfg.Params)
 	if res != nil {
 		res.Consumer = &results.Consumer{Name: cfg.Name, Members: members, Topic: env.Topic}
-		res.Notes = append(res.Notes, fmt.Sprintf("kafka consume: %s ran %d member(s) per group of groups %s.*; its subscribers' sent is what it processed: evbench merge counts losses against the producers' sent sets", cfg.Name, members, consumeGroupPrefix(env.Topic, cfg.StartAt)))
+		res.Notes = append(res.Notes, fmt.Sprintf("kafka consume: %s ran %d member(s) per group of groups %s.*; its subscribers' sent is what it processed: evbench merge counts losses against the producers' sent sets; its time series has no offered load and no consumer lag (every consume process sees the whole groups' lag)", cfg.Name, members, consumeGroupPrefix(env.Topic, cfg.StartAt)))
 		if interrupted && res.Status == results.StatusComplete {
 			res.Status = results.StatusInterrupted
 		}

@@ -29,6 +29,30 @@ func MeasuredSeqs(sched *load.Schedule) (lo, hi uint64) {
 	}
 }
 
+// consumerSeqs is a consumer point's warm-up boundary by sequence number.
+type consumerSeqs struct {
+	bySeq      bool
+	measuredLo uint64
+}
+
+// MeasureFromSeq makes the point tell warm-up events from measured ones
+// by sequence number (measured from lo, MeasuredSeqs) instead of intended
+// time. A consumer in another process than the generator must: the
+// generator marks an event warm by its own clock, and the consumer's
+// clock (its start instant on its own timeline) may be off by more than
+// the gap between two events, which would misclassify the events at the
+// boundary. Call before Start.
+func (p *Point) MeasureFromSeq(lo uint64) { p.bySeq, p.measuredLo = true, lo }
+
+// warm reports whether the event with sequence number q and intended time
+// intended belongs to the warm-up.
+func (p *Point) warm(q uint64, intended int64) bool {
+	if p.bySeq {
+		return q < p.measuredLo
+	}
+	return intended < p.measuredStart
+}
+
 // FinishConsumer builds the results point of a process that only consumed
 // (`evbench consume`): each subscriber's deliveries of the measured events
 // [lo, hi) as an id set keyed for stride (the producers' shard count), its
@@ -74,6 +98,12 @@ func (p *Point) FinishConsumer(lo, hi uint64, stride int, params map[string]floa
 		IDs:        &results.IDs{Base: fmt.Sprint(p.idBase), Stride: max(stride, 1)},
 	}
 	// Nothing was published here: the publish figures are the producers'.
+	// It offered nothing (the producers' documents hold the offered
+	// load); the groups' lag is the whole groups', the same in every
+	// consume process, which the merge would add once per process.
+	for i := range out.Timeseries {
+		out.Timeseries[i].Offered, out.Timeseries[i].Lag = 0, 0
+	}
 	pl, err := results.NewLatency(results.NewHistogram())
 	if err != nil {
 		return nil, err

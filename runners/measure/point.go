@@ -52,6 +52,7 @@ type Point struct {
 	stop          chan struct{}
 	wg            sync.WaitGroup
 	started       time.Time
+	consumerSeqs  // consume.go
 }
 
 // NewPoint prepares measurement for a point. Call Start right before the

@@ -140,7 +140,7 @@ func (s *Subscriber) Release(id uint64) {
 // webhook sink) pass every false Claim here, so a stray delivery from an
 // old run must not count as a duplicate of this one.
 func (s *Subscriber) Duplicate(id uint64, intended int64) {
-	if _, ok := s.seq(id); !ok || intended < s.p.measuredStart {
+	if q, ok := s.seq(id); !ok || s.p.warm(q, intended) {
 		return
 	}
 	s.mu.Lock()
@@ -157,7 +157,7 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 	if !ok {
 		return
 	}
-	warm := intended < s.p.measuredStart
+	warm := s.p.warm(q, intended) // consume.go
 	us := micros(intended, done)
 	s.mu.Lock()
 	s.claimed.set(q)

@@ -146,8 +146,13 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 		}
 	}
 	behs := Behaviours(sc)
+	nw, err := OpenNetwork(sc, env, logf)
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Links.Close()
 	groups, err := StartGroups(sctx, GroupsConfig{
-		Settings: set, Topic: env.Topic, Conn: env.Conn, Admin: env.Admin,
+		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
 		GroupPrefix: consumeGroupPrefix(env.Topic, cfg.StartAt), Point: mp, Subscribers: subs, Behaviours: behs,
 		Logf: logf, External: true,
 	})
@@ -162,6 +167,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	}
 	mp.MeasureFromSeq(lo)
 	mp.Start(start)
+	nw.Links.SetStart(mp.MeasuredStart())
 	for _, b := range behs {
 		b.SetStart(mp.MeasuredStart())
 	}
@@ -181,6 +187,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	groups.Close()
 	res, err := mp.FinishConsumer(lo, hi, n, cfg.Params)
 	if res != nil {
+		res.Network = nw.Links.Record()
 		res.Consumer = &results.Consumer{Name: cfg.Name, Members: members, Topic: env.Topic}
 		res.Notes = append(res.Notes, fmt.Sprintf("kafka consume: %s ran %d member(s) per group of groups %s.*; its subscribers' sent is what it processed: evbench merge counts losses against the producers' sent sets; its time series has no offered load and no consumer lag (every consume process sees the whole groups' lag)", cfg.Name, members, consumeGroupPrefix(env.Topic, cfg.StartAt)))
 		if interrupted && res.Status == results.StatusComplete {
@@ -217,7 +224,12 @@ func (gs *Groups) hasCommits(ctx context.Context, group string) bool {
 // against the consume processes' documents, so no loss cause is given.
 func (r *Runner) produceOnly(ctx context.Context, pt *runners.Point, env *Env, set Settings, mp *measure.Point) (*results.Point, error) {
 	sc := pt.Scenario
-	prod, err := NewProducer(set, env.Topic, env.Conn, sc.Event.Keys, mp)
+	nw, err := OpenNetwork(sc, env, pt.Log)
+	if err != nil {
+		return nil, err
+	}
+	defer nw.Links.Close()
+	prod, err := NewProducer(set, env.Topic, nw.Producer, sc.Event.Keys, mp)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +237,7 @@ func (r *Runner) produceOnly(ctx context.Context, pt *runners.Point, env *Env, s
 	prod.StopOn(ctx.Done())
 	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth})
 	mp.Note("kafka: consumer groups run in evbench consume processes (--external-consumers): this document holds what was produced; merge it with theirs for deliveries")
-	start := pt.Begin(mp)
+	start := pt.Begin(mp, nw.Links.SetStart)
 	mp.Gen.Run(ctx, start, prod.Send)
 	interrupted := ctx.Err() != nil
 	// The drain: until every record is acknowledged, at most the drain.
@@ -236,6 +248,7 @@ func (r *Runner) produceOnly(ctx context.Context, pt *runners.Point, env *Env, s
 	unackedErr := prod.UnackedError(System)
 	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	if res != nil {
+		res.Network = nw.Links.Record()
 		for i := range res.Subscribers {
 			res.Subscribers[i].Accounting.LostBy = results.LossCauses{}
 		}

@@ -78,6 +78,10 @@ func checkExternal(f shardFlags, sc *scenarios.Scenario) error {
 	if k := sc.Systems.Kafka; k == nil || k.Topic.Name == "" {
 		return errors.New("--external-consumers: producers and consumers share one topic: set systems.kafka.topic.name")
 	}
+	if len(sc.Flows) > 0 {
+		// A flow's hops and their consumers all run in one process.
+		return errors.New("--external-consumers: the scenario has flows, whose consumers run in the evbench run process; remove them from the scenario")
+	}
 	return nil
 }
 

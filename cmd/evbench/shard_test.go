@@ -54,6 +54,7 @@ func TestShardPlan(t *testing.T) {
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute), ExternalConsumers: true}, ""},
 		{"external consumers without start", shardFlags{"", "", true}, sharedTopic, one, nil, "needs --start-at"},
 		{"external consumers, no topic name", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one, nil, "topic.name"},
+		{"external consumers, flows", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, &scenarios.Scenario{Systems: sharedTopic.Systems, Flows: []scenarios.Flow{{Name: "orders"}}}, one, nil, "has flows"},
 		{"external consumers, webhook", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, webhook, one, nil, "kafka system alone"},
 		{"kafka, own topics", shardFlags{"0/3", "2026-03-14T09:01:00Z", false}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},

@@ -1,0 +1,71 @@
+package html
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/evbench/evbench/reports/internal/fixture"
+	"github.com/evbench/evbench/reports/plot"
+	"github.com/evbench/evbench/reports/results"
+)
+
+// TestDurabilityTable: a run with broker faults opens with the durability
+// table (system x fault -> lost, duplicates, unavailability, recovery),
+// and its time charts shade the fault windows; a run without faults has
+// neither.
+func TestDurabilityTable(t *testing.T) {
+	r := fixture.Realistic()
+	if page, _, err := Render(r); err != nil || strings.Contains(string(page), `id="durability"`) {
+		t.Fatalf("a run without faults has a durability table (err %v)", err)
+	}
+	rec, never := 2.5, -1.0
+	for i := range r.Points {
+		p := &r.Points[i]
+		if p.System != "kafka" && p.System != "bridge" {
+			continue
+		}
+		p.FaultWindows = []results.FaultWindow{{Kind: "broker-kill", Target: "node 2", Node: 2, StartS: 1, EndS: 3, Applied: true, Method: "signal pid 42"}}
+		p.Availability = &results.Availability{LongestPublishGapS: 6.25, LongestDeliveryGapS: 6.5, RecoveryS: &rec}
+		if p.System == "bridge" {
+			p.Availability.RecoveryS = &never
+		}
+		p.Subscribers[0].Accounting.LostBy.BrokerFault = 7
+	}
+	page, _, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	d, v := strings.Index(s, `id="durability"`), strings.Index(s, `id="verdict"`)
+	if d < 0 || d > v {
+		t.Fatalf("the durability table is missing or not first (at %d, verdict at %d)", d, v)
+	}
+	sec := section(s, "durability")
+	for _, want := range []string{"broker-kill of node 2 at 1.0–3.0 s (node 2)", "6.2 s", "6.5 s", "2.5 s", "not back by the end", "<td>7</td>"} {
+		if !strings.Contains(sec, want) {
+			t.Errorf("the durability table does not show %q:\n%s", want, sec)
+		}
+	}
+	if strings.Contains(sec, ">webhook<") {
+		t.Error("the webhook point had no fault but has a row")
+	}
+	ds, err := plot.Extract(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shaded := 0
+	for _, c := range ds {
+		for _, a := range c.Areas {
+			if !strings.HasPrefix(a.Label, "fault: ") {
+				continue
+			}
+			shaded++
+			if len(a.Rects) != 1 || a.Rects[0][0] != 1 || a.Rects[0][1] != 3 || !strings.Contains(a.Label, "kafka, bridge") && !strings.Contains(a.Label, "bridge, kafka") {
+				t.Errorf("%s: fault area %+v, want one window 1-3 s for kafka and bridge", c.Name, a)
+			}
+		}
+	}
+	if shaded < 3 {
+		t.Errorf("%d charts shade the fault window, want every time chart (latency, throughput, lag at least)", shaded)
+	}
+}

@@ -192,7 +192,7 @@ func PrepareBrokerFaults(ctx context.Context, env *Env, faults []scenarios.Broke
 	if err != nil {
 		return nil, refuse(fmt.Sprintf("no cluster started by scripts/kafka.sh in %s (%v)", dir, err))
 	}
-	meta, err := env.Admin.BrokerMetadata(ctx)
+	meta, err := freshMetadata(ctx, env)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: broker faults: reading the cluster's brokers: %w", err)
 	}
@@ -317,6 +317,9 @@ func (b *BrokerFaults) one(f scenarios.BrokerFault, start int64) {
 		return
 	}
 	b.logf("kafka: broker fault %s ended: node %d at %.1fs", name, node, b.mp.SinceStart(end))
+	if f.Kind != scenarios.FaultBrokerPause {
+		b.waitRejoin(node, end)
+	}
 }
 
 // resolve maps the target to a broker node.id now.
@@ -332,15 +335,18 @@ func (b *BrokerFaults) resolve(t scenarios.BrokerTarget) (int32, error) {
 		}
 		return t.Node, nil
 	case scenarios.TargetLeader:
-		td, err := b.env.Admin.ListTopics(ctx, b.env.Topic)
+		m, err := freshMetadata(ctx, b.env, b.env.Topic)
 		if err != nil {
 			return 0, fmt.Errorf("reading the leader of partition %d: %w", t.Partition, err)
 		}
-		p, ok := td[b.env.Topic].Partitions[t.Partition]
-		if !ok || p.Leader < 0 {
-			return 0, fmt.Errorf("partition %d of %s has no leader", t.Partition, b.env.Topic)
+		for _, tp := range m.Topics {
+			for _, p := range tp.Partitions {
+				if p.Partition == t.Partition && p.ErrorCode == 0 && p.Leader >= 0 {
+					return p.Leader, nil
+				}
+			}
 		}
-		return p.Leader, nil
+		return 0, fmt.Errorf("partition %d of %s has no leader", t.Partition, b.env.Topic)
 	default:
 		return ActiveController(ctx, b.env)
 	}
@@ -537,22 +543,20 @@ func StartClusterMonitor(env *Env, mp *measure.Point) (stop func()) {
 		defer t.Stop()
 		for {
 			rctx, rcancel := context.WithTimeout(ctx, 900*time.Millisecond)
-			td, err := env.Admin.ListTopics(rctx, env.Topic)
+			m, err := freshMetadata(rctx, env, env.Topic)
 			rcancel()
-			if err == nil {
-				if d, ok := td[env.Topic]; ok && len(d.Partitions) > 0 {
-					var urp int64
-					isrMin := int64(-1)
-					for _, p := range d.Partitions {
-						if len(p.ISR) < len(p.Replicas) {
-							urp++
-						}
-						if isrMin < 0 || int64(len(p.ISR)) < isrMin {
-							isrMin = int64(len(p.ISR))
-						}
+			if err == nil && len(m.Topics) == 1 && m.Topics[0].ErrorCode == 0 && len(m.Topics[0].Partitions) > 0 {
+				var urp int64
+				isrMin := int64(-1)
+				for _, p := range m.Topics[0].Partitions {
+					if len(p.ISR) < len(p.Replicas) {
+						urp++
 					}
-					mp.ClusterState(load.Now(), urp, isrMin)
+					if isrMin < 0 || int64(len(p.ISR)) < isrMin {
+						isrMin = int64(len(p.ISR))
+					}
 				}
+				mp.ClusterState(load.Now(), urp, isrMin)
 			}
 			select {
 			case <-ctx.Done():
@@ -625,5 +629,51 @@ func MarkUnacked(obs any, r *kgo.Record) {
 	}
 	if m, ok := ParseRecord(r); ok {
 		f.PublishFailed(m.ID)
+	}
+}
+
+// freshMetadata asks the cluster directly for its brokers and the topic's
+// partitions. kadm's metadata calls answer from the client's cache (the
+// broker list can stay stale for minutes), which is no use for watching a
+// broker leave and come back.
+func freshMetadata(ctx context.Context, env *Env, topics ...string) (*kmsg.MetadataResponse, error) {
+	req := kmsg.NewPtrMetadataRequest()
+	for _, t := range topics {
+		rt := kmsg.NewMetadataRequestTopic()
+		rt.Topic = kmsg.StringPtr(t)
+		req.Topics = append(req.Topics, rt)
+	}
+	if len(topics) == 0 {
+		req.Topics = []kmsg.MetadataRequestTopic{}
+	}
+	return req.RequestWith(ctx, env.adminCl)
+}
+
+// rejoinTimeout bounds the wait for a restarted broker to be back in the
+// cluster's metadata (a JVM start on a loaded machine takes 10-30 s).
+const rejoinTimeout = 3 * time.Minute
+
+// waitRejoin waits until node is listed in the cluster's metadata again
+// (registered and unfenced), so the next point starts with the whole
+// cluster, and notes how long it took.
+func (b *BrokerFaults) waitRejoin(node int32, restarted int64) {
+	deadline := time.Now().Add(rejoinTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		m, err := freshMetadata(ctx, b.env)
+		cancel()
+		if err == nil {
+			for _, br := range m.Brokers {
+				if br.NodeID == node {
+					b.mp.Note("kafka: node %d back in the cluster's metadata %.1fs after it was started again", node, float64(load.Now()-restarted)/1e9)
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			b.mp.Note("kafka: node %d was started again but is not back in the cluster's metadata after %v (last error: %v)", node, rejoinTimeout, err)
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }

@@ -292,13 +292,15 @@ func (b *BrokerFaults) one(f scenarios.BrokerFault, start int64) {
 	}
 	var undo func() error
 	method := "command"
+	// The window opens when the fault is sent: a broker-stop's controlled
+	// shutdown (seconds) is part of it.
+	at := load.Now()
 	if f.Command != nil {
 		err = b.command(f, node, "start", f.Command.Start)
 		undo = func() error { return b.command(f, node, "end", f.Command.End) }
 	} else {
 		method, undo, err = b.signal(f.Kind, node)
 	}
-	at := load.Now()
 	if err != nil {
 		b.fail(fmt.Errorf("broker fault %s on node %d: %w", name, node, err))
 		return

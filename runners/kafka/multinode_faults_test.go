@@ -234,3 +234,19 @@ func TestMultiNodeFaultPause(t *testing.T) {
 		t.Logf("publish max %.2fs", float64(p.Publish.LatencyUS.Max)/1e6)
 	}
 }
+
+// TestMultiNodeFaultStopController: SIGTERM the active KRaft controller (a
+// controlled shutdown: it hands over its leaderships and the quorum elects
+// another controller) for 5 s under RF 3, min.insync.replicas 2, acks all:
+// nothing lost, and the node the window names was the controller.
+func TestMultiNodeFaultStopController(t *testing.T) {
+	brokers := faultCluster(t)
+	sc := durableQuickstart(t, brokers, 12*time.Second)
+	sc.Load.Drain = sec(30 * time.Second)
+	p := faultPoint(t, sc, scenarios.BrokerFault{Kind: scenarios.FaultBrokerStop, At: sec(3 * time.Second), For: sec(5 * time.Second), Target: "controller"})
+	dups := checkNoLoss(t, "kafka, controller stopped", p)
+	if !strings.Contains(strings.Join(p.Notes, "\n"), fmt.Sprintf("node %d back in the cluster's metadata", p.FaultWindows[0].Node)) {
+		t.Errorf("the notes do not say when node %d was back: %q", p.FaultWindows[0].Node, p.Notes)
+	}
+	t.Logf("controller (node %d) stopped: lost 0, duplicates %d, availability %+v", p.FaultWindows[0].Node, dups, p.Availability)
+}

@@ -10,18 +10,19 @@ type FaultWindow struct {
 	// "leader of partition 3", "controller").
 	Target string `json:"target"`
 	// Node is the broker node.id the target resolved to when the fault
-	// started; -1 when it was not resolved (not applied).
+	// started (0 on the embedded broker); -1 when it was not resolved.
 	Node int32 `json:"node"`
 	// StartS is when the fault was applied; EndS when it was undone (the
 	// broker started again or resumed), both since the measured start.
 	StartS float64 `json:"start_s"`
 	EndS   float64 `json:"end_s"`
-	// Applied is false when the fault could not be applied (the embedded
-	// broker has no process to signal): its window is then only the
-	// scheduled one, and Method says why.
+	// Applied is false when the fault did not take effect: its window is
+	// then only the scheduled one, and Method says why. (The embedded
+	// broker's emulated faults are applied: Method says how.)
 	Applied bool `json:"applied"`
 	// Method says how: "signal pid N" (a cluster scripts/kafka.sh started),
-	// "command" (the scenario's command), or "not applied: ...".
+	// "command" (the scenario's command), or "emulated on the embedded
+	// broker ..." (kfake control hooks: no process was signalled).
 	Method string `json:"method"`
 }
 

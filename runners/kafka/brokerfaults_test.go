@@ -21,28 +21,46 @@ func runFaultPoint(t *testing.T, sc *scenarios.Scenario) (*results.Point, error)
 	return (&Runner{}).Run(ctx, &runners.Point{Scenario: sc, Params: map[string]float64{"rate_per_s": float64(sc.Load.Rate)}, Logf: t.Logf})
 }
 
-// TestBrokerFaultsEmbeddedNotApplied: the embedded broker has no process to
-// stop, kill or pause; the point runs, its window is recorded as not
-// applied and the notes say why.
-func TestBrokerFaultsEmbeddedNotApplied(t *testing.T) {
-	sc := testScenario("bf-embedded", Embedded, scOpts{rate: 200, duration: 2 * time.Second, drain: 2 * time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
-	sc.Systems.Kafka.Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerKill, At: scenarios.Duration(500 * time.Millisecond), For: scenarios.Duration(time.Second), Target: "node 1"}}
-	p, err := runFaultPoint(t, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.Status != results.StatusComplete || len(p.FaultWindows) != 1 {
-		t.Fatalf("status %s, windows %+v", p.Status, p.FaultWindows)
-	}
-	w := p.FaultWindows[0]
-	if w.Applied || w.Node != -1 || !strings.HasPrefix(w.Method, "not applied") || w.StartS != 0.5 || w.EndS != 1.5 {
-		t.Errorf("window %+v: want the scheduled 0.5 s to 1.5 s, not applied", w)
-	}
-	if !strings.Contains(strings.Join(p.Notes, "\n"), "not applied: the embedded broker") {
-		t.Errorf("notes do not say the fault was not applied: %q", p.Notes)
-	}
-	if a := p.Subscribers[0].Accounting; a.Lost != 0 || a.LostBy.BrokerFault != 0 {
-		t.Errorf("accounting %+v: nothing was faulted, nothing may be lost", a)
+// TestBrokerFaultsEmbeddedEmulated: the embedded broker has no process to
+// stop, kill or pause; the faults are emulated with kfake's control hooks
+// and the window and notes say so. A 1 s pause holds produce and fetch
+// requests (a latency spike of about 1 s, nothing lost); a 1 s kill closes
+// their connections (a gap of about 1 s in acknowledgements, nothing lost:
+// the in-memory broker keeps what it acknowledged).
+func TestBrokerFaultsEmbeddedEmulated(t *testing.T) {
+	for _, kind := range []string{scenarios.FaultBrokerPause, scenarios.FaultBrokerKill} {
+		t.Run(kind, func(t *testing.T) {
+			sc := testScenario("bf-embedded", Embedded, scOpts{rate: 200, duration: 3 * time.Second, drain: 5 * time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
+			sc.Systems.Kafka.Faults = []scenarios.BrokerFault{{Kind: kind, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "node 1"}}
+			p, err := runFaultPoint(t, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Status != results.StatusComplete || len(p.FaultWindows) != 1 {
+				t.Fatalf("status %s (%s), windows %+v", p.Status, p.Error, p.FaultWindows)
+			}
+			w := p.FaultWindows[0]
+			if !w.Applied || !strings.HasPrefix(w.Method, "emulated on the embedded broker") || w.StartS < 0.9 || w.StartS > 1.3 || w.EndS-w.StartS < 0.9 || w.EndS-w.StartS > 1.3 {
+				t.Errorf("window %+v: want about 1 s to 2 s, emulated", w)
+			}
+			if !strings.Contains(strings.Join(p.Notes, "\n"), "emulated on the embedded broker (kfake control hooks)") {
+				t.Errorf("notes do not say the fault was emulated: %q", p.Notes)
+			}
+			a := p.Subscribers[0].Accounting
+			if a.Lost != 0 || a.Delivered != a.Sent {
+				t.Errorf("accounting %+v: the in-memory broker loses nothing", a)
+			}
+			if m := p.Subscribers[0].E2E.LatencyUS.Max; m < 700_000 || m > 7_000_000 {
+				t.Errorf("e2e max %.2fs, want about the 1 s window", float64(m)/1e6)
+			}
+			// At least the window; after a kill, plus the client's
+			// reconnect backoff (franz-go's grows to 2.5 s with jitter).
+			if av := p.Availability; av == nil || av.LongestPublishGapS < 0.7 || av.LongestPublishGapS > 6 {
+				t.Errorf("availability %+v: want a publish gap of the 1 s window, plus at most the client's backoff", av)
+			} else {
+				t.Logf("%s: publish gap %.2fs, e2e max %.2fs", kind, av.LongestPublishGapS, float64(p.Subscribers[0].E2E.LatencyUS.Max)/1e6)
+			}
+		})
 	}
 }
 

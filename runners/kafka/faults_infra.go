@@ -39,8 +39,8 @@ import (
 //     lines run with sh -c and a timeout, output in the point's notes), or
 //     refused before the load starts;
 //   - on the embedded broker (kfake: one in-process node, no process to
-//     signal) not applied: the window is recorded as not applied and the
-//     point's notes say so.
+//     signal) emulated with kfake's control hooks (faults_embedded.go),
+//     and the window and the notes say so.
 
 // faultStopTimeout is how long a broker-stop waits for the broker to exit
 // after SIGTERM before it sends SIGKILL (scripts/kafka.sh's STOP_TIMEOUT).
@@ -217,13 +217,7 @@ func (b *BrokerFaults) Start(mp *measure.Point) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.done = make(chan struct{})
 	if b.env.Embedded {
-		for _, f := range b.faults {
-			end := f.At + f.For
-			mp.AddFaultWindow(results.FaultWindow{Kind: f.Kind, Target: f.Target, Node: -1, StartS: f.At.D().Seconds(), EndS: end.D().Seconds(),
-				Method: "not applied: the embedded broker (kfake) is one in-process node with no process to stop, kill or pause"})
-			mp.Note("kafka: broker fault %s of %s at %v not applied: the embedded broker (kfake, in memory) is one in-process node with no broker process to stop, kill or pause; run with --brokers of a real cluster (scripts/kafka.sh up --nodes 3)", f.Kind, f.Target, f.At)
-		}
-		close(b.done)
+		go b.runEmulated(mp.MeasuredStart())
 		return
 	}
 	go b.run(mp.MeasuredStart())
@@ -572,7 +566,7 @@ func StartClusterMonitor(env *Env, mp *measure.Point) (stop func()) {
 
 // Applied reports whether any fault was applied to a broker.
 func (b *BrokerFaults) Applied() bool {
-	return b != nil && !b.env.Embedded && b.mp != nil && len(b.faults) > 0
+	return b != nil && b.mp != nil && len(b.faults) > 0
 }
 
 // FaultsOf is the scenario's broker faults (none without systems.kafka).

@@ -23,16 +23,17 @@ func durability(r *results.Results) *tableView {
 		Header: []string{"System", "Fault", "Lost", "Lost to the fault", "Duplicates", "Publish errors", "Unavailable: publish", "Unavailable: delivery", "Recovery"},
 	}
 	for i, p := range r.Points {
-		if len(p.FaultWindows) == 0 {
+		wins := p.AllFaultWindows()
+		if len(wins) == 0 {
 			continue
 		}
 		var faults []string
-		for _, w := range p.FaultWindows {
+		for _, w := range wins {
 			f := fmt.Sprintf("%s of %s at %s–%s s", w.Kind, w.Target, secs(w.StartS), secs(w.EndS))
 			if w.Applied && w.Node >= 0 {
 				f += fmt.Sprintf(" (node %d)", w.Node)
 			}
-			if !w.Applied {
+			if !w.Applied || w.Node < 0 {
 				f += " — " + w.Method
 			}
 			faults = append(faults, f)
@@ -40,7 +41,8 @@ func durability(r *results.Results) *tableView {
 		lost, dups, _ := totals(p)
 		var toFault int64
 		for _, s := range p.Subscribers {
-			toFault += s.Accounting.LostBy.BrokerFault
+			c := s.Accounting.LostBy
+			toFault += c.BrokerFault + c.SenderCrash + c.BridgeCrash
 		}
 		pubErrs := "—"
 		if p.PublishErrors != nil {

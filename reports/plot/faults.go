@@ -31,9 +31,10 @@ func faultBands(pts []results.Point, tu timeUnit) []Band {
 	// both ends are one band: the same fault on the same schedule.
 	near := 0.5 / tu.div
 	var out []Band
-	for _, p := range pts {
+	for i := range pts {
+		p := &pts[i]
 	windows:
-		for _, w := range p.FaultWindows {
+		for _, w := range p.AllFaultWindows() {
 			if !w.Applied {
 				continue
 			}

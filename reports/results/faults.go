@@ -1,5 +1,7 @@
 package results
 
+import "fmt"
+
 // FaultWindow is one infrastructure fault as it happened during a point:
 // what was done to which broker (or process), and when, in seconds since
 // the start of the measured period.
@@ -45,4 +47,30 @@ type Availability struct {
 	RecoveryS *float64 `json:"recovery_s,omitempty"`
 	// PreFaultLag is that pre-fault lag level in records.
 	PreFaultLag int64 `json:"pre_fault_lag"`
+}
+
+// AllFaultWindows are the point's broker fault windows followed by the
+// crashes of its child processes (sender-crash, bridge-crash: see
+// ChildProcess) as fault windows, so reports show every infrastructure
+// fault of a point the same way. A crash not restarted before the end
+// lasts until the last per-second sample.
+func (p *Point) AllFaultWindows() []FaultWindow {
+	out := append([]FaultWindow(nil), p.FaultWindows...)
+	for _, cp := range []struct {
+		proc   *ChildProcess
+		target string
+	}{{p.SenderProcess, "the webhook sender process"}, {p.BridgeProcess, "the bridge process"}} {
+		if cp.proc == nil {
+			continue
+		}
+		for _, c := range cp.proc.Crashes {
+			end := c.EndS
+			if end <= 0 && len(p.Timeseries) > 0 {
+				end = p.Timeseries[len(p.Timeseries)-1].TS
+			}
+			out = append(out, FaultWindow{Kind: c.Kind, Target: cp.target, Node: -1, StartS: c.StartS, EndS: max(end, c.StartS), Applied: true,
+				Method: fmt.Sprintf("SIGKILL of the child process; it held %d deliveries, %d recorded lost", c.Held, c.Recorded)})
+		}
+	}
+	return out
 }

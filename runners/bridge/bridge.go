@@ -202,7 +202,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		if !sc.ProducerNetwork().IsZero() || !sc.Systems.Bridge.IngressNetwork.IsZero() {
 			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
 		}
-		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart)
+		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart, bf)
 	}
 	in, err := StartIngress(IngressConfig{
 		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: nw.Producer,

@@ -51,6 +51,7 @@ func (s *Scenario) Clone() *Scenario {
 		}
 		ck.Topic.Configs = maps.Clone(k.Topic.Configs)
 		ck.Idempotent = cloneBool(k.Idempotent)
+		ck.Faults = cloneBrokerFaults(k.Faults)
 		c.Systems.Kafka = &ck
 	}
 	if b := s.Systems.Bridge; b != nil {

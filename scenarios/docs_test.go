@@ -219,6 +219,7 @@ var keySections = []struct {
 	{"## `systems`", scenarios.Systems{}},
 	{"## `systems.webhook`", scenarios.Webhook{}},
 	{"## `systems.kafka`", scenarios.Kafka{}},
+	{"### `systems.kafka.faults`", scenarios.BrokerFault{}},
 	{"## `systems.bridge`", scenarios.Bridge{}},
 	{"## `sweep`", scenarios.Sweep{}},
 	{"### `sweep.find_max`", scenarios.FindMax{}},
@@ -377,6 +378,7 @@ func TestDocAllowedValues(t *testing.T) {
 		{"## `systems.kafka`", append(append([]string{scenarios.DefaultBrokers, scenarios.AcksNone, scenarios.AcksLeader, scenarios.AcksAll,
 			scenarios.CommitAuto, scenarios.CommitAfterProcessing, scenarios.CommitModeSync, scenarios.CommitModeAsync,
 			scenarios.OffsetEarliest, scenarios.OffsetLatest}, scenarios.Compressions...), scenarios.SASLMechanisms...)},
+		{"### `systems.kafka.faults`", scenarios.BrokerFaultKinds},
 		{"## `systems.bridge`", []string{scenarios.BridgeAckAfterProduce, scenarios.BridgeAckBeforeProduce}},
 		{"## `cost`", cost.Builtins()},
 	}

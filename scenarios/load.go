@@ -522,7 +522,7 @@ func (d *decoder) signing(n *node, path string, s *Signing) {
 
 var (
 	kafkaKeys = []string{"brokers", "tls", "sasl", "topic", "producers", "acks", "linger", "batch_max_bytes", "compression",
-		"idempotent", "max_buffered_records", "members", "commit", "commit_mode", "start_offset", "producer_network", "consumer_network"}
+		"idempotent", "max_buffered_records", "members", "commit", "commit_mode", "start_offset", "producer_network", "consumer_network", "faults"}
 	topicKeys = []string{"name", "partitions", "replication_factor", "min_insync_replicas", "unclean_leader_election", "configs", "delete_after"}
 	tlsKeys   = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
 	saslKeys  = []string{"mechanism", "username_env", "password_env"}
@@ -557,6 +557,9 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 	o.enumv("start_offset", &k.StartOffset, OffsetEarliest, OffsetLatest)
 	d.network(o, "producer_network", &k.ProducerNetwork)
 	d.network(o, "consumer_network", &k.ConsumerNetwork)
+	if o.has("faults") && d.ok() {
+		k.Faults = d.brokerFaults(o.val("faults"), o.p("faults"))
+	}
 	if o.has("topic") && d.ok() {
 		to := d.object(o.val("topic"), o.p("topic"), topicKeys)
 		if to == nil {

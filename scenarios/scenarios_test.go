@@ -549,7 +549,7 @@ func TestRateFromSweep(t *testing.T) {
 
 func TestExamples(t *testing.T) {
 	names := Examples()
-	if want := []string{"ecommerce", "hybrid-ecommerce", "internet", "outage", "quickstart", "sweep"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"durability", "ecommerce", "hybrid-ecommerce", "internet", "outage", "quickstart", "sweep"}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("examples %v, want %v", names, want)
 	}
 	for _, name := range names {

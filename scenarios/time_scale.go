@@ -86,6 +86,10 @@ func (s *Scenario) compress() {
 		}
 	}
 	if k := s.Systems.Kafka; k != nil {
+		for i := range k.Faults {
+			c(&k.Faults[i].At)
+			c(&k.Faults[i].For)
+		}
 		for _, key := range retentionKeys {
 			v, ok := k.Topic.Configs[key]
 			if !ok {

@@ -421,6 +421,9 @@ type Kafka struct {
 	// own network (network.go).
 	ProducerNetwork Network `yaml:"producer_network,omitempty" json:"producer_network,omitzero"`
 	ConsumerNetwork Network `yaml:"consumer_network,omitempty" json:"consumer_network,omitzero"`
+	// Faults are broker faults (broker_faults.go), applied to kafka and
+	// bridge points.
+	Faults []BrokerFault `yaml:"faults,omitempty" json:"faults,omitempty"`
 }
 
 // Topic is the Kafka topic set-up.

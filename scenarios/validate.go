@@ -460,6 +460,7 @@ func (c *checker) systems(s *Scenario) {
 	}
 	if k := sy.Kafka; k != nil {
 		c.kafka("systems.kafka", k)
+		c.brokerFaults("systems.kafka.faults", s, k)
 	}
 	if b := sy.Bridge; b != nil {
 		const p = "systems.bridge"

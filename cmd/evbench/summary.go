@@ -58,8 +58,12 @@ func printSummary(w io.Writer, res *results.Results) {
 				if c.BridgeCrash > 0 {
 					crash += fmt.Sprintf(" + %d bridge crash", c.BridgeCrash)
 				}
-				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow%s + %d not delivered by end of drain\n",
-					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, crash, c.NotDelivered)
+				fault := ""
+				if c.BrokerFault > 0 {
+					fault = fmt.Sprintf(" + %d never acknowledged by Kafka during a broker fault", c.BrokerFault)
+				}
+				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow%s + %d not delivered by end of drain%s\n",
+					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, crash, c.NotDelivered, fault)
 			}
 		}
 	}
@@ -68,6 +72,7 @@ func printSummary(w io.Writer, res *results.Results) {
 			fmt.Fprintf(w, "** OVERLOADED %s at %.0f/s offered: achieved only %.0f/s; %s. These figures do not describe the offered load. **\n", p.System, p.OfferedPerS, p.AchievedPerS, p.OverloadReason)
 		}
 	}
+	printFaults(w, res)
 	for _, p := range res.Points {
 		if p.GeneratorLagUS.P99 > 1000 {
 			fmt.Fprintf(w, "note: %s generator lag p99 %s, max %s: the load generator fell behind its schedule\n", p.System, us(p.GeneratorLagUS.P99), us(p.GeneratorLagUS.Max))
@@ -139,5 +144,29 @@ func printProcessCrashes(w io.Writer, system string, cp *results.ChildProcess) {
 		}
 		fmt.Fprintf(w, "%s %s: killed at %.2fs, %s; held %d deliveries, %d recorded lost%s\n",
 			c.Kind, system, c.StartS, restart, c.Held, c.Recorded, map[bool]string{true: " (durable queue)"}[cp.DurableQueue])
+	}
+}
+
+// printFaults prints each point's infrastructure fault windows and how the
+// system lived through them (results.Availability).
+func printFaults(w io.Writer, res *results.Results) {
+	for _, p := range res.Points {
+		for _, f := range p.FaultWindows {
+			how := fmt.Sprintf("node %d, %s", f.Node, f.Method)
+			if !f.Applied {
+				how = f.Method
+			}
+			fmt.Fprintf(w, "fault %s: %s of %s %.1f-%.1f s (%s)\n", p.System, f.Kind, f.Target, f.StartS, f.EndS, how)
+		}
+		if av := p.Availability; av != nil {
+			rec := "-"
+			if av.RecoveryS != nil {
+				rec = fmt.Sprintf("%.1f s", *av.RecoveryS)
+				if *av.RecoveryS < 0 {
+					rec = "lag not back to its pre-fault level by the end"
+				}
+			}
+			fmt.Fprintf(w, "availability %s: longest without a produce ack %.1f s, without a delivery %.1f s; recovery %s\n", p.System, av.LongestPublishGapS, av.LongestDeliveryGapS, rec)
+		}
 	}
 }

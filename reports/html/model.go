@@ -33,9 +33,12 @@ type page struct {
 	StatusError string
 	Sweep       bool
 	Verdict     []verdictRow
-	Findings    []string
-	MaxRates    []maxRow
-	Honesty     []label
+	// Durability opens the report when a point had fault windows
+	// (durability.go).
+	Durability *tableView
+	Findings   []string
+	MaxRates   []maxRow
+	Honesty    []label
 	// RunnerNotes are the detail points' notes (configuration facts and
 	// warnings from the runners), shown under the caveats.
 	RunnerNotes []string
@@ -289,6 +292,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		pg.Verdict = append(pg.Verdict, verdict(r, p))
 	}
 	pg.Findings = findings(pg.Verdict)
+	pg.Durability = durability(r)
 	for _, m := range r.MaxSustainable {
 		pg.MaxRates = append(pg.MaxRates, maxRow{
 			System: m.System, Color: plot.SystemColorHex(m.System), Subscribers: m.Subscribers,

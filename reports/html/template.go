@@ -69,9 +69,17 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 <header>
 <h1>{{.Title}}</h1>
 <p class="sub">{{if .Description}}{{.Description}}<br>{{end}}{{if .Generated}}Run started {{.Generated}} · {{end}}status <span class="badge {{.Status}}" id="run-status">{{.Status}}</span>{{if .Sweep}} · sweep of {{len .Points}} points{{end}}</p>
-<nav><a href="#verdict">Verdict</a><a href="#caveats">Read this first</a><a href="#environment">Environment</a>{{if .Thresholds}}<a href="#thresholds">Thresholds</a>{{end}}{{if .Points}}<a href="#points">All points</a>{{end}}<a href="#systems">Per subscriber</a>{{if .Figures}}<a href="#charts">Charts</a>{{end}}{{range .Extra}}<a href="#{{.ID}}">{{.Title}}</a>{{end}}<a href="#scenario">Scenario</a><a href="#reproduce">Reproduce</a></nav>
+<nav>{{if .Durability}}<a href="#durability">Durability</a>{{end}}<a href="#verdict">Verdict</a><a href="#caveats">Read this first</a><a href="#environment">Environment</a>{{if .Thresholds}}<a href="#thresholds">Thresholds</a>{{end}}{{if .Points}}<a href="#points">All points</a>{{end}}<a href="#systems">Per subscriber</a>{{if .Figures}}<a href="#charts">Charts</a>{{end}}{{range .Extra}}<a href="#{{.ID}}">{{.Title}}</a>{{end}}<a href="#scenario">Scenario</a><a href="#reproduce">Reproduce</a></nav>
 </header>
 
+{{with .Durability}}<section id="durability">
+<h2>Durability under faults</h2>
+<div class="scroll"><table>{{if .Caption}}<caption class="small">{{.Caption}}</caption>{{end}}
+<thead><tr>{{range .Header}}<th{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</th>{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr>{{range .}}<td{{if .Class}} class="{{.Class}}"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{end}}</tbody></table></div>
+</section>
+{{end}}
 <section id="verdict">
 <h2>Verdict</h2>
 <p class="hint">Per system{{if .Sweep}}, at its highest swept point{{end}}: events the harness sent per second, the end-to-end p99 of the slowest subscriber (intended send time → subscriber finished processing), and events lost or delivered twice, summed over subscribers.</p>

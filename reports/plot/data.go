@@ -298,6 +298,13 @@ func Extract(r *results.Results) ([]Data, error) {
 	add(accounting(pts))
 	add(consumerLag(pts, tu))
 	add(retryQueue(pts, tu))
+	if bs := faultBands(pts, tu); len(bs) > 0 {
+		for i := range out {
+			if out[i].XLabel == tu.label {
+				shadeFaults(&out[i], bs)
+			}
+		}
+	}
 	ap, err := attempts(pts, subStyle)
 	if err != nil {
 		return nil, err

@@ -174,6 +174,10 @@ type Point struct {
 	// Consumer is set when the point was recorded by an `evbench consume`
 	// process rather than a load generator (consumer.go).
 	Consumer *Consumer `json:"consumer,omitempty"`
+	// FaultWindows are the infrastructure faults applied during the point
+	// (faults.go); Availability how the system lived through them.
+	FaultWindows []FaultWindow `json:"fault_windows,omitempty"`
+	Availability *Availability `json:"availability,omitempty"`
 }
 
 // Broker returns the broker p's system published to and whether it was
@@ -299,18 +303,22 @@ type LossCauses struct {
 	// ended: still queued, waiting for a retry, in flight, or (Kafka,
 	// bridge) not consumed.
 	NotDelivered int64 `json:"not_delivered_by_end_of_drain"`
+	// BrokerFault: never acknowledged by Kafka (the producer got an error
+	// or no answer by the end of the drain) on a point where a broker fault
+	// was applied: lost to the fault.
+	BrokerFault int64 `json:"broker_fault,omitempty"`
 }
 
 // Add returns the sum of c and o (merging repeats of a point).
 func (c LossCauses) Add(o LossCauses) LossCauses {
 	return LossCauses{RetriesExhausted: c.RetriesExhausted + o.RetriesExhausted, EndpointGone: c.EndpointGone + o.EndpointGone,
 		QueueOverflow: c.QueueOverflow + o.QueueOverflow, SenderCrash: c.SenderCrash + o.SenderCrash,
-		BridgeCrash: c.BridgeCrash + o.BridgeCrash, NotDelivered: c.NotDelivered + o.NotDelivered}
+		BridgeCrash: c.BridgeCrash + o.BridgeCrash, NotDelivered: c.NotDelivered + o.NotDelivered, BrokerFault: c.BrokerFault + o.BrokerFault}
 }
 
 // Total is the number of lost events the causes account for.
 func (c LossCauses) Total() int64 {
-	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.BridgeCrash + c.NotDelivered
+	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.BridgeCrash + c.NotDelivered + c.BrokerFault
 }
 
 // Check returns an error when the accounting identity does not hold.
@@ -367,6 +375,12 @@ type Sample struct {
 	Lag        int64   `json:"lag"`
 	Delivered  int64   `json:"delivered"`
 	Retries    int64   `json:"retries_waiting"`
+	// UnderReplicated and ISRMin are the topic's under-replicated
+	// partitions and smallest in-sync replica set, read from the cluster's
+	// metadata once a second on a real cluster with broker faults or
+	// replication (absent otherwise).
+	UnderReplicated *int64 `json:"under_replicated,omitempty"`
+	ISRMin          *int64 `json:"isr_min,omitempty"`
 }
 
 // Threshold is one evaluated threshold expression.

@@ -151,6 +151,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer env.Close()
+	bf, err := kafka.PrepareBrokerFaults(sctx, env, kafka.FaultsOf(sc))
+	if err != nil {
+		return nil, err
+	}
 	mp.SetBroker(env.Kind, env.Embedded)
 	mp.Note("%s", env.Note())
 	mode := "durable: the bridge answers after Kafka acknowledged the record"
@@ -198,7 +202,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		if !sc.ProducerNetwork().IsZero() || !sc.Systems.Bridge.IngressNetwork.IsZero() {
 			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
 		}
-		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart)
+		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart, bf)
 	}
 	in, err := StartIngress(IngressConfig{
 		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: nw.Producer,
@@ -222,6 +226,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		Lag:        groups.Lag,
 	})
 	start := pt.Begin(mp, setStart...)
+	stopWatch := kafka.WatchCluster(env, mp, kafka.FaultsOf(sc))
+	defer stopWatch()
+	bf.Start(mp)
+	defer bf.Stop() //nolint:errcheck // the error is read below; this only guards early returns
 	if r.OnIngress != nil {
 		r.OnIngress(in, groups)
 	}
@@ -231,7 +239,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	unsent := snd.Close()
 	in.Close()
 	in.AddUnsent(unsent)
-	unackedErr := in.UnackedError()
+	faultErr := bf.Stop() // after the ingress closed: see the kafka runner
+	stopWatch()
+	unackedErr := kafka.ExcuseUnacked(in.UnackedError(), bf, mp)
 	if n := in.Rejected(); n > 0 {
 		mp.Note("bridge: %d requests rejected with 401 (signature failures)", n)
 	}
@@ -240,5 +250,6 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}
-	return kafka.FinishStatus(res, err, interrupted, unackedErr)
+	res, err = kafka.FinishStatus(res, err, interrupted, unackedErr)
+	return kafka.FaultStatus(res, err, faultErr)
 }

@@ -402,7 +402,7 @@ const crashRetryEvery = 100 * time.Millisecond
 // process (systems.bridge.faults): the same load and drain, the ingress in
 // the child, a sender that retries.
 func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen *load.Generator, bc Config, set kafka.Settings,
-	env *kafka.Env, secret *webhook.Secret, groups *kafka.Groups, setStart []func(int64)) (*results.Point, error) {
+	env *kafka.Env, secret *webhook.Secret, groups *kafka.Groups, setStart []func(int64), bf *kafka.BrokerFaults) (*results.Point, error) {
 	sc := pt.Scenario
 	cfg := childConfig{Ack: bc.Ack, Settings: set, Brokers: env.Brokers, Topic: env.Topic, Keys: sc.Event.Keys, ProduceTimeout: bc.Timeout}
 	if secret != nil {
@@ -429,11 +429,17 @@ func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen 
 		Lag:        groups.Lag,
 	})
 	start := pt.Begin(mp, append(setStart, proc.SetMeasuredStart)...)
+	stopWatch := kafka.WatchCluster(env, mp, kafka.FaultsOf(sc))
+	defer stopWatch()
+	bf.Start(mp)    // broker faults (systems.kafka.faults), as in Run
+	defer bf.Stop() //nolint:errcheck // the error is read below; this only guards early returns
 	gen.Run(ctx, start, snd.Send)
 	interrupted := kafka.Drain(ctx, pt, mp)
 
 	unsent := snd.Close()
 	unacked, procErr := proc.Close()
+	faultErr := bf.Stop()
+	stopWatch()
 	for range unsent {
 		// Never acknowledged by the bridge by the end of the drain: they
 		// never reached Kafka through it.
@@ -443,6 +449,7 @@ func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen 
 	if n := unacked + unsent; n > 0 {
 		unackedErr = &kafka.UnackedError{System: System, N: n, Why: fmt.Sprintf("%d not acknowledged by Kafka when the bridge stopped, %d never acknowledged by the bridge", unacked, unsent)}
 	}
+	unackedErr = kafka.ExcuseUnacked(unackedErr, bf, mp)
 	groups.Close()
 	res, err := mp.Finish(measure.ViaIngress, pt.Params)
 	if res != nil {
@@ -457,5 +464,6 @@ func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen 
 	if err == nil && procErr != nil && unackedErr == nil {
 		unackedErr = procErr
 	}
-	return kafka.FinishStatus(res, err, interrupted, unackedErr)
+	res, err = kafka.FinishStatus(res, err, interrupted, unackedErr)
+	return kafka.FaultStatus(res, err, faultErr)
 }

@@ -281,6 +281,7 @@ func (in *Ingress) promise(r *kgo.Record, err error) {
 		}
 		return
 	}
+	kafka.MarkUnacked(in.cfg.Obs, r)
 	if in.closing.Load() {
 		in.abandoned.Add(1)
 		return

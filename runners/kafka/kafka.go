@@ -326,6 +326,10 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer env.Close()
+	bf, err := PrepareBrokerFaults(sctx, env, FaultsOf(sc))
+	if err != nil {
+		return nil, err
+	}
 	mp.SetBroker(env.Kind, env.Embedded)
 	mp.Note("%s", env.Note())
 	if set.Acks == Acks0 {
@@ -370,20 +374,29 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		setStart = append(setStart, b.SetStart)
 	}
 	start := pt.Begin(mp, setStart...)
+	stopWatch := WatchCluster(env, mp, FaultsOf(sc))
+	defer stopWatch()
+	bf.Start(mp)
+	defer bf.Stop() //nolint:errcheck // the error is read below; this only guards early returns
 	if r.OnGroups != nil {
 		r.OnGroups(groups)
 	}
 	gen.Run(ctx, start, prod.Send)
 	interrupted := Drain(ctx, pt, mp)
-
+	// The producers close before a fault still in progress ends: a broker
+	// down until the end of the drain has not acknowledged what it lost
+	// while the producers could still retry.
 	prod.Close()
-	unackedErr := prod.UnackedError(System)
+	faultErr := bf.Stop()
+	stopWatch()
+	unackedErr := ExcuseUnacked(prod.UnackedError(System), bf, mp)
 	groups.Close()
 	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}
-	return FinishStatus(res, err, interrupted, unackedErr)
+	res, err = FinishStatus(res, err, interrupted, unackedErr)
+	return FaultStatus(res, err, faultErr)
 }
 
 // FinishStatus settles a kafka or bridge point's status: interrupted when

@@ -27,6 +27,10 @@ type Observer interface {
 	AddBytes(n int)
 }
 
+// failedObserver is an Observer that also records the ids Kafka never
+// acknowledged (*measure.Point does), so their loss is attributed exactly.
+type failedObserver interface{ PublishFailed(id uint64) }
+
 // MaxInflightNonIdempotent is the produce requests allowed in flight per
 // broker without idempotence (Java's max.in.flight.requests.per.connection).
 const MaxInflightNonIdempotent = 5
@@ -332,6 +336,7 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		}
 		return
 	}
+	MarkUnacked(p.obs, r)
 	if p.closing.Load() {
 		p.abandoned.Add(1)
 		return
@@ -392,6 +397,15 @@ func (p *Producer) Close() (unacked int64) {
 			q.close()
 		}
 		p.wg.Wait()
+		if f, ok := p.obs.(failedObserver); ok {
+			for _, q := range p.queues {
+				q.mu.Lock()
+				for _, ev := range q.items {
+					f.PublishFailed(ev.ID)
+				}
+				q.mu.Unlock()
+			}
+		}
 		// Acks can trail deliveries: a record is fetchable once the broker
 		// has appended it, and its produce response may still be on the
 		// wire when the drain sees every event consumed. Give outstanding

@@ -50,6 +50,7 @@ type Point struct {
 	ingress       *hdr.Histogram
 	pubErrs       [numErrClasses]atomic.Int64
 	stop          chan struct{}
+	faults        faultState
 	wg            sync.WaitGroup
 	started       time.Time
 	consumerSeqs  // consume.go
@@ -92,7 +93,12 @@ func (p *Point) SetBroker(kind string, embedded bool) {
 func (p *Point) AddBytes(n int) { p.bytesSent.Add(int64(n)) }
 
 // Published records a Kafka publish ack (intended -> acked), kafka and bridge.
-func (p *Point) Published(intended, acked int64) { p.recordSince(p.publish, intended, acked) }
+func (p *Point) Published(intended, acked int64) {
+	if intended >= p.measuredStart {
+		p.faults.ack.observe(acked)
+	}
+	p.recordSince(p.publish, intended, acked)
+}
 
 // Ingress records a bridge ingress ack (intended -> HTTP 2xx from the bridge).
 func (p *Point) Ingress(intended, acked int64) { p.recordSince(p.ingress, intended, acked) }
@@ -132,6 +138,7 @@ func (p *Point) Start(start int64) {
 		p.mu.Unlock()
 	})
 	p.series.init(p.measuredStart, p.Gen.Schedule())
+	p.faults.start(p.measuredStart)
 	p.wg.Add(1)
 	go p.sampler()
 }
@@ -384,6 +391,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 		}
 		delivered += r.Accounting.Delivered
 	}
+	p.finishFaults(out, d)
 	// The high-water mark once more, now that the subscribers' results,
 	// id sets and histograms are built: with 1,000 subscribers building
 	// them was the point's peak, which the reading above (taken before)

@@ -192,6 +192,7 @@ func (s *Subscriber) Delivered(id uint64, key int, intended, done int64) {
 	s.delivered.Add(1)
 	s.mu.Unlock()
 	s.p.series.record(us)
+	s.p.faults.del.observe(done)
 }
 
 // Attempt records one delivery attempt's latency (webhook).

@@ -58,6 +58,9 @@ func printSummary(w io.Writer, res *results.Results) {
 				if c.BridgeCrash > 0 {
 					crash += fmt.Sprintf(" + %d bridge crash", c.BridgeCrash)
 				}
+				if c.RetentionExpired > 0 {
+					crash += fmt.Sprintf(" + %d retention expired", c.RetentionExpired)
+				}
 				fault := ""
 				if c.BrokerFault > 0 {
 					fault = fmt.Sprintf(" + %d never acknowledged by Kafka during a broker fault", c.BrokerFault)

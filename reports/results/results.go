@@ -239,6 +239,9 @@ type Subscriber struct {
 	// stride) of the measured events this subscriber processed, so merge
 	// can tell a delivery from a duplicate across documents.
 	DeliveredIDs string `json:"delivered_ids,omitempty"`
+	// CatchUp describes a late Kafka or bridge consumer group
+	// (subscribers[].join_at) replaying history (catchup.go).
+	CatchUp *CatchUp `json:"catch_up,omitempty"`
 }
 
 // Counts summarises a small integer distribution (attempts per delivery).
@@ -307,18 +310,23 @@ type LossCauses struct {
 	// or no answer by the end of the drain) on a point where a broker fault
 	// was applied: lost to the fault.
 	BrokerFault int64 `json:"broker_fault,omitempty"`
+	// RetentionExpired: (Kafka, bridge) the record was deleted by the
+	// topic's retention (retention.ms) before the subscriber's group read
+	// it, e.g. while the group was down longer than the retention.
+	RetentionExpired int64 `json:"retention_expired"`
 }
 
 // Add returns the sum of c and o (merging repeats of a point).
 func (c LossCauses) Add(o LossCauses) LossCauses {
 	return LossCauses{RetriesExhausted: c.RetriesExhausted + o.RetriesExhausted, EndpointGone: c.EndpointGone + o.EndpointGone,
 		QueueOverflow: c.QueueOverflow + o.QueueOverflow, SenderCrash: c.SenderCrash + o.SenderCrash,
-		BridgeCrash: c.BridgeCrash + o.BridgeCrash, NotDelivered: c.NotDelivered + o.NotDelivered, BrokerFault: c.BrokerFault + o.BrokerFault}
+		BridgeCrash: c.BridgeCrash + o.BridgeCrash, NotDelivered: c.NotDelivered + o.NotDelivered, BrokerFault: c.BrokerFault + o.BrokerFault,
+		RetentionExpired: c.RetentionExpired + o.RetentionExpired}
 }
 
 // Total is the number of lost events the causes account for.
 func (c LossCauses) Total() int64 {
-	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.BridgeCrash + c.NotDelivered + c.BrokerFault
+	return c.RetriesExhausted + c.EndpointGone + c.QueueOverflow + c.SenderCrash + c.BridgeCrash + c.NotDelivered + c.BrokerFault + c.RetentionExpired
 }
 
 // Check returns an error when the accounting identity does not hold.

@@ -27,6 +27,7 @@ package bridge
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/evbench/evbench/internal/secretenv"
@@ -176,10 +177,22 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer nw.Links.Close()
+	// Late groups (join_at) sample their lag against the records the
+	// ingress published; the ingress starts after the groups.
+	var ingress atomic.Pointer[Ingress]
+	published := func() int64 {
+		if in := ingress.Load(); in != nil {
+			return in.Published()
+		}
+		return 0
+	}
+	if _, ok := set.TopicConfigs["retention.ms"]; ok {
+		mp.Note("bridge: retention.ms is passed to the topic but not enforced by evbench under the bridge (only the kafka system enforces it and attributes retention loss); the embedded broker never deletes by time")
+	}
 	groups, err := kafka.StartGroups(sctx, kafka.GroupsConfig{
 		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
-		TrimConsumed: env.Embedded,
+		TrimConsumed: env.Embedded, Published: published, TimeScale: sc.TimeScale,
 	})
 	if err != nil {
 		return nil, err
@@ -212,6 +225,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer in.Close()
+	ingress.Store(in)
 	pt.Log("bridge: ingress on %s (ack %s)", in.URL(), bc.Ack)
 	snd := NewSender(in.URL(), in.Addr(), secret, bc.MaxInFlight, bc.Timeout, mp)
 	defer snd.Close()
@@ -250,6 +264,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}
+	groups.AttachCatchUps(res)
 	res, err = kafka.FinishStatus(res, err, interrupted, unackedErr)
 	return kafka.FaultStatus(res, err, faultErr)
 }

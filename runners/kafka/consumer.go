@@ -118,6 +118,14 @@ type GroupsConfig struct {
 	// that have none, this process is ready once its members have
 	// partitions, and Close leaves the groups in place.
 	External bool
+	// Published counts the records the broker acknowledged so far; late
+	// groups (join_at) sample their lag against it (latejoin.go). May be nil.
+	Published func() int64
+	// TimeScale is the scenario's time_scale (catch-up in scenario time).
+	TimeScale float64
+	// ResetEarliest makes every group reset to the earliest retained
+	// offset when its committed offset was deleted (retention.go).
+	ResetEarliest bool
 }
 
 // Groups is the consumer side of a point: one consumer group per subscriber.
@@ -141,6 +149,7 @@ type Group struct {
 	sub     *measure.Subscriber
 	beh     *behave.Subscriber
 	members []*member
+	late    *lateJoin // join_at > 0 (latejoin.go)
 
 	assigned  atomic.Int32
 	fullAt    atomic.Int64 // time.Now().UnixNano() when all partitions were first assigned
@@ -159,6 +168,9 @@ func StartGroups(ctx context.Context, cfg GroupsConfig) (*Groups, error) {
 	gs := &Groups{cfg: cfg, stop: make(chan struct{})}
 	for i, spec := range cfg.Subscribers {
 		g := &Group{ID: cfg.GroupPrefix + "." + sanitize(spec.Name), Name: spec.Name, gs: gs, sub: cfg.Point.Subs[i], beh: cfg.Behaviours[i]}
+		if spec.JoinAt > 0 {
+			g.late = newLateJoin(spec.JoinAt.D(), time.Duration(spec.Processing.MeanValue()), cfg.Settings.Partitions, cfg.TimeScale)
+		}
 		n := spec.Members
 		if n <= 0 {
 			n = cfg.Settings.Members
@@ -182,6 +194,15 @@ func StartGroups(ctx context.Context, cfg GroupsConfig) (*Groups, error) {
 	}
 	gs.wg.Add(1)
 	go gs.lagLoop()
+	for _, g := range gs.groups {
+		if g.late != nil && cfg.Published != nil {
+			gs.wg.Add(1)
+			go func() {
+				defer gs.wg.Done()
+				g.late.sampleLag(g, cfg.Published, gs.stop)
+			}()
+		}
+	}
 	return gs, nil
 }
 
@@ -231,6 +252,9 @@ func (gs *Groups) waitReady(ctx context.Context) error {
 		ready := true
 		var detail string
 		for _, g := range gs.groups {
+			if g.late != nil {
+				continue // joins at join_at
+			}
 			want := int32(len(g.members))
 			if want > parts {
 				want = parts
@@ -461,6 +485,9 @@ func (m *member) stopped() bool {
 // faults between sessions.
 func (m *member) run() {
 	defer close(m.done)
+	if !m.waitJoin() {
+		return
+	}
 	beh := m.g.beh
 	for !m.stopped() {
 		if f, ok := beh.Find(load.Now(), scenarios.FaultDown); ok {
@@ -536,7 +563,7 @@ func (m *member) consumerOpts(ss *session) []kgo.Opt {
 	s := m.g.gs.cfg.Settings
 	opts := append([]kgo.Opt{}, m.g.conn()...)
 	reset := kgo.NewOffset().AtStart()
-	if s.StartOffset == StartLatest {
+	if s.StartOffset == StartLatest && m.g.late == nil && !m.g.gs.cfg.ResetEarliest {
 		reset = kgo.NewOffset().AtEnd()
 	}
 	return append(opts,
@@ -654,6 +681,9 @@ func (ss *session) assigned(_ context.Context, cl *kgo.Client, a map[string][]in
 			m.nAssigned.Add(1)
 			if m.g.assigned.Add(1) == m.g.gs.cfg.Settings.Partitions {
 				m.g.fullAt.CompareAndSwap(0, time.Now().UnixNano())
+				if m.g.late != nil {
+					m.g.late.assignedAll(load.Now())
+				}
 			}
 			go w.run()
 		}
@@ -883,6 +913,9 @@ func (w *worker) process(r *kgo.Record) bool {
 		g.sub.Delivered(meta.ID, meta.Key, meta.Intended, done)
 		if h := g.gs.cfg.OnDelivered; h != nil {
 			h(g.Name, meta, done)
+		}
+		if g.late != nil {
+			g.late.observe(g, w.part, meta.Intended, done, measured)
 		}
 		return true
 	}

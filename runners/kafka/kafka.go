@@ -348,21 +348,31 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, err
 	}
 	defer nw.Links.Close()
-	groups, err := StartGroups(sctx, GroupsConfig{
-		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
-		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
-		TrimConsumed: env.Embedded,
-	})
+	retention, hasRetention, err := RetentionOf(set)
 	if err != nil {
 		return nil, err
 	}
-	defer groups.Close()
 	prod, err := NewProducer(set, env.Topic, nw.Producer, sc.Event.Keys, mp)
 	if err != nil {
 		return nil, err
 	}
 	defer prod.Close()
 	prod.StopOn(ctx.Done())
+	groups, err := StartGroups(sctx, GroupsConfig{
+		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
+		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
+		TrimConsumed: env.Embedded, Published: prod.Acked, TimeScale: sc.TimeScale, ResetEarliest: hasRetention,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer groups.Close()
+	var rt *Retention
+	if hasRetention {
+		rt = NewRetention(env.Admin, env.Topic, retention, mp.Subs, behs[0].Start)
+		prod.TrackAcks(rt.Acked)
+		rt.Start()
+	}
 	if env.Embedded {
 		prod.GateOnLag(groups.MaxLag, EmbeddedUnconsumedBudget)
 		mp.Note("%s", EmbeddedMemoryNote)
@@ -391,10 +401,15 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	stopWatch()
 	unackedErr := ExcuseUnacked(prod.UnackedError(System), bf, mp)
 	groups.Close()
+	if rt != nil {
+		rt.Stop()
+		mp.Note("%s", rt.Note())
+	}
 	res, err := mp.Finish(measure.ViaBroker, pt.Params)
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}
+	groups.AttachCatchUps(res)
 	res, err = FinishStatus(res, err, interrupted, unackedErr)
 	return FaultStatus(res, err, faultErr)
 }

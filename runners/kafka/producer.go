@@ -236,7 +236,13 @@ type Producer struct {
 	gate      func() bool
 	recBytes  atomic.Int64 // bytes of the records handed to the clients
 	recs      atomic.Int64
+	onAck     func(*kgo.Record, RecordMeta)
 }
+
+// TrackAcks calls f with every acknowledged evbench record (it carries its
+// partition and offset); retention attribution uses it (retention.go).
+// Call before the load starts; f must not block.
+func (p *Producer) TrackAcks(f func(*kgo.Record, RecordMeta)) { p.onAck = f }
 
 // NewProducer connects settings.Producers clients to topic. conn are the
 // connection options (Settings.ConnOpts); keys is the scenario's key count.
@@ -333,6 +339,9 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 		p.outage.Acked()
 		if m, ok := ParseRecord(r); ok {
 			p.obs.Published(m.Intended, now)
+			if p.onAck != nil {
+				p.onAck(r, m)
+			}
 		}
 		return
 	}

@@ -57,8 +57,9 @@ type Subscriber struct {
 	done    bitmap // ids processed: delivered
 	dead    bitmap // ids the sender dead-lettered (measured only)
 	// deadBy splits dead by the cause of the first dead-lettering.
-	deadBy [numCauses]bitmap
-	notSub bitmap // measured ids from before a late subscriber joined
+	deadBy  [numCauses]bitmap
+	notSub  bitmap // measured ids from before a late subscriber joined
+	expired bitmap // measured ids whose record retention deleted before it was read (expired.go)
 	// crash holds measured ids the sender process held when it was killed
 	// (crash.go).
 	crash   crashLedger
@@ -328,7 +329,8 @@ func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) 
 		} else {
 			c.SenderCrash = n
 		}
-		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow - c.SenderCrash - c.BridgeCrash
+		c.RetentionExpired = s.expiredLost()
+		c.NotDelivered = acc.Lost - c.RetriesExhausted - c.EndpointGone - c.QueueOverflow - c.SenderCrash - c.BridgeCrash - c.RetentionExpired
 		acc.LostBy = c
 	}
 	out := results.Subscriber{

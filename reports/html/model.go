@@ -144,6 +144,10 @@ type pointView struct {
 	// TLS, time to first byte); Endpoints describes url subscribers.
 	Phases    []latRow
 	Endpoints []endpointRow
+	// Losses gives lost_by and not_subscribed; CatchUps the late consumer
+	// groups (catchup.go).
+	Losses   []lossRow
+	CatchUps []catchUpRow
 }
 
 // endpointRow describes a subscriber that is a real receiver.
@@ -661,6 +665,12 @@ func pointDetail(r *results.Results, i int) pointView {
 		pv.Phases = append(pv.Phases, phaseRows(s)...)
 		if ep := endpointRowOf(s); ep != nil {
 			pv.Endpoints = append(pv.Endpoints, *ep)
+		}
+		if l := lossRowOf(s); l != nil {
+			pv.Losses = append(pv.Losses, *l)
+		}
+		if s.CatchUp != nil {
+			pv.CatchUps = append(pv.CatchUps, catchUpRowOf(s.Name, s.CatchUp))
 		}
 	}
 	return pv

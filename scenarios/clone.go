@@ -88,6 +88,7 @@ func cloneSubscriber(s Subscriber) Subscriber {
 	s.Faults = slices.Clone(s.Faults)
 	s.Headers = maps.Clone(s.Headers)
 	s.KeepAlive = cloneBool(s.KeepAlive)
+	s.Retry = cloneRetry(s.Retry)
 	if s.ClientTLS != nil {
 		t := *s.ClientTLS
 		s.ClientTLS = &t

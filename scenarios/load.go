@@ -252,7 +252,7 @@ func (d *decoder) event(n *node, path string, e *Event) {
 }
 
 var (
-	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at", "url", "headers", "keep_alive", "sink_ledger", "network", "consumer_network"}
+	subscriberKeys = []string{"name", "processing", "ack", "tls", "count", "members", "faults", "join_at", "url", "headers", "keep_alive", "sink_ledger", "network", "consumer_network", "retry"}
 	faultKeys      = []string{"kind", "at", "for", "status", "probability", "retry_after", "add"}
 	faultKinds     = []string{FaultDown, FaultErrors, FaultSlow, FaultPause, FaultHang, FaultPartition}
 	faultKindKeys  = map[string][]string{
@@ -306,6 +306,9 @@ func (d *decoder) subscribers(n *node) ([]Subscriber, []int, *Subscriber) {
 		so.durv("join_at", &sub.JoinAt)
 		d.network(so, "network", &sub.Network)
 		d.network(so, "consumer_network", &sub.ConsumerNetwork)
+		if so.has("retry") {
+			sub.Retry = d.subscriberRetry(so.val("retry"), so.p("retry"))
+		}
 		if fl, ok := d.list(so.val("faults"), so.p("faults"), "faults"); ok {
 			for j, fn := range fl {
 				f, ok := d.fault(fn, index(so.p("faults"), j))

@@ -68,6 +68,12 @@ func (s *Scenario) compress() {
 			c(&s.tmpl.Faults[j].For)
 		}
 	}
+	for i := range s.Subscribers {
+		compressRetry(s.Subscribers[i].Retry, c)
+	}
+	if s.tmpl != nil {
+		compressRetry(s.tmpl.Retry, c)
+	}
 	if w := s.Systems.Webhook; w != nil {
 		for i := range w.Retry.Schedule {
 			c(&w.Retry.Schedule[i])

@@ -233,6 +233,9 @@ type Subscriber struct {
 	// start (0: from the first event). Under webhooks it never receives
 	// events intended before it (counted as not_subscribed, not lost).
 	JoinAt Duration `yaml:"join_at,omitempty" json:"join_at_ns,omitempty"`
+	// Retry replaces systems.webhook.retry for this subscriber (webhook
+	// only; nil: the system's policy). See subscriber_retry.go.
+	Retry *Retry `yaml:"retry,omitempty" json:"retry,omitempty"`
 	// Endpoint fields: a real receiver instead of an in-process sink
 	// (webhook only; see endpoint.go).
 	URL        string            `yaml:"url,omitempty" json:"url,omitempty"`

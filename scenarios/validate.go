@@ -401,6 +401,9 @@ func (c *checker) subscribers(s *Scenario) {
 			c.fault(index(p+".faults", j), f, end)
 		}
 		c.joinAt(p+".join_at", sub.JoinAt, s)
+		if sub.Retry != nil {
+			c.retry(p+".retry", *sub.Retry)
+		}
 		c.endpoint(p, s, sub)
 	}
 	c.sinkLedgers(s)

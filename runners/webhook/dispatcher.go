@@ -50,6 +50,9 @@ type Target struct {
 	// point's *measure.Subscriber, or in a sender child process the frames
 	// it reports to its parent (child.go).
 	Sub SenderRecorder
+	// Retry replaces the system's retry policy for this target
+	// (subscribers[].retry); nil keeps it.
+	Retry *scenarios.Retry
 	// JoinAt is when the subscription starts, from the measured start
 	// (subscribers[].join_at): earlier events are never sent to it.
 	JoinAt time.Duration
@@ -152,6 +155,7 @@ type endpoint struct {
 	idx      int
 	sub      SenderRecorder
 	joinAt   int64 // ns after the measured start; 0: from the first event
+	policy   retryPolicy // subscriber_retry.go
 	client   *fasthttp.HostClient
 	max      int
 	limit    int
@@ -231,6 +235,9 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 			perDelivery: d.perDelivery, acks: t.Acks, ph: t.Phases, tcpDial: t.Dial}
 		if t.KeepAlive != nil {
 			e.perDelivery = !*t.KeepAlive
+		}
+		if e.policy, err = d.policyFor(t); err != nil {
+			return nil, err
 		}
 		for k, v := range t.Headers {
 			e.headers = append(e.headers, [2][]byte{[]byte(k), []byte(v)})
@@ -547,15 +554,15 @@ func (e *endpoint) attempt(w *worker, it *item) {
 		e.disable()
 		return
 	}
-	if int(it.attempts) >= d.maxAttempts {
+	if int(it.attempts) >= e.policy.maxAttempts {
 		d.deadLetter(e, it, ReasonExhausted)
 		return
 	}
 	if d.closed.Load() {
 		return
 	}
-	delay := jitter(Backoff(d.cfg.Retry, int(it.attempts)), d.cfg.Retry.Jitter, rand.Float64())
-	if status != 0 && d.honourRA {
+	delay := jitter(Backoff(e.policy.retry, int(it.attempts)), e.policy.retry.Jitter, rand.Float64())
+	if status != 0 && e.policy.honourRA {
 		if ra, ok := ParseRetryAfter(resp.Header.PeekCanonical(canonRetryAft), time.Now()); ok {
 			delay = ra
 		}

@@ -102,7 +102,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	inProcess := 0
 	for i, spec := range sc.Subscribers {
 		phases[i] = NewPhases()
-		target := Target{Name: spec.Name, Sub: mp.Subs[i], JoinAt: spec.JoinAt.D(), KeepAlive: spec.KeepAlive, Phases: phases[i]}
+		target := Target{Name: spec.Name, Sub: mp.Subs[i], JoinAt: spec.JoinAt.D(), KeepAlive: spec.KeepAlive, Phases: phases[i], Retry: spec.Retry}
 		if err := linkTarget(links, spec, &target); err != nil {
 			_ = closeSinks()
 			return nil, fmt.Errorf("webhook runner: %w", err)

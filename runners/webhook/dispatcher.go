@@ -154,7 +154,7 @@ type endpoint struct {
 	uri      []byte
 	idx      int
 	sub      SenderRecorder
-	joinAt   int64 // ns after the measured start; 0: from the first event
+	joinAt   int64       // ns after the measured start; 0: from the first event
 	policy   retryPolicy // subscriber_retry.go
 	client   *fasthttp.HostClient
 	max      int

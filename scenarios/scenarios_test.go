@@ -580,8 +580,8 @@ func TestExamples(t *testing.T) {
 				t.Error("disk and embedded example differ")
 			}
 			wantSystems := []string{"webhook", "kafka", "bridge"}
-			if name == "outage" { // Kafka regimes wait for retention loss (see the file)
-				wantSystems = []string{"webhook"}
+			if name == "outage" { // webhook retry budgets vs Kafka retention (see the file)
+				wantSystems = []string{"webhook", "kafka"}
 			}
 			if got := s.Systems.Names(); !reflect.DeepEqual(got, wantSystems) {
 				t.Errorf("systems %v, want %v", got, wantSystems)

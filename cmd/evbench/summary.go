@@ -68,6 +68,9 @@ func printSummary(w io.Writer, res *results.Results) {
 				fmt.Fprintf(w, "loss %s %s: %d lost = %d retries exhausted + %d endpoint gone (410) + %d queue overflow%s + %d not delivered by end of drain%s\n",
 					p.System, s.Name, s.Accounting.Lost, c.RetriesExhausted, c.EndpointGone, c.QueueOverflow, crash, c.NotDelivered, fault)
 			}
+			if c := s.CatchUp; c != nil {
+				fmt.Fprintln(w, catchUpLine(p.System, s.Name, c))
+			}
 		}
 	}
 	for _, p := range res.Points {

@@ -27,9 +27,14 @@ import (
 // caught up when every partition is.
 
 // CatchUpSlack is the end-to-end latency above the mean processing time
-// that still counts as steady state: twice FetchMaxWait, the longest a
-// record of an idle on-time group waits in a parked fetch.
-const CatchUpSlack = 2 * FetchMaxWait
+// that counts as steady state: a partition whose group processes a record
+// this close to its intended time has at most this much of arrivals left
+// to read. An on-time group's records are usually processed within a few
+// milliseconds of being produced (a parked fetch returns as soon as a
+// record arrives), so 100 ms leaves room for a loaded machine; twice
+// FetchMaxWait (1 s), used before, counted a group still about a second
+// of arrivals behind as caught up.
+const CatchUpSlack = 100 * time.Millisecond
 
 // lagEvery is the lag series' initial sampling period; lagSamplesMax
 // bounds the series (it halves its resolution when full).

@@ -634,7 +634,7 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 	return k
 }
 
-var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network", "faults"}
+var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network", "faults", "parallel_run"}
 
 func (d *decoder) bridge(n *node, path string) *Bridge {
 	b := defaultBridge()
@@ -652,6 +652,7 @@ func (d *decoder) bridge(n *node, path string) *Bridge {
 	if o.has("faults") {
 		b.Faults = d.infraFaults(o, "faults", FaultBridgeCrash)
 	}
+	o.boolv("parallel_run", &b.ParallelRun)
 	return b
 }
 

@@ -491,6 +491,9 @@ type Bridge struct {
 	IngressNetwork Network `yaml:"ingress_network,omitempty" json:"ingress_network,omitzero"`
 	// Faults are crashes of the bridge itself (bridge-crash).
 	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
+	// ParallelRun makes the bridge also deliver every event to legacy
+	// webhook subscribers (a migration's parallel run; parallel_run.go).
+	ParallelRun bool `yaml:"parallel_run,omitempty" json:"parallel_run,omitempty"`
 }
 
 // Sweep expands a scenario into many points.

@@ -161,6 +161,9 @@ type Point struct {
 	SenderProcess *ChildProcess `json:"sender_process,omitempty"`
 	// BridgeProcess is set when the bridge ran as a child process.
 	BridgeProcess *ChildProcess `json:"bridge_process,omitempty"`
+	// ParallelRun compares a migration's two delivery paths per
+	// subscriber (bridge with parallel_run; parallel.go).
+	ParallelRun []ParallelSubscriber `json:"parallel_run,omitempty"`
 	// Notes are honesty labels and warnings attached to this point.
 	Notes []string `json:"notes,omitempty"`
 	// StartedAt and DurationS are the measured period.

@@ -41,6 +41,7 @@ func TestSchemaDescribesEveryField(t *testing.T) {
 		{Accounting{}, "$defs/accounting"},
 		{LossCauses{}, "$defs/accounting/properties/lost_by"},
 		{CatchUp{}, "$defs/subscriber/properties/catch_up"},
+		{ParallelSubscriber{}, "$defs/point/properties/parallel_run/items"},
 		{LagSample{}, "$defs/subscriber/properties/catch_up/properties/lag/items"},
 		{Errors{}, "$defs/errors"},
 		{Resources{}, "$defs/resources"},

@@ -143,7 +143,12 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err != nil {
 		return nil, fmt.Errorf("bridge: load: %w", err)
 	}
-	mp := measure.NewPoint(System, gen, kafka.SubscriberNames(sc), sc.Event.Keys)
+	names := kafka.SubscriberNames(sc)
+	parallel := sc.Systems.Bridge.ParallelRun
+	if parallel {
+		names = append(names, legacyNames(sc)...)
+	}
+	mp := measure.NewPoint(System, gen, names, sc.Event.Keys)
 
 	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
 	defer cancel()
@@ -212,14 +217,27 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		setStart = append(setStart, b.SetStart)
 	}
 	if len(bc.Faults) > 0 {
+		if parallel {
+			return nil, fmt.Errorf("bridge: systems.bridge.parallel_run is not supported with systems.bridge.faults (the crashing bridge runs as a child process, without the legacy webhook path)")
+		}
 		if !sc.ProducerNetwork().IsZero() || !sc.Systems.Bridge.IngressNetwork.IsZero() {
 			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
 		}
 		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart, bf)
 	}
+	var old *legacy
+	var forward func(load.Event)
+	if parallel {
+		if old, err = startLegacy(sc, pt, mp.Subs[len(sc.Subscribers):], mp.AddBytes); err != nil {
+			return nil, err
+		}
+		defer old.close()
+		forward = old.disp.Dispatch
+		mp.Note("bridge: parallel run: every event the ingress verifies is also delivered by a webhook sender to the legacy endpoints (subscribers named <name>%s, in-process sinks); results.parallel_run compares each subscriber's two delivery sets", scenarios.LegacySuffix)
+	}
 	in, err := StartIngress(IngressConfig{
 		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: nw.Producer,
-		Keys: sc.Event.Keys, Obs: mp, ProduceTimeout: bc.Timeout, Gate: gate,
+		Keys: sc.Event.Keys, Obs: mp, ProduceTimeout: bc.Timeout, Gate: gate, Forward: forward,
 	})
 	if err != nil {
 		return nil, err
@@ -239,6 +257,9 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		QueueDepth: snd.QueueDepth,
 		Lag:        groups.Lag,
 	})
+	if old != nil {
+		setStart = append(setStart, old.setStart...)
+	}
 	start := pt.Begin(mp, setStart...)
 	stopWatch := kafka.WatchCluster(env, mp, kafka.FaultsOf(sc))
 	defer stopWatch()
@@ -260,11 +281,17 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		mp.Note("bridge: %d requests rejected with 401 (signature failures)", n)
 	}
 	groups.Close()
+	if err := old.close(); err != nil {
+		mp.Note("bridge: parallel run: closing the legacy webhook side: %v", err)
+	}
 	res, err := mp.Finish(measure.ViaIngress, pt.Params)
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}
 	groups.AttachCatchUps(res)
+	if parallel && err == nil {
+		err = results.CompareParallel(res, scenarios.LegacySuffix)
+	}
 	res, err = kafka.FinishStatus(res, err, interrupted, unackedErr)
 	return kafka.FaultStatus(res, err, faultErr)
 }

@@ -80,6 +80,10 @@ type IngressConfig struct {
 	// its parent, which then knows what the bridge holds (child.go).
 	OnHandOff func(id uint64, intended int64)
 	OnOutcome func(id uint64, acked bool)
+	// Forward, when set, receives every verified event before it is
+	// produced (a parallel run's legacy webhook path; parallel.go). Its
+	// payload is the ingress's own copy; Forward must not block.
+	Forward func(load.Event)
 }
 
 // Ingress is the bridge service: a fasthttp server on 127.0.0.1 that
@@ -221,6 +225,9 @@ func (in *Ingress) handle(ctx *fasthttp.RequestCtx) {
 	copy(buf, keyB)
 	copy(buf[len(keyB):], body)
 	rec := kafka.NewRecord(id, intended, buf[:len(keyB)], buf[len(keyB):])
+	if f := in.cfg.Forward; f != nil {
+		f(load.Event{ID: id, Key: max(keyIdx, 0), Intended: intended, Payload: buf[len(keyB):]})
+	}
 	cl := in.clients[0]
 	if n := len(in.clients); n > 1 && keyIdx >= 0 {
 		cl = in.clients[keyIdx%n]

@@ -33,3 +33,17 @@ func TestSummaryShowsCatchUp(t *testing.T) {
 		t.Errorf("an on-time group got a catch-up line:\n%s", out)
 	}
 }
+
+// TestSummaryShowsParallelRun: the summary gives a parallel run's sets and
+// both paths' latency per subscriber.
+func TestSummaryShowsParallelRun(t *testing.T) {
+	res := &results.Results{Status: results.StatusComplete, Points: []results.Point{{System: "bridge", Status: results.StatusComplete,
+		ParallelRun: []results.ParallelSubscriber{{Name: "billing", Old: "billing@webhook", New: "billing", Sent: 600, Both: 400, OnlyNew: 200,
+			OldE2E: results.Summary{P50: 298, P99: 20111}, NewE2E: results.Summary{P50: 7599, P99: 973823}}}}}}
+	var b bytes.Buffer
+	printSummary(&b, res)
+	want := "parallel run bridge billing: of 600 events, 400 delivered on both paths, 0 only by the legacy webhook (billing@webhook), 200 only by Kafka (billing), 0 by neither; e2e p50/p99 webhook 0.3ms/20.1ms, kafka 7.6ms/973.8ms"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, b.String())
+	}
+}

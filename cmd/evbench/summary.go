@@ -72,6 +72,9 @@ func printSummary(w io.Writer, res *results.Results) {
 				fmt.Fprintln(w, catchUpLine(p.System, s.Name, c))
 			}
 		}
+		for _, r := range p.ParallelRun {
+			fmt.Fprintln(w, parallelLine(p.System, r))
+		}
 	}
 	for _, p := range res.Points {
 		if p.Overloaded {

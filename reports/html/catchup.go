@@ -77,3 +77,17 @@ func lossRowOf(s results.Subscriber) *lossRow {
 	}
 	return &lossRow{Name: s.Name, Text: strings.Join(parts, "; ")}
 }
+
+// parallelRow is one subscriber of a migration's parallel run: its two
+// delivery paths' sets and latencies side by side (results.ParallelSubscriber).
+type parallelRow struct {
+	Name, Sent, Both, OnlyOld, OnlyNew, Neither string
+	OldP50, OldP99, NewP50, NewP99              string
+	Differs                                     bool
+}
+
+func parallelRowOf(r results.ParallelSubscriber) parallelRow {
+	return parallelRow{Name: r.Name, Sent: count(r.Sent), Both: count(r.Both), OnlyOld: count(r.OnlyOld), OnlyNew: count(r.OnlyNew), Neither: count(r.Neither),
+		OldP50: ms(r.OldE2E.P50), OldP99: ms(r.OldE2E.P99), NewP50: ms(r.NewE2E.P50), NewP99: ms(r.NewE2E.P99),
+		Differs: r.OnlyOld > 0 || r.OnlyNew > 0 || r.Neither > 0}
+}

@@ -47,3 +47,20 @@ func TestReportShowsCatchUpAndLossCauses(t *testing.T) {
 		t.Errorf("want exactly one catch-up table (one late group)")
 	}
 }
+
+// TestReportShowsParallelRun: a migration's parallel run comparison is a
+// table with both paths' sets and latencies.
+func TestReportShowsParallelRun(t *testing.T) {
+	r := fixture.Realistic()
+	p := &r.Points[0]
+	p.ParallelRun = []results.ParallelSubscriber{{Name: "billing", Old: "billing@webhook", New: "billing", Sent: 600, Both: 400, OnlyNew: 200,
+		OldE2E: results.Summary{Count: 400, P50: 298, P99: 20111}, NewE2E: results.Summary{Count: 600, P50: 7599, P99: 973823}}}
+	page, _, err := Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<tr><td>billing</td><td>600</td><td>400</td><td class="bad">0</td><td class="bad">200</td><td>0</td><td>0.298 ms</td><td>20.1 ms</td><td>7.60 ms</td><td>974 ms</td></tr>`
+	if !strings.Contains(string(page), want) {
+		t.Errorf("report lacks the parallel run row %s", want)
+	}
+}

@@ -148,6 +148,7 @@ type pointView struct {
 	// groups (catchup.go).
 	Losses   []lossRow
 	CatchUps []catchUpRow
+	Parallel []parallelRow
 }
 
 // endpointRow describes a subscriber that is a real receiver.
@@ -672,6 +673,9 @@ func pointDetail(r *results.Results, i int) pointView {
 		if s.CatchUp != nil {
 			pv.CatchUps = append(pv.CatchUps, catchUpRowOf(s.Name, s.CatchUp))
 		}
+	}
+	for _, r := range p.ParallelRun {
+		pv.Parallel = append(pv.Parallel, parallelRowOf(r))
 	}
 	return pv
 }

@@ -549,7 +549,7 @@ func TestRateFromSweep(t *testing.T) {
 
 func TestExamples(t *testing.T) {
 	names := Examples()
-	if want := []string{"durability", "ecommerce", "hybrid-ecommerce", "internet", "outage", "quickstart", "sweep"}; !reflect.DeepEqual(names, want) {
+	if want := []string{"durability", "ecommerce", "hybrid-ecommerce", "internet", "migration", "outage", "quickstart", "sweep"}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("examples %v, want %v", names, want)
 	}
 	for _, name := range names {
@@ -582,6 +582,9 @@ func TestExamples(t *testing.T) {
 			wantSystems := []string{"webhook", "kafka", "bridge"}
 			if name == "outage" { // webhook retry budgets vs Kafka retention (see the file)
 				wantSystems = []string{"webhook", "kafka"}
+			}
+			if name == "migration" { // the bridge's parallel run covers both paths
+				wantSystems = []string{"bridge"}
 			}
 			if got := s.Systems.Names(); !reflect.DeepEqual(got, wantSystems) {
 				t.Errorf("systems %v, want %v", got, wantSystems)

@@ -77,6 +77,7 @@ type childTarget struct {
 	ClientTLS *scenarios.ClientTLS
 	KeepAlive *bool
 	Acks      bool
+	Retry     *scenarios.Retry // subscribers[].retry (subscriber_retry.go)
 }
 
 // frameWriter serialises child -> parent frames; a flusher goroutine writes
@@ -241,7 +242,7 @@ func child(in io.Reader, out io.Writer) error {
 	targets := make([]Target, len(cfg.Targets))
 	for i, t := range cfg.Targets {
 		targets[i] = Target{Name: t.Name, URL: t.URL, Sub: &frameRecorder{fw: fw, ep: uint64(i)}, JoinAt: t.JoinAt,
-			Headers: t.Headers, KeepAlive: t.KeepAlive, Acks: t.Acks}
+			Headers: t.Headers, KeepAlive: t.KeepAlive, Acks: t.Acks, Retry: t.Retry}
 		if t.ClientTLS != nil {
 			if targets[i].TLS, err = clientTLS(t.ClientTLS); err != nil {
 				return fmt.Errorf("subscriber %s: %w", t.Name, err)

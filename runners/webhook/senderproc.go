@@ -100,7 +100,7 @@ func newSenderProc(w scenarios.Webhook, secret *Secret, cert *Cert, targets []Ta
 		if t.Dial != nil {
 			return nil, errors.New("sender process: an emulated network link cannot be used with a sender that runs as a child process (systems.webhook.faults, durable_queue)")
 		}
-		ct := childTarget{Name: t.Name, URL: t.URL, JoinAt: t.JoinAt, Headers: t.Headers, KeepAlive: t.KeepAlive, Acks: t.Acks}
+		ct := childTarget{Name: t.Name, URL: t.URL, JoinAt: t.JoinAt, Headers: t.Headers, KeepAlive: t.KeepAlive, Acks: t.Acks, Retry: t.Retry}
 		if i < len(specs) {
 			ct.ClientTLS = specs[i].ClientTLS
 		}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -17,8 +18,16 @@ import (
 // of the outage.
 func TestSubscriberRetryPolicies(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs about 11 s of compressed outage")
+		t.Skip("runs about 11 s of compressed outage, twice")
 	}
+	// In process, and in a sender child process (durable_queue), which
+	// rebuilds its targets from what the parent sends it.
+	for _, c := range []struct{ name, extra string }{{"in-process", ""}, {"child-process", "\n    durable_queue: true"}} {
+		t.Run(c.name, func(t *testing.T) { subscriberRetryPolicies(t, c.extra) })
+	}
+}
+
+func subscriberRetryPolicies(t *testing.T, extra string) {
 	// As TestOutageBeyondRetryBudget: one real second is ten scenario
 	// hours, an event every 2.5 scenario hours, and no last attempt within
 	// 100 ms (real) of the outage's end.
@@ -36,9 +45,9 @@ subscribers:
 systems:
   webhook:
     retry: {max_attempts: 1}
-    signing: {enabled: false}
+    signing: {enabled: false}%s
 `
-	sc, err := scenarios.LoadBytes("policies.yaml", []byte(y))
+	sc, err := scenarios.LoadBytes("policies.yaml", []byte(fmt.Sprintf(y, extra)))
 	if err != nil {
 		t.Fatal(err)
 	}

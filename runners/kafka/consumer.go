@@ -124,9 +124,6 @@ type GroupsConfig struct {
 	Published func() int64
 	// TimeScale is the scenario's time_scale (catch-up in scenario time).
 	TimeScale float64
-	// ResetEarliest makes every group reset to the earliest retained
-	// offset when its committed offset was deleted (retention.go).
-	ResetEarliest bool
 }
 
 // Groups is the consumer side of a point: one consumer group per subscriber.
@@ -563,17 +560,25 @@ func newSession(m *member) *session {
 // consumerOpts are the group client's options for one membership; the
 // rebalance callbacks belong to ss.
 func (m *member) consumerOpts(ss *session) []kgo.Opt {
-	s := m.g.gs.cfg.Settings
 	opts := append([]kgo.Opt{}, m.g.conn()...)
-	reset := kgo.NewOffset().AtStart()
-	if s.StartOffset == StartLatest && m.g.late == nil && !m.g.gs.cfg.ResetEarliest {
-		reset = kgo.NewOffset().AtEnd()
-	}
 	return append(opts,
 		kgo.ClientID(fmt.Sprintf("evbench-%s-%d", sanitize(m.g.Name), m.idx)),
 		kgo.ConsumerGroup(m.g.ID),
 		kgo.ConsumeTopics(m.g.gs.cfg.Topic),
-		kgo.ConsumeResetOffset(reset),
+		// start_offset never reaches the client: commitStartOffsets
+		// commits every group's start before the load, so the client
+		// resets only mid-run, when the broker cannot place the cursor (an
+		// OFFSET_OUT_OF_RANGE fetch, or an OffsetForLeaderEpoch answer of
+		// UNDEFINED_EPOCH_OFFSET after a leader change). Resetting to the
+		// end there skips acknowledged records that are still in the log
+		// and reports them lost (TestResetAfterLeaderChangeSkipsNothing).
+		// The start never resumes past a record still in the log (kgo
+		// resumes no earlier than the log start and reports an ErrDataLoss
+		// fetch error, which the member counts); what is read twice counts
+		// as a duplicate. Late groups (latejoin.go) and retention
+		// (retention.go) rely on it too: a committed offset below the log
+		// start resumes at the earliest retained record.
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.BlockRebalanceOnPoll(),
 		// Java's fetch.max.wait.ms default; kgo's 5 s would leave partitions
 		// gained in a rebalance idle behind a fetch parked on quiet ones.

@@ -361,7 +361,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	groups, err := StartGroups(sctx, GroupsConfig{
 		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
-		TrimConsumed: env.Embedded, Published: prod.Acked, TimeScale: sc.TimeScale, ResetEarliest: hasRetention,
+		TrimConsumed: env.Embedded, Published: prod.Acked, TimeScale: sc.TimeScale,
 	})
 	if err != nil {
 		return nil, err

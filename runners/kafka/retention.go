@@ -36,7 +36,7 @@ import (
 // (lost_by.retention_expired); one it processed (read before the deletion,
 // or trimmed after every group committed it) is delivered and counts
 // nowhere. Groups reset to the earliest retained offset when their
-// committed offset was deleted (GroupsConfig.ResetEarliest), so they skip
+// committed offset was deleted (consumerOpts, consumer.go), so they skip
 // exactly the deleted records. Memory: 16 bytes per measured record still in
 // the log.
 

@@ -55,9 +55,14 @@ if command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then
 	have_kafka_tools=1
 fi
 
+# The status is read whole before matching: with pipefail, `kafka.sh status |
+# grep -q` can fail on SIGPIPE when grep exits at its first match, and the
+# script would then take a running broker for its own and stop it at exit.
+kafka_status="$(scripts/kafka.sh status 2>/dev/null || true)"
+
 if [ -z "${EVBENCH_KAFKA_BROKERS:-}" ]; then
 	if [ -n "$have_kafka_tools" ]; then
-		if scripts/kafka.sh status 2>/dev/null | grep -q '^kafka.sh: broker: up'; then
+		if grep -q '^kafka.sh: broker: up' <<<"$kafka_status"; then
 			echo "== using the Kafka broker already running on 127.0.0.1:9092 (left running)"
 		else
 			echo "== starting a real Apache Kafka broker (scripts/kafka.sh up)"
@@ -72,7 +77,7 @@ fi
 
 if [ -z "${EVBENCH_KAFKA_CLUSTER_BROKERS:-}" ]; then
 	if [ -n "$have_kafka_tools" ]; then
-		if scripts/kafka.sh status 2>/dev/null | grep -q '^kafka.sh: node 1: up'; then
+		if grep -q '^kafka.sh: node 1: up' <<<"$kafka_status"; then
 			echo "== using the Kafka cluster already running (left running)"
 			scripts/kafka.sh up --nodes 3 # starts any node that is down
 		else

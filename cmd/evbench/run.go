@@ -47,7 +47,7 @@ func newRunCmd() *cobra.Command {
 		Short: "Run a scenario (one point per system, or every point of its sweep)",
 		Long: `run executes a scenario file against every system it enables and writes
 results.json (plus dead-letters.jsonl, report.html, PNG charts and .hlog files)
-into --out. FILE may name a built-in example: quickstart, ecommerce, sweep, outage, internet, migration.
+into --out. FILE may name a built-in example: ` + strings.Join(scenarios.Examples(), ", ") + `.
 
 Ctrl-C, SIGTERM or SIGHUP stops the load, drains for at most 5 s, writes the
 results with status "interrupted" and exits 130. A second signal exits at once.

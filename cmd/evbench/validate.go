@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,7 @@ func newValidateCmd() *cobra.Command {
 		Short: "Check a scenario file strictly; exit 2 with file:line:column on the first problem",
 		Long: `validate loads a scenario exactly as run would and reports the first problem
 as file:line:column, the key, and what is allowed. Exit 0 when valid, 2 when not.
-FILE may also name a built-in example (quickstart, ecommerce, sweep, outage, internet, migration).`,
+FILE may also name a built-in example (` + strings.Join(scenarios.Examples(), ", ") + `).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := scenarios.Open(args[0])

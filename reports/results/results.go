@@ -159,6 +159,9 @@ type Point struct {
 	// SenderProcess is set when the webhook sender ran as a child process
 	// (process.go).
 	SenderProcess *ChildProcess `json:"sender_process,omitempty"`
+	// SenderMemory is the webhook sender's memory per delivery in flight
+	// and per connection, measured during the point (memory.go).
+	SenderMemory *SenderMemory `json:"sender_memory,omitempty"`
 	// BridgeProcess is set when the bridge ran as a child process.
 	BridgeProcess *ChildProcess `json:"bridge_process,omitempty"`
 	// ParallelRun compares a migration's two delivery paths per

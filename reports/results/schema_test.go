@@ -47,6 +47,7 @@ func TestSchemaDescribesEveryField(t *testing.T) {
 		{Resources{}, "$defs/resources"},
 		{Sample{}, "$defs/sample"},
 		{MaxRate{}, "$defs/maxRate"},
+		{SenderMemory{}, "$defs/point/properties/sender_memory"},
 	}
 	for _, tc := range tests {
 		rt := reflect.TypeOf(tc.typ)

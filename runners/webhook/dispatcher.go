@@ -293,6 +293,16 @@ func (d *Dispatcher) RetriesWaiting() int64 { return d.retry.size() }
 // included): the sender's view of throughput.
 func (d *Dispatcher) Acked() int64 { return d.acked.Load() }
 
+// OpenConns is the number of connections open now across endpoints
+// (keep-alive connections idle in the pool included).
+func (d *Dispatcher) OpenConns() int64 {
+	var n int64
+	for _, e := range d.eps {
+		n += int64(e.client.ConnsCount())
+	}
+	return n
+}
+
 // Dials is the number of connections opened so far.
 func (d *Dispatcher) Dials() int64 { return d.dials.Load() }
 

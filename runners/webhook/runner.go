@@ -165,6 +165,12 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 			setStart = append(setStart, s.SetStart)
 		}
 	}
+	// Memory per delivery in flight and per connection (memsample.go):
+	// only for the in-process sender, whose memory is this process's.
+	var mem *memSampler
+	if d, ok := disp.(*Dispatcher); ok {
+		mem = startMemSampler(d.InFlight, d.OpenConns, memSampleInterval)
+	}
 	start := pt.Begin(mp, setStart...)
 
 	gen.Run(ctx, start, disp.Dispatch)
@@ -191,6 +197,15 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		}
 	}
 
+	var memRes *results.SenderMemory
+	if mem != nil {
+		scope := results.MemorySenderOnly
+		if inProcess > 0 {
+			scope = results.MemoryUpperBound
+		}
+		memRes = mem.Finish(scope)
+	}
+
 	// Stop the sender first so nothing new starts, then the sinks (which
 	// releases held and hung requests), then wait for the sender's
 	// attempts to return: after this nothing records a delivery.
@@ -209,6 +224,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
 	res.Network = links.Record()
+	res.SenderMemory = memRes
 	if proc != nil {
 		proc.attach(res)
 	}

@@ -17,11 +17,12 @@ type SenderMemory struct {
 	Samples    int     `json:"samples"`
 	IntervalMS float64 `json:"interval_ms"`
 	// BaselineBytes is the memory before the first event; PeakBytes the
-	// most sampled.
+	// most seen at a tick.
 	BaselineBytes int64 `json:"baseline_bytes"`
 	PeakBytes     int64 `json:"peak_bytes"`
 	// PeakInFlight and PeakConnections are the most deliveries in flight
-	// and connections open at a sample.
+	// and connections open at a sampling tick (every IntervalMS; Samples
+	// counts only the ticks a GC had completed before, which are fitted).
 	PeakInFlight    int64 `json:"peak_inflight"`
 	PeakConnections int64 `json:"peak_connections"`
 	// R2 is the fit's coefficient of determination.

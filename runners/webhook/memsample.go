@@ -92,16 +92,16 @@ func (m *memSampler) loop(lastCycles uint64) {
 		case <-tk.C:
 		}
 		live, stacks, cycles := memRead()
-		if cycles == lastCycles {
-			continue // the live heap has not been re-marked since the last sample
-		}
-		lastCycles = cycles
 		in, c := m.inflight(), m.conns()
 		mem := int64(live + stacks)
 		m.mu.Lock()
-		m.samples = append(m.samples, memSample{mem: float64(mem), inflight: float64(in), conns: float64(c)})
+		// Peaks over every tick, not only the samples fitted.
 		m.peakIF, m.peakConn, m.peakMem = max(m.peakIF, in), max(m.peakConn, c), max(m.peakMem, mem)
+		if cycles != lastCycles { // else the live heap has not been re-marked since the last sample
+			m.samples = append(m.samples, memSample{mem: float64(mem), inflight: float64(in), conns: float64(c)})
+		}
 		m.mu.Unlock()
+		lastCycles = cycles
 	}
 }
 

@@ -157,15 +157,16 @@ func (m *Model) Concurrency(system string, x float64, n int) float64 {
 }
 
 // MemoryPerConnectionBytes is the webhook sender memory per connection
-// held open: the profile's per-connection figure plus the per-in-flight
-// figure (measured when the run fitted one).
+// held open (one delivery in flight on it): measured when the run fitted a
+// figure (memory.go; the per-connection term is added only when the run
+// separated it, otherwise the in-flight figure already includes it), else
+// the profile's per-connection plus per-in-flight assumptions.
 func (m *Model) MemoryPerConnectionBytes(system string) float64 {
 	u := m.Usage[system]
-	inflight := v(m.Profile.Webhook.MemoryPerInFlightKB) * 1e3
 	if u.MemPerInFlightBytes > 0 {
-		inflight = u.MemPerInFlightBytes
+		return u.MemPerInFlightBytes + u.MemPerConnectionBytes
 	}
-	return v(m.Profile.Webhook.MemoryPerConnectionKB)*1e3 + inflight
+	return (v(m.Profile.Webhook.MemoryPerConnectionKB) + v(m.Profile.Webhook.MemoryPerInFlightKB)) * 1e3
 }
 
 // Components returns the labelled monthly cost lines of system at n

@@ -118,8 +118,9 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	}
 	b.WriteString(hopsParagraph(p, usage, []string{"webhook", "kafka", "bridge"}))
 	b.WriteString("Every cost line is attributed to the sender side, the transport (dispatcher fleet or brokers, queues, storage, network) or the subscriber side; the subscriber's own processing is common to every design and is shown apart, never in the break-even. ")
-	fmt.Fprintf(&b, "Little's law sizes what is held open: webhook connections = attempts/s x mean per-attempt latency (plus %gs added by the profile), each costing %s KB of sender memory at %s per GB-hour; under Kafka a slow subscriber becomes consumer lag (records/s x end-to-end latency), stored, not connections held. ",
-		v(p.Webhook.AddedLatencyS), strconv.FormatFloat(v(p.Webhook.MemoryPerConnectionKB)+v(p.Webhook.MemoryPerInFlightKB), 'g', -1, 64), Money(v(p.Compute.MemoryGBHour)))
+	memSrc := NewModel(p, usage).MemorySource("webhook")
+	fmt.Fprintf(&b, "Little's law sizes what is held open: webhook connections = attempts/s x mean per-attempt latency (plus %gs added by the profile), each costing sender memory at %s per GB-hour (%s); under Kafka a slow subscriber becomes consumer lag (records/s x end-to-end latency), stored, not connections held. ",
+		v(p.Webhook.AddedLatencyS), Money(v(p.Compute.MemoryGBHour)), memSrc)
 	if v(p.Webhook.Buy) == 1 {
 		fmt.Fprintf(&b, "Webhooks are bought: %s per million events and %s per million attempts plus %s a month replace the sender fleet. ",
 			dollars(v(p.Webhook.PlatformPerMillionEvents)), dollars(v(p.Webhook.PlatformPerMillionDeliveries)), Money(v(p.Webhook.PlatformMonth)))
@@ -398,9 +399,15 @@ func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 		if !ok {
 			fam = "none (not priced)"
 		}
-		mem := "profile figure: " + u.MemFit
+		mem := u.MemFit
 		if u.MemPerInFlightBytes > 0 {
-			mem = strconv.FormatFloat(u.MemPerInFlightBytes/1e3, 'f', 1, 64) + " KB (" + u.MemFit + ")"
+			mem = strconv.FormatFloat(u.MemPerInFlightBytes/1e3, 'f', 1, 64) + " KB"
+			if u.MemPerConnectionBytes > 0 {
+				mem += " + " + strconv.FormatFloat(u.MemPerConnectionBytes/1e3, 'f', 1, 64) + " KB per connection"
+			}
+			mem += " (" + u.MemFit + ")"
+		} else if mem == "" {
+			mem = "-"
 		}
 		t.Rows = append(t.Rows, []string{
 			name, fam, strconv.Itoa(u.Points), strings.Join(subs, ", "),
@@ -440,7 +447,11 @@ func LinesTable(m *Model, x float64, n int) (chart.Table, error) {
 			} else {
 				diff += val
 			}
-			t.Rows = append(t.Rows, []string{s, side, c.Name, Money(val)})
+			name := c.Name
+			if c.Name == CompConnections {
+				name += " (" + m.MemoryLabel(s) + ")"
+			}
+			t.Rows = append(t.Rows, []string{s, side, name, Money(val)})
 		}
 		t.Rows = append(t.Rows,
 			[]string{s, "", "differs between designs (break-even) [family " + fam + "]", Money(diff)},

@@ -67,11 +67,16 @@ type Usage struct {
 	E2ELatencyS     float64 `json:"e2e_latency_s,omitempty"`
 	// DeadLetterFraction is dead-lettered events per (event x subscriber).
 	DeadLetterFraction float64 `json:"dead_letter_fraction,omitempty"`
-	// MemPerInFlightBytes is measured memory per delivery in flight (0:
-	// not measurable, the profile's figure is used); MemFit says how it
-	// was obtained or why not.
-	MemPerInFlightBytes float64 `json:"mem_per_inflight_bytes,omitempty"`
-	MemFit              string  `json:"mem_fit,omitempty"`
+	// MemPerInFlightBytes is the webhook sender's measured memory per
+	// delivery in flight and MemPerConnectionBytes per connection, from
+	// the points' sender_memory (memory.go; 0: not measured, the
+	// profile's assumptions are used). When MemPerConnectionBytes is 0 and
+	// MemPerInFlightBytes is not, the in-flight figure includes the
+	// connection each delivery holds. MemFit says how they were obtained
+	// or why not.
+	MemPerInFlightBytes   float64 `json:"mem_per_inflight_bytes,omitempty"`
+	MemPerConnectionBytes float64 `json:"mem_per_connection_bytes,omitempty"`
+	MemFit                string  `json:"mem_fit,omitempty"`
 	// Hops is where the system's bytes travelled, from the links the
 	// points used recorded (hops.go); nil when they recorded none.
 	Hops *Hops `json:"hops,omitempty"`
@@ -274,12 +279,9 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if denom > 0 {
 			u.DeadLetterFraction = dl / denom
 		}
-		// runners/measure reports max_rss_bytes from getrusage: the
-		// harness process's high-water mark since it started, which
-		// only grows across the points of a run, so a fit of it against
-		// deliveries in flight would measure the run's order, not
-		// memory per delivery.
-		u.MemFit = "not measurable: max_rss_bytes is the process's high-water mark since start (runners/measure/usage.go), not per point; profile figure used"
+		if isWebhook(sys) {
+			measuredMemory(u, pts) // memory.go
+		}
 		// Amplification: work per (event x subscriber).
 		u.Amplification = float64(u.Work) / denom
 		for n := range subsSeen {

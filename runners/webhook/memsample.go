@@ -3,6 +3,7 @@ package webhook
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ import (
 //
 // What is sampled: the Go heap's live bytes as marked by the most recent GC
 // (/gc/heap/live:bytes) plus goroutine stacks (/memory/classes/heap/stacks).
-// Reading them is cheap and forces no GC. The live heap is only known at a
+// Reading them is cheap and forces no GC (one is forced for the baseline,
+// before the first event). The live heap is only known at a
 // GC, so a sample is kept only when a GC cycle completed since the previous
 // tick: it pairs the heap marked within the last interval with the
 // deliveries in flight and connections open at the tick (both move slowly
@@ -70,8 +72,12 @@ func memRead() (live, stacks, cycles uint64) {
 	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64()
 }
 
-// startMemSampler records the idle baseline and starts sampling.
+// startMemSampler records the idle baseline and starts sampling. It forces
+// one GC, before the first event (off the delivery path), so the baseline is
+// the heap live now rather than as marked by a GC of an earlier point; none
+// is forced while the load runs.
 func startMemSampler(inflight, conns func() int64, interval time.Duration) *memSampler {
+	runtime.GC()
 	live, stacks, cycles := memRead()
 	m := &memSampler{inflight: inflight, conns: conns, interval: interval, baseline: int64(live + stacks),
 		stop: make(chan struct{}), done: make(chan struct{})}
@@ -126,7 +132,7 @@ func (m *memSampler) Finish(scope string) *results.SenderMemory {
 // fit is meaningful, and says why not otherwise.
 func fitMemory(s []memSample, scope string) *results.SenderMemory {
 	out := &results.SenderMemory{Samples: len(s), Scope: scope,
-		Method: "least squares of Go live heap (at each GC, none forced) + goroutine stacks against deliveries in flight"}
+		Method: "least squares of Go live heap (at each GC; none forced during the load) + goroutine stacks against deliveries in flight"}
 	if len(s) < memMinSamples {
 		out.Unmeasured = fmt.Sprintf("%d samples (a GC completed between %d ticks): fewer than %d", len(s), len(s), memMinSamples)
 		return out

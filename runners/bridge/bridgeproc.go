@@ -191,6 +191,13 @@ func (p *bridgeProc) read(c *bridgeChild, stdout io.Reader) {
 				return
 			}
 			p.obs.PublishError(measure.ErrClass(b[0]))
+		case 'F':
+			if !get(8) {
+				return
+			}
+			if f, ok := p.obs.(interface{ PublishFailed(id uint64) }); ok {
+				f.PublishFailed(u64(0))
+			}
 		case 'B':
 			if !get(4) {
 				return

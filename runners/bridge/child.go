@@ -33,6 +33,7 @@ import (
 //	'P' intended i64, acked i64: a publish ack (publish latency)
 //	'E' class u8: a publish error
 //	'B' n u32: bytes handed to the producer
+//	'F' id u64: a record Kafka never acknowledged (lost_by.broker_fault)
 //	'Z' unacked i64: the last frame of a clean stop (records never
 //	    acknowledged, already counted by class in 'E' frames)
 
@@ -102,6 +103,11 @@ func (o frameObs) Published(intended, acked int64) {
 }
 func (o frameObs) PublishError(c measure.ErrClass) { o.f.frame('E', uint64(c)) }
 func (o frameObs) AddBytes(n int)                  { o.f.frame('B', uint64(n)) }
+
+// PublishFailed tells the parent that Kafka never acknowledged the record
+// of event id, so a loss during a broker fault is attributed to the fault
+// (lost_by.broker_fault; kafka.MarkUnacked) as with the in-process bridge.
+func (o frameObs) PublishFailed(id uint64) { o.f.frame('F', id) }
 
 func runChild(in io.Reader, out io.Writer) int {
 	if err := child(in, out); err != nil {

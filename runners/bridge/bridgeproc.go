@@ -416,6 +416,7 @@ func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen 
 		cfg.Secret = secret.Encode()
 	}
 	mp.CrashIsBridge()
+	mp.ExpectCrashes()
 	proc, err := startBridgeProc(cfg, bc.Faults, mp.Subs, mp, pt.Log)
 	if err != nil {
 		return nil, err
@@ -464,6 +465,7 @@ func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen 
 		res.BridgeProcess = in
 		res.Resources.CPUUserS += in.CPUUserS
 		res.Resources.CPUSysS += in.CPUSysS
+		measure.CrashRecovery(res)
 		if procErr != nil {
 			res.Notes = append(res.Notes, "bridge process: "+procErr.Error())
 		}

@@ -35,6 +35,16 @@ func crashOf(t *testing.T, res *results.Point) results.Crash {
 	if cr.StartS < 0.99 || cr.EndS < 1.99 || cr.EndS <= cr.StartS {
 		t.Errorf("crash window %.3fs..%.3fs, want from 1 s to 2 s (or later)", cr.StartS, cr.EndS)
 	}
+	// A point whose only fault is a bridge crash has availability figures:
+	// no produce acknowledgement while the bridge is dead (about 1 s).
+	av := res.Availability
+	if av == nil {
+		t.Fatal("no availability figures for a point with a bridge crash")
+	}
+	t.Logf("availability %+v", *av)
+	if av.LongestPublishGapS < 0.9 || av.LongestDeliveryGapS <= 0 {
+		t.Errorf("longest publish gap %.2fs, delivery gap %.2fs: want at least about 1 s without a produce ack (the bridge was dead from 1 s to 2 s)", av.LongestPublishGapS, av.LongestDeliveryGapS)
+	}
 	return cr
 }
 

@@ -62,6 +62,30 @@ type faultState struct {
 	windows   []results.FaultWindow
 	cluster   []clusterSample
 	pubFailed bitmap
+	crashes   bool // ExpectCrashes
+}
+
+// ExpectCrashes tells the point that its system's child process may be
+// crashed (sender-crash, bridge-crash): the point gets availability figures
+// (the longest gap without a delivery, and without a produce ack for the
+// bridge) even without a broker fault window. The runner reports the crash
+// windows themselves (results.ChildProcess) and calls CrashRecovery once
+// it has. Call before the load starts.
+func (p *Point) ExpectCrashes() {
+	p.faults.mu.Lock()
+	p.faults.crashes = true
+	p.faults.mu.Unlock()
+}
+
+// CrashRecovery sets out's recovery time from all its fault windows
+// (broker faults and child-process crashes: results.Point.AllFaultWindows)
+// when Finish could not: a point whose only faults were crashes, which the
+// runner attaches after Finish.
+func CrashRecovery(out *results.Point) {
+	if out == nil || out.Availability == nil || out.Availability.RecoveryS != nil {
+		return
+	}
+	recoveryFrom(out.Availability, out, out.AllFaultWindows())
 }
 
 func (f *faultState) start(measuredStart int64) {
@@ -127,7 +151,7 @@ func (p *Point) finishFaults(out *results.Point, d Delivery) {
 			smp.UnderReplicated, smp.ISRMin = &u, &m
 		}
 	}
-	if len(f.windows) == 0 {
+	if len(f.windows) == 0 && !f.crashes {
 		return
 	}
 	out.FaultWindows = slices.Clone(f.windows)
@@ -137,7 +161,7 @@ func (p *Point) finishFaults(out *results.Point, d Delivery) {
 	if d == ViaBroker || d == ViaIngress {
 		av.LongestPublishGapS = float64(f.ack.final(sentLast, end)) / 1e9
 	}
-	recoveryFrom(av, out)
+	recoveryFrom(av, out, out.FaultWindows)
 	out.Availability = av
 	applied := false
 	for _, w := range f.windows {
@@ -162,13 +186,13 @@ func (p *Point) finishFaults(out *results.Point, d Delivery) {
 // recoveryFrom sets the recovery time: from the end of the last fault
 // window until the series' lag is back to its highest level in the 5 s
 // before the first window.
-func recoveryFrom(av *results.Availability, out *results.Point) {
+func recoveryFrom(av *results.Availability, out *results.Point, wins []results.FaultWindow) {
 	ts := out.Timeseries
-	if len(ts) == 0 || len(out.FaultWindows) == 0 {
+	if len(ts) == 0 || len(wins) == 0 {
 		return
 	}
-	first, last := out.FaultWindows[0].StartS, out.FaultWindows[0].EndS
-	for _, w := range out.FaultWindows {
+	first, last := wins[0].StartS, wins[0].EndS
+	for _, w := range wins {
 		first, last = min(first, w.StartS), max(last, w.EndS)
 	}
 	var pre int64

@@ -58,7 +58,7 @@ func TestRecovery(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := &results.Point{Timeseries: tc.ts, FaultWindows: win}
 			var av results.Availability
-			recoveryFrom(&av, out)
+			recoveryFrom(&av, out, out.FaultWindows)
 			if tc.none {
 				if av.RecoveryS != nil {
 					t.Errorf("recovery %v, want none", *av.RecoveryS)

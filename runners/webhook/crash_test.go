@@ -67,6 +67,23 @@ func TestSenderCrashLosesWhatItHeld(t *testing.T) {
 	if cr.StartS < 1.99 || cr.EndS < 2.99 || cr.EndS <= cr.StartS {
 		t.Errorf("crash window %.3fs..%.3fs, want from 2 s to 3 s (or later)", cr.StartS, cr.EndS)
 	}
+	checkCrashAvailability(t, out)
+}
+
+// checkCrashAvailability: a point whose only fault is a sender crash has
+// availability figures like a broker fault's. Nothing is delivered while
+// the endpoint is down (1 s to 4 s, the crash inside it), so the longest
+// gap without a delivery is about 3 s.
+func checkCrashAvailability(t *testing.T, out runOut) {
+	t.Helper()
+	av := out.pt.Availability
+	if av == nil {
+		t.Fatal("no availability figures for a point with a sender crash")
+	}
+	t.Logf("availability %+v", *av)
+	if av.LongestDeliveryGapS < 2.9 || av.LongestDeliveryGapS > 6 {
+		t.Errorf("longest delivery gap %.2fs, want about 3 s (the endpoint was down from 1 s to 4 s)", av.LongestDeliveryGapS)
+	}
 }
 
 // TestSenderCrashDurableQueue: with the outbox the same crash loses
@@ -92,4 +109,5 @@ func TestSenderCrashDurableQueue(t *testing.T) {
 	if sp.OutboxCommits == 0 {
 		t.Error("no outbox commits")
 	}
+	checkCrashAvailability(t, out)
 }

@@ -648,6 +648,7 @@ func (s *senderProc) attach(res *results.Point) {
 	res.SenderProcess = in
 	res.Resources.CPUUserS += in.CPUUserS
 	res.Resources.CPUSysS += in.CPUSysS
+	measure.CrashRecovery(res)
 }
 
 // newSender builds the in-process dispatcher, or the sender child process
@@ -683,6 +684,9 @@ func newSender(wh scenarios.Webhook, secret *Secret, cert *Cert, targets []Targe
 		return nil, nil, err
 	}
 	mp.SetGauges(proc.gauges())
+	if len(wh.Faults) > 0 {
+		mp.ExpectCrashes()
+	}
 	mode := "in memory"
 	if wh.DurableQueue {
 		mode = "in an on-disk bbolt outbox committed (fsync) before each event is accepted"

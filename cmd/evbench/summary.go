@@ -151,8 +151,7 @@ func printProcessCrashes(w io.Writer, system string, cp *results.ChildProcess) {
 		if c.EndS > 0 {
 			restart = fmt.Sprintf("restarted at %.2fs", c.EndS)
 		}
-		fmt.Fprintf(w, "%s %s: killed at %.2fs, %s; held %d deliveries, %d recorded lost%s\n",
-			c.Kind, system, c.StartS, restart, c.Held, c.Recorded, map[bool]string{true: " (durable queue)"}[cp.DurableQueue])
+		fmt.Fprintf(w, "%s %s: killed at %.2fs, %s; %s\n", c.Kind, system, c.StartS, restart, cp.CrashOutcome(c))
 	}
 }
 

@@ -1,7 +1,5 @@
 package results
 
-import "fmt"
-
 // FaultWindow is one infrastructure fault as it happened during a point:
 // what was done to which broker (or process), and when, in seconds since
 // the start of the measured period.
@@ -69,7 +67,7 @@ func (p *Point) AllFaultWindows() []FaultWindow {
 				end = p.Timeseries[len(p.Timeseries)-1].TS
 			}
 			out = append(out, FaultWindow{Kind: c.Kind, Target: cp.target, Node: -1, StartS: c.StartS, EndS: max(end, c.StartS), Applied: true,
-				Method: fmt.Sprintf("SIGKILL of the child process; it held %d deliveries, %d recorded lost", c.Held, c.Recorded)})
+				Method: "SIGKILL of the child process; it " + cp.proc.CrashOutcome(c)})
 		}
 	}
 	return out

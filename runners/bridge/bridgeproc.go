@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -43,14 +44,17 @@ type bridgeProc struct {
 	faults []scenarios.InfraFault
 	logf   func(string, ...any)
 
-	mu      sync.Mutex
-	held    map[uint64]int64 // id -> intended
-	cur     *bridgeChild
-	closed  bool
-	err     error
-	info    results.ChildProcess
-	startNs int64
-	unacked int64
+	mu     sync.Mutex
+	held   map[uint64]int64 // id -> intended
+	cur    *bridgeChild
+	closed bool
+	err    error
+	info   results.ChildProcess
+	// crashTook are, per crash, the records recorded lost to it
+	// (results.Crash.Completed and Lost are counted from them).
+	crashTook [][]uint64
+	startNs   int64
+	unacked   int64
 
 	quit       chan struct{}
 	faultsDone chan struct{}
@@ -261,14 +265,20 @@ func (p *bridgeProc) crash(kind string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cr := results.Crash{Kind: kind, StartS: float64(at-p.startNs) / 1e9, Held: int64(len(p.held))}
+	var took []uint64
 	if p.ack == AckBeforeProduce {
 		for id, intended := range p.held {
+			rec := false
 			for _, s := range p.subs {
-				s.CrashLost(id, intended)
+				rec = s.CrashLost(id, intended) || rec
+			}
+			if rec {
+				took = append(took, id)
 			}
 		}
-		cr.Recorded = cr.Held
 	}
+	cr.Recorded = int64(len(took))
+	p.crashTook = append(p.crashTook, took)
 	clear(p.held)
 	p.info.Crashes = append(p.info.Crashes, cr)
 	if p.logf != nil {
@@ -377,6 +387,17 @@ func (p *bridgeProc) Info() *results.ChildProcess {
 	defer p.mu.Unlock()
 	in := p.info
 	in.Crashes = append([]results.Crash(nil), p.info.Crashes...)
+	for i := range in.Crashes {
+		if i < len(p.crashTook) {
+			for _, id := range p.crashTook[i] {
+				// Kafka stored it before the kill: the groups consume it.
+				if slices.ContainsFunc(p.subs, func(s *measure.Subscriber) bool { return s.HasProcessed(id) }) {
+					in.Crashes[i].Completed++
+				}
+			}
+		}
+		in.Crashes[i].Lost = in.Crashes[i].Recorded - in.Crashes[i].Completed
+	}
 	return &in
 }
 

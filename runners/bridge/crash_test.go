@@ -62,8 +62,8 @@ func TestBridgeCrashAckBeforeProduceLosesInFlight(t *testing.T) {
 		t.Run(tg.name, func(t *testing.T) {
 			res := run(t, &Runner{}, crashScenario(tg.brokers, AckBeforeProduce, 5*time.Second))
 			cr := crashOf(t, res)
-			if cr.Held < 50 || cr.Recorded != cr.Held {
-				t.Errorf("crash %+v: want about 100 held (1 s of events), all recorded lost", cr)
+			if cr.Held < 50 || cr.Recorded != cr.Held || cr.Completed != 0 || cr.Lost != cr.Held {
+				t.Errorf("crash %+v: want about 100 held (1 s of events), all recorded, none completed (linger 5 s), all lost", cr)
 			}
 			for _, s := range res.Subscribers {
 				a := s.Accounting

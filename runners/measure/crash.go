@@ -69,26 +69,41 @@ func (c *crashLedger) ledger(done, dead *bitmap, lo, hi uint64) []string {
 // its queue, retry timers and attempts in flight died with it. Warm-up
 // events and ids of other runs are ignored; recording an id twice counts
 // once; an event already dead-lettered is not recorded. Results attribute the event to lost_by.sender_crash unless the
-// subscriber processes it (or has processed it) anyway.
-func (s *Subscriber) CrashLost(id uint64, intended int64) {
+// subscriber processes it (or has processed it) anyway. It reports whether
+// the event was recorded (by this call).
+func (s *Subscriber) CrashLost(id uint64, intended int64) bool {
 	q, ok := s.seq(id)
 	if !ok || intended < s.p.measuredStart {
-		return
+		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.dead.has(q) {
 		// Dead-lettered before the kill, the sender's report of being done
 		// with it lost in the kill: a dead letter, not a crash loss.
-		return
+		return false
 	}
 	if !s.crash.ids.set(q) {
-		return
+		return false
 	}
 	s.crash.n.Add(1)
 	if !s.done.has(q) {
 		s.crash.undelivered.Add(1)
 	}
+	return true
+}
+
+// HasProcessed reports whether the subscriber has processed measured event
+// id (at least once). Runners use it after the drain to say how many of
+// the events a crash took were completed anyway (results.Crash.Completed).
+func (s *Subscriber) HasProcessed(id uint64) bool {
+	q, ok := s.seq(id)
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.done.has(q)
 }
 
 // CrashIsBridge makes the point attribute CrashLost losses to the bridge

@@ -52,6 +52,9 @@ func TestSenderCrashLosesWhatItHeld(t *testing.T) {
 	if cr.Held != cr.Recorded {
 		t.Errorf("held %d, recorded lost %d: an in-memory sender loses all it holds", cr.Held, cr.Recorded)
 	}
+	if cr.Completed != 0 || cr.Lost != cr.Held {
+		t.Errorf("crash %+v: the endpoint refused every attempt, so none completed and all %d were lost", cr, cr.Held)
+	}
 	if a.Lost != cr.Held || a.LostBy.SenderCrash != cr.Held {
 		t.Errorf("lost %d (sender_crash %d), want exactly the %d deliveries the sender held at the kill", a.Lost, a.LostBy.SenderCrash, cr.Held)
 	}
@@ -110,4 +113,46 @@ func TestSenderCrashDurableQueue(t *testing.T) {
 		t.Error("no outbox commits")
 	}
 	checkCrashAvailability(t, out)
+}
+
+// TestSenderCrashInFlightCompleted: attempts in flight at the kill that
+// the receiver finishes anyway are delivered, not lost, and the crash's
+// record says so: held N, M completed by the receiver, K lost, with K
+// equal to the subscriber's lost_by.sender_crash. Before Completed and
+// Lost existed, the crash said "held N, N recorded lost" next to lost 0.
+func TestSenderCrashInFlightCompleted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a 3 s point with a sender child process")
+	}
+	y := `load: {rate: 50/s, duration: 3s, warmup: 0s, drain: 15s}
+subscribers:
+  - name: a
+    processing: 400ms
+systems:
+  webhook:
+    timeout: 5s
+    faults: [{kind: sender-crash, at: 1s, for: 1s}]
+`
+	sc, err := scenarios.LoadBytes("inflight.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, context.Background(), sc)
+	sp := out.pt.SenderProcess
+	if sp == nil || len(sp.Crashes) != 1 {
+		t.Fatalf("sender_process %+v: want one crash", sp)
+	}
+	cr := sp.Crashes[0]
+	a := out.byKey["a"].Accounting
+	t.Logf("crash %+v; accounting %+v; %s", cr, a, sp.CrashOutcome(cr))
+	// About 0.4 s of events (20) are being processed at any moment.
+	if cr.Held < 5 || cr.Recorded != cr.Held {
+		t.Errorf("crash %+v: want the attempts in flight (about 20) held and recorded", cr)
+	}
+	if cr.Completed == 0 || cr.Completed+cr.Lost != cr.Recorded {
+		t.Errorf("crash %+v: want completed > 0 (the receiver finished attempts in flight) and completed + lost = recorded", cr)
+	}
+	if a.LostBy.SenderCrash != cr.Lost || a.Lost != cr.Lost || a.Delivered+a.Lost != a.Sent {
+		t.Errorf("accounting %+v: want lost = lost_by.sender_crash = the crash's lost %d", a, cr.Lost)
+	}
 }

@@ -53,7 +53,10 @@ type senderProc struct {
 	pendBytes int64
 	sent      int                // how many of pending the current child was sent
 	held      []map[uint64]int64 // per endpoint: id -> intended
-	cur       *childProc         // nil while crashed
+	// crashTook are, per crash, the deliveries recorded lost to it
+	// (results.Crash.Completed and Lost are counted from them).
+	crashTook [][]crashDelivery
+	cur       *childProc // nil while crashed
 	closed    bool
 	err       error
 	info      results.ChildProcess
@@ -441,16 +444,20 @@ func (s *senderProc) crash(kind string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cr := results.Crash{Kind: kind, StartS: float64(at-s.startNs) / 1e9}
+	var took []crashDelivery
 	for ep, h := range s.held {
 		cr.Held += int64(len(h))
 		if s.cfg.Outbox == "" {
 			for id, intended := range h {
-				s.subs[ep].CrashLost(id, intended)
+				if s.subs[ep].CrashLost(id, intended) {
+					took = append(took, crashDelivery{ep, id})
+				}
 			}
-			cr.Recorded += int64(len(h))
 			clear(h)
 		}
 	}
+	cr.Recorded = int64(len(took))
+	s.crashTook = append(s.crashTook, took)
 	s.sent = 0
 	s.inFlight.Store(0)
 	s.queued.Store(0)
@@ -598,7 +605,23 @@ func (s *senderProc) Info() *results.ChildProcess {
 	defer s.mu.Unlock()
 	in := s.info
 	in.Crashes = append([]results.Crash(nil), s.info.Crashes...)
+	for i := range in.Crashes {
+		if i < len(s.crashTook) {
+			for _, d := range s.crashTook[i] {
+				if s.subs[d.ep].HasProcessed(d.id) {
+					in.Crashes[i].Completed++
+				}
+			}
+		}
+		in.Crashes[i].Lost = in.Crashes[i].Recorded - in.Crashes[i].Completed
+	}
 	return &in
+}
+
+// crashDelivery is one delivery a crash took: endpoint and event id.
+type crashDelivery struct {
+	ep int
+	id uint64
 }
 
 // limitedBuffer keeps the first max bytes of a child's stderr.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -158,11 +159,36 @@ func printProcessCrashes(w io.Writer, system string, cp *results.ChildProcess) {
 // printFaults prints each point's infrastructure fault windows and how the
 // system lived through them (results.Availability).
 func printFaults(w io.Writer, res *results.Results) {
+	var real, emulated, notApplied []string
+	seen := map[string]bool{}
+	for _, p := range res.Points {
+		for _, f := range p.AllFaultWindows() {
+			k := p.System + " " + f.Kind
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			switch {
+			case !f.Applied:
+				notApplied = append(notApplied, k)
+			case f.Emulated:
+				emulated = append(emulated, k)
+			default:
+				real = append(real, k)
+			}
+		}
+	}
+	if len(emulated)+len(notApplied) > 0 {
+		fmt.Fprintf(w, "** faults applied for real: %s; emulated (no process stopped): %s; not applied: %s **\n",
+			noneIfEmpty(real), noneIfEmpty(emulated), noneIfEmpty(notApplied))
+	}
 	for _, p := range res.Points {
 		for _, f := range p.FaultWindows {
 			how := fmt.Sprintf("node %d, %s", f.Node, f.Method)
 			if !f.Applied {
 				how = f.Method
+			} else if f.Emulated {
+				how = fmt.Sprintf("embedded node %d, %s", f.Node, f.Method)
 			}
 			fmt.Fprintf(w, "fault %s: %s of %s %.1f-%.1f s (%s)\n", p.System, f.Kind, f.Target, f.StartS, f.EndS, how)
 		}
@@ -177,4 +203,12 @@ func printFaults(w io.Writer, res *results.Results) {
 			fmt.Fprintf(w, "availability %s: longest without a produce ack %.1f s, without a delivery %.1f s; recovery %s\n", p.System, av.LongestPublishGapS, av.LongestDeliveryGapS, rec)
 		}
 	}
+}
+
+// noneIfEmpty joins a list for a sentence, "none" when it is empty.
+func noneIfEmpty(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ", ")
 }

@@ -33,7 +33,7 @@ func durability(r *results.Results) *tableView {
 			if w.Applied && w.Node >= 0 {
 				f += fmt.Sprintf(" (node %d)", w.Node)
 			}
-			if !w.Applied || w.Node < 0 {
+			if w.Emulated || !w.Applied || w.Node < 0 {
 				f += " — " + w.Method
 			}
 			faults = append(faults, f)

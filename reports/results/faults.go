@@ -10,7 +10,8 @@ type FaultWindow struct {
 	// "leader of partition 3", "controller").
 	Target string `json:"target"`
 	// Node is the broker node.id the target resolved to when the fault
-	// started (0 on the embedded broker); -1 when it was not resolved.
+	// started (on the embedded broker the node's number counted from 1:
+	// kfake's node Node-1); -1 when it was not resolved.
 	Node int32 `json:"node"`
 	// StartS is when the fault was applied; EndS when it was undone (the
 	// broker started again or resumed), both since the measured start.
@@ -20,6 +21,9 @@ type FaultWindow struct {
 	// then only the scheduled one, and Method says why. (The embedded
 	// broker's emulated faults are applied: Method says how.)
 	Applied bool `json:"applied"`
+	// Emulated is true when the fault was emulated rather than done to a
+	// process (the embedded broker: kfake control hooks; Method says how).
+	Emulated bool `json:"emulated,omitempty"`
 	// Method says how: "signal pid N" (a cluster scripts/kafka.sh started),
 	// "command" (the scenario's command), or "emulated on the embedded
 	// broker ..." (kfake control hooks: no process was signalled).

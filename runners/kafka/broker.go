@@ -26,7 +26,8 @@ const kfakeClusterID = "kfake"
 const embeddedSegmentBytes = 1 << 20
 
 // StartEmbedded starts an in-process kfake cluster on 127.0.0.1 ephemeral
-// ports: one broker, in memory, gone when closed. Every point gets its own.
+// ports: one broker (unless extra says kfake.NumBrokers), in memory, gone
+// when closed. Every point gets its own.
 func StartEmbedded(extra ...kfake.Opt) (*kfake.Cluster, error) {
 	opts := append([]kfake.Opt{
 		kfake.NumBrokers(1),
@@ -140,6 +141,34 @@ func brokerKind(ctx context.Context, adm *kadm.Client) (string, bool, error) {
 	}
 	extra = append(extra, fmt.Sprintf("%d broker%s at %s", n, plural, hostPorts(meta.Brokers)))
 	return fmt.Sprintf("%s (%s)", name, strings.Join(extra, "; ")), false, nil
+}
+
+// EmbeddedNodes is how many brokers the embedded cluster starts for the
+// settings: as many as the replication factor and min.insync.replicas
+// need (at least one), so a durability scenario runs on it. The nodes are
+// in one process and share one in-memory log per partition: the topic's
+// metadata names replicas and leaders on different nodes, and clients
+// fail over between them, but nothing is copied between them and
+// min.insync.replicas is not enforced (EmbeddedNodesNote says so).
+func (s Settings) EmbeddedNodes() int {
+	n := max(1, int(s.ReplicationFactor), s.MinInsyncReplicas)
+	if v, ok := s.TopicConfigs["min.insync.replicas"]; ok {
+		if m, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			n = max(n, m)
+		}
+	}
+	return min(n, maxEmbeddedNodes)
+}
+
+// maxEmbeddedNodes bounds the embedded cluster (each node is a listener
+// and goroutines, not memory for data): larger settings are refused by
+// CheckClusterSize as on a real cluster.
+const maxEmbeddedNodes = 9
+
+// EmbeddedNodesNote tells results readers what a multi-node embedded
+// cluster is and is not.
+func EmbeddedNodesNote(n int) string {
+	return fmt.Sprintf("kafka: the embedded broker ran %d in-process kfake nodes so the topic's replication factor fits: partition leaders and replicas are spread over them and clients fail over between them, but the nodes share one in-memory log (no replication traffic, no ISR changes, min.insync.replicas and acks not enforced by replication)", n)
 }
 
 // brokerCount is the number of brokers the cluster's metadata lists.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/scenarios"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -59,9 +60,16 @@ systems:
 // error naming the setting, the value and the broker count, found when the
 // point connects (the broker count is known only then).
 func TestClusterSizeIsCheckedAtRunTime(t *testing.T) {
-	sc := testScenario("rf-too-big", Embedded, scOpts{rate: 10, duration: time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
+	// A one-broker cluster reached by address (the embedded broker itself
+	// starts as many nodes as the settings need: TestEmbeddedDurabilityFaults).
+	c, err := StartEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc := testScenario("rf-too-big", strings.Join(c.ListenAddrs(), ","), scOpts{rate: 10, duration: time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
 	sc.Systems.Kafka.Topic.ReplicationFactor = 3
-	_, err := (&Runner{}).Run(context.Background(), &runners.Point{Scenario: sc, Logf: t.Logf})
+	_, err = (&Runner{}).Run(context.Background(), &runners.Point{Scenario: sc, Logf: t.Logf})
 	var ce *ClusterSizeError
 	if !errors.As(err, &ce) || !ce.BadInput() {
 		t.Fatalf("err %v: want a bad-input *ClusterSizeError", err)
@@ -103,5 +111,43 @@ func TestDurableTopicOnThreeBrokers(t *testing.T) {
 	note := strings.Join(res.Notes, "\n")
 	if !strings.Contains(note, "replication factor 3, min.insync.replicas 2") {
 		t.Errorf("notes do not record the durability settings: %s", note)
+	}
+}
+
+// TestEmbeddedDurabilityFaults: durability.yaml's Kafka settings
+// (replication factor 3, min.insync.replicas 2, acks all, a broker-kill of
+// the leader) run on the embedded broker, which starts three in-process
+// nodes for them, instead of being refused. The kill is emulated on the
+// leader's node only, its partitions move to the other nodes, nothing is
+// lost, and the window and notes say it was emulated. Failed before: the
+// one-node embedded broker refused replication factor 3.
+func TestEmbeddedDurabilityFaults(t *testing.T) {
+	sc := testScenario("durable-emb", Embedded, scOpts{rate: 200, duration: 3 * time.Second, drain: 10 * time.Second,
+		subs: 1, members: 1, partitions: 6, acks: AcksAll})
+	k := sc.Systems.Kafka
+	k.Topic.ReplicationFactor, k.Topic.MinInsyncReplicas = 3, 2
+	k.Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerKill, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "leader"}}
+	p, err := runFaultPoint(t, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != results.StatusComplete || len(p.FaultWindows) != 1 {
+		t.Fatalf("status %s (%s), windows %+v", p.Status, p.Error, p.FaultWindows)
+	}
+	w := p.FaultWindows[0]
+	t.Logf("window %+v", w)
+	if !w.Applied || !w.Emulated || w.Node < 1 || w.Node > 3 || !strings.Contains(w.Method, "of 3 in-process nodes") || strings.Contains(w.Method, " 0 partition leader(s) moved") {
+		t.Errorf("window %+v: want an emulated kill of one of 3 nodes whose leaders moved", w)
+	}
+	notes := strings.Join(p.Notes, "\n")
+	if !strings.Contains(notes, "3 in-process kfake nodes") || !strings.Contains(notes, "replication factor 3, min.insync.replicas 2") {
+		t.Errorf("notes do not say what the 3-node embedded cluster is: %s", notes)
+	}
+	a := p.Subscribers[0].Accounting
+	if a.Lost != 0 || a.Delivered != a.Sent || a.Sent != 600 {
+		t.Errorf("accounting %+v: the in-memory nodes lose nothing", a)
+	}
+	if p.Availability == nil {
+		t.Error("no availability figures")
 	}
 }

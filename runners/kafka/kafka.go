@@ -87,13 +87,13 @@ func Open(ctx context.Context, s Settings, scenario, system string, logf func(st
 		e.autoTopic = true
 	}
 	if s.Embedded {
-		c, err := StartEmbedded()
+		c, err := StartEmbedded(kfake.NumBrokers(s.EmbeddedNodes()))
 		if err != nil {
 			return nil, err
 		}
 		e.cluster = c
 		e.Brokers = c.ListenAddrs()
-		logf("kafka: embedded broker (kfake, in memory) on %v", e.Brokers)
+		logf("kafka: embedded broker (kfake, in memory, %d node(s)) on %v", len(e.Brokers), e.Brokers)
 	} else {
 		e.Brokers = s.Brokers
 	}
@@ -221,7 +221,15 @@ func (e *Env) Note() string {
 	}
 	return fmt.Sprintf("kafka: %s topic %s, %d partitions, replication factor %d, min.insync.replicas %s, unclean leader election %v; acks %s, idempotent %v, linger %s, compression %s, %d producer(s); commit %s (%s), start offset %s",
 		how, e.Topic, e.Settings.Partitions, e.Settings.ReplicationFactor, isr, e.Settings.UncleanLeaderElection, e.Settings.Acks, e.Settings.Idempotent,
-		e.Settings.Linger, e.Settings.Compression, e.Settings.Producers, e.Settings.Commit, e.Settings.CommitMode, e.Settings.StartOffset)
+		e.Settings.Linger, e.Settings.Compression, e.Settings.Producers, e.Settings.Commit, e.Settings.CommitMode, e.Settings.StartOffset) + e.nodesNote()
+}
+
+// nodesNote is EmbeddedNodesNote for a multi-node embedded cluster.
+func (e *Env) nodesNote() string {
+	if e.cluster == nil || len(e.Brokers) < 2 {
+		return ""
+	}
+	return "; " + strings.TrimPrefix(EmbeddedNodesNote(len(e.Brokers)), "kafka: ")
 }
 
 // Close deletes the topic when asked (delete_after) or when it was

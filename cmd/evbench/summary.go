@@ -200,7 +200,11 @@ func printFaults(w io.Writer, res *results.Results) {
 					rec = "lag not back to its pre-fault level by the end"
 				}
 			}
-			fmt.Fprintf(w, "availability %s: longest without a produce ack %.1f s, without a delivery %.1f s; recovery %s\n", p.System, av.LongestPublishGapS, av.LongestDeliveryGapS, rec)
+			pub := fmt.Sprintf("longest without a produce ack %.1f s, without", av.LongestPublishGapS)
+			if p.System == "webhook" {
+				pub = "longest without" // no produce step
+			}
+			fmt.Fprintf(w, "availability %s: %s a delivery %.1f s; recovery %s\n", p.System, pub, av.LongestDeliveryGapS, rec)
 		}
 	}
 }

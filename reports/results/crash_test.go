@@ -19,8 +19,10 @@ func TestCrashOutcome(t *testing.T) {
 			"held 50 deliveries at the crash, kept in its on-disk outbox for the restarted sender; 0 lost"},
 		{"bridge before produce", ChildProcess{}, Crash{Kind: "bridge-crash", Held: 100, Recorded: 100, Completed: 3, Lost: 97},
 			"held 100 records at the crash, answered before they were produced; 3 of them reached Kafka anyway and were delivered; 97 lost (to every subscriber)"},
-		{"bridge after produce", ChildProcess{}, Crash{Kind: "bridge-crash", Held: 16},
-			"held 16 records at the crash, not yet answered (ack after produce): the upstream sender sent them again; 0 lost"},
+		{"bridge after produce", ChildProcess{Ack: "after-produce"}, Crash{Kind: "bridge-crash", Held: 16},
+			"held 16 records at the crash, not yet answered (ack after produce): the upstream sender sends them again; 0 lost"},
+		{"bridge after produce, none held", ChildProcess{Ack: "after-produce"}, Crash{Kind: "bridge-crash"},
+			"held 0 records at the crash, not yet answered (ack after produce): the upstream sender sends them again; 0 lost"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.cp.CrashOutcome(tc.c); got != tc.want {

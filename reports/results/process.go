@@ -9,6 +9,8 @@ import "fmt"
 type ChildProcess struct {
 	// DurableQueue: the sender kept its queue in an on-disk outbox.
 	DurableQueue bool `json:"durable_queue,omitempty"`
+	// Ack is the bridge's ack mode (before-produce or after-produce).
+	Ack string `json:"ack,omitempty"`
 	// Restarts is the number of times the process was started again after
 	// a crash.
 	Restarts int `json:"restarts"`
@@ -71,8 +73,8 @@ func (cp *ChildProcess) CrashOutcome(c Crash) string {
 	switch {
 	case cp.DurableQueue:
 		s += ", kept in its on-disk outbox for the restarted sender"
-	case bridge && c.Recorded == 0 && c.Held > 0:
-		s += ", not yet answered (ack after produce): the upstream sender sent them again"
+	case bridge && cp.Ack == "after-produce":
+		s += ", not yet answered (ack after produce): the upstream sender sends them again"
 	default:
 		if n := c.Held - c.Recorded; n > 0 {
 			s += fmt.Sprintf(" (%d of them warm-up or already dead-lettered: not counted)", n)

@@ -386,6 +386,7 @@ func (p *bridgeProc) Info() *results.ChildProcess {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	in := p.info
+	in.Ack = p.ack
 	in.Crashes = append([]results.Crash(nil), p.info.Crashes...)
 	for i := range in.Crashes {
 		if i < len(p.crashTook) {

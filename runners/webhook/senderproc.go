@@ -464,7 +464,7 @@ func (s *senderProc) crash(kind string) error {
 	s.retries.Store(0)
 	s.info.Crashes = append(s.info.Crashes, cr)
 	if s.logf != nil {
-		s.logf("webhook: %s at %.3fs: the sender held %d deliveries (%d recorded lost)", kind, cr.StartS, cr.Held, cr.Recorded)
+		s.logf("webhook: %s at %.3fs: the sender held %d deliveries (%d measured ones recorded as taken by the crash; those the receiver completes anyway count as delivered)", kind, cr.StartS, cr.Held, cr.Recorded)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/internal/crashsched"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
@@ -309,35 +310,8 @@ func (p *bridgeProc) restart() error {
 
 func (p *bridgeProc) schedule(start int64) {
 	defer close(p.faultsDone)
-	wait := func(t int64) bool {
-		d := time.Duration(t - load.Now())
-		if d <= 0 {
-			return true
-		}
-		tm := time.NewTimer(d)
-		defer tm.Stop()
-		select {
-		case <-tm.C:
-			return true
-		case <-p.quit:
-			return false
-		}
-	}
-	for _, f := range p.faults {
-		if !wait(start + int64(f.At)) {
-			return
-		}
-		if err := p.crash(f.Kind); err != nil {
-			p.fail(err)
-			return
-		}
-		if !wait(start + int64(f.At+f.For)) {
-			return
-		}
-		if err := p.restart(); err != nil {
-			p.fail(err)
-			return
-		}
+	if err := crashsched.Run(start, p.faults, p.quit, p.crash, p.restart); err != nil {
+		p.fail(err)
 	}
 }
 

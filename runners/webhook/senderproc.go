@@ -19,6 +19,7 @@ import (
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/internal/crashsched"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
@@ -502,35 +503,8 @@ func (s *senderProc) restart() error {
 // schedule applies the faults, timed from the measured start.
 func (s *senderProc) schedule(start int64) {
 	defer close(s.faultsDone)
-	wait := func(t int64) bool {
-		d := time.Duration(t - load.Now())
-		if d <= 0 {
-			return true
-		}
-		tm := time.NewTimer(d)
-		defer tm.Stop()
-		select {
-		case <-tm.C:
-			return true
-		case <-s.quit:
-			return false
-		}
-	}
-	for _, f := range s.faults {
-		if !wait(start + int64(f.At)) {
-			return
-		}
-		if err := s.crash(f.Kind); err != nil {
-			s.fail(err)
-			return
-		}
-		if !wait(start + int64(f.At+f.For)) {
-			return
-		}
-		if err := s.restart(); err != nil {
-			s.fail(err)
-			return
-		}
+	if err := crashsched.Run(start, s.faults, s.quit, s.crash, s.restart); err != nil {
+		s.fail(err)
 	}
 }
 

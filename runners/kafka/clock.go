@@ -41,7 +41,7 @@ const ClockReference = "kafka broker"
 // warm up the connection; clockTimeout bounds the whole estimate.
 const (
 	clockProbes  = 16
-	clockTimeout = 20 * time.Second
+	clockTimeout = 10 * time.Second
 )
 
 // ErrClockEmbedded says that the embedded broker cannot serve as a clock
@@ -191,14 +191,20 @@ func ProbeClock(ctx context.Context, env *Env) (ClockEstimate, error) {
 
 // RecordClock is the hook of a point of a sharded run (res.Shard set) or
 // of an `evbench consume` process (res.Consumer set): it estimates this
-// process's clock offset against the broker (ProbeClock) and records it
-// there with its bound, and a note; when the estimate fails, the note
-// says why. Other points are left alone.
-func RecordClock(env *Env, res *results.Point, logf func(string, ...any)) {
+// process's clock offset against the broker (ProbeClock, at most
+// clockTimeout) and records it there with its bound, and a note; when the
+// estimate fails, the note says why. After an interruption (ctx done) it
+// measures nothing: the process is to exit within its interrupt drain.
+// Other points are left alone.
+func RecordClock(ctx context.Context, env *Env, res *results.Point, logf func(string, ...any)) {
 	if res == nil || (res.Shard == nil && res.Consumer == nil) {
 		return
 	}
-	e, err := ProbeClock(context.Background(), env)
+	if ctx.Err() != nil {
+		res.Notes = append(res.Notes, "clock: not measured against the kafka broker: the run was interrupted")
+		return
+	}
+	e, err := ProbeClock(ctx, env)
 	if err != nil {
 		res.Notes = append(res.Notes, fmt.Sprintf("clock: not measured against the kafka broker: %v", err))
 		if logf != nil {

@@ -133,7 +133,7 @@ func TestProbeClockShifted(t *testing.T) {
 			t.Errorf("shift %v: bound %v from %d probes", shift, e.Bound, e.Probes)
 		}
 		res := &results.Point{Consumer: &results.Consumer{Name: "c"}}
-		RecordClock(env, res, t.Logf)
+		RecordClock(ctx, env, res, t.Logf)
 		if c := res.Consumer; c.ClockOffsetUS == nil || c.ClockReference != ClockReference ||
 			(time.Duration(*c.ClockOffsetUS)*time.Microsecond-shift).Abs() > time.Duration(*c.ClockOffsetBoundUS)*time.Microsecond {
 			t.Errorf("shift %v: recorded %+v, notes %q", shift, c, res.Notes)
@@ -142,6 +142,13 @@ func TestProbeClockShifted(t *testing.T) {
 	eset, err := Resolve(nil, "")
 	if err != nil || !eset.Embedded {
 		t.Fatalf("default settings: %+v, %v", eset, err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	res := &results.Point{Shard: &results.Shard{Count: 2}}
+	RecordClock(cancelled, env, res, nil)
+	if res.Shard.ClockOffsetUS != nil || len(res.Notes) != 1 {
+		t.Errorf("interrupted: measured %+v, notes %q", res.Shard, res.Notes)
 	}
 	emb, err := Open(ctx, eset, "clock", System, nil)
 	if err != nil {

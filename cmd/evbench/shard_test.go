@@ -238,3 +238,21 @@ func TestMergeWaitsForShards(t *testing.T) {
 		t.Fatalf("exit %d, want %d naming the missing input\n%s", code, exitBadInput, stderr)
 	}
 }
+
+// TestNoteClockShift: a run with --clock-shift says so on every point,
+// and a run without it adds nothing.
+func TestNoteClockShift(t *testing.T) {
+	res := &results.Results{Points: []results.Point{{}, {}}}
+	noteClockShift(res)
+	if len(res.Points[0].Notes) != 0 {
+		t.Fatalf("no shift: notes %q", res.Points[0].Notes)
+	}
+	load.ShiftClock(-5 * time.Millisecond)
+	defer load.ShiftClock(0)
+	noteClockShift(res)
+	for i, p := range res.Points {
+		if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "--clock-shift -5ms") {
+			t.Errorf("point %d: notes %q", i, p.Notes)
+		}
+	}
+}

@@ -23,6 +23,7 @@ func init() { addCommand(newConsumeCmd) }
 type consumeFlags struct {
 	out, startAt, brokers, name, duration, rate string
 	shards, members                             int
+	clockShift                                  time.Duration
 }
 
 // newConsumeCmd is `evbench consume`: members of a scenario's Kafka
@@ -62,6 +63,7 @@ topic needs at least as many partitions as members in all processes together.`,
 	c.Flags().StringVar(&f.brokers, "brokers", "", "Kafka bootstrap brokers host:port,... (default: the scenario's)")
 	c.Flags().StringVar(&f.duration, "duration", "", "the producers' --duration, if they were given one")
 	c.Flags().StringVar(&f.rate, "rate", "", "the producers' --rate, if they were given one")
+	addClockShiftFlag(c, &f.clockShift) // shard.go
 	return c
 }
 
@@ -106,7 +108,7 @@ func consume(cmd *cobra.Command, arg string, f consumeFlags) error {
 	if err != nil {
 		return badInput(err)
 	}
-	if _, err := shardPlan(shardFlags{startAt: f.startAt, external: true}, sc, points, time.Now()); err != nil {
+	if _, err := shardPlan(shardFlags{startAt: f.startAt, external: true, clockShift: f.clockShift}, sc, points, time.Now()); err != nil {
 		return badInput(err)
 	}
 	at, _ := time.Parse(time.RFC3339Nano, f.startAt) // checked by shardPlan
@@ -145,6 +147,9 @@ func consume(cmd *cobra.Command, arg string, f consumeFlags) error {
 		return fmt.Errorf("consume: %w", runErr)
 	}
 	p.Repeat = spec.Repeat
+	if d := load.ClockShift(); d != 0 {
+		p.Notes = append(p.Notes, clockShiftNote(d)) // shard.go
+	}
 	res.Points = append(res.Points, *p)
 	res.Environment.BrokerKind, res.Environment.Embedded = p.BrokerKind, p.BrokerEmbedded
 	res.Environment.FinishedAt = time.Now().UTC()

@@ -46,6 +46,11 @@ Points with the same system, params and repeat are combined:
                lost from the union, an event recorded by two parts is one
                delivery and one duplicate; the same event sent by two parts
                is refused; a note names missing shards and the latest start
+  clocks       the processes' clock offsets (against a sink, or the Kafka
+               broker) are compared pairwise where they land in latency
+               (shard and sink, producer shard and consume process); a
+               pair further apart, bounds included, than 10% of the merged
+               e2e p50 is a warning on stderr and in the notes
   rates        offered_per_s and achieved_per_s add; params are kept, so the
                merged document still compares with single-host ones
   resources    cpu seconds and bytes sent add; max_rss_bytes is the largest

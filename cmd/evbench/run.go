@@ -209,6 +209,7 @@ func runScenario(cmd *cobra.Command, arg string, f runFlags) (err error) {
 	prog.stop()
 
 	setPeakRSS(res)
+	noteClockShift(res) // shard.go
 	if err := results.WriteFile(resPath, res); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}

@@ -20,7 +20,13 @@ type shardFlags struct {
 	startAt string // --start-at RFC 3339
 	// external: --external-consumers (consume.go)
 	external bool
+	// clockShift: --clock-shift (hidden), a drill for the clock checks.
+	clockShift time.Duration
 }
+
+// maxClockShift bounds --clock-shift: a drill needs milliseconds to
+// seconds, and a larger shift would push the schedule off its start.
+const maxClockShift = time.Minute
 
 // maxStartAhead bounds how far ahead --start-at may be: further is almost
 // certainly a mistyped date, and the process would sit idle.
@@ -30,11 +36,44 @@ func addShardFlags(c *cobra.Command, f *shardFlags) {
 	c.Flags().StringVar(&f.shard, "shard", "", "run shard INDEX/COUNT of the schedule (INDEX from 0, e.g. $JOB_COMPLETION_INDEX/3): the events whose index is INDEX mod COUNT, at the single-host intended times, with the single-host ids; needs --start-at when COUNT > 1")
 	c.Flags().BoolVar(&f.external, "external-consumers", false, "Kafka: only produce, to the scenario's named topic; the consumer groups run in 'evbench consume' processes started with the same --start-at, whose results 'evbench merge' combines with this one's; needs --start-at")
 	c.Flags().StringVar(&f.startAt, "start-at", "", "start the schedule at this wall-clock instant (RFC 3339, e.g. 2026-03-14T09:00:00Z), the same for every shard; a shard that is ready late records by how much")
+	addClockShiftFlag(c, &f.clockShift)
+}
+
+// addClockShiftFlag adds the hidden --clock-shift: a drill that runs this
+// process as if its host's clock were D ahead (negative: behind), to see
+// the clock offset recorded and `evbench merge` warn (docs/kubernetes.md).
+// Results say it was used.
+func addClockShiftFlag(c *cobra.Command, d *time.Duration) {
+	c.Flags().DurationVar(d, "clock-shift", 0, "drill: run as if this host's clock were this far ahead (negative: behind); results say so")
+	_ = c.Flags().MarkHidden("clock-shift")
+}
+
+// clockShiftNote is the note on every point of a process run with
+// --clock-shift.
+func clockShiftNote(d time.Duration) string {
+	return fmt.Sprintf("clock: drill: this process ran with --clock-shift %v, as if its host's clock were %v ahead; its intended or completion times are shifted by as much", d, d)
+}
+
+// noteClockShift adds clockShiftNote to every point when --clock-shift
+// was set.
+func noteClockShift(res *results.Results) {
+	d := load.ClockShift()
+	if d == 0 || res == nil {
+		return
+	}
+	for i := range res.Points {
+		res.Points[i].Notes = append(res.Points[i].Notes, clockShiftNote(d))
+	}
 }
 
 // shardPlan checks the shard flags against the scenario (points are its
 // expanded points) and returns the plan to set, or nil without the flags.
 func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpec, now time.Time) (*load.Plan, error) {
+	if f.clockShift.Abs() > maxClockShift {
+		return nil, fmt.Errorf("--clock-shift %v: at most %v either way", f.clockShift, maxClockShift)
+	}
+	// Set before anything reads the clock (nothing has yet).
+	load.ShiftClock(f.clockShift)
 	if f.shard == "" && f.startAt == "" && !f.external {
 		return nil, nil
 	}

@@ -34,29 +34,30 @@ func TestShardPlan(t *testing.T) {
 		err    string
 	}{
 		{"no flags", shardFlags{}, webhook, one, nil, ""},
-		{"shard and start", shardFlags{"2/3", "2026-03-14T09:01:00Z", false}, webhook, one,
+		{"clock shift too large", shardFlags{clockShift: 2 * time.Minute}, webhook, one, nil, "--clock-shift 2m0s: at most 1m0s"},
+		{"shard and start", shardFlags{shard: "2/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhook, one,
 			&load.Plan{Shard: load.Shard{Index: 2, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
-		{"start only", shardFlags{"", "2026-03-14T09:00:30.5+00:00", false}, webhook, one,
+		{"start only", shardFlags{shard: "", startAt: "2026-03-14T09:00:30.5+00:00", external: false}, webhook, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 1}, StartAt: now.Add(30500 * time.Millisecond)}, ""},
-		{"shard without start", shardFlags{"1/3", "", false}, webhook, one, nil, "needs --start-at"},
-		{"bad shard", shardFlags{"3/3", "2026-03-14T09:01:00Z", false}, webhook, one, nil, "0 <= INDEX < COUNT"},
-		{"bad time", shardFlags{"0/3", "09:01", false}, webhook, one, nil, "RFC 3339"},
-		{"late but within the schedule", shardFlags{"0/3", "2026-03-14T08:59:40Z", false}, webhook, one,
+		{"shard without start", shardFlags{shard: "1/3", startAt: "", external: false}, webhook, one, nil, "needs --start-at"},
+		{"bad shard", shardFlags{shard: "3/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhook, one, nil, "0 <= INDEX < COUNT"},
+		{"bad time", shardFlags{shard: "0/3", startAt: "09:01", external: false}, webhook, one, nil, "RFC 3339"},
+		{"late but within the schedule", shardFlags{shard: "0/3", startAt: "2026-03-14T08:59:40Z", external: false}, webhook, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(-20 * time.Second)}, ""},
-		{"stale", shardFlags{"0/3", "2026-03-14T08:59:00Z", false}, webhook, one, nil, "would be over"},
-		{"too far", shardFlags{"0/3", "2026-03-16T09:01:00Z", false}, webhook, one, nil, "ahead"},
-		{"sweep", shardFlags{"0/3", "2026-03-14T09:01:00Z", false}, webhook, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
-		{"two systems", shardFlags{"0/3", "2026-03-14T09:01:00Z", false}, twoSystems, one, nil, "exactly one point"},
-		{"sink ledger read per shard", shardFlags{"0/3", "2026-03-14T09:01:00Z", false}, ledger, one,
+		{"stale", shardFlags{shard: "0/3", startAt: "2026-03-14T08:59:00Z", external: false}, webhook, one, nil, "would be over"},
+		{"too far", shardFlags{shard: "0/3", startAt: "2026-03-16T09:01:00Z", external: false}, webhook, one, nil, "ahead"},
+		{"sweep", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhook, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
+		{"two systems", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, twoSystems, one, nil, "exactly one point"},
+		{"sink ledger read per shard", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, ledger, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
-		{"shared kafka topic", shardFlags{"0/3", "2026-03-14T09:01:00Z", false}, sharedTopic, one, nil, "shared by the shards"},
-		{"shared kafka topic, external consumers", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, sharedTopic, one,
+		{"shared kafka topic", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, sharedTopic, one, nil, "shared by the shards"},
+		{"shared kafka topic, external consumers", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, sharedTopic, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute), ExternalConsumers: true}, ""},
-		{"external consumers without start", shardFlags{"", "", true}, sharedTopic, one, nil, "needs --start-at"},
-		{"external consumers, no topic name", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one, nil, "topic.name"},
-		{"external consumers, flows", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, &scenarios.Scenario{Systems: sharedTopic.Systems, Flows: []scenarios.Flow{{Name: "orders"}}}, one, nil, "has flows"},
-		{"external consumers, webhook", shardFlags{"0/3", "2026-03-14T09:01:00Z", true}, webhook, one, nil, "kafka system alone"},
-		{"kafka, own topics", shardFlags{"0/3", "2026-03-14T09:01:00Z", false}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one,
+		{"external consumers without start", shardFlags{shard: "", startAt: "", external: true}, sharedTopic, one, nil, "needs --start-at"},
+		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one, nil, "topic.name"},
+		{"external consumers, flows", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: sharedTopic.Systems, Flows: []scenarios.Flow{{Name: "orders"}}}, one, nil, "has flows"},
+		{"external consumers, webhook", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, webhook, one, nil, "kafka system alone"},
+		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -235,5 +236,23 @@ func TestMergeWaitsForShards(t *testing.T) {
 	_, stderr, code = runBin(t, bin, "merge", "--wait", "1s", a, filepath.Join(dir, "never.json"), "--out", filepath.Join(dir, "m2.json"))
 	if code != exitBadInput || !strings.Contains(stderr, "never.json (not written yet)") {
 		t.Fatalf("exit %d, want %d naming the missing input\n%s", code, exitBadInput, stderr)
+	}
+}
+
+// TestNoteClockShift: a run with --clock-shift says so on every point,
+// and a run without it adds nothing.
+func TestNoteClockShift(t *testing.T) {
+	res := &results.Results{Points: []results.Point{{}, {}}}
+	noteClockShift(res)
+	if len(res.Points[0].Notes) != 0 {
+		t.Fatalf("no shift: notes %q", res.Points[0].Notes)
+	}
+	load.ShiftClock(-5 * time.Millisecond)
+	defer load.ShiftClock(0)
+	noteClockShift(res)
+	for i, p := range res.Points {
+		if len(p.Notes) != 1 || !strings.Contains(p.Notes[0], "--clock-shift -5ms") {
+			t.Errorf("point %d: notes %q", i, p.Notes)
+		}
 	}
 }

@@ -123,6 +123,7 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 	sources := map[int]int{}
 	shards := map[int][]results.Shard{} // mergeids.go
 	consumers := map[int][]string{}     // mergeconsumer.go
+	clocks := map[int][]clockEst{}      // mergeclock.go
 	for i, d := range docs {
 		out.Status = worse(out.Status, d.Status)
 		if d.Error != "" && !slices.Contains(errs, d.Error) {
@@ -158,12 +159,14 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 			}
 			if src.Consumer != nil {
 				consumers[k] = append(consumers[k], src.Consumer.Name)
+				clocks[k] = append(clocks[k], consumerClock(*src.Consumer))
 			}
 			if src.Shard != nil {
 				if prev := shards[k]; len(prev) > 0 && prev[0].Count != src.Shard.Count {
 					return nil, fmt.Errorf("%w: %s point %s is shard %d/%d of a run in %d shards", ErrMismatch, name(i), KeyOf(src), src.Shard.Index, src.Shard.Count, prev[0].Count)
 				}
 				shards[k] = append(shards[k], *src.Shard)
+				clocks[k] = append(clocks[k], shardClock(*src.Shard))
 			}
 		}
 	}
@@ -178,7 +181,7 @@ func MergeWith(opts MergeOptions, docs ...*results.Results) (*results.Results, e
 		if note := shardNote(shards[k]); note != "" {
 			p.Notes = append(p.Notes, note)
 		}
-		if note := clockNote(shards[k], p); note != "" { // mergeclock.go
+		if note := clockNote(clocks[k], p); note != "" { // mergeclock.go
 			p.Notes = append(p.Notes, note)
 		}
 		if note := consumerNote(consumers[k]); note != "" { // mergeconsumer.go

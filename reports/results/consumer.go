@@ -1,5 +1,7 @@
 package results
 
+import "time"
+
 // Consumer says a point was recorded by an `evbench consume` process: the
 // members of the scenario's consumer groups that ran there, while the
 // shards (`evbench run --external-consumers`) only produced. Its
@@ -15,4 +17,21 @@ type Consumer struct {
 	Members int `json:"members"`
 	// Topic is the topic it consumed.
 	Topic string `json:"topic"`
+	// ClockOffsetUS, ClockOffsetBoundUS and ClockReference are as in
+	// Shard: how far this process's clock was ahead of the reference's
+	// (the Kafka broker's record timestamps), which its completion times
+	// carry into e2e latencies against the producers' intended times.
+	ClockOffsetUS      *int64 `json:"clock_offset_us,omitempty"`
+	ClockOffsetBoundUS *int64 `json:"clock_offset_bound_us,omitempty"`
+	ClockReference     string `json:"clock_reference,omitempty"`
+}
+
+// SetClockOffset records an offset estimate when it is the first or
+// tighter than the one recorded (as Shard.SetClockOffset).
+func (c *Consumer) SetClockOffset(offset, bound time.Duration, ref string) {
+	if c == nil || (c.ClockOffsetBoundUS != nil && *c.ClockOffsetBoundUS <= bound.Microseconds()) {
+		return
+	}
+	o, b := offset.Microseconds(), bound.Microseconds()
+	c.ClockOffsetUS, c.ClockOffsetBoundUS, c.ClockReference = &o, &b, ref
 }

@@ -189,6 +189,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	if res != nil {
 		res.Network = nw.Links.Record()
 		res.Consumer = &results.Consumer{Name: cfg.Name, Members: members, Topic: env.Topic}
+		RecordClock(ctx, env, res, logf) // clock.go
 		res.Notes = append(res.Notes, fmt.Sprintf("kafka consume: %s ran %d member(s) per group of groups %s.*; its subscribers' sent is what it processed: evbench merge counts losses against the producers' sent sets; its time series has no offered load and no consumer lag (every consume process sees the whole groups' lag)", cfg.Name, members, consumeGroupPrefix(env.Topic, cfg.StartAt)))
 		if interrupted && res.Status == results.StatusComplete {
 			res.Status = results.StatusInterrupted
@@ -252,6 +253,7 @@ func (r *Runner) produceOnly(ctx context.Context, pt *runners.Point, env *Env, s
 		for i := range res.Subscribers {
 			res.Subscribers[i].Accounting.LostBy = results.LossCauses{}
 		}
+		RecordClock(ctx, env, res, pt.Log) // clock.go
 	}
 	return FinishStatus(res, err, interrupted, unackedErr)
 }

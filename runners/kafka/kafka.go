@@ -418,6 +418,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		res.Network = nw.Links.Record()
 	}
 	groups.AttachCatchUps(res)
+	RecordClock(ctx, env, res, pt.Log) // clock.go
 	res, err = FinishStatus(res, err, interrupted, unackedErr)
 	return FaultStatus(res, err, faultErr)
 }

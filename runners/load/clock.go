@@ -1,6 +1,7 @@
 package load
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/evbench/evbench/runners/timer"
@@ -13,7 +14,19 @@ var base = time.Now()
 
 // Now returns the current time as Unix nanoseconds on the process's
 // monotonic timeline. Every intended and completion time in evbench uses it.
-func Now() int64 { return base.UnixNano() + int64(time.Since(base)) }
+func Now() int64 { return base.UnixNano() + int64(time.Since(base)) + shift.Load() }
+
+// shift is added to Now (ShiftClock).
+var shift atomic.Int64
+
+// ShiftClock moves this process's clock (Now) by d, as if the host's clock
+// were d ahead (negative: behind). It is a drill for the clock-offset
+// checks of sharded runs (--clock-shift, docs/kubernetes.md): it is set
+// once, before anything runs, and results say it was set.
+func ShiftClock(d time.Duration) { shift.Store(int64(d)) }
+
+// ClockShift returns the shift set by ShiftClock.
+func ClockShift() time.Duration { return time.Duration(shift.Load()) }
 
 // ToTime converts a Now-style timestamp to a time.Time.
 func ToTime(ns int64) time.Time { return time.Unix(0, ns) }

@@ -134,7 +134,8 @@ func (g *Generator) StartAt(proposed int64) int64 {
 		return proposed
 	}
 	now := Now()
-	at := now + int64(time.Until(g.startAt))
+	// time.Until reads the host's clock, which ShiftClock moves too.
+	at := now + int64(time.Until(g.startAt)) - shift.Load()
 	g.late.Store(max(0, now-at))
 	return at
 }

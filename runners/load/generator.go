@@ -70,6 +70,8 @@ type Generator struct {
 	ended     atomic.Int64   // Now() when Run returned cut short by cancellation
 	returned  atomic.Int64   // Now() when Run returned, however it ended
 	wakes     atomic.Int64   // times Run waited for the clock (one timer wake-up each)
+	wakeLate  atomic.Int64   // the latest a measured-period wait returned past its target, µs
+	lateWakes atomic.Int64   // measured-period waits that returned more than LateWake past their target
 	lag       *hdr.Histogram // only touched by the Run goroutine until it returns
 	sharding                 // shard.go
 }
@@ -179,6 +181,9 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 				return
 			}
 			now = Now()
+			if wake >= measuredFrom {
+				g.noteWake(now - wake)
+			}
 		} else if isDone(done) {
 			// Due events are handed out back to back; a generator running
 			// behind schedule never waits, so it must look at ctx here or
@@ -229,6 +234,32 @@ func (g *Generator) Ran() time.Duration {
 // Returned is the Now() timestamp at which Run returned (0 before): when a
 // generator that fell behind finished emitting its schedule.
 func (g *Generator) Returned() int64 { return g.returned.Load() }
+
+// LateWake is how late past its target a wait of the pacer must return to
+// count in LateWakes: a wake-up that late makes its events miss the
+// generator-lag SLO (p99 < 1 ms) on its own.
+const LateWake = time.Millisecond
+
+// noteWake records how late (ns) a wait of the measured period returned.
+func (g *Generator) noteWake(late int64) {
+	us := late / 1000
+	if us > g.wakeLate.Load() {
+		g.wakeLate.Store(us)
+	}
+	if late > int64(LateWake) {
+		g.lateWakes.Add(1)
+	}
+}
+
+// WakeLateMaxUS is the latest any wait of the pacer in the measured period
+// returned past its target (microseconds): how late the timer, or the
+// operating system running the pacer's thread, was. Generator lag beyond it
+// came from the pacer's own work or from emit.
+func (g *Generator) WakeLateMaxUS() int64 { return g.wakeLate.Load() }
+
+// LateWakes is the number of waits of the measured period that returned
+// more than LateWake past their target.
+func (g *Generator) LateWakes() int64 { return g.lateWakes.Load() }
 
 // Wakes is the number of times Run has waited for the clock so far: one
 // timer wake-up each, the pacer's main cost per event at high rates.

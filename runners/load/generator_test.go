@@ -452,3 +452,33 @@ func TestGeneratorWakeupsBounded(t *testing.T) {
 	}
 	t.Logf("%d events, %d wake-ups, lag p99 %dus", len(evs), g.Wakes(), g.Lag().ValueAtQuantile(99))
 }
+
+// TestGeneratorWakeLateness: the pacer records how late its waits of the
+// measured period come back (issue 15 item 1: what a generator-lag note
+// blames), counting only those later than LateWake, and none of the
+// warm-up's.
+func TestGeneratorWakeLateness(t *testing.T) {
+	g, err := New(scen(scenarios.Load{Rate: 500, Warmup: dur(50 * ms), Duration: dur(200 * ms)}, scenarios.Event{Size: fixed1K, Keys: 4, Seed: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.noteWake(int64(3 * ms)) // never counted: Run has not started
+	g.wakeLate.Store(0)
+	g.lateWakes.Store(0)
+	run(t, g, context.Background(), Now()+int64(5*ms), 5*time.Second, nil)
+	if g.LateWakes() > g.Wakes() {
+		t.Errorf("%d late wake-ups out of %d", g.LateWakes(), g.Wakes())
+	}
+	if g.LateWakes() > 0 && g.WakeLateMaxUS() <= LateWake.Microseconds() {
+		t.Errorf("%d wake-ups later than %v, but the latest was %dus", g.LateWakes(), LateWake, g.WakeLateMaxUS())
+	}
+	late, n := g.WakeLateMaxUS(), g.LateWakes()
+	g.noteWake(int64(LateWake) + 1000)
+	if g.LateWakes() != n+1 {
+		t.Errorf("a wait %v late not counted", LateWake+time.Microsecond)
+	}
+	if want := max(late, (LateWake + time.Microsecond).Microseconds()); g.WakeLateMaxUS() != want {
+		t.Errorf("WakeLateMaxUS = %d, want %d", g.WakeLateMaxUS(), want)
+	}
+	t.Logf("%d wake-ups, %d later than %v, latest %dus", g.Wakes(), n, LateWake, late)
+}

@@ -43,10 +43,11 @@ const spinWindow = 20 * time.Microsecond
 // spinGap and minSleep decide how Run waits for an event (issue 15 item 3).
 // Each wait is a timer wake-up, and a wake-up costs the pacer far more
 // CPU than handing out an event: a timerfd arm (a syscall), a Go timer,
-// the netpoller and two goroutine switches, about 10 us on an idle 2-core
-// VM and 25-35 us on a loaded one (BenchmarkGeneratorPaced's cpu-us/event
-// at 10k/s, one wake-up per event). Below one wake-up per event nothing is
-// gained in precision that the generator-lag SLO (p99 < 1 ms) can see:
+// the netpoller and two goroutine switches: 20-35 us of CPU on the 2-core
+// VM this was measured on, under load (BenchmarkGeneratorPaced's
+// cpu-us/event at 10k/s, about one wake-up per event). Below one wake-up
+// per event nothing is gained in precision that the generator-lag SLO
+// (p99 < 1 ms) can see:
 //
 //   - an event at least spinGap away (rates up to 1,000/s) is awaited
 //     precisely: sleep, then spin the last spinWindow. The spin costs at
@@ -59,8 +60,10 @@ const spinWindow = 20 * time.Microsecond
 //
 // Before, every event more than spinWindow away was awaited with a sleep
 // and a spin, and each event closer than that with a sleep of its own: at
-// 50,000/s the pacer alone used 14 us of CPU per event (70 % of a core);
-// now 4.7 us (BenchmarkGeneratorPaced, load ~18).
+// 50,000/s the pacer alone used 12-16 us of CPU per event (60-80 % of a
+// core); now 3.5-9 us (BenchmarkGeneratorPaced, load 18-22). In a profile
+// of `evbench run` at 30,000/s the pacer went from 17 % of the process's
+// CPU samples (mostly the spin) to 2 %.
 const (
 	spinGap  = time.Millisecond
 	minSleep = 100 * time.Microsecond

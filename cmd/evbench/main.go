@@ -89,7 +89,10 @@ var subcommands []func() *cobra.Command
 func addCommand(f func() *cobra.Command) { subcommands = append(subcommands, f) }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stop := startProfiling() // profile.go: EVBENCH_CPUPROFILE, EVBENCH_TRACE
+	code := run(os.Args[1:])
+	stop()
+	os.Exit(code)
 }
 
 func run(args []string) int {

@@ -69,6 +69,9 @@ type Generator struct {
 	lagMax    atomic.Int64
 	ended     atomic.Int64   // Now() when Run returned cut short by cancellation
 	returned  atomic.Int64   // Now() when Run returned, however it ended
+	wakes     atomic.Int64   // times Run waited for the clock (one timer wake-up each)
+	wakeLate  atomic.Int64   // the latest a measured-period wait returned past its target, µs
+	lateWakes atomic.Int64   // measured-period waits that returned more than LateWake past their target
 	lag       *hdr.Histogram // only touched by the Run goroutine until it returns
 	sharding                 // shard.go
 }
@@ -121,9 +124,12 @@ func (g *Generator) MeasuredStart() int64 { return g.Start() + int64(g.sched.War
 //
 // Every event that is due when Run looks at the clock is handed out in the
 // same pass, back to back, with no timer in between; Run waits only when
-// the next event is in the future, and then on a coarse wake-up followed by
-// a short spin (waitUntil), so an event is never handed out early and rarely
-// more than a few microseconds late. Intended times never move: they come
+// the next event is in the future. An event at least spinGap away is
+// awaited with a coarse wake-up followed by a short spin (waitUntil), so it
+// is never handed out early and rarely more than a few microseconds late;
+// closer events are slept for, at least minSleep at a time, so at high
+// rates one wake-up hands out a batch (a wake-up costs far more CPU than
+// an event). Intended times never move: they come
 // from the schedule, not from when Run got round to an event, and latency
 // is measured from them. Run's own bookkeeping per event is a clock read,
 // a histogram record and three uncontended atomic adds; progress and
@@ -159,14 +165,25 @@ func (g *Generator) Run(ctx context.Context, start int64, emit func(Event)) {
 		}
 		now := Now()
 		if now < intended {
-			// Spin for the last microseconds only when the next event is
-			// further away than that; closer events (high rates) are slept
-			// for and batched instead (see waitUntil).
-			spin := intended-now > int64(spinWindow)
-			if !waitUntil(intended, done, spin) {
+			// A distant event (low rates) is awaited precisely: a sleep and
+			// a spin for the last microseconds. Closer events are only slept
+			// for, at least minSleep, and what fell due meanwhile is handed
+			// out in the next pass (clock.go says why). The intended time
+			// stays the schedule's whatever the wake-up.
+			gap := intended - now
+			spin := gap > int64(spinGap)
+			wake := intended
+			if !spin && gap < int64(minSleep) {
+				wake = now + int64(minSleep)
+			}
+			g.wakes.Add(1)
+			if !waitUntil(wake, done, spin) {
 				return
 			}
 			now = Now()
+			if wake >= measuredFrom {
+				g.noteWake(now - wake)
+			}
 		} else if isDone(done) {
 			// Due events are handed out back to back; a generator running
 			// behind schedule never waits, so it must look at ctx here or
@@ -217,6 +234,36 @@ func (g *Generator) Ran() time.Duration {
 // Returned is the Now() timestamp at which Run returned (0 before): when a
 // generator that fell behind finished emitting its schedule.
 func (g *Generator) Returned() int64 { return g.returned.Load() }
+
+// LateWake is how late past its target a wait of the pacer must return to
+// count in LateWakes: a wake-up that late makes its events miss the
+// generator-lag SLO (p99 < 1 ms) on its own.
+const LateWake = time.Millisecond
+
+// noteWake records how late (ns) a wait of the measured period returned.
+func (g *Generator) noteWake(late int64) {
+	us := late / 1000
+	if us > g.wakeLate.Load() {
+		g.wakeLate.Store(us)
+	}
+	if late > int64(LateWake) {
+		g.lateWakes.Add(1)
+	}
+}
+
+// WakeLateMaxUS is the latest any wait of the pacer in the measured period
+// returned past its target (microseconds): how late the timer, or the
+// operating system running the pacer's thread, was. Generator lag beyond it
+// came from the pacer's own work or from emit.
+func (g *Generator) WakeLateMaxUS() int64 { return g.wakeLate.Load() }
+
+// LateWakes is the number of waits of the measured period that returned
+// more than LateWake past their target.
+func (g *Generator) LateWakes() int64 { return g.lateWakes.Load() }
+
+// Wakes is the number of times Run has waited for the clock so far: one
+// timer wake-up each, the pacer's main cost per event at high rates.
+func (g *Generator) Wakes() int64 { return g.wakes.Load() }
 
 // Sent is the number of events handed to emit so far (warm-up included).
 func (g *Generator) Sent() int64 { return g.sent.Load() }

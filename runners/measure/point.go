@@ -53,7 +53,8 @@ type Point struct {
 	faults        faultState
 	wg            sync.WaitGroup
 	started       time.Time
-	consumerSeqs  // consume.go
+	sched0        schedSnapshot // scheduler latency at Start (lagcause.go)
+	consumerSeqs                // consume.go
 }
 
 // NewPoint prepares measurement for a point. Call Start right before the
@@ -131,6 +132,7 @@ func (p *Point) Start(start int64) {
 	// Resources count from the start of the measured period to the end of
 	// the drain, so warm-up work is excluded like warm-up latencies are.
 	p.usage0 = readUsage()
+	p.sched0 = readSchedLatency()
 	p.baseline = time.AfterFunc(time.Until(load.ToTime(p.measuredStart)), func() {
 		u := readUsage()
 		p.mu.Lock()
@@ -331,6 +333,9 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 	out.Overloaded, out.OverloadReason = overloaded(measuredDur, emitted, time.Duration(lag.ValueAtQuantile(99))*time.Microsecond)
 	p.mu.Lock()
 	out.Notes = append(out.Notes, p.notes...)
+	if n := lagCauseNote(out.GeneratorLagUS.P99, p.Gen.WakeLateMaxUS(), p.Gen.LateWakes(), readSchedLatency().maxSince(p.sched0)); n != "" {
+		out.Notes = append(out.Notes, n)
+	}
 	out.BrokerKind, out.BrokerEmbedded = p.brokerKind, p.onEmbedded
 	if d == ViaBroker || d == ViaIngress {
 		pl, err := results.NewLatency(p.publish)

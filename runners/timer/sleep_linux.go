@@ -129,8 +129,16 @@ func (c *preciseClock) loop() {
 		now := mono()
 		c.mu.Lock()
 		due = c.h.PopDue(now, due)
-		next, _ := c.h.Next() // 0 when empty: disarm
-		c.armLocked(next)
+		if next, ok := c.h.Next(); ok {
+			c.armLocked(next)
+		} else {
+			// A one-shot timerfd that fired is disarmed already: saying so
+			// costs no syscall (disarming it did, once per wake-up). Should
+			// it still be armed for a deadline whose sleeper add()ed and
+			// was popped here, it fires once more and this loop finds
+			// nothing due: harmless.
+			c.armed = 0
+		}
 		c.mu.Unlock()
 		for i, ch := range due {
 			select {

@@ -1,0 +1,142 @@
+package kafka
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/scenarios"
+)
+
+// groupsScenario is n consumer groups at 200 events/s (issue 15 item 4).
+func groupsScenario(name, brokers string, n int, d time.Duration) *scenarios.Scenario {
+	sc := testScenario(name, brokers, scOpts{rate: 200, warmup: time.Second, duration: d, drain: 30 * time.Second,
+		subs: 1, members: 1, partitions: 12, acks: AcksAll})
+	spec := sc.Subscribers[0]
+	sc.Subscribers = nil
+	for i := 0; i < n; i++ {
+		spec.Name = fmt.Sprintf("g-%d", i+1)
+		sc.Subscribers = append(sc.Subscribers, spec)
+	}
+	return sc
+}
+
+// checkExact asserts every group processed every measured event once.
+func checkExact(t *testing.T, res *results.Point, n int) {
+	t.Helper()
+	if len(res.Subscribers) != n {
+		t.Fatalf("%d subscribers, want %d", len(res.Subscribers), n)
+	}
+	sent := res.Subscribers[0].Accounting.Sent
+	var delivered int64
+	for _, s := range res.Subscribers {
+		a := s.Accounting
+		if a.Sent != sent || a.Delivered != a.Sent || a.Lost != 0 || a.Duplicates != 0 {
+			t.Errorf("%s: %+v: want every one of %d measured events delivered once", s.Name, a, sent)
+		}
+		if s.E2E.LatencyUS.Count != a.Delivered {
+			t.Errorf("%s: e2e histogram holds %d values, %d delivered", s.Name, s.E2E.LatencyUS.Count, a.Delivered)
+		}
+		delivered += a.Delivered
+	}
+	if want := int64(n) * sent; delivered != want || sent == 0 {
+		t.Errorf("delivered %d in all, want %d groups x %d", delivered, n, sent)
+	}
+}
+
+func hasNote(res *results.Point, sub string) bool {
+	for _, n := range res.Notes {
+		if strings.Contains(n, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestIsolatedGroupsKeepTheSchedule is issue 15 item 4's regression test:
+// with 100 consumer groups at 200 events/s the generator's lag p99 was
+// 117.9 ms (embedded broker) and 144.9 ms (real broker) against 3.4 and
+// 6.4 ms with one group, the generator's goroutine waiting for a CPU behind
+// the members' (Go has no goroutine priorities). The groups now run in
+// child processes (isolate.go): the accounting must stay exact (every
+// group delivers every measured event once, e2e histograms complete, as
+// forwarded from the children) and the generator's lag must not be
+// dominated by the consumers: within a margin of a 1-group control run in
+// the same test (run on either side of the 100-group run, the better of the
+// two: a shared machine's load moves both).
+func TestIsolatedGroupsKeepTheSchedule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 consumer groups")
+	}
+	noteRealBroker(t)
+	const n = 100
+	for _, tg := range targets(t) {
+		t.Run(tg.name, func(t *testing.T) {
+			control := func() int64 {
+				res := runPoint(t, &Runner{}, groupsScenario("isolate-control", tg.brokers, 1, 8*time.Second))
+				checkExact(t, res, 1)
+				if hasNote(res, "child process") {
+					t.Errorf("one group ran in a child process: %q", res.Notes)
+				}
+				return res.GeneratorLagUS.P99
+			}
+			c1 := control()
+			res := runPoint(t, &Runner{}, groupsScenario("isolate", tg.brokers, n, 8*time.Second))
+			c2 := control()
+			checkExact(t, res, n)
+			if !hasNote(res, fmt.Sprintf("the %d consumer groups ran in 2 child process(es)", n)) {
+				t.Errorf("no note of the groups' child processes: %q", res.Notes)
+			}
+			base := min(c1, c2)
+			lag := res.GeneratorLagUS.P99
+			t.Logf("generator lag p99: %d groups %d us (max %d us); 1 group %d us and %d us",
+				n, lag, res.GeneratorLagUS.Max, c1, c2)
+			// In one process 100 groups made it 20 to 35 times the
+			// control's; the bound leaves room for a loaded machine.
+			if tg.name == "embedded" {
+				// The embedded broker (kfake) serves the 100 groups' fetches
+				// from the generator's process: not isolated (isolate.go).
+				t.Logf("embedded broker: the lag bound is not checked, the broker's share of the consumers' work runs in the generator's process")
+				return
+			}
+			if limit := 3*base + 3000; lag > limit {
+				t.Errorf("generator lag p99 %d us with %d groups, above 3 x the 1-group control's %d us + 3 ms: the consumers delay the schedule", lag, n, base)
+			}
+		})
+	}
+}
+
+// TestIsolateThreshold: IsolateEnv's values, and what keeps groups in the
+// generator's process.
+func TestIsolateThreshold(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		want int
+		bad  bool
+	}{{"", IsolateFrom, false}, {"auto", IsolateFrom, false}, {"off", 0, false}, {"on", 1, false}, {"20", 20, false}, {"0", 0, true}, {"x", 0, true}} {
+		t.Setenv(IsolateEnv, c.env)
+		got, err := isolateThreshold()
+		if (err != nil) != c.bad || got != c.want {
+			t.Errorf("%s=%q: %d, %v; want %d (error %v)", IsolateEnv, c.env, got, err, c.want, c.bad)
+		}
+	}
+	late := GroupsConfig{Subscribers: []scenarios.Subscriber{{Name: "a"}, {Name: "b", JoinAt: scenarios.Duration(time.Second)}}}
+	for _, c := range []struct {
+		name   string
+		cfg    GroupsConfig
+		hooked bool
+		want   string
+	}{
+		{"plain", GroupsConfig{Subscribers: []scenarios.Subscriber{{Name: "a"}}}, false, ""},
+		{"hooked", GroupsConfig{}, true, "OnGroups"},
+		{"late join", late, false, "join_at"},
+		{"flow", GroupsConfig{OnDelivered: func(string, RecordMeta, int64) {}}, false, "flow"},
+		{"external", GroupsConfig{External: true}, false, "evbench consume"},
+	} {
+		if got := isolateBlocker(c.cfg, c.hooked); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want it to mention %q", c.name, got, c.want)
+		}
+	}
+}

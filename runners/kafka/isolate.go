@@ -231,7 +231,7 @@ func startIsolated(ctx context.Context, brokers []string, seed uint64, cfg Group
 			Seed: seed, IDBase: cfg.Point.Gen.IDBase(), Nice: IsolateNice,
 		})
 		if err != nil {
-			iso.stop()
+			gs.Close() // stops the children, deletes the groups
 			return nil, err
 		}
 		iso.procs = append(iso.procs, p)
@@ -242,13 +242,13 @@ func startIsolated(ctx context.Context, brokers []string, seed uint64, cfg Group
 		select {
 		case <-p.ready:
 		case <-p.done:
-			iso.stop()
+			gs.Close() // stops the children, deletes the groups
 			return nil, p.err
 		case <-ctx.Done():
-			iso.stop()
+			gs.Close() // stops the children, deletes the groups
 			return nil, fmt.Errorf("kafka consumer groups: %w", ctx.Err())
 		case <-deadline.C:
-			iso.stop()
+			gs.Close() // stops the children, deletes the groups
 			return nil, fmt.Errorf("kafka group process %d: not ready after %s", p.idx, groupReadyTimeout)
 		}
 	}

@@ -1,12 +1,15 @@
 package kafka
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -138,5 +141,63 @@ func TestIsolateThreshold(t *testing.T) {
 		if got := isolateBlocker(c.cfg, c.hooked); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s: %q, want it to mention %q", c.name, got, c.want)
 		}
+	}
+}
+
+// recorded is a groupRecorder that keeps what it was told.
+type recorded struct {
+	calls []string
+}
+
+func (r *recorded) Claim(uint64) bool { r.calls = append(r.calls, "claim"); return true }
+func (r *recorded) Release(uint64)    { r.calls = append(r.calls, "release") }
+func (r *recorded) Duplicate(id uint64, intended int64) {
+	r.calls = append(r.calls, fmt.Sprintf("dup %d %d", id, intended))
+}
+func (r *recorded) Delivered(id uint64, key int, intended, done int64) {
+	r.calls = append(r.calls, fmt.Sprintf("delivered %d %d %d %d", id, key, intended, done))
+}
+func (r *recorded) Error(c measure.ErrClass) { r.calls = append(r.calls, fmt.Sprintf("error %d", c)) }
+func (r *recorded) Retry()                   { r.calls = append(r.calls, "retry") }
+
+// TestGroupFramesRoundTrip: what a child's forwarder writes is what the
+// parent replays on the group's accounting, field for field; duplicates
+// are decided in the child (Claim, Release), never forwarded as claims.
+func TestGroupFramesRoundTrip(t *testing.T) {
+	var pipe bytes.Buffer
+	fw := newGroupFrames(&pipe)
+	const base = uint64(1) << 63
+	f0 := &forwarder{fw: fw, g: 0, base: base, claimed: map[uint64]*[claimWords]uint64{}}
+	f1 := &forwarder{fw: fw, g: 1, base: base, claimed: map[uint64]*[claimWords]uint64{}}
+	if !f0.Claim(base+5) || f0.Claim(base+5) || f0.Claim(base-1) || f0.Claim(base+1<<40) {
+		t.Fatal("claim: want the first claim of an id of this run only")
+	}
+	f0.Release(base + 5)
+	if !f0.Claim(base + 5) {
+		t.Fatal("a released id could not be claimed again")
+	}
+	f0.Delivered(base+5, 42, -7, 1<<62)
+	if f1.Claim(base+70000) != true || f1.Claim(base+70000) {
+		t.Fatal("claim across chunks")
+	}
+	f1.Duplicate(base+70000, 123)
+	f1.Error(measure.ErrBroker)
+	f1.Retry()
+	fw.frame(append([]byte{'Z'}, make([]byte, 32)...), nil)
+	if err := fw.sync(); err != nil {
+		t.Fatal(err)
+	}
+	r0, r1 := &recorded{}, &recorded{}
+	p := &groupProc{groups: []*Group{{sub: r0}, {sub: r1}}, ready: make(chan struct{})}
+	if err := p.replay(bufio.NewReader(&pipe)); err != nil {
+		t.Fatal(err)
+	}
+	want0 := []string{fmt.Sprintf("delivered %d 42 -7 %d", base+5, int64(1)<<62)}
+	want1 := []string{fmt.Sprintf("dup %d 123", base+70000), fmt.Sprintf("error %d", measure.ErrBroker), "retry"}
+	if fmt.Sprint(r0.calls) != fmt.Sprint(want0) || fmt.Sprint(r1.calls) != fmt.Sprint(want1) {
+		t.Errorf("replayed %q and %q, want %q and %q", r0.calls, r1.calls, want0, want1)
+	}
+	if !p.ended {
+		t.Error("the last frame was not read as the end")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -197,6 +198,9 @@ type groupsChildConfig struct {
 	Seed        uint64
 	IDBase      uint64
 	Nice        int
+	// ClockShift is the parent's load.ClockShift (--clock-shift drill):
+	// processing end times stay on the parent's timeline.
+	ClockShift time.Duration
 }
 
 // startIsolated commits the groups' start offsets, starts their members in
@@ -228,7 +232,7 @@ func startIsolated(ctx context.Context, brokers []string, seed uint64, cfg Group
 		lo, hi := c*n/k, (c+1)*n/k
 		p, err := startGroupProc(exe, c, gs.groups[lo:hi], groupsChildConfig{
 			Settings: set, Topic: cfg.Topic, GroupPrefix: cfg.GroupPrefix, Subscribers: cfg.Subscribers[lo:hi],
-			Seed: seed, IDBase: cfg.Point.Gen.IDBase(), Nice: IsolateNice,
+			Seed: seed, IDBase: cfg.Point.Gen.IDBase(), Nice: IsolateNice, ClockShift: load.ClockShift(),
 		})
 		if err != nil {
 			gs.Close() // stops the children, deletes the groups

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 )
 
@@ -72,6 +73,7 @@ func groupsChild(in io.Reader, out io.Writer) error {
 		return fw.sync()
 	}
 	renice(cc.Nice)
+	load.ShiftClock(cc.ClockShift)
 	conn, err := cc.Settings.ConnOpts(cc.Settings.Brokers)
 	if err != nil {
 		return fail(err)

@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
@@ -279,6 +280,8 @@ type groupProc struct {
 	done   chan struct{} // closed when the reader ended; err set before
 	err    error
 	ended  bool // 'Z' read
+	// CPU time the child used from the measured start to its end.
+	cpuUser, cpuSys time.Duration
 }
 
 func startGroupProc(exe string, idx int, groups []*Group, cc groupsChildConfig) (*groupProc, error) {
@@ -419,9 +422,14 @@ func (p *groupProc) replay(r *bufio.Reader) error {
 			}
 			if typ == 'R' {
 				close(p.ready)
-			} else {
-				p.ended = true
+				continue
 			}
+			f, err := field(16) // 'Z': CPU user, system (ns)
+			if err != nil {
+				return err
+			}
+			p.cpuUser, p.cpuSys = time.Duration(u64(f)), time.Duration(u64(f[8:]))
+			p.ended = true
 		case 'F': // setup failed: u32 length, message
 			f, err := field(4)
 			if err != nil {
@@ -471,6 +479,23 @@ func (iso *isolation) stop() {
 			}
 		}
 	})
+}
+
+// attachProcesses adds the group processes' CPU time (from the measured
+// start, as the point's own) to the point's resources: the consumers' work
+// is the system's, wherever it ran.
+func (gs *Groups) attachProcesses(res *results.Point) {
+	if gs.Isolated() == 0 {
+		return
+	}
+	var user, sys time.Duration
+	for _, p := range gs.iso.procs {
+		user += p.cpuUser
+		sys += p.cpuSys
+	}
+	res.Resources.CPUUserS += user.Seconds()
+	res.Resources.CPUSysS += sys.Seconds()
+	res.Notes = append(res.Notes, fmt.Sprintf("kafka: resources include the consumer group processes' CPU time from the measured start (%.2f s user, %.2f s system); max RSS is this process's", user.Seconds(), sys.Seconds()))
 }
 
 // lockedBuffer keeps the last 64 KiB of a child's stderr.

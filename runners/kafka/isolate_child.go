@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -101,6 +102,7 @@ func groupsChild(in io.Reader, out io.Writer) error {
 			go m.run()
 		}
 	}
+	var cpu0 atomic.Pointer[[2]time.Duration] // CPU time at the measured start
 	if err := childReady(gs); err != nil {
 		gs.Close()
 		return fail(err)
@@ -125,6 +127,7 @@ func groupsChild(in io.Reader, out io.Writer) error {
 		}
 		start := int64(binary.BigEndian.Uint64(b[:]))
 		gs.iso.start.Store(start)
+		time.AfterFunc(time.Duration(start-load.Now()), func() { cpu0.Store(cpuNow()) })
 		for _, beh := range gs.cfg.Behaviours {
 			beh.SetStart(start)
 		}
@@ -135,6 +138,13 @@ func groupsChild(in io.Reader, out io.Writer) error {
 		end = binary.BigEndian.AppendUint64(end, uint64(g.received.Load()))
 		end = binary.BigEndian.AppendUint64(end, uint64(g.abandoned.Load()))
 	}
+	var u [2]time.Duration // zero when stopped before the measured start
+	if u0 := cpu0.Load(); u0 != nil {
+		now := cpuNow()
+		u = [2]time.Duration{now[0] - u0[0], now[1] - u0[1]}
+	}
+	end = binary.BigEndian.AppendUint64(end, uint64(u[0]))
+	end = binary.BigEndian.AppendUint64(end, uint64(u[1]))
 	fw.frame(end, nil)
 	return fw.sync()
 }
@@ -168,6 +178,15 @@ func childReady(gs *Groups) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// cpuNow is this process's user and system CPU time.
+func cpuNow() *[2]time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return &[2]time.Duration{}
+	}
+	return &[2]time.Duration{time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())}
 }
 
 // renice lowers the priority of every thread of this process (on Linux

@@ -3,6 +3,7 @@ package kafka
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -91,6 +92,9 @@ func TestIsolatedGroupsKeepTheSchedule(t *testing.T) {
 			checkExact(t, res, n)
 			if !hasNote(res, fmt.Sprintf("the %d consumer groups ran in 2 child process(es)", n)) {
 				t.Errorf("no note of the groups' child processes: %q", res.Notes)
+			}
+			if !hasNote(res, "resources include the consumer group processes' CPU time") {
+				t.Errorf("the groups' CPU time is not in the point's resources: %q", res.Notes)
 			}
 			base := min(c1, c2)
 			lag := res.GeneratorLagUS.P99
@@ -183,7 +187,9 @@ func TestGroupFramesRoundTrip(t *testing.T) {
 	f1.Duplicate(base+70000, 123)
 	f1.Error(measure.ErrBroker)
 	f1.Retry()
-	fw.frame(append([]byte{'Z'}, make([]byte, 32)...), nil)
+	end := append([]byte{'Z'}, make([]byte, 32)...) // two groups' received, abandoned
+	end = binary.BigEndian.AppendUint64(end, uint64(3*time.Second))
+	fw.frame(binary.BigEndian.AppendUint64(end, uint64(time.Second)), nil)
 	if err := fw.sync(); err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +203,7 @@ func TestGroupFramesRoundTrip(t *testing.T) {
 	if fmt.Sprint(r0.calls) != fmt.Sprint(want0) || fmt.Sprint(r1.calls) != fmt.Sprint(want1) {
 		t.Errorf("replayed %q and %q, want %q and %q", r0.calls, r1.calls, want0, want1)
 	}
-	if !p.ended {
-		t.Error("the last frame was not read as the end")
+	if !p.ended || p.cpuUser != 3*time.Second || p.cpuSys != time.Second {
+		t.Errorf("end frame: ended %v, cpu %v user %v system; want 3s and 1s", p.ended, p.cpuUser, p.cpuSys)
 	}
 }

@@ -68,8 +68,8 @@ func hasNote(res *results.Point, sub string) bool {
 // group delivers every measured event once, e2e histograms complete, as
 // forwarded from the children) and the generator's lag must not be
 // dominated by the consumers: within a margin of a 1-group control run in
-// the same test (run on either side of the 100-group run, the better of the
-// two: a shared machine's load moves both).
+// the same test (run on either side of the 100-group run, their mean: a
+// shared machine's load moves both).
 func TestIsolatedGroupsKeepTheSchedule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100 consumer groups")
@@ -96,20 +96,22 @@ func TestIsolatedGroupsKeepTheSchedule(t *testing.T) {
 			if !hasNote(res, "resources include the consumer group processes' CPU time") {
 				t.Errorf("the groups' CPU time is not in the point's resources: %q", res.Notes)
 			}
-			base := min(c1, c2)
+			base := (c1 + c2) / 2
 			lag := res.GeneratorLagUS.P99
 			t.Logf("generator lag p99: %d groups %d us (max %d us); 1 group %d us and %d us",
 				n, lag, res.GeneratorLagUS.Max, c1, c2)
-			// In one process 100 groups made it 20 to 35 times the
-			// control's; the bound leaves room for a loaded machine.
 			if tg.name == "embedded" {
 				// The embedded broker (kfake) serves the 100 groups' fetches
 				// from the generator's process: not isolated (isolate.go).
 				t.Logf("embedded broker: the lag bound is not checked, the broker's share of the consumers' work runs in the generator's process")
 				return
 			}
-			if limit := 3*base + 3000; lag > limit {
-				t.Errorf("generator lag p99 %d us with %d groups, above 3 x the 1-group control's %d us + 3 ms: the consumers delay the schedule", lag, n, base)
+			// In one process 100 groups made it 20 to 35 times the
+			// control's at load 4-5 (3 times at load 13); isolated, 1.1 to
+			// 2.2 times at loads 9 to 18. The bound leaves room for a
+			// loaded machine, where two controls differed by 2x.
+			if limit := 3*base + 5000; lag > limit {
+				t.Errorf("generator lag p99 %d us with %d groups, above 3 x the 1-group controls' mean %d us + 5 ms: the consumers delay the schedule", lag, n, base)
 			}
 		})
 	}

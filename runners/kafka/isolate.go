@@ -495,7 +495,7 @@ func (gs *Groups) attachProcesses(res *results.Point) {
 	}
 	res.Resources.CPUUserS += user.Seconds()
 	res.Resources.CPUSysS += sys.Seconds()
-	res.Notes = append(res.Notes, fmt.Sprintf("kafka: resources include the consumer group processes' CPU time from the measured start (%.2f s user, %.2f s system); max RSS is this process's", user.Seconds(), sys.Seconds()))
+	res.Notes = append(res.Notes, fmt.Sprintf("kafka: resources include the consumer group processes' CPU time from the measured start (%.2f s user, %.2f s system; it includes forwarding every delivery to this process, harness work a one-process run does not do); max RSS is this process's", user.Seconds(), sys.Seconds()))
 }
 
 // lockedBuffer keeps the last 64 KiB of a child's stderr.

@@ -259,7 +259,7 @@ func startIsolated(ctx context.Context, brokers []string, seed uint64, cfg Group
 	}
 	gs.wg.Add(1)
 	go gs.lagLoop()
-	how := "the broker runs elsewhere"
+	how := "the broker's own work for the groups is outside evbench (on a broker local to this machine it still competes for the CPUs)"
 	if cfg.TrimConsumed {
 		how = "the embedded broker (kfake) still runs in the generator's process, so its share of the consumers' work (fetches, commits, group coordination) is not isolated"
 	}

@@ -29,6 +29,7 @@ const (
 	DefaultJitter           = 0.2
 	DefaultWebhookInFlight  = 64
 	DefaultQueueLimit       = 100_000
+	DefaultInFlightTotal    = 4096
 	DefaultConnections      = ConnKeepalive
 	DefaultBrokers          = "embedded"
 	DefaultPartitions       = 12
@@ -97,7 +98,9 @@ func defaultWebhook() *Webhook {
 		MaxInFlight: DefaultWebhookInFlight,
 		QueueLimit:  DefaultQueueLimit,
 		Connections: DefaultConnections,
-		Signing:     Signing{Enabled: ptrTrue()},
+		// max_in_flight_total: the dispatcher's cap (runners/webhook/inflight.go).
+		MaxInFlightTotal: DefaultInFlightTotal,
+		Signing:          Signing{Enabled: ptrTrue()},
 	}
 }
 

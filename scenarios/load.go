@@ -436,7 +436,7 @@ func (d *decoder) systems(n *node, path string, s *Systems, file string) {
 }
 
 var (
-	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "connections", "signing", "durable_queue", "faults"}
+	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "max_in_flight_total", "connections", "signing", "durable_queue", "faults"}
 	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
@@ -450,6 +450,7 @@ func (d *decoder) webhook(n *node, path string) *Webhook {
 	o.durv("timeout", &w.Timeout)
 	o.intv("max_in_flight", &w.MaxInFlight, anyLo, anyHi)
 	o.intv("queue_limit", &w.QueueLimit, anyLo, anyHi)
+	o.intv("max_in_flight_total", &w.MaxInFlightTotal, anyLo, anyHi)
 	o.enumv("connections", &w.Connections, ConnKeepalive, ConnPerDelivery)
 	if o.has("retry") {
 		d.retry(o.val("retry"), o.p("retry"), &w.Retry)

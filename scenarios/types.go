@@ -335,6 +335,9 @@ type Webhook struct {
 	// QueueLimit is the per-endpoint queue bound; a delivery that finds
 	// the queue full is dead-lettered as "queue full" (default 100000).
 	QueueLimit int `yaml:"queue_limit,omitempty" json:"queue_limit"`
+	// MaxInFlightTotal caps attempts in flight across all endpoints; at the
+	// cap the schedule waits (back-pressure, shown as generator lag).
+	MaxInFlightTotal int `yaml:"max_in_flight_total,omitempty" json:"max_in_flight_total"`
 	// Connections is keepalive (default) or per-delivery.
 	Connections string `yaml:"connections,omitempty" json:"connections"`
 	// Signing configures Standard Webhooks signatures.

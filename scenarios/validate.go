@@ -456,6 +456,7 @@ func (c *checker) systems(s *Scenario) {
 		c.durRange(p+".timeout", w.Timeout, true, MaxTimeout)
 		c.intRange(p+".max_in_flight", w.MaxInFlight, 1, MaxInFlight, "concurrent deliveries per endpoint")
 		c.intRange(p+".queue_limit", w.QueueLimit, 1, MaxQueueLimit, "queued deliveries per endpoint")
+		c.intRange(p+".max_in_flight_total", w.MaxInFlightTotal, 1, MaxInFlight, "attempts in flight across endpoints")
 		c.enum(p+".connections", w.Connections, ConnKeepalive, ConnPerDelivery)
 		c.retry(p+".retry", w.Retry)
 		c.signing(p+".signing", w.Signing)

@@ -135,6 +135,7 @@ type Groups struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	closed atomic.Bool
+	iso    *isolation // members in child processes (isolate.go), or nil
 }
 
 // Group is one subscriber's consumer group.
@@ -144,7 +145,7 @@ type Group struct {
 	// Name is the subscriber's name.
 	Name    string
 	gs      *Groups
-	sub     *measure.Subscriber
+	sub     groupRecorder // *measure.Subscriber, or a child's forwarder (isolate_child.go)
 	beh     *behave.Subscriber
 	members []*member
 	late    *lateJoin // join_at > 0 (latejoin.go)
@@ -418,6 +419,7 @@ func (gs *Groups) Close() {
 		}
 	}
 	wg.Wait()
+	gs.iso.stop() // isolate.go: the child processes' members, in order
 	gs.wg.Wait()
 	ids := make([]string, 0, len(gs.groups))
 	for _, g := range gs.groups {
@@ -867,11 +869,11 @@ func (w *worker) process(r *kgo.Record) bool {
 	if !ok {
 		return true // not an evbench record
 	}
-	base := g.gs.cfg.Point.Gen.IDBase()
+	base := g.gs.idBase() // isolate.go
 	if meta.ID < base || meta.ID-base >= 1<<40 {
 		return true // an event of another run on a reused topic
 	}
-	measured := meta.Intended >= g.gs.cfg.Point.MeasuredStart()
+	measured := meta.Intended >= g.gs.measuredStart()
 	if measured {
 		g.received.Add(1)
 	}

@@ -366,7 +366,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 	defer prod.Close()
 	prod.StopOn(ctx.Done())
-	groups, err := StartGroups(sctx, GroupsConfig{
+	groups, err := r.startGroups(sctx, env.Brokers, sc.Event.Seed, GroupsConfig{ // isolate.go
 		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
 		TrimConsumed: env.Embedded, Published: prod.Acked, TimeScale: sc.TimeScale,
@@ -387,7 +387,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 
 	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth, Lag: groups.Lag})
-	setStart := []func(int64){nw.Links.SetStart}
+	setStart := []func(int64){nw.Links.SetStart, groups.SetStart}
 	for _, b := range behs {
 		setStart = append(setStart, b.SetStart)
 	}

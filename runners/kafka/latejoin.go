@@ -218,6 +218,7 @@ func (gs *Groups) AttachCatchUps(res *results.Point) {
 	if res == nil {
 		return
 	}
+	gs.attachProcesses(res) // isolate.go
 	for i, c := range gs.CatchUps() {
 		if c != nil && i < len(res.Subscribers) {
 			res.Subscribers[i].CatchUp = c

@@ -36,6 +36,9 @@ func Resolve(w *scenarios.Webhook) scenarios.Webhook {
 	if out.QueueLimit <= 0 {
 		out.QueueLimit = DefaultQueueLimit
 	}
+	if out.MaxInFlightTotal <= 0 {
+		out.MaxInFlightTotal = DefaultMaxInFlightTotal // inflight.go
+	}
 	if out.Connections == "" {
 		out.Connections = scenarios.ConnKeepalive
 	}

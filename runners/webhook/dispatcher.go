@@ -113,6 +113,8 @@ type DispatcherConfig struct {
 	// process sends both to its parent in one frame, so they cannot be
 	// separated by a crash (child.go).
 	OnDeadLetter func(ep int, id uint64, cause measure.Cause, line []byte)
+	// Note, when set, receives the notes of the point (inflight.go).
+	Note func(format string, args ...any)
 }
 
 // Dispatcher fans events out to every target over HTTP: a bounded queue
@@ -143,6 +145,8 @@ type Dispatcher struct {
 	wg            sync.WaitGroup
 
 	retry retryQueue
+	slots slots // max_in_flight_total (inflight.go)
+	note  func(format string, args ...any)
 
 	workerPool sync.Pool
 }
@@ -210,7 +214,9 @@ func NewDispatcher(cfg DispatcherConfig, targets []Target) (*Dispatcher, error) 
 		maxAttempts: w.Retry.MaxAttempts,
 		honourRA:    w.Retry.HonourRetryAfter == nil || *w.Retry.HonourRetryAfter,
 		perDelivery: w.Connections == scenarios.ConnPerDelivery,
+		note:        cfg.Note,
 	}
+	d.slots.init(d, w.MaxInFlightTotal)
 	d.workerPool.New = func() any { return newWorker() }
 	for _, t := range targets {
 		u, err := url.Parse(t.URL)
@@ -315,6 +321,7 @@ func (d *Dispatcher) Dispatch(ev load.Event) {
 	if d.closed.Load() {
 		return
 	}
+	d.slots.wait() // inflight.go: back-pressure at max_in_flight_total
 	it := item{id: ev.ID, intended: ev.Intended, payload: ev.Payload, key: int32(ev.Key), lastClass: -1}
 	for _, e := range d.eps {
 		if e.joinAt > 0 {
@@ -352,6 +359,7 @@ func (d *Dispatcher) Stop() {
 		return
 	}
 	d.retry.stop()
+	d.slots.wake()
 }
 
 // Close stops the dispatcher: no new attempts or retries start, pending
@@ -374,6 +382,9 @@ func (d *Dispatcher) Close() error {
 	}
 	for _, e := range d.eps {
 		e.client.CloseIdleConnections()
+	}
+	if n := d.capNote(); n != "" && d.note != nil {
+		d.note("%s", n)
 	}
 	return err
 }
@@ -401,7 +412,7 @@ func (e *endpoint) enqueue(it item, retry bool) {
 	}
 	e.q.push(it)
 	d.queued.Add(1)
-	spawn := e.workers < e.max
+	spawn := e.workers < e.max && d.slots.take(e)
 	if spawn {
 		e.workers++
 	}
@@ -419,15 +430,27 @@ func (e *endpoint) work() {
 	defer d.wg.Done()
 	w := d.workerPool.Get().(*worker)
 	defer d.workerPool.Put(w)
+	did := false
 	for {
 		e.mu.Lock()
 		if d.closed.Load() || e.q.len() == 0 {
 			e.workers--
 			e.mu.Unlock()
+			d.slots.release()
+			return
+		}
+		if did && d.slots.contended() {
+			// Others wait for a slot: hand this one over, get back in line
+			// (after one attempt at least, so a slot always does work).
+			e.workers--
+			e.mu.Unlock()
+			d.slots.yield(e)
+			d.slots.release()
 			return
 		}
 		it := e.q.pop()
 		e.mu.Unlock()
+		did = true
 		d.queued.Add(-1)
 		d.inFlight.Add(1)
 		e.attempt(w, &it)

@@ -653,7 +653,7 @@ func (s *senderProc) attach(res *results.Point) {
 func newSender(wh scenarios.Webhook, secret *Secret, cert *Cert, targets []Target, specs []scenarios.Subscriber,
 	mp *measure.Point, pt *runners.Point) (sender, *senderProc, error) {
 	if len(wh.Faults) == 0 && !wh.DurableQueue {
-		dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes}
+		dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes, Note: mp.Note}
 		if cert != nil {
 			dcfg.RootCAs = cert.Pool()
 		}

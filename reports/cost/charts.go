@@ -7,6 +7,7 @@ import (
 
 	"github.com/evbench/evbench/reports/chart"
 	rplot "github.com/evbench/evbench/reports/plot"
+	"github.com/evbench/evbench/reports/results"
 )
 
 // MeasuredRange is the smallest and largest event rate (events/hour) and
@@ -142,31 +143,34 @@ func CurvesData(m *Model, subs []int) (rplot.Data, error) {
 				t.Series = append(t.Series, sr)
 			}
 		}
-		// Break-even markers (webhook against each other system; the
-		// first three, not every step of a large cluster). Only the
-		// webhook-kafka ones are labelled, so labels do not collide.
+		// Break-even markers (the push-family system, webhook, against
+		// each other system; the first three, not every step of a large
+		// cluster). Only those against the log-family system (kafka) are
+		// labelled, so labels do not collide.
+		push, hasPush := m.First(results.FamilyPush)
+		log, _ := m.First(results.FamilyLog)
 		for _, s := range systems {
-			if s == "webhook" {
+			if !hasPush || s == push {
 				continue
 			}
-			pts, _, err := m.BreakEvenPoints("webhook", s, n)
+			pts, _, err := m.BreakEvenPoints(push, s, n)
 			if err != nil {
 				return rplot.Data{}, err
 			}
-			mk := rplot.Marks{Label: "webhook = " + s, Shape: rplot.MarkRing, Radius: 4}
-			if s != "kafka" {
+			mk := rplot.Marks{Label: push + " = " + s, Shape: rplot.MarkRing, Radius: 4}
+			if s != log {
 				mk.System = s
 			}
 			for k, pt := range pts {
 				if k >= 3 {
 					break
 				}
-				b, err := m.Cost("webhook", pt.EventsPerHour, n)
+				b, err := m.Cost(push, pt.EventsPerHour, n)
 				if err != nil {
 					return rplot.Data{}, err
 				}
 				mk.X, mk.Y = append(mk.X, sig(pt.EventsPerHour)), append(mk.Y, sig(b.Total))
-				if s == "kafka" {
+				if s == log {
 					mk.Text = append(mk.Text, chartRate(pt.EventsPerHour))
 				}
 			}
@@ -372,10 +376,11 @@ func MapData(m *Model, maxSubs int) (rplot.Data, error) {
 			out.Areas = append(out.Areas, *a)
 		}
 	}
-	if _, ok := m.Usage["kafka"]; ok {
-		mk := rplot.Marks{Label: "webhook = kafka (exact)", Shape: rplot.MarkCircle, Radius: 2.5}
+	push, hasPush := m.First(results.FamilyPush)
+	if log, ok := m.First(results.FamilyLog); ok && hasPush {
+		mk := rplot.Marks{Label: push + " = " + log + " (exact)", Shape: rplot.MarkCircle, Radius: 2.5}
 		for n := 1; n <= maxSubs; n++ {
-			pts, _, err := m.BreakEvenPoints("webhook", "kafka", n)
+			pts, _, err := m.BreakEvenPoints(push, log, n)
 			if err != nil {
 				return rplot.Data{}, err
 			}

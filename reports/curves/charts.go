@@ -87,14 +87,14 @@ func seriesStyle(d *Data) map[int]int {
 }
 
 func systemLabel(d *Data, system string) string {
-	if d.Embedded && kafkaBased(system) {
+	if d.onEmbedded(system) {
 		return system + " (embedded broker)"
 	}
 	return system
 }
 
 func legendLabel(d *Data, c Curve) string {
-	if d.Embedded && kafkaBased(c.System) {
+	if d.onEmbedded(c.System) {
 		return strings.Replace(c.Label, c.System, c.System+" (embedded)", 1)
 	}
 	return c.Label

@@ -138,8 +138,10 @@ type pointView struct {
 	Summary    [][2]string
 	BrokerLats []latRow
 	Subs       []subRow
-	Webhook    bool
-	Notes      []string
+	// HasAttempts: the point's system delivers attempt by attempt
+	// (capability Attempts), so the table shows attempts per delivery.
+	HasAttempts bool
+	Notes       []string
 	// Phases splits each webhook subscriber's attempt latency (connect,
 	// TLS, time to first byte); Endpoints describes url subscribers.
 	Phases    []latRow
@@ -285,6 +287,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 	}
 
 	det := plot.DetailPoints(r)
+	ord := results.OrderOf(r.Points)
 	seen := map[string]bool{}
 	for _, p := range r.Points {
 		if !seen[p.System] {
@@ -292,6 +295,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 			pg.SystemCSS = append(pg.SystemCSS, systemCSS{p.System, plot.SystemColorHex(p.System)})
 		}
 	}
+	sort.SliceStable(pg.SystemCSS, func(a, b int) bool { return ord.Less(pg.SystemCSS[a].Name, pg.SystemCSS[b].Name) })
 	for _, i := range det {
 		p := r.Points[i]
 		pg.Verdict = append(pg.Verdict, verdict(r, p))
@@ -362,7 +366,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		sort.SliceStable(order, func(a, b int) bool {
 			pa, pb := r.Points[order[a]], r.Points[order[b]]
 			if pa.System != pb.System {
-				return results.SystemOrder(pa.System) < results.SystemOrder(pb.System)
+				return ord.Less(pa.System, pb.System)
 			}
 			return false
 		})
@@ -631,7 +635,7 @@ func lat(name string, s results.Summary) latRow {
 
 func pointDetail(r *results.Results, i int) pointView {
 	p := r.Points[i]
-	pv := pointView{Index: i, Label: plot.PointLabel(p), Status: p.Status, Error: p.Error, Webhook: p.System == "webhook", Notes: p.Notes}
+	pv := pointView{Index: i, Label: plot.PointLabel(p), Status: p.Status, Error: p.Error, HasAttempts: p.Caps().Attempts, Notes: p.Notes}
 	pv.Summary = [][2]string{
 		{"Offered", rate(p.OfferedPerS)},
 		{"Sent (achieved)", rate(p.AchievedPerS)},

@@ -97,7 +97,8 @@ func CurvesData(m *Model, subs []int) (rplot.Data, error) {
 	systems := m.Systems()
 	xlo, xhi, nlo, nhi, measured := m.MeasuredRange()
 	out := rplot.Data{
-		Name: "cost-curves-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 2,
+		Order: m.order(),
+		Name:  "cost-curves-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 2,
 		Title: fmt.Sprintf("Monthly cost vs events per hour, profile %s", m.Profile.Label()),
 		Caption: "Each design's monthly cost from the measured CPU and bytes and the profile's prices; " +
 			"circles mark where webhooks and a Kafka-based design cost the same. Dashed: beyond the rates " +
@@ -229,7 +230,8 @@ func CompositionData(m *Model, n int) (rplot.Data, error) {
 	systems := m.Systems()
 	xlo, xhi, _, _, measured := m.MeasuredRange()
 	out := rplot.Data{
-		Name: "cost-composition-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 1,
+		Order: m.order(),
+		Name:  "cost-composition-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 1,
 		Title: fmt.Sprintf("What each design's monthly cost is made of, profile %s", m.Profile.Label()),
 		Caption: "The share of each design's monthly cost taken by each cost line, stacked from the sender " +
 			"(bottom) through the transport and the subscribers to the common part (top).",
@@ -334,7 +336,8 @@ func CompositionData(m *Model, n int) (rplot.Data, error) {
 // points, the measured region and the claim's region outlined.
 func MapData(m *Model, maxSubs int) (rplot.Data, error) {
 	out := rplot.Data{
-		Name: "cost-breakeven-map-" + m.Profile.Name, Kind: rplot.KindLines,
+		Order: m.order(),
+		Name:  "cost-breakeven-map-" + m.Profile.Name, Kind: rplot.KindLines,
 		Title:  fmt.Sprintf("Cheapest design, profile %s", m.Profile.Label()),
 		XLabel: "events per hour (log)", YLabel: "subscribers", XScale: rplot.ScaleLog, YScale: rplot.ScaleLinear,
 		Caption: "Each cell is coloured by the cheapest design at that rate and subscriber count; outside " +
@@ -362,7 +365,7 @@ func MapData(m *Model, maxSubs int) (rplot.Data, error) {
 				return rplot.Data{}, err
 			}
 			if areas[best] == nil {
-				areas[best] = &rplot.Area{Label: displayName(m, best) + " cheapest", Color: rplot.Lighten(rplot.SystemColorHex(best), 0.35)}
+				areas[best] = &rplot.Area{Label: displayName(m, best) + " cheapest", Color: rplot.Lighten(rplot.SystemColorHexIn(m.order(), best), 0.35)}
 			}
 			if best != runSys {
 				flush(x0)

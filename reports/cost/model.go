@@ -112,6 +112,17 @@ func SystemsOf(usage map[string]Usage) []string {
 	return out
 }
 
+// order ranks the model's systems as their points did (Usage.Rank).
+func (m *Model) order() results.Order {
+	o := results.Order{}
+	for s, u := range m.Usage {
+		if u.Rank > 0 {
+			o[s] = u.Rank
+		}
+	}
+	return o
+}
+
 // Systems lists the systems the model can price, in order.
 func (m *Model) Systems() []string { return SystemsOf(m.Usage) }
 

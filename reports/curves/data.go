@@ -125,6 +125,9 @@ type Data struct {
 	// EmbeddedSystems are the systems whose points ran on the in-memory
 	// embedded broker (results.Point.Broker): their labels say so.
 	EmbeddedSystems []string `json:"embedded_systems,omitempty"`
+	// Order ranks the systems (results.OrderOf the points): the charts'
+	// colours.
+	Order results.Order `json:"-"`
 }
 
 // DeliveredRate is a point's delivered throughput per subscriber during the
@@ -276,6 +279,7 @@ func Extract(r *results.Results) (*Data, error) {
 	}
 	d := &Data{Embedded: r.Environment.Embedded, BrokerKind: r.Environment.BrokerKind}
 	ord := results.OrderOf(r.Points)
+	d.Order = ord
 	for i := range r.Points {
 		if _, emb := r.Points[i].Broker(r.Environment); emb && !slices.Contains(d.EmbeddedSystems, r.Points[i].System) {
 			d.EmbeddedSystems = append(d.EmbeddedSystems, r.Points[i].System)

@@ -77,6 +77,10 @@ type Data struct {
 	// default, see Width, LineHeight and BarsHeight).
 	Width  float64 `json:"width_in,omitempty"`
 	Height float64 `json:"height_in,omitempty"`
+	// Order ranks the systems drawn (results.OrderOf their points), which
+	// picks their colours; nil: the legacy order. Tiles without one use
+	// their figure's.
+	Order results.Order `json:"-"`
 }
 
 // Axis fixes an axis: its range, and its ticks when Ticks is not empty.
@@ -301,6 +305,10 @@ func Extract(r *results.Results) ([]Data, error) {
 		return nil, err
 	}
 	add(ap)
+	ord := results.OrderOf(r.Points)
+	for i := range out {
+		out[i].Order = ord
+	}
 	return out, nil
 }
 

@@ -1,16 +1,18 @@
 // Package runners defines the contract every system runner implements and
-// a registry of runners by system name. A system's runner is a package
-// under runners/ that calls Register in an init function and is imported
+// a registry of system descriptors by name. A system is a package under
+// runners/ that calls Register in an init function with its Descriptor
+// (name, runner factory, capabilities, cost family, order) and is imported
 // by cmd/evbench/main.go.
 //
-// That is not yet all a new system needs (issue 8 tracks making it so).
-// Today a system is also named in: its block of the scenario model, its
-// defaults and its validation (scenarios/types.go, load.go; sweepable
-// settings in sweep.go; rows of docs/scenarios.md); the order systems are
-// reported in (reports/results/results.go); the reports that draw
-// system-specific charts and labels (reports/plot, reports/curves,
-// reports/html, reports/hlog); and the cost model (reports/cost, which
-// prices every system that is not webhook as Kafka).
+// Results and reports need nothing else: measure.Point.Finish records the
+// figures the descriptor's capabilities name, every point records the
+// capabilities, cost family and order (reports/results), and reports draw
+// and price from those, never from the system's name. What a new system
+// still has to touch outside its package is the scenario side: its block
+// of the scenario model, defaults and validation (scenarios/types.go,
+// load.go, validate.go; sweepable settings in sweep.go; clone and
+// redaction in clone.go; rows of docs/scenarios.md), which issue 8 item 1
+// moves into the descriptor too (docs/architecture.md, "Adding a system").
 package runners
 
 import (

@@ -40,7 +40,9 @@ func TestRegisterDescriptor(t *testing.T) {
 	}
 
 	fail := Descriptor{Name: "test-registry-failing", CostFamily: results.FamilyPush, Order: 8,
-		New: func() Runner { return stubRunner{p: &results.Point{Status: results.StatusFailed}, err: errors.New("boom")} }}
+		New: func() Runner {
+			return stubRunner{p: &results.Point{Status: results.StatusFailed}, err: errors.New("boom")}
+		}}
 	Register(fail)
 	r, _ = New(fail.Name)
 	if p, err := r.Run(context.Background(), &Point{}); err == nil || p.CostFamily != results.FamilyPush || p.Order != 8 || p.Capabilities != nil {

@@ -328,6 +328,15 @@ func TestSystemColors(t *testing.T) {
 	if SystemColorHex("rabbitmq") != SystemColorHex("rabbitmq") {
 		t.Error("spare colour not stable")
 	}
+	// Colours go by recorded order, not by name: a new system ranked
+	// second is vermilion, and ranks after the fixed three take the spare
+	// colours in turn.
+	ord := results.OrderOf([]results.Point{{System: "nats", Order: 2}, {System: "webhook", Order: 1}, {System: "rabbitmq", Order: 4}, {System: "sqs", Order: 5}})
+	for sys, want := range map[string]string{"webhook": "#0072B2", "nats": "#D55E00", "rabbitmq": Hex(spareColors[0]), "sqs": Hex(spareColors[1])} {
+		if got := SystemColorHexIn(ord, sys); got != want {
+			t.Errorf("%s (rank %d) colour %s, want %s", sys, ord.Rank(sys), got, want)
+		}
+	}
 }
 
 // TestThroughputOffered: one black offered line when every system ran the

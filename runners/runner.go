@@ -1,16 +1,18 @@
 // Package runners defines the contract every system runner implements and
-// a registry of runners by system name. A system's runner is a package
-// under runners/ that calls Register in an init function and is imported
+// a registry of system descriptors by name. A system is a package under
+// runners/ that calls Register in an init function with its Descriptor
+// (name, runner factory, capabilities, cost family, order) and is imported
 // by cmd/evbench/main.go.
 //
-// That is not yet all a new system needs (issue 8 tracks making it so).
-// Today a system is also named in: its block of the scenario model, its
-// defaults and its validation (scenarios/types.go, load.go; sweepable
-// settings in sweep.go; rows of docs/scenarios.md); the order systems are
-// reported in (reports/results/results.go); the reports that draw
-// system-specific charts and labels (reports/plot, reports/curves,
-// reports/html, reports/hlog); and the cost model (reports/cost, which
-// prices every system that is not webhook as Kafka).
+// Results and reports need nothing else: measure.Point.Finish records the
+// figures the descriptor's capabilities name, every point records the
+// capabilities, cost family and order (reports/results), and reports draw
+// and price from those, never from the system's name. What a new system
+// still has to touch outside its package is the scenario side: its block
+// of the scenario model, defaults and validation (scenarios/types.go,
+// load.go, validate.go; sweepable settings in sweep.go; clone and
+// redaction in clone.go; rows of docs/scenarios.md), which issue 8 item 1
+// moves into the descriptor too (docs/architecture.md, "Adding a system").
 package runners
 
 import (
@@ -288,31 +290,98 @@ func (l *LineWriter) Err() error {
 // Factory makes a fresh runner; every point gets a new one.
 type Factory func() Runner
 
-var (
-	regMu    sync.Mutex
-	registry = map[string]Factory{}
-)
-
-// Register makes a runner available under a system name. It panics on a
-// duplicate name: that is a programming error caught at start-up.
-func Register(system string, f Factory) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	if _, dup := registry[system]; dup {
-		panic("runners: duplicate registration of " + system)
-	}
-	registry[system] = f
+// Descriptor is what a system package registers about its system: how to
+// run it and what its results are. Everything outside the package that
+// needs to know what a system is reads it here or, for reports, from the
+// copy recorded on every point (results.Point's capabilities, cost_family
+// and order), never from the system's name.
+type Descriptor struct {
+	// Name is the system's name: the key of its scenario block and the
+	// "system" of its points.
+	Name string
+	// New makes a fresh runner for one point.
+	New Factory
+	// Caps are what the system measures beyond end-to-end latency and
+	// accounting. The runner passes them to measure.Point.Finish, which
+	// records exactly those figures; reports draw from them; the
+	// conformance suite checks every point against them.
+	Caps results.Capabilities
+	// CostFamily is the design the cost model prices the system as
+	// (reports/cost); a system with an unknown family is listed as
+	// unpriced, never priced as another.
+	CostFamily results.CostFamily
+	// Order is where the system goes in tables, legends and summaries
+	// (smaller first, at least 1); it also picks its fixed colour.
+	Order int
 }
 
-// New returns a fresh runner for system.
+var (
+	regMu    sync.Mutex
+	registry = map[string]Descriptor{}
+)
+
+// Register makes a system available under d.Name. It panics on a duplicate
+// name or an incomplete descriptor: those are programming errors caught at
+// start-up.
+func Register(d Descriptor) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	switch {
+	case d.Name == "" || d.New == nil:
+		panic(fmt.Sprintf("runners: descriptor %q without a name or factory", d.Name))
+	case d.Order < 1:
+		panic("runners: descriptor " + d.Name + " without an order (at least 1)")
+	case d.CostFamily == "":
+		panic("runners: descriptor " + d.Name + " without a cost family")
+	}
+	if _, dup := registry[d.Name]; dup {
+		panic("runners: duplicate registration of " + d.Name)
+	}
+	registry[d.Name] = d
+}
+
+// Lookup returns the descriptor registered under system.
+func Lookup(system string) (Descriptor, bool) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	d, ok := registry[system]
+	return d, ok
+}
+
+// New returns a fresh runner for system. Every point it returns records
+// the descriptor's cost family and order (its capabilities come from
+// measure.Point.Finish), so results say what the system is without
+// anyone downstream knowing its name.
 func New(system string) (Runner, error) {
 	regMu.Lock()
 	defer regMu.Unlock()
-	f, ok := registry[system]
+	d, ok := registry[system]
 	if !ok {
 		return nil, fmt.Errorf("no runner registered for system %q (have %v)", system, systemsLocked())
 	}
-	return f(), nil
+	return described{d.New(), d}, nil
+}
+
+// described stamps a point with its system's descriptor.
+type described struct {
+	Runner
+	d Descriptor
+}
+
+// Run implements Runner.
+func (r described) Run(ctx context.Context, pt *Point) (*results.Point, error) {
+	p, err := r.Runner.Run(ctx, pt)
+	if p != nil {
+		Describe(p, r.d)
+	}
+	return p, err
+}
+
+// Describe records d's cost family and order on p. Capabilities are
+// recorded by measure.Point.Finish with the figures they name, so a point
+// that failed before Finish has none.
+func Describe(p *results.Point, d Descriptor) {
+	p.CostFamily, p.Order = d.CostFamily, d.Order
 }
 
 // Systems lists registered system names, sorted.

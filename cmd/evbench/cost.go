@@ -80,15 +80,15 @@ break-even map per profile as PNG. docs/cost.md explains every cost line.`,
 				return badInput(fmt.Errorf("%s: %w", args[0], err))
 			}
 			if un := cost.Unpriced(usage); len(un) > 0 {
-				fmt.Fprintf(cmd.ErrOrStderr(), "note: not priced (no cost family; families are webhook, kafka, bridge): %s\n", strings.Join(un, ", "))
+				fmt.Fprintf(cmd.ErrOrStderr(), "note: not priced (no cost family the model knows; families are %v): %s\n", results.Families, strings.Join(un, ", "))
 				for _, s := range un {
 					delete(usage, s)
 				}
 			}
-			if _, ok := usage["webhook"]; !ok || len(usage) < 2 {
-				return badInput(fmt.Errorf("%s: the cost comparison needs complete webhook points and at least one Kafka-based system (have %s)", args[0], costSystems(usage)))
-			}
 			models := []*cost.Model{cost.NewModel(p, usage)}
+			if _, ok := models[0].First(results.FamilyPush); !ok || len(usage) < 2 {
+				return badInput(fmt.Errorf("%s: the cost comparison needs complete points of a push-family system (webhook) and at least one other priced system (have %s)", args[0], costSystems(usage)))
+			}
 			if profile == "" {
 				if models, err = cost.Models(usage, p); err != nil {
 					return err
@@ -185,7 +185,7 @@ func costPrint(w io.Writer, r *results.Results, p *cost.Profile, usage map[strin
 	fmt.Fprint(w, cost.FormatTable(lt))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, costWrap(cost.ModelParagraph(p, usage), 100))
-	if _, ok := usage["kafka"]; ok {
+	if _, ok := m.First(results.FamilyLog); ok {
 		claim, err := cost.ClaimParagraphs(models)
 		if err != nil {
 			return err

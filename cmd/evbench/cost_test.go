@@ -27,7 +27,7 @@ func TestCostCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{"Cost lines at 10k/h and 3 subscribers", "transport", "sender", "subscriber (common)",
-		"differs between designs (break-even) [family kafka]", "common to every design (not in break-even)",
+		"differs between designs (break-even) [family log]", "common to every design (not in break-even)",
 		"Sensitivity of webhook vs kafka", "kafka.broker_month", "webhook.added_latency_s", "The verdict hinges most on"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)

@@ -201,8 +201,8 @@ func printFaults(w io.Writer, res *results.Results) {
 				}
 			}
 			pub := fmt.Sprintf("longest without a produce ack %.1f s, without", av.LongestPublishGapS)
-			if p.System == "webhook" {
-				pub = "longest without" // no produce step
+			if !p.Caps().Publish {
+				pub = "longest without" // no publish step
 			}
 			fmt.Fprintf(w, "availability %s: %s a delivery %.1f s; recovery %s\n", p.System, pub, av.LongestDeliveryGapS, rec)
 		}

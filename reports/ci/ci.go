@@ -67,7 +67,7 @@ func WriteRunMarkdown(w io.Writer, r *results.Results) error {
 			systems = append(systems, p.System)
 		}
 	}
-	slices.SortStableFunc(systems, func(a, b string) int { return results.SystemOrder(a) - results.SystemOrder(b) })
+	results.OrderOf(r.Points).Sort(systems)
 	for _, sys := range systems {
 		fmt.Fprintf(&b, "\n### %s\n\n", sys)
 		b.WriteString("| point | status | subscriber | achieved/s | p50 | p99 | p99.9 | max | delivered | lost | dead-lettered |\n")

@@ -51,7 +51,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			systems = append(systems, p.Key.System)
 		}
 	}
-	slices.SortStableFunc(systems, func(a, b string) int { return results.SystemOrder(a) - results.SystemOrder(b) })
+	// A comparison keeps no points, so systems go in the legacy order
+	// (results.Order), others after by name.
+	results.Order(nil).Sort(systems)
 	for _, sys := range systems {
 		fmt.Fprintf(ew, "\n### %s\n\n", sys)
 		if r.Mode == ModeSamples {

@@ -219,6 +219,14 @@ func worse(a, b string) string {
 // mergePoint adds src into dst (same key).
 func mergePoint(dst, src *results.Point) error {
 	dst.Status = worse(dst.Status, src.Status)
+	// A consume process's point records no descriptor (measure's
+	// FinishConsumer): take the producers'.
+	if dst.Capabilities == nil {
+		dst.Capabilities = src.Capabilities
+	}
+	if dst.CostFamily == "" {
+		dst.CostFamily, dst.Order = src.CostFamily, src.Order
+	}
 	switch {
 	case dst.Error == "":
 		dst.Error = src.Error

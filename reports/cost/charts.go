@@ -7,6 +7,7 @@ import (
 
 	"github.com/evbench/evbench/reports/chart"
 	rplot "github.com/evbench/evbench/reports/plot"
+	"github.com/evbench/evbench/reports/results"
 )
 
 // MeasuredRange is the smallest and largest event rate (events/hour) and
@@ -96,7 +97,8 @@ func CurvesData(m *Model, subs []int) (rplot.Data, error) {
 	systems := m.Systems()
 	xlo, xhi, nlo, nhi, measured := m.MeasuredRange()
 	out := rplot.Data{
-		Name: "cost-curves-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 2,
+		Order: m.order(),
+		Name:  "cost-curves-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 2,
 		Title: fmt.Sprintf("Monthly cost vs events per hour, profile %s", m.Profile.Label()),
 		Caption: "Each design's monthly cost from the measured CPU and bytes and the profile's prices; " +
 			"circles mark where webhooks and a Kafka-based design cost the same. Dashed: beyond the rates " +
@@ -142,31 +144,34 @@ func CurvesData(m *Model, subs []int) (rplot.Data, error) {
 				t.Series = append(t.Series, sr)
 			}
 		}
-		// Break-even markers (webhook against each other system; the
-		// first three, not every step of a large cluster). Only the
-		// webhook-kafka ones are labelled, so labels do not collide.
+		// Break-even markers (the push-family system, webhook, against
+		// each other system; the first three, not every step of a large
+		// cluster). Only those against the log-family system (kafka) are
+		// labelled, so labels do not collide.
+		push, hasPush := m.First(results.FamilyPush)
+		log, _ := m.First(results.FamilyLog)
 		for _, s := range systems {
-			if s == "webhook" {
+			if !hasPush || s == push {
 				continue
 			}
-			pts, _, err := m.BreakEvenPoints("webhook", s, n)
+			pts, _, err := m.BreakEvenPoints(push, s, n)
 			if err != nil {
 				return rplot.Data{}, err
 			}
-			mk := rplot.Marks{Label: "webhook = " + s, Shape: rplot.MarkRing, Radius: 4}
-			if s != "kafka" {
+			mk := rplot.Marks{Label: push + " = " + s, Shape: rplot.MarkRing, Radius: 4}
+			if s != log {
 				mk.System = s
 			}
 			for k, pt := range pts {
 				if k >= 3 {
 					break
 				}
-				b, err := m.Cost("webhook", pt.EventsPerHour, n)
+				b, err := m.Cost(push, pt.EventsPerHour, n)
 				if err != nil {
 					return rplot.Data{}, err
 				}
 				mk.X, mk.Y = append(mk.X, sig(pt.EventsPerHour)), append(mk.Y, sig(b.Total))
-				if s == "kafka" {
+				if s == log {
 					mk.Text = append(mk.Text, chartRate(pt.EventsPerHour))
 				}
 			}
@@ -225,7 +230,8 @@ func CompositionData(m *Model, n int) (rplot.Data, error) {
 	systems := m.Systems()
 	xlo, xhi, _, _, measured := m.MeasuredRange()
 	out := rplot.Data{
-		Name: "cost-composition-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 1,
+		Order: m.order(),
+		Name:  "cost-composition-" + m.Profile.Name, Kind: rplot.KindTiles, Columns: 1,
 		Title: fmt.Sprintf("What each design's monthly cost is made of, profile %s", m.Profile.Label()),
 		Caption: "The share of each design's monthly cost taken by each cost line, stacked from the sender " +
 			"(bottom) through the transport and the subscribers to the common part (top).",
@@ -330,7 +336,8 @@ func CompositionData(m *Model, n int) (rplot.Data, error) {
 // points, the measured region and the claim's region outlined.
 func MapData(m *Model, maxSubs int) (rplot.Data, error) {
 	out := rplot.Data{
-		Name: "cost-breakeven-map-" + m.Profile.Name, Kind: rplot.KindLines,
+		Order: m.order(),
+		Name:  "cost-breakeven-map-" + m.Profile.Name, Kind: rplot.KindLines,
 		Title:  fmt.Sprintf("Cheapest design, profile %s", m.Profile.Label()),
 		XLabel: "events per hour (log)", YLabel: "subscribers", XScale: rplot.ScaleLog, YScale: rplot.ScaleLinear,
 		Caption: "Each cell is coloured by the cheapest design at that rate and subscriber count; outside " +
@@ -358,7 +365,7 @@ func MapData(m *Model, maxSubs int) (rplot.Data, error) {
 				return rplot.Data{}, err
 			}
 			if areas[best] == nil {
-				areas[best] = &rplot.Area{Label: displayName(m, best) + " cheapest", Color: rplot.Lighten(rplot.SystemColorHex(best), 0.35)}
+				areas[best] = &rplot.Area{Label: displayName(m, best) + " cheapest", Color: rplot.Lighten(rplot.SystemColorHexIn(m.order(), best), 0.35)}
 			}
 			if best != runSys {
 				flush(x0)
@@ -372,10 +379,11 @@ func MapData(m *Model, maxSubs int) (rplot.Data, error) {
 			out.Areas = append(out.Areas, *a)
 		}
 	}
-	if _, ok := m.Usage["kafka"]; ok {
-		mk := rplot.Marks{Label: "webhook = kafka (exact)", Shape: rplot.MarkCircle, Radius: 2.5}
+	push, hasPush := m.First(results.FamilyPush)
+	if log, ok := m.First(results.FamilyLog); ok && hasPush {
+		mk := rplot.Marks{Label: push + " = " + log + " (exact)", Shape: rplot.MarkCircle, Radius: 2.5}
 		for n := 1; n <= maxSubs; n++ {
-			pts, _, err := m.BreakEvenPoints("webhook", "kafka", n)
+			pts, _, err := m.BreakEvenPoints(push, log, n)
 			if err != nil {
 				return rplot.Data{}, err
 			}

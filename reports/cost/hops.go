@@ -78,19 +78,20 @@ func measuredHops(points []*results.Point) *Hops {
 	var subs, prods, ins float64
 	for _, p := range points {
 		class := func(name string) string { return HopClass(p.Network[name].Profile) }
+		c := p.Caps()
 		prefix := results.LinkGroupPrefix
-		if isWebhook(p.System) {
+		if c.Attempts {
 			prefix = results.LinkWebhookPrefix
 		}
 		for _, s := range p.Subscribers {
 			h.Subscribers[class(prefix+s.Name)]++
 			subs++
 		}
-		if !isWebhook(p.System) {
+		if c.Publish {
 			h.Producer[class(results.LinkProducer)]++
 			prods++
 		}
-		if p.System == "bridge" {
+		if c.Ingress {
 			h.Ingress[class(results.LinkIngress)]++
 			ins++
 		}
@@ -160,16 +161,16 @@ func hopsParagraph(p *Profile, usage map[string]Usage, systems []string) string 
 		if u.Hops == nil {
 			continue
 		}
-		if isWebhook(s) {
-			parts = append(parts, fmt.Sprintf("webhook deliveries %s (%s/GB on average)",
-				u.Hops.Subscribers, Money(p.perGB(u.Hops.Subscribers, v(p.Webhook.EgressPerGB)))))
+		if u.Family == results.FamilyPush {
+			parts = append(parts, fmt.Sprintf("%s deliveries %s (%s/GB on average)",
+				s, u.Hops.Subscribers, Money(p.perGB(u.Hops.Subscribers, v(p.Push.EgressPerGB)))))
 			continue
 		}
 		x := fmt.Sprintf("%s produce %s (%s/GB), fetch %s (%s/GB)", s,
-			u.Hops.Producer, Money(p.perGB(u.Hops.Producer, v(p.Kafka.TransferPerGB))),
-			u.Hops.Subscribers, Money(p.perGB(u.Hops.Subscribers, v(p.Kafka.TransferPerGB))))
+			u.Hops.Producer, Money(p.perGB(u.Hops.Producer, v(p.Log.TransferPerGB))),
+			u.Hops.Subscribers, Money(p.perGB(u.Hops.Subscribers, v(p.Log.TransferPerGB))))
 		if u.Hops.Ingress != nil {
-			x += fmt.Sprintf(", ingress %s (%s/GB)", u.Hops.Ingress, Money(p.perGB(u.Hops.Ingress, v(p.Webhook.EgressPerGB))))
+			x += fmt.Sprintf(", ingress %s (%s/GB)", u.Hops.Ingress, Money(p.perGB(u.Hops.Ingress, v(p.Push.EgressPerGB))))
 		}
 		parts = append(parts, x)
 	}
@@ -180,7 +181,7 @@ func hopsParagraph(p *Profile, usage map[string]Usage, systems []string) string 
 		"cross-region %s/GB, internet %s/GB (paid by the sending side); a link without a billing location (none, loopback, an inline spec) pays on %s of its bytes as assumed. "+
 		"Measured links: %s; replication between brokers has no emulated link and stays at %s/GB. ",
 		Money(v(p.Network.CrossRegionPerGB)), Money(v(p.Network.InternetEgressPerGB)), pct(v(p.Network.CrossZoneFraction)),
-		strings.Join(parts, "; "), Money(v(p.Kafka.ReplicationTransferPerGB)))
+		strings.Join(parts, "; "), Money(v(p.Log.ReplicationTransferPerGB)))
 }
 
 // hops returns u.Hops, or empty hops (every link HopAssumed) when the run

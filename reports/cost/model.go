@@ -38,28 +38,11 @@ const (
 	SideSubscriber = "subscriber"
 )
 
-// Cost families: how a system is priced. Every system has one explicitly;
-// a system without one is not priced (never silently as Kafka).
-const (
-	FamilyWebhook = "webhook"
-	FamilyKafka   = "kafka"
-	// FamilyBridge is webhook ingress (one HTTP hop per event) plus Kafka.
-	FamilyBridge = "bridge"
-)
-
-// Family returns the cost family of a system, or false when the model has
-// no way to price it.
-func Family(system string) (string, bool) {
-	switch system {
-	case "webhook":
-		return FamilyWebhook, true
-	case "kafka":
-		return FamilyKafka, true
-	case "bridge":
-		return FamilyBridge, true
-	}
-	return "", false
-}
+// Every system is priced by the cost family its points record
+// (results.CostFamily, from the system's descriptor): push (webhooks),
+// log (Kafka) or push-to-log (the bridge: one HTTP hop per event to an
+// ingress, then a log). A system without a known family is not priced,
+// never silently as another.
 
 // Cost line names.
 const (
@@ -91,22 +74,22 @@ type Model struct {
 }
 
 // NewModel returns a model for a profile and measured usage. Systems
-// without a cost family are dropped (see Unpriced).
+// without a known cost family are dropped (see Unpriced).
 func NewModel(p *Profile, usage map[string]Usage) *Model {
 	u := map[string]Usage{}
 	for s, x := range usage {
-		if _, ok := Family(s); ok {
+		if x.Family.Known() {
 			u[s] = x
 		}
 	}
 	return &Model{Profile: p, Usage: u}
 }
 
-// Unpriced lists the systems in usage that have no cost family.
+// Unpriced lists the systems in usage that have no known cost family.
 func Unpriced(usage map[string]Usage) []string {
 	var out []string
-	for s := range usage {
-		if _, ok := Family(s); !ok {
+	for s, x := range usage {
+		if !x.Family.Known() {
 			out = append(out, s)
 		}
 	}
@@ -114,20 +97,54 @@ func Unpriced(usage map[string]Usage) []string {
 	return out
 }
 
-// Systems lists the systems the model can price, in canonical order.
-func (m *Model) Systems() []string {
+// SystemsOf lists usage's systems in their recorded order (Usage.Rank),
+// unknown ones after by name.
+func SystemsOf(usage map[string]Usage) []string {
+	ord := results.Order{}
 	var out []string
-	for s := range m.Usage {
+	for s, u := range usage {
 		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		oi, oj := results.SystemOrder(out[i]), results.SystemOrder(out[j])
-		if oi != oj {
-			return oi < oj
+		if u.Rank > 0 {
+			ord[s] = u.Rank
 		}
-		return out[i] < out[j]
-	})
+	}
+	ord.Sort(out)
 	return out
+}
+
+// order ranks the model's systems as their points did (Usage.Rank).
+func (m *Model) order() results.Order {
+	o := results.Order{}
+	for s, u := range m.Usage {
+		if u.Rank > 0 {
+			o[s] = u.Rank
+		}
+	}
+	return o
+}
+
+// Systems lists the systems the model can price, in order.
+func (m *Model) Systems() []string { return SystemsOf(m.Usage) }
+
+// First returns the first system (in order) priced as family f: the
+// push-family system is what the break-even compares every other design
+// with, the log-family one what the published claim is about.
+func (m *Model) First(f results.CostFamily) (string, bool) { return firstOf(m.Usage, f) }
+
+func firstOf(usage map[string]Usage, f results.CostFamily) (string, bool) {
+	for _, s := range SystemsOf(usage) {
+		if usage[s].Family == f {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// Family returns the cost family system is priced as, false when the
+// model does not price it.
+func (m *Model) Family(system string) (results.CostFamily, bool) {
+	u, ok := m.Usage[system]
+	return u.Family, ok && u.Family.Known()
 }
 
 // Component is one labelled line of a system's monthly cost as a function
@@ -150,8 +167,8 @@ type Component struct {
 func (m *Model) Concurrency(system string, x float64, n int) float64 {
 	u := m.Usage[system]
 	r := x / 3600 * float64(n)
-	if fam, _ := Family(system); fam == FamilyWebhook {
-		return r * u.Amplification * (u.AttemptLatencyS + v(m.Profile.Webhook.AddedLatencyS))
+	if fam, _ := m.Family(system); fam == results.FamilyPush {
+		return r * u.Amplification * (u.AttemptLatencyS + v(m.Profile.Push.AddedLatencyS))
 	}
 	return r * u.E2ELatencyS
 }
@@ -166,7 +183,7 @@ func (m *Model) MemoryPerConnectionBytes(system string) float64 {
 	if u.MemPerInFlightBytes > 0 {
 		return u.MemPerInFlightBytes + u.MemPerConnectionBytes
 	}
-	return (v(m.Profile.Webhook.MemoryPerConnectionKB) + v(m.Profile.Webhook.MemoryPerInFlightKB)) * 1e3
+	return (v(m.Profile.Push.MemoryPerConnectionKB) + v(m.Profile.Push.MemoryPerInFlightKB)) * 1e3
 }
 
 // Components returns the labelled monthly cost lines of system at n
@@ -214,9 +231,9 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 	if !ok {
 		return nil, fmt.Errorf("cost: no measured usage for system %q", system)
 	}
-	fam, ok := Family(system)
+	fam, ok := m.Family(system)
 	if !ok {
-		return nil, fmt.Errorf("cost: system %q has no cost family (webhook, kafka or bridge)", system)
+		return nil, fmt.Errorf("cost: system %q has no cost family the model prices (%v)", system, results.Families)
 	}
 	if n < 1 {
 		return nil, fmt.Errorf("cost: subscribers must be >= 1, got %d", n)
@@ -234,25 +251,25 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 	fixed := func(name, side string, month float64) Component {
 		return Component{Name: name, Side: side, F: Affine(lo, hi, month, 0)}
 	}
-	hs := v(p.Webhook.TLSHandshakesPerDelivery) * v(p.Webhook.TLSHandshakeCPUMs) / 1000 // CPU-s per attempt, each side
+	hs := v(p.Push.TLSHandshakesPerDelivery) * v(p.Push.TLSHandshakeCPUMs) / 1000 // CPU-s per attempt, each side
 	processing := Component{Name: CompProcessing, Side: SideSubscriber, Common: true,
 		F: Affine(lo, hi, 0, c*H*nf*v(p.Subscriber.CPUMsPerDelivery)/1000/3600)}
 
-	if fam == FamilyWebhook {
+	if fam == results.FamilyPush {
 		bytes := u.BytesPerAttempt
 		if bytes == 0 {
 			bytes = u.BytesPerEvent
 		}
 		var out []Component
-		if v(p.Webhook.Buy) == 1 {
+		if v(p.Push.Buy) == 1 {
 			out = append(out,
 				lin(CompPublish, SideSender, c*H*u.CPUPerEvent/3600),
-				Component{Name: CompPlatform, Side: SideTransport, F: Affine(lo, hi, v(p.Webhook.PlatformMonth),
-					H*(v(p.Webhook.PlatformPerMillionEvents)+nf*a*v(p.Webhook.PlatformPerMillionDeliveries))/1e6)},
-				fixed(CompEndpoints, SideTransport, v(p.Webhook.EndpointMonth)*nf))
+				Component{Name: CompPlatform, Side: SideTransport, F: Affine(lo, hi, v(p.Push.PlatformMonth),
+					H*(v(p.Push.PlatformPerMillionEvents)+nf*a*v(p.Push.PlatformPerMillionDeliveries))/1e6)},
+				fixed(CompEndpoints, SideTransport, v(p.Push.EndpointMonth)*nf))
 		} else {
 			dispatch := c * H * nf * u.CPUPerWork / 3600
-			network := p.perGB(u.hops().Subscribers, v(p.Webhook.EgressPerGB)) * H * nf * bytes / GB
+			network := p.perGB(u.hops().Subscribers, v(p.Push.EgressPerGB)) * H * nf * bytes / GB
 			memSlope := v(p.Compute.MemoryGBHour) * H * m.Concurrency(system, 1, n) * m.MemoryPerConnectionBytes(system) / GB
 			out = append(out,
 				lin(CompPublish, SideSender, c*H*u.CPUPerEvent/3600),
@@ -261,56 +278,56 @@ func (m *Model) Components(system string, n int) ([]Component, error) {
 				lin(CompRetries, SideTransport, math.Max(a-1, 0)*(dispatch+network)),
 				lin(CompConnections, SideTransport, memSlope),
 				lin(CompTLS, SideTransport, c*H*nf*a*hs/3600),
-				lin(CompDeadLetters, SideTransport, v(p.Webhook.DeadLetterGBMonth)*u.DeadLetterFraction*nf*bytes*v(p.Webhook.DeadLetterRetentionHours)/GB),
-				fixed(CompEndpoints, SideTransport, v(p.Webhook.EndpointMonth)*nf))
+				lin(CompDeadLetters, SideTransport, v(p.Push.DeadLetterGBMonth)*u.DeadLetterFraction*nf*bytes*v(p.Push.DeadLetterRetentionHours)/GB),
+				fixed(CompEndpoints, SideTransport, v(p.Push.EndpointMonth)*nf))
 		}
 		out = append(out, lin(CompTLSAccept, SideSubscriber, c*H*nf*a*hs/3600), processing)
 		return out, nil
 	}
 
 	bytes := u.BytesPerEvent
-	rf := v(p.Kafka.ReplicationFactor)
+	rf := v(p.Log.ReplicationFactor)
 	out := []Component{lin(CompProduce, SideSender, c*H*u.CPUPerEvent/3600)}
-	if fam == FamilyBridge {
+	if fam == results.FamilyPushToLog {
 		// The sender's one POST per event to the bridge ingress (its
 		// bytes and TLS), and the ingress as one endpoint to operate.
 		out = append(out, Component{Name: CompIngress, Side: SideSender,
-			F: Affine(lo, hi, v(p.Webhook.EndpointMonth), p.perGB(u.hops().Ingress, v(p.Webhook.EgressPerGB))*H*bytes/GB+2*c*H*hs/3600)})
+			F: Affine(lo, hi, v(p.Push.EndpointMonth), p.perGB(u.hops().Ingress, v(p.Push.EgressPerGB))*H*bytes/GB+2*c*H*hs/3600)})
 	}
-	tr := v(p.Kafka.TransferPerGB)
+	tr := v(p.Log.TransferPerGB)
 	netSlope := H*bytes*(p.perGB(u.hops().Producer, tr)+nf*a*p.perGB(u.hops().Subscribers, tr))/GB +
-		v(p.Kafka.ReplicationTransferPerGB)*H*bytes*(rf-1)/GB
+		v(p.Log.ReplicationTransferPerGB)*H*bytes*(rf-1)/GB
 	// Broker capacity in events/hour: capacity bytes/s over the traffic
 	// one event causes (its writes to every replica and one read per
 	// subscriber).
 	perEventBytes := bytes * (rf + nf*a)
 	perUnit := math.Inf(1)
 	if perEventBytes > 0 {
-		perUnit = v(p.Kafka.BrokerCapacityMBs) * 1e6 / perEventBytes * 3600
+		perUnit = v(p.Log.BrokerCapacityMBs) * 1e6 / perEventBytes * 3600
 	}
-	brokers, err := Steps(lo, hi, v(p.Kafka.BrokerMonth), int(v(p.Kafka.MinBrokers)), perUnit)
+	brokers, err := Steps(lo, hi, v(p.Log.BrokerMonth), int(v(p.Log.MinBrokers)), perUnit)
 	if err != nil {
 		return nil, fmt.Errorf("cost: %s cluster: %w", system, err)
 	}
-	cluster, err := Sum(brokers, Affine(lo, hi, v(p.Kafka.ClusterMonth), 0))
+	cluster, err := Sum(brokers, Affine(lo, hi, v(p.Log.ClusterMonth), 0))
 	if err != nil {
 		return nil, err
 	}
 	perPartition := math.Inf(1)
 	if bytes > 0 {
-		perPartition = v(p.Kafka.PartitionMBs) * 1e6 / bytes * 3600
+		perPartition = v(p.Log.PartitionMBs) * 1e6 / bytes * 3600
 	}
-	partitions, err := Steps(lo, hi, v(p.Kafka.PartitionHour)*H, int(v(p.Kafka.MinPartitions)), perPartition)
+	partitions, err := Steps(lo, hi, v(p.Log.PartitionHour)*H, int(v(p.Log.MinPartitions)), perPartition)
 	if err != nil {
 		return nil, fmt.Errorf("cost: %s partitions: %w", system, err)
 	}
-	storGB := v(p.Kafka.StorageGBMonth)
+	storGB := v(p.Log.StorageGBMonth)
 	out = append(out,
 		lin(CompNetwork, SideTransport, netSlope),
-		lin(CompStorage, SideTransport, storGB*v(p.Kafka.RetentionHours)*bytes*rf/GB),
+		lin(CompStorage, SideTransport, storGB*v(p.Log.RetentionHours)*bytes*rf/GB),
 		Component{Name: CompCluster, Side: SideTransport, F: cluster},
 		Component{Name: CompPartitions, Side: SideTransport, F: partitions},
-		lin(CompManagedData, SideTransport, H*bytes*(v(p.Kafka.IngressPerGB)+nf*a*v(p.Kafka.EgressPerGB))/GB),
+		lin(CompManagedData, SideTransport, H*bytes*(v(p.Log.IngressPerGB)+nf*a*v(p.Log.EgressPerGB))/GB),
 		lin(CompLag, SideTransport, storGB*m.Concurrency(system, 1, n)*bytes*rf/GB),
 		lin(CompConsume, SideSubscriber, c*H*nf*a*u.CPUPerWork/3600),
 		processing)

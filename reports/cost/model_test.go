@@ -26,10 +26,10 @@ func handProfile(t *testing.T) *Profile {
 // handUsage is measured usage with round numbers.
 func handUsage() map[string]Usage {
 	return map[string]Usage{
-		"webhook": {System: "webhook", CPUPerEvent: 1e-3, CPUPerWork: 1e-3, Amplification: 1.5, BytesPerAttempt: 2000, BytesPerEvent: 3000,
+		"webhook": {System: "webhook", Family: results.FamilyPush, CPUPerEvent: 1e-3, CPUPerWork: 1e-3, Amplification: 1.5, BytesPerAttempt: 2000, BytesPerEvent: 3000,
 			AttemptLatencyS: 2, E2ELatencyS: 2.5, DeadLetterFraction: 0.01},
-		"kafka":  {System: "kafka", CPUPerEvent: 2e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000, E2ELatencyS: 2},
-		"bridge": {System: "bridge", CPUPerEvent: 3e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000, E2ELatencyS: 2},
+		"kafka":  {System: "kafka", Family: results.FamilyLog, CPUPerEvent: 2e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000, E2ELatencyS: 2},
+		"bridge": {System: "bridge", Family: results.FamilyPushToLog, CPUPerEvent: 3e-3, CPUPerWork: 5e-4, Amplification: 1, BytesPerEvent: 1000, E2ELatencyS: 2},
 	}
 }
 
@@ -469,8 +469,8 @@ func TestSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != "self-hosted" || v(p.Kafka.ClusterMonth) != 2000 {
-		t.Errorf("scenario profile/overrides ignored: %s %v", p.Name, v(p.Kafka.ClusterMonth))
+	if p.Name != "self-hosted" || v(p.Log.ClusterMonth) != 2000 {
+		t.Errorf("scenario profile/overrides ignored: %s %v", p.Name, v(p.Log.ClusterMonth))
 	}
 	r.Scenario = []byte(`{"cost":{"overrides":{"kafka.nope":1}}}`)
 	if _, err := ResolveProfile(r, "", nil); err == nil {
@@ -538,10 +538,98 @@ func TestCostFamilyExplicit(t *testing.T) {
 	if _, err := m.Components("nats", 1); err == nil || !strings.Contains(err.Error(), "no cost family") {
 		t.Errorf("Components(nats) = %v, want a no-cost-family error", err)
 	}
-	for sys, fam := range map[string]string{"webhook": FamilyWebhook, "kafka": FamilyKafka, "bridge": FamilyBridge} {
-		if f, ok := Family(sys); !ok || f != fam {
+	for sys, fam := range map[string]results.CostFamily{"webhook": results.FamilyPush, "kafka": results.FamilyLog, "bridge": results.FamilyPushToLog} {
+		if f, ok := m.Family(sys); !ok || f != fam {
 			t.Errorf("Family(%s) = %q, %v", sys, f, ok)
 		}
+	}
+}
+
+// TestCostFamilyPricesUnknownSystem: a system the model has never heard of
+// is priced by the cost family its points record, exactly as the known
+// system of that family with the same measured usage; a family the model
+// does not know leaves it unpriced. Before cost families were recorded on
+// points, "nats" was unpriced whatever it declared.
+func TestCostFamilyPricesUnknownSystem(t *testing.T) {
+	for _, tc := range []struct {
+		like   string
+		family results.CostFamily
+		priced bool
+	}{
+		{"webhook", results.FamilyPush, true},
+		{"kafka", results.FamilyLog, true},
+		{"bridge", results.FamilyPushToLog, true},
+		{"kafka", "carrier-pigeon", false},
+	} {
+		t.Run(string(tc.family), func(t *testing.T) {
+			u := handUsage()
+			nats := u[tc.like]
+			nats.System, nats.Family = "nats", tc.family
+			u["nats"] = nats
+			m := NewModel(handProfile(t), u)
+			if _, ok := m.Usage["nats"]; ok != tc.priced {
+				t.Fatalf("nats priced %v, want %v (unpriced: %v)", ok, tc.priced, Unpriced(u))
+			}
+			if !tc.priced {
+				return
+			}
+			for _, x := range []float64{1e3, 1e6, 1e8} {
+				want, err := m.Cost(tc.like, x, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := m.Cost("nats", x, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !near(got.Total, want.Total) || !near(got.Common, want.Common) || len(got.Items) != len(want.Items) {
+					t.Errorf("at %g/h: nats %+v, %s %+v", x, got, tc.like, want)
+				}
+				for k, v := range want.Items {
+					if !near(got.Items[k], v) {
+						t.Errorf("at %g/h: %s: nats %v, %s %v", x, k, got.Items[k], tc.like, v)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestMeasuredUsageRecordsFamily: MeasuredUsage takes each system's cost
+// family from its points: recorded (a new system declaring "log") or,
+// in a document written before points recorded it, the legacy table's.
+func TestMeasuredUsageRecordsFamily(t *testing.T) {
+	r := &results.Results{}
+	r.Points = append(r.Points,
+		usagePoint("webhook", 1000, 2, 10, 0.01, 2e-5, 5e-5, 0.1, 1200),
+		usagePoint("kafka", 1000, 2, 10, 0.05, 3e-5, 1e-5, 0, 1100))
+	rabbit := usagePoint("rabbitmq", 1000, 2, 10, 0.05, 3e-5, 1e-5, 0, 1100)
+	rabbit.CostFamily, rabbit.Order = results.FamilyLog, 4
+	rabbit.Capabilities = &results.Capabilities{Publish: true, ConsumerLag: true, Broker: true}
+	r.Points = append(r.Points, rabbit)
+	u, err := MeasuredUsage(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sys, fam := range map[string]results.CostFamily{"webhook": results.FamilyPush, "kafka": results.FamilyLog, "rabbitmq": results.FamilyLog} {
+		if u[sys].Family != fam {
+			t.Errorf("%s: family %q, want %q", sys, u[sys].Family, fam)
+		}
+	}
+	m := NewModel(handProfile(t), u)
+	if got := strings.Join(m.Systems(), ","); got != "webhook,kafka,rabbitmq" {
+		t.Errorf("systems %s, want webhook,kafka,rabbitmq (recorded order)", got)
+	}
+	k, err := m.Cost("kafka", 1e6, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := m.Cost("rabbitmq", 1e6, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(k.Items[CompCluster], rb.Items[CompCluster]) || rb.Items[CompCluster] == 0 {
+		t.Errorf("rabbitmq cluster line %v, kafka's %v: a log-family system pays for brokers", rb.Items[CompCluster], k.Items[CompCluster])
 	}
 }
 

@@ -64,7 +64,9 @@ type Profile struct {
 		InternetEgressPerGB *Price `yaml:"internet_egress_per_gb,omitempty"`
 		CrossRegionPerGB    *Price `yaml:"cross_region_per_gb,omitempty"`
 	} `yaml:"network,omitempty"`
-	Webhook struct {
+	// Push prices the push family (results.FamilyPush, and the HTTP hop
+	// of push-to-log): the profile's `webhook:` block.
+	Push struct {
 		// EgressPerGB is the price per GB sent from the sender to a
 		// subscriber endpoint (on a billed hop).
 		EgressPerGB *Price `yaml:"egress_per_gb,omitempty"`
@@ -103,7 +105,9 @@ type Profile struct {
 		PlatformPerMillionDeliveries *Price `yaml:"platform_per_million_deliveries,omitempty"`
 		PlatformMonth                *Price `yaml:"platform_month,omitempty"`
 	} `yaml:"webhook,omitempty"`
-	Kafka struct {
+	// Log prices the log family (results.FamilyLog, and the log of
+	// push-to-log): the profile's `kafka:` block.
+	Log struct {
 		// ClusterMonth is a fixed monthly cost of the cluster beyond its
 		// brokers (control plane, operations).
 		ClusterMonth *Price `yaml:"cluster_month,omitempty"`
@@ -223,33 +227,33 @@ func (p *Profile) params() []param {
 		{"network.cross_zone_fraction", &p.Network.CrossZoneFraction, fraction(false)},
 		{"network.internet_egress_per_gb", &p.Network.InternetEgressPerGB, nonNegative},
 		{"network.cross_region_per_gb", &p.Network.CrossRegionPerGB, nonNegative},
-		{"webhook.egress_per_gb", &p.Webhook.EgressPerGB, nonNegative},
-		{"webhook.endpoint_month", &p.Webhook.EndpointMonth, nonNegative},
-		{"webhook.memory_per_connection_kb", &p.Webhook.MemoryPerConnectionKB, nonNegative},
-		{"webhook.memory_per_inflight_kb", &p.Webhook.MemoryPerInFlightKB, nonNegative},
-		{"webhook.added_latency_s", &p.Webhook.AddedLatencyS, nonNegative},
-		{"webhook.tls_handshakes_per_delivery", &p.Webhook.TLSHandshakesPerDelivery, fraction(false)},
-		{"webhook.tls_handshake_cpu_ms", &p.Webhook.TLSHandshakeCPUMs, nonNegative},
-		{"webhook.dead_letter_gb_month", &p.Webhook.DeadLetterGBMonth, nonNegative},
-		{"webhook.dead_letter_retention_hours", &p.Webhook.DeadLetterRetentionHours, nonNegative},
-		{"webhook.buy", &p.Webhook.Buy, integerIn(0, 1)},
-		{"webhook.platform_per_million_events", &p.Webhook.PlatformPerMillionEvents, nonNegative},
-		{"webhook.platform_per_million_deliveries", &p.Webhook.PlatformPerMillionDeliveries, nonNegative},
-		{"webhook.platform_month", &p.Webhook.PlatformMonth, nonNegative},
-		{"kafka.cluster_month", &p.Kafka.ClusterMonth, nonNegative},
-		{"kafka.broker_month", &p.Kafka.BrokerMonth, nonNegative},
-		{"kafka.min_brokers", &p.Kafka.MinBrokers, integerAtLeast(0)},
-		{"kafka.broker_capacity_mb_s", &p.Kafka.BrokerCapacityMBs, positive},
-		{"kafka.replication_factor", &p.Kafka.ReplicationFactor, integerAtLeast(1)},
-		{"kafka.retention_hours", &p.Kafka.RetentionHours, nonNegative},
-		{"kafka.storage_gb_month", &p.Kafka.StorageGBMonth, nonNegative},
-		{"kafka.transfer_per_gb", &p.Kafka.TransferPerGB, nonNegative},
-		{"kafka.replication_transfer_per_gb", &p.Kafka.ReplicationTransferPerGB, nonNegative},
-		{"kafka.partition_hour", &p.Kafka.PartitionHour, nonNegative},
-		{"kafka.min_partitions", &p.Kafka.MinPartitions, integerAtLeast(1)},
-		{"kafka.partition_mb_s", &p.Kafka.PartitionMBs, positive},
-		{"kafka.ingress_per_gb", &p.Kafka.IngressPerGB, nonNegative},
-		{"kafka.egress_per_gb", &p.Kafka.EgressPerGB, nonNegative},
+		{"webhook.egress_per_gb", &p.Push.EgressPerGB, nonNegative},
+		{"webhook.endpoint_month", &p.Push.EndpointMonth, nonNegative},
+		{"webhook.memory_per_connection_kb", &p.Push.MemoryPerConnectionKB, nonNegative},
+		{"webhook.memory_per_inflight_kb", &p.Push.MemoryPerInFlightKB, nonNegative},
+		{"webhook.added_latency_s", &p.Push.AddedLatencyS, nonNegative},
+		{"webhook.tls_handshakes_per_delivery", &p.Push.TLSHandshakesPerDelivery, fraction(false)},
+		{"webhook.tls_handshake_cpu_ms", &p.Push.TLSHandshakeCPUMs, nonNegative},
+		{"webhook.dead_letter_gb_month", &p.Push.DeadLetterGBMonth, nonNegative},
+		{"webhook.dead_letter_retention_hours", &p.Push.DeadLetterRetentionHours, nonNegative},
+		{"webhook.buy", &p.Push.Buy, integerIn(0, 1)},
+		{"webhook.platform_per_million_events", &p.Push.PlatformPerMillionEvents, nonNegative},
+		{"webhook.platform_per_million_deliveries", &p.Push.PlatformPerMillionDeliveries, nonNegative},
+		{"webhook.platform_month", &p.Push.PlatformMonth, nonNegative},
+		{"kafka.cluster_month", &p.Log.ClusterMonth, nonNegative},
+		{"kafka.broker_month", &p.Log.BrokerMonth, nonNegative},
+		{"kafka.min_brokers", &p.Log.MinBrokers, integerAtLeast(0)},
+		{"kafka.broker_capacity_mb_s", &p.Log.BrokerCapacityMBs, positive},
+		{"kafka.replication_factor", &p.Log.ReplicationFactor, integerAtLeast(1)},
+		{"kafka.retention_hours", &p.Log.RetentionHours, nonNegative},
+		{"kafka.storage_gb_month", &p.Log.StorageGBMonth, nonNegative},
+		{"kafka.transfer_per_gb", &p.Log.TransferPerGB, nonNegative},
+		{"kafka.replication_transfer_per_gb", &p.Log.ReplicationTransferPerGB, nonNegative},
+		{"kafka.partition_hour", &p.Log.PartitionHour, nonNegative},
+		{"kafka.min_partitions", &p.Log.MinPartitions, integerAtLeast(1)},
+		{"kafka.partition_mb_s", &p.Log.PartitionMBs, positive},
+		{"kafka.ingress_per_gb", &p.Log.IngressPerGB, nonNegative},
+		{"kafka.egress_per_gb", &p.Log.EgressPerGB, nonNegative},
 		{"subscriber.cpu_ms_per_delivery", &p.Subscriber.CPUMsPerDelivery, nonNegative},
 	}
 }
@@ -495,13 +499,13 @@ func suggestKey(key string) string {
 	if len(key) > 40 {
 		return ""
 	}
-	known := []string{"name", "description", "currency", "extends", "value", "source", "compute", "network", "webhook", "kafka", "subscriber"}
+	known := []string{"name", "description", "currency", "extends", "value", "source"}
 	for _, k := range Keys() {
-		_, seg, _ := strings.Cut(k, ".")
+		block, seg, _ := strings.Cut(k, ".")
 		if seg == "" {
 			seg = k
 		}
-		known = append(known, seg)
+		known = append(known, block, seg)
 	}
 	best, bestD := "", 3
 	for _, k := range known {

@@ -55,13 +55,13 @@ func TestManagedEntryInQuotedRange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	monthly := v(p.Kafka.BrokerMonth)*v(p.Kafka.MinBrokers) + v(p.Kafka.ClusterMonth)
+	monthly := v(p.Log.BrokerMonth)*v(p.Log.MinBrokers) + v(p.Log.ClusterMonth)
 	if monthly < 200 || monthly > 500 {
 		t.Errorf("entry-level cluster costs %v/month, outside the quoted 200-500", monthly)
 	}
 	aws, _ := Builtin("aws-list")
 	// 3 x kafka.m5.large at $0.21/h x 730 h.
-	if got := v(aws.Kafka.BrokerMonth) * v(aws.Kafka.MinBrokers); !near(got, 3*0.21*730) {
+	if got := v(aws.Log.BrokerMonth) * v(aws.Log.MinBrokers); !near(got, 3*0.21*730) {
 		t.Errorf("aws-list MSK cluster = %v, want 3 x 0.21 x 730 = %v", got, 3*0.21*730)
 	}
 }
@@ -112,10 +112,10 @@ func TestExtendsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := v(p.Kafka.RetentionHours); got != 24 {
+	if got := v(p.Log.RetentionHours); got != 24 {
 		t.Errorf("retention = %v, want 24", got)
 	}
-	if got := v(p.Kafka.BrokerMonth); !near(got, 153.30) {
+	if got := v(p.Log.BrokerMonth); !near(got, 153.30) {
 		t.Errorf("inherited broker_month = %v, want 153.30", got)
 	}
 
@@ -123,13 +123,13 @@ func TestExtendsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v(o.Kafka.BrokerMonth) != 99 || v(o.Compute.Utilization) != 0.8 {
-		t.Errorf("overrides not applied: %v %v", v(o.Kafka.BrokerMonth), v(o.Compute.Utilization))
+	if v(o.Log.BrokerMonth) != 99 || v(o.Compute.Utilization) != 0.8 {
+		t.Errorf("overrides not applied: %v %v", v(o.Log.BrokerMonth), v(o.Compute.Utilization))
 	}
 	if src, _ := o.Get("kafka.broker_month"); !strings.Contains(src.Source, "override from --set") || !strings.Contains(src.Source, "153.3") {
 		t.Errorf("override source = %q, want it to say where it came from and the old value", src.Source)
 	}
-	if v(p.Kafka.BrokerMonth) == 99 {
+	if v(p.Log.BrokerMonth) == 99 {
 		t.Error("WithOverrides modified the original profile")
 	}
 	if _, err := p.WithOverrides(map[string]float64{"kafka.brokers": 3}, "x"); err == nil || !strings.Contains(err.Error(), "kafka.broker_month") {

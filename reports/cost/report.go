@@ -100,30 +100,32 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 		"become vCPU-hours at %s per vCPU-hour divided by %s utilisation (harness idle CPU, which does not grow with load, is left out), "+
 		"and measured bytes become GB on a billed hop for %s of hops unless the run recorded the links' networks (below). ",
 		p.Currency, v(p.HoursPerMonth), p.Label(), Money(v(p.Compute.VCPUHour)), pct(v(p.Compute.Utilization)), pct(v(p.Network.CrossZoneFraction)))
-	if u, ok := usage["webhook"]; ok {
+	push, hasPush := firstOf(usage, results.FamilyPush)
+	if u, ok := usage[push]; hasPush && ok {
 		fmt.Fprintf(&b, "Webhooks fan out per subscriber: each event costs one delivery per subscriber times the measured retry amplification (%.3f attempts per delivery), "+
 			"each attempt %.0f bytes at %s/GB and %.3g CPU-ms, and each endpoint adds %s a month. ",
-			u.Amplification, u.BytesPerAttempt, Money(v(p.Webhook.EgressPerGB)), u.CPUPerWork*1e3, Money(v(p.Webhook.EndpointMonth)))
+			u.Amplification, u.BytesPerAttempt, Money(v(p.Push.EgressPerGB)), u.CPUPerWork*1e3, Money(v(p.Push.EndpointMonth)))
 	}
-	if u, ok := usage["kafka"]; ok {
+	if s, ok := firstOf(usage, results.FamilyLog); ok {
+		u := usage[s]
 		fmt.Fprintf(&b, "Kafka writes each event once to a shared log: storage is %.0f bytes x replication %g x %g hours of retention at %s per GB-month, "+
 			"client traffic is one produce plus one fetch per subscriber at %s/GB (replication traffic %s/GB), consumers cost %.3g CPU-ms per record and %.3g CPU-ms per event, "+
 			"and brokers are bought whole: max(%g, ceil(traffic / %g MB/s)) at %s a month, where traffic counts every replica write and every subscriber read, plus %s a month fixed. ",
-			u.BytesPerEvent, v(p.Kafka.ReplicationFactor), v(p.Kafka.RetentionHours), Money(v(p.Kafka.StorageGBMonth)),
-			Money(v(p.Kafka.TransferPerGB)), Money(v(p.Kafka.ReplicationTransferPerGB)), u.CPUPerWork*1e3, u.CPUPerEvent*1e3,
-			v(p.Kafka.MinBrokers), v(p.Kafka.BrokerCapacityMBs), Money(v(p.Kafka.BrokerMonth)), Money(v(p.Kafka.ClusterMonth)))
+			u.BytesPerEvent, v(p.Log.ReplicationFactor), v(p.Log.RetentionHours), Money(v(p.Log.StorageGBMonth)),
+			Money(v(p.Log.TransferPerGB)), Money(v(p.Log.ReplicationTransferPerGB)), u.CPUPerWork*1e3, u.CPUPerEvent*1e3,
+			v(p.Log.MinBrokers), v(p.Log.BrokerCapacityMBs), Money(v(p.Log.BrokerMonth)), Money(v(p.Log.ClusterMonth)))
 	}
-	if _, ok := usage["bridge"]; ok {
+	if _, ok := firstOf(usage, results.FamilyPushToLog); ok {
 		b.WriteString("The bridge is priced as Kafka with its own measured CPU and bytes, plus one HTTP hop per event to the ingress and the ingress as one operated endpoint. ")
 	}
-	b.WriteString(hopsParagraph(p, usage, []string{"webhook", "kafka", "bridge"}))
+	b.WriteString(hopsParagraph(p, usage, SystemsOf(usage)))
 	b.WriteString("Every cost line is attributed to the sender side, the transport (dispatcher fleet or brokers, queues, storage, network) or the subscriber side; the subscriber's own processing is common to every design and is shown apart, never in the break-even. ")
-	memSrc := NewModel(p, usage).MemorySource("webhook")
+	memSrc := NewModel(p, usage).MemorySource(push)
 	fmt.Fprintf(&b, "Little's law sizes what is held open: webhook connections = attempts/s x mean per-attempt latency (plus %gs added by the profile), each costing sender memory at %s per GB-hour (%s); under Kafka a slow subscriber becomes consumer lag (records/s x end-to-end latency), stored, not connections held. ",
-		v(p.Webhook.AddedLatencyS), Money(v(p.Compute.MemoryGBHour)), memSrc)
-	if v(p.Webhook.Buy) == 1 {
+		v(p.Push.AddedLatencyS), Money(v(p.Compute.MemoryGBHour)), memSrc)
+	if v(p.Push.Buy) == 1 {
 		fmt.Fprintf(&b, "Webhooks are bought: %s per million events and %s per million attempts plus %s a month replace the sender fleet. ",
-			dollars(v(p.Webhook.PlatformPerMillionEvents)), dollars(v(p.Webhook.PlatformPerMillionDeliveries)), Money(v(p.Webhook.PlatformMonth)))
+			dollars(v(p.Push.PlatformPerMillionEvents)), dollars(v(p.Push.PlatformPerMillionDeliveries)), Money(v(p.Push.PlatformMonth)))
 	}
 	b.WriteString("Measured CPU is the harness process's, split by the fit into per-event (sender side) and per-delivery or per-record (transport for webhooks, subscriber side for Kafka consumers) work; the in-process subscribers' receive work is inside it")
 	embedded := false
@@ -133,7 +135,7 @@ func ModelParagraph(p *Profile, usage map[string]Usage) string {
 	if embedded {
 		b.WriteString(". Kafka ran on the embedded in-memory broker: its CPU is never priced as a broker. Brokers are sized instead from throughput x replication + fan-out reads against the profile's per-broker capacity; the embedded broker's CPU sits inside the per-event figure, priced as producer CPU (an upper bound)")
 	}
-	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Each system is priced by its explicit cost family (webhook; kafka; bridge = webhook ingress + kafka); a system without one is not priced. Staff time is left out unless a profile prices it.")
+	b.WriteString("; one CPU-second of the test machine counts as one vCPU-second. Each system is priced by the cost family its points record (push: webhooks; log: Kafka; push-to-log: the bridge, a webhook ingress + Kafka); a system without one is not priced. Staff time is left out unless a profile prices it.")
 	return b.String()
 }
 
@@ -170,27 +172,30 @@ func orEqual(s string) string {
 	return s
 }
 
-// BreakEvenTable tabulates the break-even points of webhook against each
-// Kafka-based system, per model (profile) and subscriber count.
+// BreakEvenTable tabulates the break-even points of the push-family
+// system (webhook) against each other system, per model (profile) and
+// subscriber count.
 func BreakEvenTable(models []*Model, subs []int) (chart.Table, error) {
 	t := chart.Table{Caption: "Break-even points (monthly cost, measured usage; events per hour)", Header: []string{"profile", "subscribers"}}
+	var push string
 	var others []string
 	if len(models) > 0 {
+		push, _ = models[0].First(results.FamilyPush)
 		for _, s := range models[0].Systems() {
-			if s != "webhook" {
+			if s != push {
 				others = append(others, s)
-				t.Header = append(t.Header, "webhook vs "+s)
+				t.Header = append(t.Header, push+" vs "+s)
 			}
 		}
 	}
 	for _, m := range models {
-		if _, ok := m.Usage["webhook"]; !ok {
-			return t, fmt.Errorf("break-even table: no measured webhook usage")
+		if _, ok := m.Usage[push]; !ok || push == "" {
+			return t, fmt.Errorf("break-even table: no measured usage of a push-family system (webhook)")
 		}
 		for _, n := range subs {
 			row := []string{m.Profile.Label(), strconv.Itoa(n)}
 			for _, o := range others {
-				c, err := breakEvenCell(m, "webhook", o, n)
+				c, err := breakEvenCell(m, push, o, n)
 				if err != nil {
 					return t, err
 				}
@@ -206,8 +211,9 @@ func BreakEvenTable(models []*Model, subs []int) (chart.Table, error) {
 type ClaimCheck struct {
 	EventsPerHour float64
 	Subscribers   int
-	// Webhook and Kafka are the modelled monthly totals.
-	Webhook, Kafka float64
+	// Push and Log are the modelled monthly totals of the push-family
+	// system (webhooks) and the log-family one (Kafka).
+	Push, Log float64
 	// PerDelivery is the modelled variable webhook cost per delivery;
 	// RequiredPerDelivery the value that would make the two totals equal
 	// at this rate (Kafka as priced).
@@ -225,14 +231,17 @@ type ClaimCheck struct {
 }
 
 // CheckClaim computes, at x events/hour and n subscribers, what would have
-// to be true for webhook and Kafka to cost the same there.
+// to be true for the push-family system (webhook) and the log-family one
+// (Kafka) to cost the same there.
 func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
 	c := ClaimCheck{EventsPerHour: x, Subscribers: n, KafkaMarginalBy: map[string]float64{}}
-	wc, err := m.Components("webhook", n)
+	push, _ := m.First(results.FamilyPush)
+	log, _ := m.First(results.FamilyLog)
+	wc, err := m.Components(push, n)
 	if err != nil {
 		return c, err
 	}
-	kc, err := m.Components("kafka", n)
+	kc, err := m.Components(log, n)
 	if err != nil {
 		return c, err
 	}
@@ -258,12 +267,12 @@ func (m *Model) CheckClaim(x float64, n int) (ClaimCheck, error) {
 		c.KafkaMarginal += comp.F.B[i]
 		c.KafkaMarginalBy[comp.Name] += comp.F.B[i]
 	}
-	c.Webhook, c.Kafka = wFixed+wVar, kFixed+kVar
+	c.Push, c.Log = wFixed+wVar, kFixed+kVar
 	deliveries := x * H * float64(n)
 	c.PerDelivery = wVar / deliveries
-	c.RequiredPerDelivery = (c.Kafka - wFixed) / deliveries
+	c.RequiredPerDelivery = (c.Log - wFixed) / deliveries
 	c.KafkaFixed = kFixed
-	c.RequiredKafkaFixed = c.Webhook - kVar
+	c.RequiredKafkaFixed = c.Push - kVar
 	return c, nil
 }
 
@@ -283,11 +292,13 @@ func ClaimParagraph(models []*Model) (string, error) {
 func ClaimParagraphs(models []*Model) ([]string, error) {
 	out := []string{fmt.Sprintf("A widely read comparison guide claims that %q. This model was not tuned to it; with this run's measurements:", Claim)}
 	for _, m := range models {
-		if _, ok := m.Usage["kafka"]; !ok {
-			return nil, fmt.Errorf("claim check: no measured kafka usage")
+		push, okPush := m.First(results.FamilyPush)
+		log, okLog := m.First(results.FamilyLog)
+		if !okPush || !okLog {
+			return nil, fmt.Errorf("claim check: needs measured usage of a push-family (webhook) and a log-family (kafka) system")
 		}
 		var b strings.Builder
-		pts, cheapest, err := m.BreakEvenPoints("webhook", "kafka", claimSubscribers)
+		pts, cheapest, err := m.BreakEvenPoints(push, log, claimSubscribers)
 		if err != nil {
 			return nil, err
 		}
@@ -314,11 +325,11 @@ func ClaimParagraphs(models []*Model) ([]string, error) {
 			}
 			last = c
 			s := fmt.Sprintf("at %s webhooks would have to cost %s per million deliveries (modelled: %s, so %s) with Kafka as priced (%s a month)",
-				Rate(x), dollars(c.RequiredPerDelivery*1e6), dollars(c.PerDelivery*1e6), ratio(c.RequiredPerDelivery, c.PerDelivery), Money(c.Kafka))
+				Rate(x), dollars(c.RequiredPerDelivery*1e6), dollars(c.PerDelivery*1e6), ratio(c.RequiredPerDelivery, c.PerDelivery), Money(c.Log))
 			if c.RequiredKafkaFixed > 0 {
 				s += fmt.Sprintf(", or Kafka's fixed cost would have to fall from %s to %s a month", Money(c.KafkaFixed), Money(c.RequiredKafkaFixed))
 			} else {
-				s += fmt.Sprintf(", and no Kafka fixed cost would do: its variable cost alone exceeds the webhook total of %s", Money(c.Webhook))
+				s += fmt.Sprintf(", and no Kafka fixed cost would do: its variable cost alone exceeds the webhook total of %s", Money(c.Push))
 			}
 			req = append(req, s)
 		}
@@ -390,13 +401,13 @@ func UsageTable(usage map[string]Usage, systems []string) chart.Table {
 			bytesNote = " (scenario size, not measured)"
 		}
 		per, perEvent := "-", strconv.FormatFloat(u.BytesPerEvent, 'f', 0, 64)+bytesNote
-		if isWebhook(s) {
+		if u.Family == results.FamilyPush {
 			// Webhook bytes scale per attempt; per event they would
 			// only average over the subscriber counts swept.
 			per, perEvent = strconv.FormatFloat(u.BytesPerAttempt, 'f', 0, 64)+bytesNote, "-"
 		}
-		fam, ok := Family(s)
-		if !ok {
+		fam := string(u.Family)
+		if !u.Family.Known() {
 			fam = "none (not priced)"
 		}
 		mem := u.MemFit
@@ -436,7 +447,7 @@ func LinesTable(m *Model, x float64, n int) (chart.Table, error) {
 		if err != nil {
 			return t, err
 		}
-		fam, _ := Family(s)
+		fam, _ := m.Family(s)
 		var diff, common float64
 		for _, c := range comps {
 			val := c.F.Eval(x)
@@ -454,7 +465,7 @@ func LinesTable(m *Model, x float64, n int) (chart.Table, error) {
 			t.Rows = append(t.Rows, []string{s, side, name, Money(val)})
 		}
 		t.Rows = append(t.Rows,
-			[]string{s, "", "differs between designs (break-even) [family " + fam + "]", Money(diff)},
+			[]string{s, "", "differs between designs (break-even) [family " + string(fam) + "]", Money(diff)},
 			[]string{s, "", "common to every design (not in break-even)", Money(common)})
 	}
 	return t, nil
@@ -535,12 +546,12 @@ func Section(r *results.Results, p *Profile) (chart.Section, error) {
 	if err != nil {
 		return sec, err
 	}
-	if _, ok := usage["webhook"]; !ok {
-		return sec, fmt.Errorf("cost section: the run has no complete webhook point to compare against")
-	}
 	m := NewModel(p, usage)
+	if _, ok := m.First(results.FamilyPush); !ok {
+		return sec, fmt.Errorf("cost section: the run has no complete point of a push-family system (webhook) to compare against")
+	}
 	if len(m.Systems()) < 2 {
-		return sec, fmt.Errorf("cost section: need webhook and at least one Kafka-based system, have %v", m.Systems())
+		return sec, fmt.Errorf("cost section: need a push-family system (webhook) and at least one other priced system, have %v", m.Systems())
 	}
 	sec.Paragraphs = append(sec.Paragraphs, ModelParagraph(p, usage))
 	if r.Environment.Embedded {
@@ -550,7 +561,7 @@ func Section(r *results.Results, p *Profile) (chart.Section, error) {
 	if err != nil {
 		return sec, err
 	}
-	if _, ok := usage["kafka"]; ok {
+	if _, ok := m.First(results.FamilyLog); ok {
 		claim, err := ClaimParagraphs(models)
 		if err != nil {
 			return sec, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/evbench/evbench/reports/chart"
+	"github.com/evbench/evbench/reports/results"
 )
 
 // Range is a low and high value for one profile key.
@@ -156,20 +157,21 @@ type Sensitivity struct {
 }
 
 // effectiveBE places "no crossing" at the edge of the range on the side
-// it belongs (webhook cheaper throughout: beyond the top).
-func effectiveBE(o Outcome, cheapAtMin string) float64 {
+// it belongs (the push-family system, push, cheaper throughout: beyond the
+// top).
+func effectiveBE(o Outcome, cheapAtMin, push string) float64 {
 	if o.BreakEven > 0 {
 		return o.BreakEven
 	}
-	if cheapAtMin == "webhook" {
+	if cheapAtMin == push {
 		return MaxEventsPerHour
 	}
 	return MinEventsPerHour
 }
 
-func outcome(p *Profile, usage map[string]Usage, other string, n int, ref float64) (Outcome, string, error) {
+func outcome(p *Profile, usage map[string]Usage, push, other string, n int, ref float64) (Outcome, string, error) {
 	m := NewModel(p, usage)
-	pts, cheapAtMin, err := m.BreakEvenPoints("webhook", other, n)
+	pts, cheapAtMin, err := m.BreakEvenPoints(push, other, n)
 	if err != nil {
 		return Outcome{}, "", err
 	}
@@ -177,7 +179,7 @@ func outcome(p *Profile, usage map[string]Usage, other string, n int, ref float6
 	if len(pts) > 0 {
 		o.BreakEven = pts[0].EventsPerHour
 	}
-	w, err := m.Cost("webhook", ref, n)
+	w, err := m.Cost(push, ref, n)
 	if err != nil {
 		return o, "", err
 	}
@@ -186,7 +188,7 @@ func outcome(p *Profile, usage map[string]Usage, other string, n int, ref float6
 		return o, "", err
 	}
 	o.Gap = k.Total - w.Total
-	o.Cheapest = "webhook"
+	o.Cheapest = push
 	if o.Gap < 0 {
 		o.Cheapest = other
 	}
@@ -198,20 +200,22 @@ func outcome(p *Profile, usage map[string]Usage, other string, n int, ref float6
 // design (kafka when measured) at n subscribers; ref is the reference rate
 // for which design is cheaper.
 func Analyze(p *Profile, usage map[string]Usage, ranges []Range, n int, ref float64) (*Sensitivity, error) {
-	other := ""
-	for _, s := range NewModel(p, usage).Systems() {
-		if s == "kafka" || (other == "" && s != "webhook") {
+	m := NewModel(p, usage)
+	push, ok := m.First(results.FamilyPush)
+	other, _ := m.First(results.FamilyLog)
+	for _, s := range m.Systems() {
+		if other == "" && s != push {
 			other = s
 		}
 	}
-	if _, ok := usage["webhook"]; !ok || other == "" {
-		return nil, fmt.Errorf("sensitivity: needs webhook and a Kafka-based system")
+	if !ok || other == "" {
+		return nil, fmt.Errorf("sensitivity: needs a push-family system (webhook) and another priced system (kafka)")
 	}
-	base, baseMin, err := outcome(p, usage, other, n, ref)
+	base, baseMin, err := outcome(p, usage, push, other, n, ref)
 	if err != nil {
 		return nil, err
 	}
-	s := &Sensitivity{Profile: p, Other: other, Subscribers: n, ReferenceRate: ref, Base: base, BaseEdge: effectiveBE(base, baseMin)}
+	s := &Sensitivity{Profile: p, Other: other, Subscribers: n, ReferenceRate: ref, Base: base, BaseEdge: effectiveBE(base, baseMin, push)}
 	for _, r := range ranges {
 		e := Effect{Range: r, Base: base}
 		var ends [2]float64
@@ -220,7 +224,7 @@ func Analyze(p *Profile, usage map[string]Usage, ranges []Range, n int, ref floa
 			if err != nil {
 				return nil, err
 			}
-			o, cm, err := outcome(q, usage, other, n, ref)
+			o, cm, err := outcome(q, usage, push, other, n, ref)
 			if err != nil {
 				return nil, err
 			}
@@ -229,7 +233,7 @@ func Analyze(p *Profile, usage map[string]Usage, ranges []Range, n int, ref floa
 			} else {
 				e.AtHi = o
 			}
-			ends[i] = effectiveBE(o, cm)
+			ends[i] = effectiveBE(o, cm, push)
 			e.Flips = e.Flips || o.Cheapest != base.Cheapest
 		}
 		e.EdgeLo, e.EdgeHi = ends[0], ends[1]

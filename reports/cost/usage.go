@@ -17,6 +17,11 @@ import (
 // default, the in-memory broker).
 type Usage struct {
 	System string `json:"system"`
+	// Family is the design the system is priced as, from its points
+	// (results.Point.Family); Rank where it goes in tables (its points'
+	// results.Point.Rank).
+	Family results.CostFamily `json:"cost_family"`
+	Rank   int                `json:"-"`
 	// Points is the number of complete points used; Subscribers the
 	// distinct subscriber counts among them.
 	Points      int   `json:"points"`
@@ -137,9 +142,10 @@ func scenarioWarmup(r *results.Results) (float64, bool) {
 	return float64(*sc.Load.WarmupNS) / 1e9, true
 }
 
-// isWebhook reports whether a system's per-subscriber work is an HTTP
-// delivery attempt.
-func isWebhook(system string) bool { return system == "webhook" }
+// perAttempt reports whether p's per-subscriber work is a delivery
+// attempt (capability Attempts: the sender delivers to each subscriber
+// itself), rather than a record consumed.
+func perAttempt(p *results.Point) bool { return p.Caps().Attempts }
 
 // MeasuredUsage fits each system's resource use from the complete points
 // of r. Systems without a usable point are absent; it is an error when no
@@ -186,9 +192,9 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 				e2eN += float64(s.E2E.LatencyUS.Count)
 			}
 			switch {
-			case isWebhook(p.System) && s.Attempt != nil && s.Attempt.LatencyUS.Count > 0:
+			case perAttempt(p) && s.Attempt != nil && s.Attempt.LatencyUS.Count > 0:
 				work += s.Attempt.LatencyUS.Count
-			case isWebhook(p.System):
+			case perAttempt(p):
 				work += a.Delivered + a.DeadLettered + a.Retries
 			default:
 				work += a.Delivered + a.Duplicates
@@ -240,13 +246,18 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if !haveWarmup {
 			notes = append(notes, "scenario warm-up unknown: per-event figures include warm-up use")
 		}
-		u := &Usage{System: sys, Embedded: r.Environment.Embedded && !isWebhook(sys)}
+		first := all[0].pt
+		attempts := perAttempt(first)
+		u := &Usage{System: sys, Family: first.Family(), Rank: first.Rank()}
 		var c cols
 		var evRes, workRes, denom, attUS, attN, e2eUS, e2eN, dl float64
 		subsSeen := map[int]bool{}
 		pts := make([]*results.Point, 0, len(use))
 		for _, o := range use {
 			pts = append(pts, o.pt)
+			if _, emb := o.pt.Broker(r.Environment); emb {
+				u.Embedded = true
+			}
 			u.Points++
 			u.Events += o.events
 			u.Work += o.work
@@ -279,8 +290,8 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if denom > 0 {
 			u.DeadLetterFraction = dl / denom
 		}
-		if isWebhook(sys) {
-			measuredMemory(u, pts) // memory.go
+		if u.Family == results.FamilyPush {
+			measuredMemory(u, pts) // memory.go: the push sender's memory
 		}
 		// Amplification: work per (event x subscriber).
 		u.Amplification = float64(u.Work) / denom
@@ -293,7 +304,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 		if u.BytesSent > 0 {
 			u.BytesMeasured = true
 			u.BytesPerEvent = float64(u.BytesSent) / evRes
-			if isWebhook(sys) && workRes > 0 {
+			if attempts && workRes > 0 {
 				u.BytesPerAttempt = float64(u.BytesSent) / workRes
 			}
 		} else {
@@ -302,7 +313,7 @@ func MeasuredUsage(r *results.Results) (map[string]Usage, error) {
 				b = fallbackBytes
 			}
 			u.BytesPerEvent = b
-			if isWebhook(sys) {
+			if attempts {
 				u.BytesPerAttempt = b
 			}
 		}

@@ -87,14 +87,14 @@ func seriesStyle(d *Data) map[int]int {
 }
 
 func systemLabel(d *Data, system string) string {
-	if d.Embedded && kafkaBased(system) {
+	if d.onEmbedded(system) {
 		return system + " (embedded broker)"
 	}
 	return system
 }
 
 func legendLabel(d *Data, c Curve) string {
-	if d.Embedded && kafkaBased(c.System) {
+	if d.onEmbedded(c.System) {
 		return strings.Replace(c.Label, c.System, c.System+" (embedded)", 1)
 	}
 	return c.Label
@@ -136,7 +136,8 @@ func lossMarks(xs, ys []float64, label string) []rplot.Marks {
 // the y = x line.
 func ThroughputData(d *Data) rplot.Data {
 	out := rplot.Data{
-		Name: ChartThroughput, Title: "Delivered vs offered throughput", Kind: rplot.KindLines,
+		Order: d.Order,
+		Name:  ChartThroughput, Title: "Delivered vs offered throughput", Kind: rplot.KindLines,
 		XLabel: "offered rate (events/s)", YLabel: "delivered per subscriber (events/s)",
 		XScale: rplot.ScaleLinear, YScale: rplot.ScaleLinear,
 		Caption: "A system that keeps up lies on the y = x line; a saturated one flattens at its capacity. " +
@@ -172,7 +173,8 @@ func ThroughputData(d *Data) rplot.Data {
 // versus offered rate, side by side on one y range.
 func LatencyData(d *Data) (rplot.Data, error) {
 	out := rplot.Data{
-		Name: ChartLatency, Title: "End-to-end latency vs offered rate (the hockey stick)", Kind: rplot.KindTiles,
+		Order: d.Order,
+		Name:  ChartLatency, Title: "End-to-end latency vs offered rate (the hockey stick)", Kind: rplot.KindTiles,
 		Caption: "The worst subscriber's end-to-end p50 (left) and p99 (right) at each offered rate, log scale; " +
 			"a curve that turns up sharply marks saturation. Bars show the repeats' minimum and maximum; " +
 			"× marks points that lost events (their latencies describe only the events that arrived).",
@@ -230,7 +232,8 @@ func LatencyData(d *Data) (rplot.Data, error) {
 // system; searches that reached their limit are marked as lower bounds.
 func MaxData(d *Data) rplot.Data {
 	out := rplot.Data{
-		Name: ChartMax, Title: "Maximum sustainable rate vs subscribers", Kind: rplot.KindLines,
+		Order: d.Order,
+		Name:  ChartMax, Title: "Maximum sustainable rate vs subscribers", Kind: rplot.KindLines,
 		XLabel: "subscribers", YLabel: "max sustainable rate (events/s)",
 		XScale: rplot.ScaleLinear, YScale: rplot.ScaleLinear,
 		Caption: "The highest rate at which every subscriber met the SLO, from the saturation search; " +

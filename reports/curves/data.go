@@ -12,6 +12,7 @@ package curves
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +122,12 @@ type Data struct {
 	// broker; charts say so.
 	Embedded   bool   `json:"broker_embedded,omitempty"`
 	BrokerKind string `json:"broker_kind,omitempty"`
+	// EmbeddedSystems are the systems whose points ran on the in-memory
+	// embedded broker (results.Point.Broker): their labels say so.
+	EmbeddedSystems []string `json:"embedded_systems,omitempty"`
+	// Order ranks the systems (results.OrderOf the points): the charts'
+	// colours.
+	Order results.Order `json:"-"`
 }
 
 // DeliveredRate is a point's delivered throughput per subscriber during the
@@ -271,6 +278,14 @@ func Extract(r *results.Results) (*Data, error) {
 		return nil, fmt.Errorf("curves: nil results")
 	}
 	d := &Data{Embedded: r.Environment.Embedded, BrokerKind: r.Environment.BrokerKind}
+	ord := results.OrderOf(r.Points)
+	d.Order = ord
+	for i := range r.Points {
+		if _, emb := r.Points[i].Broker(r.Environment); emb && !slices.Contains(d.EmbeddedSystems, r.Points[i].System) {
+			d.EmbeddedSystems = append(d.EmbeddedSystems, r.Points[i].System)
+		}
+	}
+	ord.Sort(d.EmbeddedSystems)
 
 	type acc struct {
 		rate                              float64
@@ -349,11 +364,8 @@ func Extract(r *results.Results) (*Data, error) {
 	}
 	sort.Slice(d.Curves, func(i, j int) bool {
 		a, b := d.Curves[i], d.Curves[j]
-		if oa, ob := results.SystemOrder(a.System), results.SystemOrder(b.System); oa != ob {
-			return oa < ob
-		}
-		if a.System != b.System {
-			return a.System < b.System
+		if c := ord.Compare(a.System, b.System); c != 0 {
+			return c < 0
 		}
 		if a.Subscribers != b.Subscribers {
 			return a.Subscribers < b.Subscribers
@@ -392,14 +404,11 @@ func Extract(r *results.Results) (*Data, error) {
 		d.Max = append(d.Max, mc)
 	}
 	sort.Slice(d.Max, func(i, j int) bool {
-		if oa, ob := results.SystemOrder(d.Max[i].System), results.SystemOrder(d.Max[j].System); oa != ob {
-			return oa < ob
-		}
-		return d.Max[i].System < d.Max[j].System
+		return ord.Less(d.Max[i].System, d.Max[j].System)
 	})
 	return d, nil
 }
 
-// kafkaBased reports whether a system runs on the Kafka broker and must
-// carry the embedded-broker label.
-func kafkaBased(system string) bool { return system == "kafka" || system == "bridge" }
+// onEmbedded reports whether system's points ran on the embedded broker,
+// so its labels must say so.
+func (d *Data) onEmbedded(system string) bool { return slices.Contains(d.EmbeddedSystems, system) }

@@ -50,7 +50,7 @@ func durability(r *results.Results) *tableView {
 		}
 		unPub, unDel, rec := "—", "—", "—"
 		if av := p.Availability; av != nil {
-			if p.System != "webhook" {
+			if p.Caps().Publish { // no publish step, no publish gap
 				unPub = secs(av.LongestPublishGapS) + " s"
 			}
 			unDel = secs(av.LongestDeliveryGapS) + " s"

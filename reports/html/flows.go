@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/chart"
+	"github.com/evbench/evbench/reports/plot"
 	"github.com/evbench/evbench/reports/results"
 )
 
@@ -103,8 +104,6 @@ const (
 	labelSpacing = 13
 )
 
-var viaColour = map[string]string{"webhook": "#d9822b", "kafka": "#2b6cb0", "bridge": "#805ad5"}
-
 // flowSVG lays the flow's tree out left to right (depth = column, leaves
 // one row each, a parent centred on its children) and draws it.
 func flowSVG(f results.Flow) []byte {
@@ -161,10 +160,9 @@ func flowSVG(f results.Flow) []byte {
 		x1, y1 := xy(from)
 		x1 += boxW
 		y1 += boxH / 2
-		colour := viaColour[hp.Via]
-		if colour == "" {
-			colour = "#555"
-		}
+		// A hop is drawn in the colour of the system it runs on, as
+		// everywhere else in the report.
+		colour := plot.SystemColorHex(hp.Via)
 		width := 1.5
 		if crit[hp.Name] {
 			width = 3.5

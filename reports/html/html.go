@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/evbench/evbench/reports/chart"
@@ -207,7 +206,6 @@ func dataURI(png []byte) template.URL {
 
 // systemStyles gives each system its chart colour in the page.
 func systemStyles(ss []systemCSS) template.CSS {
-	sort.SliceStable(ss, func(a, b int) bool { return results.SystemOrder(ss[a].Name) < results.SystemOrder(ss[b].Name) })
 	var b strings.Builder
 	for _, s := range ss {
 		n := fileSafe(s.Name)

@@ -138,8 +138,10 @@ type pointView struct {
 	Summary    [][2]string
 	BrokerLats []latRow
 	Subs       []subRow
-	Webhook    bool
-	Notes      []string
+	// HasAttempts: the point's system delivers attempt by attempt
+	// (capability Attempts), so the table shows attempts per delivery.
+	HasAttempts bool
+	Notes       []string
 	// Phases splits each webhook subscriber's attempt latency (connect,
 	// TLS, time to first byte); Endpoints describes url subscribers.
 	Phases    []latRow
@@ -285,13 +287,15 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 	}
 
 	det := plot.DetailPoints(r)
+	ord := results.OrderOf(r.Points)
 	seen := map[string]bool{}
 	for _, p := range r.Points {
 		if !seen[p.System] {
 			seen[p.System] = true
-			pg.SystemCSS = append(pg.SystemCSS, systemCSS{p.System, plot.SystemColorHex(p.System)})
+			pg.SystemCSS = append(pg.SystemCSS, systemCSS{p.System, plot.SystemColorHexIn(ord, p.System)})
 		}
 	}
+	sort.SliceStable(pg.SystemCSS, func(a, b int) bool { return ord.Less(pg.SystemCSS[a].Name, pg.SystemCSS[b].Name) })
 	for _, i := range det {
 		p := r.Points[i]
 		pg.Verdict = append(pg.Verdict, verdict(r, p))
@@ -300,7 +304,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 	pg.Durability = durability(r)
 	for _, m := range r.MaxSustainable {
 		pg.MaxRates = append(pg.MaxRates, maxRow{
-			System: m.System, Color: plot.SystemColorHex(m.System), Subscribers: m.Subscribers,
+			System: m.System, Color: plot.SystemColorHexIn(ord, m.System), Subscribers: m.Subscribers,
 			Rate: cell{System: m.System, Metric: "max_sustainable_per_s", Value: num(m.RatePerS), Text: rate(m.RatePerS)},
 			SLO:  m.SLO, Probes: m.Probes, Bounded: m.Bounded,
 		})
@@ -335,7 +339,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 	for _, i := range det {
 		p := r.Points[i]
 		_, embedded := p.Broker(r.Environment)
-		sv := systemView{Name: p.System, Color: plot.SystemColorHex(p.System),
+		sv := systemView{Name: p.System, Color: plot.SystemColorHexIn(results.OrderOf(r.Points), p.System),
 			Embedded: embedded, Detail: pointDetail(r, i)}
 		sv.Detail.Notes = nil // shown with the caveats
 		for _, n := range p.Notes {
@@ -362,7 +366,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		sort.SliceStable(order, func(a, b int) bool {
 			pa, pb := r.Points[order[a]], r.Points[order[b]]
 			if pa.System != pb.System {
-				return results.SystemOrder(pa.System) < results.SystemOrder(pb.System)
+				return ord.Less(pa.System, pb.System)
 			}
 			return false
 		})
@@ -406,7 +410,7 @@ func verdict(r *results.Results, p results.Point) verdictRow {
 	_, embedded := p.Broker(r.Environment)
 	v := verdictRow{
 		System:     p.System,
-		Color:      plot.SystemColorHex(p.System),
+		Color:      plot.SystemColorHexIn(results.OrderOf(r.Points), p.System),
 		Status:     p.Status,
 		Embedded:   embedded,
 		Achieved:   cell{System: p.System, Metric: "achieved_per_s", Value: num(p.AchievedPerS), Text: rate(p.AchievedPerS)},
@@ -631,7 +635,7 @@ func lat(name string, s results.Summary) latRow {
 
 func pointDetail(r *results.Results, i int) pointView {
 	p := r.Points[i]
-	pv := pointView{Index: i, Label: plot.PointLabel(p), Status: p.Status, Error: p.Error, Webhook: p.System == "webhook", Notes: p.Notes}
+	pv := pointView{Index: i, Label: plot.PointLabel(p), Status: p.Status, Error: p.Error, HasAttempts: p.Caps().Attempts, Notes: p.Notes}
 	pv.Summary = [][2]string{
 		{"Offered", rate(p.OfferedPerS)},
 		{"Sent (achieved)", rate(p.AchievedPerS)},
@@ -694,7 +698,7 @@ func pointRowOf(r *results.Results, i int) pointRow {
 	if n > 0 {
 		th = fmt.Sprintf("%d/%d pass", pass, n)
 	}
-	return pointRow{System: p.System, Color: plot.SystemColorHex(p.System), Label: plot.PointLabel(p), Status: p.Status,
+	return pointRow{System: p.System, Color: plot.SystemColorHexIn(results.OrderOf(r.Points), p.System), Label: plot.PointLabel(p), Status: p.Status,
 		Offered: rate(p.OfferedPerS), Achieved: rate(p.AchievedPerS), P99: ms(p99), Lost: count(lost), Dups: count(dups),
 		Thresholds: th, Bad: lost > 0 || dups > 0 || pass < n || p.Status != results.StatusComplete}
 }

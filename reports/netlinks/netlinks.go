@@ -38,6 +38,10 @@ type Row struct {
 	Link     string
 	P50, P99 int64 // e2e, microseconds
 	Count    int64
+	// Caps are the point's capabilities: a system that delivers attempt
+	// by attempt (Attempts) is what the webhook claim is about, one with a
+	// broker (Broker) what the overhead claim is about.
+	Caps results.Capabilities
 }
 
 // Rows returns a row per subscriber of each system's detail point (the
@@ -48,22 +52,25 @@ func Rows(r *results.Results) []Row {
 		p := r.Points[i]
 		for _, s := range p.Subscribers {
 			out = append(out, Row{System: p.System, Subscriber: s.Name, Link: pathLabel(p, s.Name),
-				P50: s.E2E.LatencyUS.P50, P99: s.E2E.LatencyUS.P99, Count: s.E2E.LatencyUS.Count})
+				P50: s.E2E.LatencyUS.P50, P99: s.E2E.LatencyUS.P99, Count: s.E2E.LatencyUS.Count, Caps: p.Caps()})
 		}
 	}
-	sort.SliceStable(out, func(a, b int) bool {
-		return results.SystemOrder(out[a].System) < results.SystemOrder(out[b].System)
-	})
+	ord := results.OrderOf(r.Points)
+	sort.SliceStable(out, func(a, b int) bool { return ord.Less(out[a].System, out[b].System) })
 	return out
 }
 
-// pathLabel names the networks an event crossed to reach sub in p.
+// pathLabel names the networks an event crossed to reach sub in p: the
+// sender -> subscriber link of a system that delivers attempt by attempt,
+// else the producer's and the subscriber's group's links, after the
+// ingress link of a system with an ingress.
 func pathLabel(p results.Point, sub string) string {
-	if p.System == "webhook" {
+	c := p.Caps()
+	if c.Attempts {
 		return linkLabel(p, results.LinkWebhookPrefix+sub)
 	}
 	s := "producer " + linkLabel(p, results.LinkProducer) + ", group " + linkLabel(p, results.LinkGroupPrefix+sub)
-	if p.System == "bridge" {
+	if c.Ingress {
 		s = "ingress " + linkLabel(p, results.LinkIngress) + ", " + s
 	}
 	return s
@@ -156,14 +163,21 @@ func Section(r *results.Results) (sec chart.Section, ok bool) {
 // Claims states the two claims, each followed by what the rows measured.
 func Claims(rows []Row) []string {
 	var out []string
+	// wh: the subscribers of systems that deliver attempt by attempt
+	// (webhooks), whatever their name; brokers: systems with a broker, in
+	// the rows' order.
 	var wh []Row
+	var brokers []string
 	bySys := map[string]map[string]Row{}
 	for _, x := range rows {
 		if bySys[x.System] == nil {
 			bySys[x.System] = map[string]Row{}
+			if x.Caps.Broker {
+				brokers = append(brokers, x.System)
+			}
 		}
 		bySys[x.System][x.Subscriber] = x
-		if x.System == "webhook" {
+		if x.Caps.Attempts {
 			wh = append(wh, x)
 		}
 	}
@@ -183,9 +197,9 @@ func Claims(rows []Row) []string {
 			"%d of %d webhook subscribers had their p50 within 10-100 ms and %d of %d their p99 (processing included).",
 			ClaimWebhookLatency, strings.Join(parts, "; "), in50, len(wh), in99, len(wh)))
 	}
-	for _, sys := range []string{"kafka", "bridge"} {
+	for _, sys := range brokers {
 		k := bySys[sys]
-		if len(k) == 0 || len(wh) == 0 {
+		if len(wh) == 0 {
 			continue
 		}
 		var parts []string
@@ -200,9 +214,12 @@ func Claims(rows []Row) []string {
 		if len(parts) == 0 {
 			continue
 		}
-		what := "Kafka"
-		if sys == "bridge" {
-			what = "the webhook->Kafka bridge (one webhook hop to the ingress, then Kafka)"
+		what := sys + " (through its broker)"
+		for _, x := range k {
+			if x.Caps.Ingress {
+				what = sys + " (one webhook hop to its ingress, then its broker)"
+			}
+			break
 		}
 		out = append(out, fmt.Sprintf("Claim: %q. Measured, not tuned, %s minus webhook end to end per subscriber: %s. "+
 			"A positive figure is overhead; the links differ by design where the scenario says so (the link of each is named).",

@@ -77,6 +77,10 @@ type Data struct {
 	// default, see Width, LineHeight and BarsHeight).
 	Width  float64 `json:"width_in,omitempty"`
 	Height float64 `json:"height_in,omitempty"`
+	// Order ranks the systems drawn (results.OrderOf their points), which
+	// picks their colours; nil: the legacy order. Tiles without one use
+	// their figure's.
+	Order results.Order `json:"-"`
 }
 
 // Axis fixes an axis: its range, and its ticks when Ticks is not empty.
@@ -169,17 +173,8 @@ type BarSeries struct {
 	Values []float64 `json:"values"`
 }
 
-// systemLess orders systems canonically (results.SystemOrder), unknown
-// ones last by name.
-func systemLess(a, b string) bool {
-	if oa, ob := results.SystemOrder(a), results.SystemOrder(b); oa != ob {
-		return oa < ob
-	}
-	return a < b
-}
-
-// DetailPoints returns, per system in canonical order (webhook, kafka,
-// bridge, then others by name), the index in r.Points of the point that
+// DetailPoints returns, per system in the order the points record
+// (results.Order: each system's descriptor order, then others by name), the index in r.Points of the point that
 // the detail charts and the verdict show: the only point of a plain run,
 // and for a sweep the point with the highest offered rate (then the most
 // subscribers; the last one on ties). Points without any measurement (a
@@ -203,7 +198,7 @@ func DetailPoints(r *results.Results) []int {
 			best[p.System] = i
 		}
 	}
-	sort.SliceStable(systems, func(a, b int) bool { return systemLess(systems[a], systems[b]) })
+	results.OrderOf(r.Points).Sort(systems)
 	out := make([]int, len(systems))
 	for i, s := range systems {
 		out[i] = best[s]
@@ -310,6 +305,10 @@ func Extract(r *results.Results) ([]Data, error) {
 		return nil, err
 	}
 	add(ap)
+	ord := results.OrderOf(r.Points)
+	for i := range out {
+		out[i].Order = ord
+	}
 	return out, nil
 }
 
@@ -575,7 +574,7 @@ func accounting(pts []results.Point) *Data {
 func consumerLag(pts []results.Point, tu timeUnit) *Data {
 	d := &Data{
 		Name:   "consumer-lag",
-		Title:  "Kafka consumer lag over time (records not yet consumed, all groups)",
+		Title:  "Consumer lag over time (records not yet consumed, all groups)",
 		Kind:   KindLines,
 		XLabel: tu.label,
 		YLabel: "records behind",
@@ -585,8 +584,8 @@ func consumerLag(pts []results.Point, tu timeUnit) *Data {
 			"Lag that returns to near zero means consumers keep up; lag that keeps growing means they do not.",
 	}
 	for _, p := range pts {
-		// Every system but webhook delivers through a broker with consumer groups.
-		if p.System == "webhook" || len(p.Timeseries) == 0 {
+		// Only a system that records consumer lag has a lag to draw.
+		if !p.Caps().ConsumerLag || len(p.Timeseries) == 0 {
 			continue
 		}
 		xs, ys, from := timeSeries(p, tu, func(s results.Sample) float64 { return float64(s.Lag) }, nil)
@@ -598,7 +597,7 @@ func consumerLag(pts []results.Point, tu timeUnit) *Data {
 func retryQueue(pts []results.Point, tu timeUnit) *Data {
 	d := &Data{
 		Name:   "webhook-retry-queue",
-		Title:  "Webhook backlog over time: deliveries queued and waiting for a retry",
+		Title:  "Sender backlog over time: deliveries queued and waiting for a retry",
 		Kind:   KindLines,
 		XLabel: tu.label,
 		YLabel: "deliveries waiting",
@@ -608,7 +607,8 @@ func retryQueue(pts []results.Point, tu timeUnit) *Data {
 			"for their retry timer. Both should return to zero; a growing backlog means endpoints are down or too slow.",
 	}
 	for _, p := range pts {
-		if p.System != "webhook" || len(p.Timeseries) == 0 {
+		// Only a system that records its retry queue has one to draw.
+		if !p.Caps().RetryQueue || len(p.Timeseries) == 0 {
 			continue
 		}
 		xs, ys, from := timeSeries(p, tu, func(s results.Sample) float64 { return float64(s.QueueDepth) }, nil)
@@ -622,7 +622,7 @@ func retryQueue(pts []results.Point, tu timeUnit) *Data {
 func attempts(pts []results.Point, subStyle map[string]int) (*Data, error) {
 	d := &Data{
 		Name:   "webhook-attempts",
-		Title:  "Webhook attempts per delivered event",
+		Title:  "Attempts per delivered event",
 		Kind:   KindLines,
 		XLabel: "attempts until the subscriber accepted the event",
 		YLabel: "share of deliveries (%, log scale)",
@@ -632,7 +632,7 @@ func attempts(pts []results.Point, subStyle map[string]int) (*Data, error) {
 			"retries: each retry adds its backoff delay to the end-to-end latency.",
 	}
 	for _, p := range pts {
-		if p.System != "webhook" {
+		if !p.Caps().Attempts {
 			continue
 		}
 		for _, s := range p.Subscribers {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"image/png"
 	"io"
 	"math"
@@ -19,38 +20,111 @@ import (
 
 // TestExtractGolden pins the data behind every chart for fixed results: a
 // change in what the charts show must be a reviewed change of the golden
-// file (go test ./reports/plot -update).
+// file (go test ./reports/plot -update). Each document is checked twice
+// against the same golden file: as written before points recorded their
+// capabilities, cost family and order ("legacy", described by the table
+// in reports/results), and with them recorded as runners now do: an old
+// results.json renders exactly as before.
 func TestExtractGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		r    *results.Results
+		opts fixture.Options
 		want []string // chart names, in order
 	}{
-		{"realistic", fixture.Realistic(), []string{"latency-spectrum", "latency-over-time", "throughput",
+		{"realistic", fixture.Options{}, []string{"latency-spectrum", "latency-over-time", "throughput",
 			"delivery-accounting", "consumer-lag", "webhook-retry-queue", "webhook-attempts"}},
-		{"sweep", fixture.Sweep(), []string{"latency-spectrum", "latency-over-time", "throughput",
+		{"sweep", fixture.Options{Seconds: 20, Rates: []float64{500, 1000, 2000, 4000, 8000}}, []string{"latency-spectrum", "latency-over-time", "throughput",
 			"delivery-accounting", "consumer-lag", "webhook-retry-queue", "webhook-attempts"}},
-		{"kafka-only", fixture.Build(fixture.Options{Systems: []string{"kafka"}, Seconds: 10}), []string{
+		{"kafka-only", fixture.Options{Systems: []string{"kafka"}, Seconds: 10}, []string{
 			"latency-spectrum", "latency-over-time", "throughput", "delivery-accounting", "consumer-lag"}},
 	}
 	for _, tc := range tests {
+		for _, describe := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/described=%v", tc.name, describe), func(t *testing.T) {
+				o := tc.opts
+				o.Describe = describe
+				extractGolden(t, fixture.Build(o), tc.name, tc.want)
+			})
+		}
+	}
+}
+
+func extractGolden(t *testing.T, r *results.Results, name string, want []string) {
+	t.Helper()
+	ds, err := Extract(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range ds {
+		names = append(names, d.Name)
+	}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("charts = %v, want %v", names, want)
+	}
+	got, err := json.MarshalIndent(ds, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", name+".golden.json"), append(got, '\n'))
+}
+
+// TestChartsFromCapabilities: which system-specific charts a point gets
+// is decided by its capabilities, whatever the system is called: consumer
+// lag with ConsumerLag, the retry backlog with RetryQueue, attempts per
+// delivery with Attempts. A point of a system the reports have never heard
+// of ("rabbitmq") is drawn from what it records; before capabilities were
+// recorded, every system but webhook got the lag chart and only webhook
+// the retry and attempt charts.
+func TestChartsFromCapabilities(t *testing.T) {
+	base := fixture.Build(fixture.Options{Systems: []string{"webhook"}, Seconds: 10})
+	tests := []struct {
+		name   string
+		system string
+		caps   *results.Capabilities
+		want   []string // of consumer-lag, webhook-retry-queue, webhook-attempts
+	}{
+		{"unknown system, consumer lag", "rabbitmq", &results.Capabilities{Publish: true, ConsumerLag: true, Broker: true}, []string{"consumer-lag"}},
+		{"unknown system, retry queue", "rabbitmq", &results.Capabilities{Retries: true, RetryQueue: true}, []string{"webhook-retry-queue"}},
+		{"unknown system, attempts and retry queue", "nats", &results.Capabilities{Attempts: true, Retries: true, RetryQueue: true}, []string{"webhook-retry-queue", "webhook-attempts"}},
+		{"unknown system, nothing beyond e2e", "rabbitmq", &results.Capabilities{}, nil},
+		{"unknown system, no capabilities recorded", "rabbitmq", nil, nil},
+		{"webhook recording only consumer lag", "webhook", &results.Capabilities{ConsumerLag: true}, []string{"consumer-lag"}},
+		{"old webhook point (legacy table)", "webhook", nil, []string{"webhook-retry-queue", "webhook-attempts"}},
+		{"old kafka point (legacy table)", "kafka", nil, []string{"consumer-lag"}},
+	}
+	specific := map[string]bool{"consumer-lag": true, "webhook-retry-queue": true, "webhook-attempts": true}
+	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ds, err := Extract(tc.r)
+			r := *base
+			p := base.Points[0]
+			p.System, p.Capabilities = tc.system, tc.caps
+			// The samples carry every gauge, so only the capabilities
+			// decide what is drawn.
+			p.Timeseries = append([]results.Sample(nil), p.Timeseries...)
+			for i := range p.Timeseries {
+				p.Timeseries[i].Lag = 10 + int64(i)
+			}
+			r.Points = []results.Point{p}
+			ds, err := Extract(&r)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var names []string
+			var got []string
 			for _, d := range ds {
-				names = append(names, d.Name)
+				if !specific[d.Name] {
+					continue
+				}
+				got = append(got, d.Name)
+				for _, s := range d.Series {
+					if s.System != tc.system {
+						t.Errorf("%s: series %q of system %q", d.Name, s.Label, s.System)
+					}
+				}
 			}
-			if strings.Join(names, ",") != strings.Join(tc.want, ",") {
-				t.Errorf("charts = %v, want %v", names, tc.want)
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("system-specific charts %v, want %v", got, tc.want)
 			}
-			got, err := json.MarshalIndent(ds, "", " ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, filepath.Join("testdata", tc.name+".golden.json"), append(got, '\n'))
 		})
 	}
 }
@@ -253,6 +327,15 @@ func TestSystemColors(t *testing.T) {
 	}
 	if SystemColorHex("rabbitmq") != SystemColorHex("rabbitmq") {
 		t.Error("spare colour not stable")
+	}
+	// Colours go by recorded order, not by name: a new system ranked
+	// second is vermilion, and ranks after the fixed three take the spare
+	// colours in turn.
+	ord := results.OrderOf([]results.Point{{System: "nats", Order: 2}, {System: "webhook", Order: 1}, {System: "rabbitmq", Order: 4}, {System: "sqs", Order: 5}})
+	for sys, want := range map[string]string{"webhook": "#0072B2", "nats": "#D55E00", "rabbitmq": Hex(spareColors[0]), "sqs": Hex(spareColors[1])} {
+		if got := SystemColorHexIn(ord, sys); got != want {
+			t.Errorf("%s (rank %d) colour %s, want %s", sys, ord.Rank(sys), got, want)
+		}
 	}
 }
 

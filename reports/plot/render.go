@@ -104,14 +104,14 @@ func renderBoth(w, h vg.Length, fn func(dc draw.Canvas)) (png, svg []byte, err e
 	return pb.Bytes(), svgProlog.ReplaceAll(sb.Bytes(), nil), nil
 }
 
-func seriesColor(s Series) color.Color {
+func seriesColor(ord results.Order, s Series) color.Color {
 	if s.Color != "" {
 		return ParseColor(s.Color)
 	}
 	if s.System == "" {
 		return offeredColor
 	}
-	return SystemColor(s.System)
+	return SystemColorIn(ord, s.System)
 }
 
 // fillWhite paints the background, so SVG and PNG look the same on dark
@@ -187,6 +187,9 @@ func tilesChart(d Data) (func(draw.Canvas), error) {
 	fns := make([]func(draw.Canvas), len(d.Tiles))
 	for i, t := range d.Tiles {
 		var err error
+		if t.Order == nil {
+			t.Order = d.Order
+		}
 		if fns[i], err = linesPlot(t, &ls, true); err != nil {
 			return nil, fmt.Errorf("tile %q: %w", t.Title, err)
 		}
@@ -267,12 +270,12 @@ func markShape(shape string) (draw.GlyphDrawer, error) {
 	return nil, fmt.Errorf("unknown mark shape %q", shape)
 }
 
-func markColor(system, hex string) color.Color {
+func markColor(ord results.Order, system, hex string) color.Color {
 	switch {
 	case hex != "":
 		return ParseColor(hex)
 	case system != "":
-		return SystemColor(system)
+		return SystemColorIn(ord, system)
 	}
 	return color.Black
 }
@@ -305,7 +308,7 @@ func linesPlot(d Data, ls *legendSet, tile bool) (func(draw.Canvas), error) {
 	usable := func(x, y float64) bool { return (!logX || x > 0) && (!logY || y > 0) }
 	ext := newExtent()
 	for _, a := range d.Areas {
-		ap := &areaPlotter{c: markColor(a.System, a.Color)}
+		ap := &areaPlotter{c: markColor(d.Order, a.System, a.Color)}
 		ae := newExtent()
 		if len(a.X) != len(a.Y) {
 			return nil, fmt.Errorf("area %q: %d x values, %d y values", a.Label, len(a.X), len(a.Y))
@@ -378,7 +381,7 @@ func linesPlot(d Data, ls *legendSet, tile bool) (func(draw.Canvas), error) {
 		if err != nil {
 			return nil, fmt.Errorf("series %q: %w", s.Label, err)
 		}
-		line.Color = seriesColor(s)
+		line.Color = seriesColor(d.Order, s)
 		line.Dashes = dash(s.Dash)
 		line.Width = vg.Points(1.7)
 		thumbs := []gplot.Thumbnailer{line}
@@ -399,7 +402,7 @@ func linesPlot(d Data, ls *legendSet, tile bool) (func(draw.Canvas), error) {
 			if err != nil {
 				return nil, fmt.Errorf("series %q: %w", s.Label, err)
 			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: seriesColor(s), Radius: vg.Points(3.2), Shape: glyph(s.Dash)}
+			sc.GlyphStyle = draw.GlyphStyle{Color: seriesColor(d.Order, s), Radius: vg.Points(3.2), Shape: glyph(s.Dash)}
 			p.Add(sc)
 			thumbs = append(thumbs, sc)
 		}
@@ -408,7 +411,7 @@ func linesPlot(d Data, ls *legendSet, tile bool) (func(draw.Canvas), error) {
 			if err != nil {
 				return nil, fmt.Errorf("series %q error bars: %w", s.Label, err)
 			}
-			eb.Color = seriesColor(s)
+			eb.Color = seriesColor(d.Order, s)
 			eb.CapWidth = vg.Points(4)
 			p.Add(eb)
 		}
@@ -445,7 +448,7 @@ func linesPlot(d Data, ls *legendSet, tile bool) (func(draw.Canvas), error) {
 		if r == 0 {
 			r = 4
 		}
-		sc.Shape, sc.Color, sc.Radius = shape, markColor(m.System, m.Color), vg.Points(r)
+		sc.Shape, sc.Color, sc.Radius = shape, markColor(d.Order, m.System, m.Color), vg.Points(r)
 		p.Add(sc)
 		ls.add(m.Label, sc)
 		if labels != nil {
@@ -547,7 +550,7 @@ func barsChart(d Data) (func(draw.Canvas), error) {
 		if err != nil {
 			return nil, err
 		}
-		bc.Color = SystemColor(s)
+		bc.Color = SystemColorIn(d.Order, s)
 		bc.LineStyle.Width = 0
 		l.Add(s, bc)
 	}
@@ -558,7 +561,7 @@ func barsChart(d Data) (func(draw.Canvas), error) {
 		plots[i] = make([]*gplot.Plot, cols)
 	}
 	for i, pn := range d.Panels {
-		p, err := barPanel(pn)
+		p, err := barPanel(pn, d.Order)
 		if err != nil {
 			return nil, fmt.Errorf("panel %q: %w", pn.Title, err)
 		}
@@ -586,7 +589,7 @@ func barsChart(d Data) (func(draw.Canvas), error) {
 	}, nil
 }
 
-func barPanel(pn Panel) (*gplot.Plot, error) {
+func barPanel(pn Panel, ord results.Order) (*gplot.Plot, error) {
 	p := newPlot(pn.Title, "", pn.YLabel)
 	p.Title.TextStyle.Font = sans(10.5, true)
 	p.NominalX(pn.Categories...)
@@ -614,7 +617,7 @@ func barPanel(pn Panel) (*gplot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		bc.Color = SystemColor(b.System)
+		bc.Color = SystemColorIn(ord, b.System)
 		bc.LineStyle.Width = 0
 		bc.Offset = vg.Length(float64(k)-float64(n-1)/2) * barW
 		p.Add(bc)

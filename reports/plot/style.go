@@ -13,6 +13,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/evbench/evbench/reports/results"
 )
 
 // The Okabe-Ito palette: distinguishable with every common form of colour
@@ -76,25 +78,30 @@ func Lighten(hex string, f float64) string {
 	return Hex(color.NRGBA{mix(c.R), mix(c.G), mix(c.B), 0xff})
 }
 
-// systemColors fixes one colour per system for every chart and the HTML
-// report, so a reader learns "blue is webhook" once. The same mapping is
-// used by reports/curves (sweep curves), whose charts sit in the same report.
-var systemColors = map[string]color.NRGBA{
-	"webhook": okabeBlue,
-	"kafka":   okabeVermilion,
-	"bridge":  okabeGreen,
-}
+// rankColors fix one colour per system rank (results.Order: the order
+// each system's descriptor gives it, recorded on its points), the same in
+// every chart and the HTML report, so a reader learns "blue is the first
+// system" once: blue, vermilion, green, then the spare colours.
+var rankColors = []color.NRGBA{okabeBlue, okabeVermilion, okabeGreen}
 
-// spareColors are handed to systems added later (same order as
-// reports/curves, so both agree on every system).
+// spareColors are handed to systems ranked after rankColors, by rank, and
+// to systems with no rank, chosen from their name.
 var spareColors = []color.NRGBA{okabeOrange, okabeSky, okabePurple, okabeYellow, okabeBlack}
 
-// SystemColor returns the fixed colour of a system. Systems other than
-// webhook, kafka and bridge get a spare Okabe-Ito colour chosen from their
-// name, so the choice is stable across charts and runs.
-func SystemColor(system string) color.NRGBA {
-	if c, ok := systemColors[system]; ok {
-		return c
+// SystemColor is SystemColorIn without the document's order: the legacy
+// order of results.Order, for callers that have no points.
+func SystemColor(system string) color.NRGBA { return SystemColorIn(nil, system) }
+
+// SystemColorIn returns the fixed colour of system, ranked by ord (its
+// recorded order; results.Order falls back on the legacy order). A system
+// with no rank gets a spare Okabe-Ito colour chosen from its name, so the
+// choice is stable across charts and runs.
+func SystemColorIn(ord results.Order, system string) color.NRGBA {
+	switch r := ord.Rank(system); {
+	case r >= 1 && r <= len(rankColors):
+		return rankColors[r-1]
+	case r > len(rankColors) && r <= len(rankColors)+len(spareColors):
+		return spareColors[r-len(rankColors)-1]
 	}
 	h := 0
 	for _, r := range system {
@@ -108,6 +115,11 @@ func SystemColor(system string) color.NRGBA {
 
 // SystemColorHex is SystemColor as a CSS colour, e.g. "#0072B2".
 func SystemColorHex(system string) string { return Hex(SystemColor(system)) }
+
+// SystemColorHexIn is SystemColorIn as a CSS colour.
+func SystemColorHexIn(ord results.Order, system string) string {
+	return Hex(SystemColorIn(ord, system))
+}
 
 // offeredColor draws the offered load: it belongs to no system.
 var offeredColor = okabeBlack

@@ -141,6 +141,14 @@ type Point struct {
 	// one (not disk-backed, not replicated), so reports put the honesty
 	// label next to this point's numbers.
 	BrokerEmbedded bool `json:"broker_embedded,omitempty"`
+	// Capabilities are what the point's system measures (system.go), from
+	// its descriptor; nil in documents written before points recorded
+	// them (read them through Caps). CostFamily is the design the cost
+	// model prices the system as, and Order where the system goes in
+	// tables and legends (Rank); both from the descriptor too.
+	Capabilities *Capabilities `json:"capabilities,omitempty"`
+	CostFamily   CostFamily    `json:"cost_family,omitempty"`
+	Order        int           `json:"order,omitempty"`
 	// Network maps each emulated link of the point (network.go's link
 	// names) to its profile and spec; absent when every link was loopback.
 	Network map[string]NetworkLink `json:"network,omitempty"`
@@ -189,12 +197,13 @@ type Point struct {
 // Broker returns the broker p's system published to and whether it was
 // the embedded in-memory one: the point's typed fields, or, in documents
 // written before points carried them, the run environment's for points
-// that have publish figures. "" and false for a system without a broker.
+// of a system with a broker (capability Broker). "" and false for a
+// system without a broker.
 func (p *Point) Broker(env Environment) (kind string, embedded bool) {
 	if p.BrokerKind != "" {
 		return p.BrokerKind, p.BrokerEmbedded
 	}
-	if p.Publish != nil {
+	if p.Caps().Broker {
 		return env.BrokerKind, env.Embedded
 	}
 	return "", false
@@ -719,19 +728,4 @@ func WriteAtomic(path string, data []byte) error {
 		return fmt.Errorf("rename into %s: %w", path, err)
 	}
 	return nil
-}
-
-// SystemOrder is the canonical order of systems in tables, legends and
-// summaries (webhook, kafka, bridge, then anything else), so every report
-// lists them the same way.
-func SystemOrder(system string) int {
-	switch system {
-	case "webhook":
-		return 0
-	case "kafka":
-		return 1
-	case "bridge":
-		return 2
-	}
-	return 3
 }

@@ -213,8 +213,9 @@ func FuzzDecodeHistogram(f *testing.F) {
 }
 
 // TestPointBroker: a point's typed broker fields win; a document written
-// before points carried them falls back to the environment for points that
-// published, and a point without a broker has none.
+// before points carried them falls back to the environment for points of
+// a system with a broker (capability Broker, recorded or from the legacy
+// table), and a point without a broker has none.
 func TestPointBroker(t *testing.T) {
 	env := Environment{BrokerKind: "embedded in-memory (kfake)", Embedded: true}
 	pub := &Latency{}
@@ -226,7 +227,11 @@ func TestPointBroker(t *testing.T) {
 	}{
 		{"typed, real", Point{BrokerKind: "Apache Kafka v4.1", Publish: pub}, "Apache Kafka v4.1", false},
 		{"typed, embedded", Point{BrokerKind: "in-memory", BrokerEmbedded: true, Publish: pub}, "in-memory", true},
-		{"old document, published", Point{Publish: pub}, env.BrokerKind, true},
+		{"old document, kafka", Point{System: "kafka", Publish: pub}, env.BrokerKind, true},
+		{"old document, bridge", Point{System: "bridge", Publish: pub}, env.BrokerKind, true},
+		{"old document, webhook", Point{System: "webhook"}, "", false},
+		{"broker capability, no typed fields", Point{System: "nats", Capabilities: &Capabilities{Broker: true}}, env.BrokerKind, true},
+		{"no broker capability", Point{System: "nats", Capabilities: &Capabilities{Publish: true}, Publish: pub}, "", false},
 		{"no broker", Point{}, "", false},
 	}
 	for _, tc := range tests {

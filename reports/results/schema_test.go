@@ -48,6 +48,7 @@ func TestSchemaDescribesEveryField(t *testing.T) {
 		{Sample{}, "$defs/sample"},
 		{MaxRate{}, "$defs/maxRate"},
 		{SenderMemory{}, "$defs/point/properties/sender_memory"},
+		{Capabilities{}, "$defs/point/properties/capabilities"},
 	}
 	for _, tc := range tests {
 		rt := reflect.TypeOf(tc.typ)

@@ -44,8 +44,16 @@ import (
 // System is the runner's system name.
 const System = "bridge"
 
+// Caps are what bridge points measure: ingress latency (the signed
+// webhook to the bridge), publish latency and errors, the broker, consumer
+// lag and consumer retries. Per-key order is not promised: the upstream
+// sender's concurrent, retried HTTP deliveries reach the ingress out of
+// order.
+var Caps = results.Capabilities{Publish: true, Ingress: true, ConsumerLag: true, Broker: true, Retries: true}
+
 func init() {
-	runners.Register(System, func() runners.Runner { return &Runner{} })
+	runners.Register(runners.Descriptor{Name: System, New: func() runners.Runner { return &Runner{} },
+		Caps: Caps, CostFamily: results.FamilyPushToLog, Order: 3})
 }
 
 // Runner runs the bridge system for one point.
@@ -284,7 +292,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err := old.close(); err != nil {
 		mp.Note("bridge: parallel run: closing the legacy webhook side: %v", err)
 	}
-	res, err := mp.Finish(measure.ViaIngress, pt.Params)
+	res, err := mp.Finish(Caps, pt.Params)
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}

@@ -455,7 +455,7 @@ func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen 
 	}
 	unackedErr = kafka.ExcuseUnacked(unackedErr, bf, mp)
 	groups.Close()
-	res, err := mp.Finish(measure.ViaIngress, pt.Params)
+	res, err := mp.Finish(Caps, pt.Params)
 	if res != nil {
 		in := proc.Info()
 		res.BridgeProcess = in

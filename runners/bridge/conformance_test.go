@@ -22,7 +22,6 @@ func TestConformance(t *testing.T) {
 			runnertest.Run(t, bridge.System, runnertest.Options{
 				Systems: "kafka: {brokers: embedded, topic: {partitions: 4}}\nbridge: {}",
 				Brokers: tg.brokers,
-				Caps:    runnertest.Capabilities{Publish: true, Ingress: true, ConsumerLag: true, Broker: true, Retries: true},
 			})
 		})
 	}

@@ -65,10 +65,12 @@ var (
 // not import the real ones).
 func register(t *testing.T) {
 	registerOnce.Do(func() {
-		for sys, capacity := range map[string]float64{"webhook": 3000, "kafka": 6000} {
+		for i, sys := range []string{"webhook", "kafka"} {
+			capacity := map[string]float64{"webhook": 3000, "kafka": 6000}[sys]
 			f := &fakeRunner{system: sys, capacity: capacity, failAt: map[float64]bool{}, mu: &fakeMu, calls: &fakeCalls}
 			fakes[sys] = f
-			runners.Register(sys, func() runners.Runner { return f })
+			runners.Register(runners.Descriptor{Name: sys, New: func() runners.Runner { return f },
+				CostFamily: results.FamilyPush, Order: i + 1})
 		}
 	})
 	fakeMu.Lock()

@@ -22,7 +22,6 @@ func TestConformance(t *testing.T) {
 			runnertest.Run(t, kafka.System, runnertest.Options{
 				Systems: "kafka: {brokers: embedded, topic: {partitions: 4}}",
 				Brokers: tg.brokers,
-				Caps:    runnertest.Capabilities{Publish: true, ConsumerLag: true, Broker: true, Retries: true, PerKeyOrder: true},
 			})
 		})
 	}

@@ -247,7 +247,7 @@ func (r *Runner) produceOnly(ctx context.Context, pt *runners.Point, env *Env, s
 	}
 	prod.Close()
 	unackedErr := prod.UnackedError(System)
-	res, err := mp.Finish(measure.ViaBroker, pt.Params)
+	res, err := mp.Finish(Caps, pt.Params)
 	if res != nil {
 		res.Network = nw.Links.Record()
 		for i := range res.Subscribers {

@@ -38,8 +38,14 @@ import (
 // System is the runner's system name.
 const System = "kafka"
 
+// Caps are what kafka points measure: publish latency and errors, the
+// broker, consumer lag, consumer retries, and each key's order (one
+// partition per key).
+var Caps = results.Capabilities{Publish: true, ConsumerLag: true, Broker: true, Retries: true, PerKeyOrder: true}
+
 func init() {
-	runners.Register(System, func() runners.Runner { return &Runner{} })
+	runners.Register(runners.Descriptor{Name: System, New: func() runners.Runner { return &Runner{} },
+		Caps: Caps, CostFamily: results.FamilyLog, Order: 2})
 }
 
 // setupTimeout bounds broker start, topic set-up and group joins.
@@ -413,7 +419,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		rt.Stop()
 		mp.Note("%s", rt.Note())
 	}
-	res, err := mp.Finish(measure.ViaBroker, pt.Params)
+	res, err := mp.Finish(Caps, pt.Params)
 	if res != nil {
 		res.Network = nw.Links.Record()
 	}

@@ -113,7 +113,7 @@ func (p *Point) FinishConsumer(lo, hi uint64, stride int, params map[string]floa
 	var bad []string
 	var delivered int64
 	for _, s := range p.Subs {
-		r, err := s.result(0, ViaBroker)
+		r, err := s.result(0, results.Capabilities{}) // no attempt figures: the consumer only reads
 		if err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
 		}

@@ -39,7 +39,7 @@ func TestCrashLost(t *testing.T) {
 	if s.CrashLostCount() != 10 {
 		t.Errorf("crash-lost count %d, want 10 (warm-up ignored, 35 once)", s.CrashLostCount())
 	}
-	res, err := f.mp.Finish(measure.Direct, nil)
+	res, err := f.mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

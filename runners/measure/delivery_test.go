@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
@@ -32,21 +33,18 @@ func shortPoint(t *testing.T) *measure.Point {
 	return mp
 }
 
-// TestFinishDelivery: the delivery kind passed to Finish decides which
-// figures the point carries (per-attempt for Direct, publish for
-// ViaBroker); an unknown kind is an error, not a silent choice.
 // TestSetBroker: the broker a runner records becomes the point's typed
 // broker fields; a Direct point (no broker) carrying one is a harness bug.
 func TestSetBroker(t *testing.T) {
 	mp := shortPoint(t)
 	mp.SetBroker("Apache Kafka v4.1", false)
-	res, err := mp.Finish(measure.ViaBroker, nil)
+	res, err := mp.Finish(viaBroker, nil)
 	if err != nil || res.BrokerKind != "Apache Kafka v4.1" || res.BrokerEmbedded {
 		t.Fatalf("via broker: kind %q embedded %v, err %v", res.BrokerKind, res.BrokerEmbedded, err)
 	}
 	mp = shortPoint(t)
 	mp.SetBroker("in-memory", true)
-	if res, err = mp.Finish(measure.ViaBroker, nil); err != nil || !res.BrokerEmbedded {
+	if res, err = mp.Finish(viaBroker, nil); err != nil || !res.BrokerEmbedded {
 		t.Fatalf("embedded: %+v, %v", res, err)
 	}
 	for _, n := range res.Notes {
@@ -56,34 +54,43 @@ func TestSetBroker(t *testing.T) {
 	}
 	mp = shortPoint(t)
 	mp.SetBroker("in-memory", true)
-	if _, err = mp.Finish(measure.Direct, nil); err == nil {
-		t.Error("a Direct point with a broker finished without an error")
+	if _, err = mp.Finish(direct, nil); err == nil {
+		t.Error("a point without the broker capability finished with a broker and no error")
 	}
 }
+
+// TestFinishDelivery: the capabilities passed to Finish decide which
+// figures the point carries (per-attempt with Attempts, publish with
+// Publish, ingress with Ingress) and are recorded on it; an ingress
+// without publishing is an error, not a silent choice.
 
 func TestFinishDelivery(t *testing.T) {
 	tests := []struct {
 		name                 string
-		d                    measure.Delivery
+		c                    results.Capabilities
 		wantErr              bool
 		wantPublish, wantAtt bool
 		wantIngress          bool
 	}{
-		{"direct", measure.Direct, false, false, true, false},
-		{"via broker", measure.ViaBroker, false, true, false, false},
+		{"direct", direct, false, false, true, false},
+		{"via broker", viaBroker, false, true, false, false},
 		// A bridge point records ingress latency even when it measured no
 		// event (interrupted in the warm-up): found by runners/runnertest.
-		{"via ingress", measure.ViaIngress, false, true, false, true},
-		{"zero value", 0, true, false, false, false},
+		{"via ingress", results.Capabilities{Publish: true, Ingress: true, Broker: true}, false, true, false, true},
+		{"ingress without publish", results.Capabilities{Ingress: true}, true, false, false, false},
+		{"nothing beyond e2e", results.Capabilities{}, false, false, false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := shortPoint(t).Finish(tc.d, nil)
+			res, err := shortPoint(t).Finish(tc.c, nil)
 			if (err != nil) != tc.wantErr {
-				t.Fatalf("Finish(%d) error %v, want error %v", tc.d, err, tc.wantErr)
+				t.Fatalf("Finish(%+v) error %v, want error %v", tc.c, err, tc.wantErr)
 			}
 			if err != nil {
 				return
+			}
+			if res.Capabilities == nil || *res.Capabilities != tc.c {
+				t.Errorf("recorded capabilities %+v, want %+v", res.Capabilities, tc.c)
 			}
 			if got := res.Ingress != nil; got != tc.wantIngress {
 				t.Errorf("ingress figures present %v, want %v", got, tc.wantIngress)

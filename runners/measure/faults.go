@@ -131,7 +131,7 @@ func (p *Point) PublishFailed(id uint64) {
 // series to out, and attributes lost events Kafka never acknowledged to
 // the broker fault when one was applied. Called by Finish after the
 // subscribers' results are built, before the ledger checks.
-func (p *Point) finishFaults(out *results.Point, d Delivery) {
+func (p *Point) finishFaults(out *results.Point, c results.Capabilities) {
 	f := &p.faults
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -158,7 +158,7 @@ func (p *Point) finishFaults(out *results.Point, d Delivery) {
 	end := load.Now()
 	sentLast := p.Gen.Returned()
 	av := &results.Availability{LongestDeliveryGapS: float64(f.del.final(sentLast, end)) / 1e9}
-	if d == ViaBroker || d == ViaIngress {
+	if c.Publish {
 		av.LongestPublishGapS = float64(f.ack.final(sentLast, end)) / 1e9
 	}
 	recoveryFrom(av, out, out.FaultWindows)

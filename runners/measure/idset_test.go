@@ -41,7 +41,7 @@ func TestFinishWritesIDSets(t *testing.T) {
 		}
 		mp.Subs[1].Delivered(e.ID, e.Key, e.Intended, load.Now())
 	})
-	res, err := mp.Finish(measure.Direct, nil)
+	res, err := mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func TestLedgerCrossCheck(t *testing.T) {
 			}
 			sent := uint64(gen.Measured())
 			tc.inject(p, uint64(gen.Sent())-sent, sent)
-			res, err := p.Finish(Direct, nil)
+			res, err := p.Finish(results.Capabilities{Attempts: true}, nil)
 			if tc.want == "" {
 				if err != nil || res.Status != results.StatusComplete {
 					t.Fatalf("consistent point: err %v, status %s", err, res.Status)

@@ -42,7 +42,7 @@ func TestLossCauses(t *testing.T) {
 	s.DeadLetterCause(ev[40].ID, measure.CauseEndpointGone)
 	s.DeadLetterCause(ev[41].ID, measure.CauseRetriesExhausted)
 	done(s, 41)
-	res, err := f.mp.Finish(measure.Direct, nil)
+	res, err := f.mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

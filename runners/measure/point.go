@@ -83,7 +83,7 @@ func (p *Point) Note(format string, args ...any) {
 // SetBroker records the broker the point's system published to: its kind
 // (a human-readable name and version) and whether it is the in-memory
 // embedded broker. They become the point's typed broker_kind and
-// broker_embedded fields; only a ViaBroker point may carry them.
+// broker_embedded fields; only a point of a system with the broker capability may carry them.
 func (p *Point) SetBroker(kind string, embedded bool) {
 	p.mu.Lock()
 	p.brokerKind, p.onEmbedded = kind, embedded
@@ -245,35 +245,20 @@ func (p *Point) Snapshot() Snapshot {
 	return snap
 }
 
-// Delivery is how a system's events reach its subscribers, which decides
-// the figures its points carry.
-type Delivery int
-
-const (
-	// Direct: the sender delivers to each subscriber itself, attempt by
-	// attempt (webhook). Points carry per-attempt latency and attempts per
-	// delivery, and no publish figures.
-	Direct Delivery = iota + 1
-	// ViaBroker: events are published to a broker the subscribers read
-	// from (kafka, bridge). Points carry publish latency and publish
-	// errors, and no per-attempt figures.
-	ViaBroker
-	// ViaIngress: as ViaBroker, behind an HTTP ingress (bridge). Points
-	// also carry ingress latency, even an empty one, so a point that
-	// measured no event still says what it would have measured.
-	ViaIngress
-)
-
 // Finish stops sampling and builds the results point with the figures
-// delivery d records. It returns an error (and the point, marked failed)
-// when the accounting identity does not hold: that is a harness bug and
-// must fail loudly.
-func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, error) {
-	if d != Direct && d != ViaBroker && d != ViaIngress {
-		return nil, fmt.Errorf("measure: unknown delivery %d", d)
+// the system's capabilities c name (its descriptor's, runners.Descriptor),
+// and records c on the point: publish latency and errors with Publish,
+// ingress latency with Ingress (even empty, so a point that measured no
+// event still says what it would have measured), per-attempt latency and
+// attempts per delivery with Attempts. It returns an error (and the
+// point, marked failed) when the accounting identity does not hold: that
+// is a harness bug and must fail loudly.
+func (p *Point) Finish(c results.Capabilities, params map[string]float64) (*results.Point, error) {
+	if !c.Broker && p.brokerKind != "" {
+		return nil, fmt.Errorf("measure: broker %q set on a point of a system without the broker capability", p.brokerKind)
 	}
-	if d == Direct && p.brokerKind != "" {
-		return nil, fmt.Errorf("measure: broker %q set on a point without a broker", p.brokerKind)
+	if c.Ingress && !c.Publish {
+		return nil, errors.New("measure: ingress latency without publish latency: an ingress publishes")
 	}
 	select {
 	case <-p.stop:
@@ -304,6 +289,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 	lag := p.Gen.Lag()
 	out := &results.Point{
 		System:         p.System,
+		Capabilities:   &c,
 		Params:         params,
 		Status:         results.StatusComplete,
 		OfferedPerS:    sched.Expected(ranTo) - sched.Expected(sched.Warmup()),
@@ -337,7 +323,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 		out.Notes = append(out.Notes, n)
 	}
 	out.BrokerKind, out.BrokerEmbedded = p.brokerKind, p.onEmbedded
-	if d == ViaBroker || d == ViaIngress {
+	if c.Publish {
 		pl, err := results.NewLatency(p.publish)
 		if err != nil {
 			p.mu.Unlock()
@@ -351,7 +337,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 			HTTP4xx: p.pubErrs[ErrHTTP4xx].Load(), HTTP5xx: p.pubErrs[ErrHTTP5xx].Load(),
 			SignatureFailures: p.pubErrs[ErrSignature].Load(),
 		}
-		if d == ViaIngress {
+		if c.Ingress {
 			il, err := results.NewLatency(p.ingress)
 			if err != nil {
 				p.mu.Unlock()
@@ -380,7 +366,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 		}
 	}
 	for _, s := range p.Subs {
-		r, err := s.result(sent, d)
+		r, err := s.result(sent, c)
 		if err != nil {
 			return nil, fmt.Errorf("subscriber %s: %w", s.Name, err)
 		}
@@ -396,7 +382,7 @@ func (p *Point) Finish(d Delivery, params map[string]float64) (*results.Point, e
 		}
 		delivered += r.Accounting.Delivered
 	}
-	p.finishFaults(out, d)
+	p.finishFaults(out, c)
 	// The high-water mark once more, now that the subscribers' results,
 	// id sets and histograms are built: with 1,000 subscribers building
 	// them was the point's peak, which the reading above (taken before)

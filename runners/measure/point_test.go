@@ -53,7 +53,7 @@ func TestPointRealRun(t *testing.T) {
 	if d := time.Since(t0); d > 100*ms {
 		t.Errorf("Drain took %v with everything delivered, want an immediate return", d)
 	}
-	res, err := mp.Finish(measure.Direct, map[string]float64{"rate_per_s": rate})
+	res, err := mp.Finish(direct, map[string]float64{"rate_per_s": rate})
 	if err != nil {
 		t.Fatalf("Finish: %v", err)
 	}
@@ -214,7 +214,7 @@ func TestPointDrain(t *testing.T) {
 			if f.mp.Settled() != c.settled {
 				t.Errorf("Settled() = %v after Drain, want %v", f.mp.Settled(), c.settled)
 			}
-			res, err := f.mp.Finish(measure.Direct, nil)
+			res, err := f.mp.Finish(direct, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,7 +247,7 @@ func TestPointOverload(t *testing.T) {
 		mp.Subs[0].Delivered(e.ID, e.Key, e.Intended, load.Now())
 		time.Sleep(8 * ms)
 	})
-	res, err := mp.Finish(measure.Direct, nil)
+	res, err := mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestPointInterruptedInWarmup(t *testing.T) {
 	if gen.Sent() == 0 || gen.Measured() != 0 {
 		t.Fatalf("sent %d measured %d: want warm-up events only", gen.Sent(), gen.Measured())
 	}
-	res, err := mp.Finish(measure.Direct, nil)
+	res, err := mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestMaxRSSCoversTouchedAllocation(t *testing.T) {
 	start := load.Now() + int64(10*time.Millisecond)
 	mp.Start(start)
 	gen.Run(context.Background(), start, func(e load.Event) { mp.Subs[0].Delivered(e.ID, e.Key, e.Intended, load.Now()) })
-	res, err := mp.Finish(measure.Direct, nil)
+	res, err := mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

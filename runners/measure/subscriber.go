@@ -295,9 +295,9 @@ func (s *Subscriber) P99US() int64 {
 	return s.e2e.ValueAtQuantile(99)
 }
 
-// result builds the results.Subscriber; Direct delivery adds attempt
-// figures.
-func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) {
+// result builds the results.Subscriber; the Attempts capability adds
+// attempt figures.
+func (s *Subscriber) result(sent int64, c results.Capabilities) (results.Subscriber, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var e2e results.Latency
@@ -348,7 +348,7 @@ func (s *Subscriber) result(sent int64, d Delivery) (results.Subscriber, error) 
 			Other:             s.errs[ErrOther].Load(),
 		},
 	}
-	if d == Direct {
+	if c.Attempts {
 		var a results.Latency
 		err := s.attempt.Use(func(h *hdr.Histogram) (err error) {
 			a, err = results.NewLatency(h)

@@ -39,7 +39,7 @@ func newFixture(t *testing.T, subs []string, keys int, rate scenarios.Rate, warm
 	mp := measure.NewPoint("test", gen, subs, keys)
 	start := load.Now() - int64(time.Hour)
 	mp.Start(start)
-	t.Cleanup(func() { _, _ = mp.Finish(measure.Direct, nil) }) // stops the sampler
+	t.Cleanup(func() { _, _ = mp.Finish(direct, nil) }) // stops the sampler
 	f := &fixture{mp: mp, gen: gen}
 	gen.Run(context.Background(), start, func(e load.Event) {
 		if e.Warmup {
@@ -187,7 +187,7 @@ func TestSubscriberAccounting(t *testing.T) {
 			if got := s.DeliveredCount(); got != w.delivered {
 				t.Errorf("DeliveredCount() = %d, want %d", got, w.delivered)
 			}
-			res, err := f.mp.Finish(measure.ViaBroker, nil)
+			res, err := f.mp.Finish(viaBroker, nil)
 			if err != nil {
 				t.Fatalf("Finish: %v", err)
 			}
@@ -250,7 +250,7 @@ func TestSubscriberE2ELatency(t *testing.T) {
 		e := f.meas[i]
 		f.mp.Subs[i].Delivered(e.ID, e.Key, now-int64(c.before), now)
 	}
-	res, err := f.mp.Finish(measure.ViaBroker, nil)
+	res, err := f.mp.Finish(viaBroker, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestFinishFailsLoudly(t *testing.T) {
 	ghost := last.ID + 5 // never sent
 	f.mp.Subs[1].Delivered(ghost, 0, last.Intended, last.Intended+int64(ms))
 
-	res, err := f.mp.Finish(measure.Direct, nil)
+	res, err := f.mp.Finish(direct, nil)
 	if err == nil {
 		t.Fatal("Finish returned no error with delivered > sent")
 	}
@@ -366,7 +366,7 @@ func TestSubscriberConcurrent(t *testing.T) {
 	if total != 2*per {
 		t.Errorf("successful claims = %d, want exactly %d (one per id)", total, 2*per)
 	}
-	res, err := f.mp.Finish(measure.ViaBroker, nil)
+	res, err := f.mp.Finish(viaBroker, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func TestErrorClasses(t *testing.T) {
 			f.mp.Subs[0].Error(c.class)
 			f.mp.PublishError(c.class)
 		}
-		res, err := f.mp.Finish(measure.ViaBroker, nil)
+		res, err := f.mp.Finish(viaBroker, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -438,7 +438,7 @@ func TestWebhookAndKafkaFigures(t *testing.T) {
 	for _, e := range f.meas[:10] {
 		f.mp.Published(e.Intended, e.Intended+int64(2*ms))
 	}
-	res, err := f.mp.Finish(measure.Direct, nil)
+	res, err := f.mp.Finish(direct, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -456,7 +456,7 @@ func TestWebhookAndKafkaFigures(t *testing.T) {
 		t.Errorf("webhook point carries publish figures")
 	}
 
-	res, err = f.mp.Finish(measure.ViaBroker, nil)
+	res, err = f.mp.Finish(viaBroker, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

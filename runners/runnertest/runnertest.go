@@ -33,36 +33,6 @@ import (
 	"github.com/evbench/evbench/scenarios"
 )
 
-// Capabilities are what a system measures beyond end-to-end latency and
-// accounting. Results do not record them yet (issue 8 item 1 adds them to
-// the system descriptor and to every point); until then each system's
-// conformance test declares them and the suite checks that every point's
-// contents match the declaration both ways: a figure present without the
-// capability is as wrong as a capability without its figure.
-type Capabilities struct {
-	// Publish: the point has publish latency (intended -> broker ack).
-	Publish bool
-	// Ingress: the point has ingress latency (intended -> HTTP ack).
-	Ingress bool
-	// Attempts: every subscriber has per-attempt latency and attempts per
-	// delivery.
-	Attempts bool
-	// ConsumerLag: the time series records consumer lag (non-zero while a
-	// subscriber is paused); without it every sample's lag is 0.
-	ConsumerLag bool
-	// Broker: the point carries a broker-kind note (engine.BrokerKindNote).
-	Broker bool
-	// Retries: a subscriber failing with errors is retried (retries > 0).
-	Retries bool
-	// DeadLetters: the system gives up on an event after its retries and
-	// writes a dead letter; without it dead_lettered is always 0.
-	DeadLetters bool
-	// PerKeyOrder: the system delivers each key's events in order (Kafka's
-	// partitions), so out_of_order is 0 in every point, faults included.
-	// Without it out-of-order deliveries are allowed (concurrent HTTP).
-	PerKeyOrder bool
-}
-
 // Options configure the suite for one system.
 type Options struct {
 	// Systems is the YAML of the scenario's `systems:` mapping for this
@@ -70,8 +40,6 @@ type Options struct {
 	// Every point is loaded through scenarios.LoadBytes, so the suite runs
 	// on what the loader resolves, defaults included.
 	Systems string
-	// Caps are the system's capabilities.
-	Caps Capabilities
 	// Skip maps a subtest name (for example "interrupt/drain") to the
 	// reason it is skipped for this system: a known defect and the branch
 	// that fixes it. The check itself is never weakened.
@@ -109,7 +77,8 @@ func Run(t *testing.T, system string, opts Options) []Outcome {
 	if _, err := runners.New(system); err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
-	s := &suite{system: system, opts: opts}
+	d, _ := runners.Lookup(system)
+	s := &suite{system: system, opts: opts, desc: d, caps: d.Caps}
 	t0 := time.Now()
 	for _, c := range []struct {
 		name string
@@ -138,8 +107,12 @@ func Run(t *testing.T, system string, opts Options) []Outcome {
 }
 
 type suite struct {
-	system   string
-	opts     Options
+	system string
+	opts   Options
+	// desc is the system's registered descriptor; caps its capabilities,
+	// which decide the cases that need one (dead letters, retries, lag).
+	desc     runners.Descriptor
+	caps     results.Capabilities
 	mu       sync.Mutex
 	outcomes []Outcome
 }
@@ -345,11 +318,22 @@ func (s *suite) common(t *testing.T, sc *scenarios.Scenario, o Outcome) {
 	}
 }
 
-// checkCaps checks the figures every point shows or must not show for the
-// declared capabilities.
+// checkCaps checks that the point records its system's descriptor
+// (capabilities, cost family, order), and that its contents match the
+// recorded capabilities both ways: a figure present without the capability
+// is as wrong as a capability without its figure.
 func (s *suite) checkCaps(t *testing.T, p *results.Point) {
 	t.Helper()
-	c := s.opts.Caps
+	if p.Capabilities == nil {
+		t.Fatalf("the point records no capabilities (measure.Point.Finish records them)")
+	}
+	if *p.Capabilities != s.desc.Caps {
+		t.Errorf("recorded capabilities %+v, the descriptor's %+v", *p.Capabilities, s.desc.Caps)
+	}
+	if p.CostFamily != s.desc.CostFamily || p.Order != s.desc.Order {
+		t.Errorf("recorded cost family %q and order %d, the descriptor's %q and %d", p.CostFamily, p.Order, s.desc.CostFamily, s.desc.Order)
+	}
+	c := *p.Capabilities
 	if (p.Publish != nil) != c.Publish {
 		t.Errorf("publish latency present %v, capability %v", p.Publish != nil, c.Publish)
 	}
@@ -381,6 +365,14 @@ func (s *suite) checkCaps(t *testing.T, p *results.Point) {
 		for _, smp := range p.Timeseries {
 			if smp.Lag != 0 {
 				t.Errorf("sample t=%vs has consumer lag %d without the capability", smp.TS, smp.Lag)
+				break
+			}
+		}
+	}
+	if !c.RetryQueue {
+		for _, smp := range p.Timeseries {
+			if smp.Retries != 0 {
+				t.Errorf("sample t=%vs has %d retries waiting without the retry-queue capability", smp.TS, smp.Retries)
 				break
 			}
 		}
@@ -553,7 +545,7 @@ func (s *suite) fault(t *testing.T, kind string) {
 	a, b := p.Subscribers[0], p.Subscribers[1]
 	switch kind {
 	case scenarios.FaultErrors:
-		if s.opts.Caps.Retries && a.Accounting.Retries == 0 {
+		if s.caps.Retries && a.Accounting.Retries == 0 {
 			t.Errorf("a: no retries during 500 ms of errors")
 		}
 		if a.Errors.Total() == 0 {
@@ -564,7 +556,7 @@ func (s *suite) fault(t *testing.T, kind string) {
 		if m := a.E2E.LatencyUS.Max; m < 250_000 {
 			t.Errorf("a: e2e max %dus: a 500 ms %s must show", m, kind)
 		}
-		if kind == scenarios.FaultPause && s.opts.Caps.ConsumerLag && maxLag(p) == 0 {
+		if kind == scenarios.FaultPause && s.caps.ConsumerLag && maxLag(p) == 0 {
 			t.Errorf("no consumer lag recorded while a was paused for 500 ms")
 		}
 	}
@@ -585,7 +577,7 @@ func maxLag(p *results.Point) int64 {
 // event dead-lettered once its retries are spent, one dead-letter line
 // each, and none delivered; the healthy subscriber loses nothing.
 func (s *suite) deadLetters(t *testing.T) {
-	if !s.opts.Caps.DeadLetters {
+	if !s.caps.DeadLetters {
 		t.Skipf("%s has no dead letters: every other case checks dead_lettered stays 0", s.system)
 	}
 	sc := s.scenario(t, "deadletters", shape{rate: "100/s", warmup: "200ms", duration: "1s", drain: "15s",
@@ -633,7 +625,7 @@ func (s *suite) capabilities(t *testing.T) {
 	if len(outs) == 0 {
 		t.Skip("no points ran")
 	}
-	c := s.opts.Caps
+	c := s.caps
 	var retries, lag, publish, ingress, dead int64
 	for _, o := range outs {
 		p := o.Point

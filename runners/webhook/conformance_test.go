@@ -12,6 +12,5 @@ import (
 func TestConformance(t *testing.T) {
 	runnertest.Run(t, webhook.System, runnertest.Options{
 		Systems: "webhook: {}",
-		Caps:    runnertest.Capabilities{Attempts: true, Retries: true, DeadLetters: true},
 	})
 }

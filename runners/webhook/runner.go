@@ -27,8 +27,15 @@ import (
 // System is the runner's system name.
 const System = "webhook"
 
+// Caps are what webhook points measure: each delivery attempt (per-attempt
+// latency, attempts per delivery), retries waiting in the dispatcher's
+// queues, and dead letters once retries are spent. No publish step, no
+// broker.
+var Caps = results.Capabilities{Attempts: true, Retries: true, RetryQueue: true, DeadLetters: true}
+
 func init() {
-	runners.Register(System, func() runners.Runner { return &Runner{} })
+	runners.Register(runners.Descriptor{Name: System, New: func() runners.Runner { return &Runner{} },
+		Caps: Caps, CostFamily: results.FamilyPush, Order: 1})
 }
 
 // Runner runs the webhook system for one point: one in-process sink per
@@ -219,7 +226,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	dlDropped := pt.DeadLetters.Dropped() - dlDropped0
 	dlLines := pt.DeadLetters.Lines() - dlLines0
 
-	res, err := mp.Finish(measure.Direct, pt.Params)
+	res, err := mp.Finish(Caps, pt.Params)
 	if err != nil {
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/html"
+	"github.com/evbench/evbench/reports/plot"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/behave"
@@ -32,9 +33,16 @@ import (
 // System is the toy's system name.
 const System = "toyqueue"
 
-// The one registration.
+// Caps are what the toy measures: its enqueue as publish latency, the
+// queues' length as consumer lag, and retries after an errors fault.
+var Caps = results.Capabilities{Publish: true, ConsumerLag: true, Retries: true}
+
+// The one registration. The toy is a design nobody pays for, so its cost
+// family is one the cost model does not price: reports/cost lists it as
+// unpriced rather than pricing it as something else.
 func init() {
-	runners.Register(System, func() runners.Runner { return &Runner{} })
+	runners.Register(runners.Descriptor{Name: System, New: func() runners.Runner { return &Runner{} },
+		Caps: Caps, CostFamily: "in-memory", Order: 10})
 }
 
 // queueLimit bounds each subscriber's queue: a full queue drops the event
@@ -115,9 +123,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 				dropped.Add(1)
 			}
 		}
-		// Publish is the enqueue: measure.Finish(measure.ViaBroker, ...) records publish
-		// latency for every system that is not the webhook one, so the toy
-		// measures it rather than report an empty histogram.
+		// Publish is the enqueue (capability Publish).
 		mp.Published(ev.Intended, load.Now())
 	})
 
@@ -144,7 +150,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	}
 	wg.Wait()
 
-	res, err := mp.Finish(measure.ViaBroker, pt.Params)
+	res, err := mp.Finish(Caps, pt.Params)
 	if err != nil {
 		return res, fmt.Errorf("toyqueue runner: %w", err)
 	}
@@ -209,7 +215,6 @@ func TestToyQueue(t *testing.T) {
 		// toy borrows the webhook block, which it ignores (issue 8 item 1's
 		// registry removes this: see docs/architecture.md).
 		Systems: "webhook: {}",
-		Caps:    runnertest.Capabilities{Publish: true, ConsumerLag: true, Retries: true},
 	})
 	if t.Failed() {
 		return
@@ -247,5 +252,34 @@ func TestToyQueue(t *testing.T) {
 	t.Logf("report: %s (%d bytes), %d .hlog, %d .png", path, len(page), len(hlogs), len(pngs))
 	if len(hlogs) == 0 {
 		t.Error("no .hlog written for the toy's points")
+	}
+	// The report draws from the capabilities the toy's descriptor gave its
+	// points, not from its name: its queues' length as a consumer-lag
+	// chart, and no attempt figures, which it does not have.
+	for _, p := range doc.Points {
+		if p.Capabilities == nil || *p.Capabilities != Caps || p.Order != 10 {
+			t.Fatalf("point records capabilities %+v, order %d: want the descriptor's %+v, 10", p.Capabilities, p.Order, Caps)
+		}
+	}
+	charts, err := plot.Extract(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn := map[string]bool{}
+	for _, c := range charts {
+		for _, s := range c.Series {
+			if s.System == System {
+				drawn[c.Name] = true
+			}
+		}
+	}
+	if !drawn["consumer-lag"] {
+		t.Errorf("no consumer-lag chart of the toy (capability ConsumerLag); drawn: %v", drawn)
+	}
+	if drawn["webhook-attempts"] || drawn["webhook-retry-queue"] {
+		t.Errorf("attempt or retry-queue charts drawn for the toy, which has neither capability: %v", drawn)
+	}
+	if strings.Contains(string(page), "Attempts per delivery") {
+		t.Error("report.html has an attempts-per-delivery column for a system without attempts")
 	}
 }

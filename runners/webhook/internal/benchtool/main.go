@@ -303,7 +303,7 @@ func dispatch(args []string) error {
 	cpu := cpuTime() - cpu0
 	n := a1 - a0
 	var errs int64
-	res, err := mp.Finish(measure.Direct, nil)
+	res, err := mp.Finish(webhook.Caps, nil)
 	if err == nil && len(res.Subscribers) == 1 {
 		errs = res.Subscribers[0].Errors.Total()
 	}

@@ -347,7 +347,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("evbench service scenario: %v", err)
 	}
-	k := sc.Systems.Kafka
+	k := sc.Systems.Kafka()
 	if k == nil || k.Topic.ReplicationFactor != 3 || k.Topic.Configs["min.insync.replicas"] != "2" || k.Acks != scenarios.AcksAll {
 		t.Errorf("%s: kafka %+v, want replication factor 3, min.insync.replicas 2, acks all", local, k)
 	}

@@ -38,7 +38,7 @@ var reservedHeaders = []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signa
 // keep_alive, sink_ledger, and tls (a boolean for an in-process sink, or a
 // mapping of client options for a url subscriber). recorded is the
 // scenario file relative TLS paths resolve against.
-func (d *decoder) endpoint(so *obj, sub *Subscriber, recorded string) {
+func (d *decoder) endpoint(so *Object, sub *Subscriber, recorded string) {
 	if !d.ok() {
 		return
 	}
@@ -93,7 +93,7 @@ func (d *decoder) endpoint(so *obj, sub *Subscriber, recorded string) {
 // real receiver, so everything only an in-process sink can do (simulated
 // processing, ack mode, faults, serving TLS) is refused, as are systems
 // that would measure an in-process consumer under the same name.
-func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
+func (c *Checker) endpoint(p string, s *Scenario, sub Subscriber) {
 	if sub.URL == "" {
 		for key, set := range map[string]bool{"headers": len(sub.Headers) > 0, "sink_ledger": sub.SinkLedger, "tls": sub.ClientTLS != nil} {
 			if set {
@@ -149,7 +149,7 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 		c.add(index(p+".faults", j)+".kind", fmt.Sprintf("a %s fault is applied by the in-process sink, which a url subscriber does not have", f.Kind), "no faults on a url subscriber (network faults on its link are separate)")
 	}
-	if s.Systems.Kafka != nil || s.Systems.Bridge != nil {
+	if s.Systems.Has("kafka") || s.Systems.Has("bridge") {
 		c.add(p+".url", "a url subscriber is a real webhook receiver, but systems kafka and bridge would measure an in-process consumer group under the same name", "run kafka and bridge in a scenario without url subscribers")
 	}
 	if sub.ClientTLS != nil {
@@ -186,7 +186,7 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 	}
 	if sub.SinkLedger {
-		if w := s.Systems.Webhook; w == nil || !w.Signing.On() || w.Signing.SecretEnv == "" {
+		if w := s.Systems.Webhook(); w == nil || !w.Signing.On() || w.Signing.SecretEnv == "" {
 			c.add(p+".sink_ledger", "the ledger is read with the signing secret the sink was started with: it needs systems.webhook.signing on with a secret_env", "systems.webhook.signing.secret_env set to the variable the sink reads (--secret-env)")
 		}
 		if s.Load.Warmup > 0 {
@@ -197,7 +197,7 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 
 // sinkLedgers refuses two subscribers reading one sink's ledger: the sink
 // keeps one set per run, so their deliveries could not be told apart.
-func (c *checker) sinkLedgers(s *Scenario) {
+func (c *Checker) sinkLedgers(s *Scenario) {
 	seen := map[string]int{}
 	for i, sub := range s.Subscribers {
 		if !sub.SinkLedger || sub.URL == "" {

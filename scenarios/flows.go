@@ -205,7 +205,7 @@ func (d *decoder) names(n *node, path string) []string {
 }
 
 // flows validates the flows of a resolved scenario.
-func (c *checker) flows(s *Scenario) {
+func (c *Checker) flows(s *Scenario) {
 	if s.Flows == nil {
 		return
 	}
@@ -225,7 +225,7 @@ func (c *checker) flows(s *Scenario) {
 	}
 }
 
-func (c *checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int) {
+func (c *Checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int) {
 	before := len(c.probs)
 	if !subscriberName.MatchString(f.Name) {
 		c.add(p+".name", fmt.Sprintf("%q is not a valid flow name", f.Name), "letters, digits, '.', '_', '-', starting with a letter or digit, at most 100 characters")

@@ -32,7 +32,7 @@ func TestMaxInFlightTotal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sc.Systems.Webhook.MaxInFlightTotal; got != c.want {
+			if got := sc.Systems.Webhook().MaxInFlightTotal; got != c.want {
 				t.Errorf("max_in_flight_total %d, want %d", got, c.want)
 			}
 		})

@@ -96,7 +96,7 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 		s.Subscribers, origin, s.tmpl = d.subscribers(o.val("subscribers"))
 	}
 	if d.ok() {
-		d.systems(o.val("systems"), "systems", &s.Systems, recorded)
+		d.systems(o.val("systems"), "systems", &s.Systems)
 	}
 	if d.ok() {
 		d.thresholds(o.val("thresholds"), s)
@@ -413,40 +413,15 @@ func (d *decoder) fault(n *node, path string) (Fault, bool) {
 	return f, d.ok()
 }
 
-var systemKeys = []string{"webhook", "kafka", "bridge"}
-
-func (d *decoder) systems(n *node, path string, s *Systems, file string) {
-	if n == nil {
-		d.failAt(pos{1, 1}, path, "missing systems: enable at least one of webhook, kafka, bridge (an empty block uses the defaults, e.g. systems: {webhook: {}})", "")
-		return
-	}
-	o := d.object(n, path, systemKeys)
-	if o == nil {
-		return
-	}
-	if o.has("webhook") {
-		s.Webhook = d.webhook(o.val("webhook"), o.p("webhook"))
-	}
-	if d.ok() && o.has("kafka") {
-		s.Kafka = d.kafka(o.val("kafka"), o.p("kafka"), file)
-	}
-	if d.ok() && o.has("bridge") {
-		s.Bridge = d.bridge(o.val("bridge"), o.p("bridge"))
-	}
-}
-
 var (
 	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "max_in_flight_total", "connections", "signing", "durable_queue", "faults"}
 	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
 
-func (d *decoder) webhook(n *node, path string) *Webhook {
+func decodeWebhook(o *Object) Block {
+	d := o.d
 	w := defaultWebhook()
-	o := d.object(n, path, webhookKeys)
-	if o == nil {
-		return nil
-	}
 	o.durv("timeout", &w.Timeout)
 	o.intv("max_in_flight", &w.MaxInFlight, anyLo, anyHi)
 	o.intv("queue_limit", &w.QueueLimit, anyLo, anyHi)
@@ -532,12 +507,9 @@ var (
 	saslKeys  = []string{"mechanism", "username_env", "password_env"}
 )
 
-func (d *decoder) kafka(n *node, path, file string) *Kafka {
+func decodeKafka(o *Object) Block {
+	d, file := o.d, o.d.dir
 	k := defaultKafka()
-	o := d.object(n, path, kafkaKeys)
-	if o == nil {
-		return nil
-	}
 	o.str("brokers", &k.Brokers)
 	o.intv("producers", &k.Producers, anyLo, anyHi)
 	o.enumv("acks", &k.Acks, AcksNone, AcksLeader, AcksAll)
@@ -637,12 +609,9 @@ func (d *decoder) kafka(n *node, path, file string) *Kafka {
 
 var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network", "faults", "parallel_run"}
 
-func (d *decoder) bridge(n *node, path string) *Bridge {
+func decodeBridge(o *Object) Block {
+	d := o.d
 	b := defaultBridge()
-	o := d.object(n, path, bridgeKeys)
-	if o == nil {
-		return nil
-	}
 	o.enumv("ack", &b.Ack, BridgeAckAfterProduce, BridgeAckBeforeProduce)
 	o.durv("timeout", &b.Timeout)
 	o.intv("max_in_flight", &b.MaxInFlight, anyLo, anyHi)
@@ -725,7 +694,7 @@ func (d *decoder) sweep(n *node, path string) *Sweep {
 		for i, k := range pn.keys {
 			kp := join(o.p("params"), k.text)
 			d.record(kp, k, pn.vals[i])
-			if _, ok := sweepables[k.text]; !ok {
+			if _, ok := sweepables()[k.text]; !ok {
 				msg := fmt.Sprintf("%q is not a sweepable setting", k.text)
 				if s := suggest(k.text, sweepableList()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)

@@ -35,7 +35,7 @@ func TestNetworkKeys(t *testing.T) {
 			}
 		}},
 		{"kafka and bridge", netBase + "    network: cross-region\nsystems:\n  kafka: {producer_network: cross-zone, consumer_network: same-zone}\n  bridge: {ingress_network: internet}\n", func(t *testing.T, s *scenarios.Scenario) {
-			k, b := s.Systems.Kafka, s.Systems.Bridge
+			k, b := s.Systems.Kafka(), s.Systems.Bridge()
 			if k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
 				t.Errorf("kafka %+v bridge %+v", k, b)
 			}

@@ -95,7 +95,7 @@ func TestRetryPresetScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.check(t, sc.Systems.Webhook)
+			c.check(t, sc.Systems.Webhook())
 		})
 	}
 }

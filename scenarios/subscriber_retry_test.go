@@ -46,7 +46,7 @@ func TestSubscriberRetry(t *testing.T) {
 	if a2.Retry.Schedule[0] == 0 {
 		t.Error("count copies share one schedule")
 	}
-	if sc.Systems.Webhook.Retry.MaxAttempts != 2 {
-		t.Errorf("system policy changed: %+v", sc.Systems.Webhook.Retry)
+	if sc.Systems.Webhook().Retry.MaxAttempts != 2 {
+		t.Errorf("system policy changed: %+v", sc.Systems.Webhook().Retry)
 	}
 }

@@ -51,13 +51,13 @@ systems:
 	}
 	want := []time.Duration{5 * ms, 300 * ms, 1800 * ms, 7200 * ms, 18 * time.Second, 36 * time.Second, 36 * time.Second}
 	for i, w := range want {
-		eq("schedule", sc.Systems.Webhook.Retry.Schedule[i], w)
+		eq("schedule", sc.Systems.Webhook().Retry.Schedule[i], w)
 	}
-	eq("timeout (not scaled)", sc.Systems.Webhook.Timeout, 15*time.Second)
-	if got := sc.Systems.Kafka.Topic.Configs["retention.ms"]; got != "3600" {
+	eq("timeout (not scaled)", sc.Systems.Webhook().Timeout, 15*time.Second)
+	if got := sc.Systems.Kafka().Topic.Configs["retention.ms"]; got != "3600" {
 		t.Errorf("retention.ms = %s, want 3600", got)
 	}
-	if got := sc.Systems.Kafka.Topic.Configs["cleanup.policy"]; got != "delete" {
+	if got := sc.Systems.Kafka().Topic.Configs["cleanup.policy"]; got != "delete" {
 		t.Errorf("cleanup.policy = %s", got)
 	}
 	if got := sc.ScenarioTime(sc.Load.Drain); got.D() != 28*time.Hour {

@@ -288,29 +288,6 @@ func (f Fault) Active(t time.Duration) bool {
 	return f.For == 0 || t < f.At.D()+f.For.D()
 }
 
-// Systems holds one optional block per system; a present block means the
-// system runs.
-type Systems struct {
-	Webhook *Webhook `yaml:"webhook,omitempty" json:"webhook,omitempty"`
-	Kafka   *Kafka   `yaml:"kafka,omitempty" json:"kafka,omitempty"`
-	Bridge  *Bridge  `yaml:"bridge,omitempty" json:"bridge,omitempty"`
-}
-
-// Names returns the enabled systems in canonical order (webhook, kafka, bridge).
-func (s Systems) Names() []string {
-	var out []string
-	if s.Webhook != nil {
-		out = append(out, "webhook")
-	}
-	if s.Kafka != nil {
-		out = append(out, "kafka")
-	}
-	if s.Bridge != nil {
-		out = append(out, "bridge")
-	}
-	return out
-}
-
 // Backoff kinds.
 const (
 	BackoffExponential = "exponential"

@@ -18,13 +18,13 @@ import (
 func TestShardPlan(t *testing.T) {
 	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	one := make([]scenarios.PointSpec, 1)
-	webhook := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}},
+	webhook := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &scenarios.Webhook{}}),
 		Load: scenarios.Load{Warmup: scenarios.Duration(time.Second), Duration: scenarios.Duration(30 * time.Second)}}
-	twoSystems := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}, Kafka: &scenarios.Kafka{}}}
-	ledger := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}},
+	twoSystems := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &scenarios.Webhook{}, "kafka": &scenarios.Kafka{}})}
+	ledger := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &scenarios.Webhook{}}),
 		Load:        scenarios.Load{Duration: scenarios.Duration(30 * time.Second)},
 		Subscribers: []scenarios.Subscriber{{Name: "remote", URL: "http://127.0.0.1:9/webhook/remote", SinkLedger: true}}}
-	sharedTopic := &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{Topic: scenarios.Topic{Name: "orders"}}}}
+	sharedTopic := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &scenarios.Kafka{Topic: scenarios.Topic{Name: "orders"}}})}
 	for _, c := range []struct {
 		name   string
 		f      shardFlags
@@ -54,10 +54,10 @@ func TestShardPlan(t *testing.T) {
 		{"shared kafka topic, external consumers", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, sharedTopic, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute), ExternalConsumers: true}, ""},
 		{"external consumers without start", shardFlags{shard: "", startAt: "", external: true}, sharedTopic, one, nil, "needs --start-at"},
-		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one, nil, "topic.name"},
+		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &scenarios.Kafka{}})}, one, nil, "topic.name"},
 		{"external consumers, flows", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: sharedTopic.Systems, Flows: []scenarios.Flow{{Name: "orders"}}}, one, nil, "has flows"},
 		{"external consumers, webhook", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, webhook, one, nil, "kafka system alone"},
-		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one,
+		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &scenarios.Kafka{}})}, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -46,8 +46,8 @@ func legacyNames(sc *scenarios.Scenario) []string {
 // legacy entries of the point) and the sender that delivers to them.
 func startLegacy(sc *scenarios.Scenario, pt *runners.Point, subs []*measure.Subscriber, addBytes func(int)) (*legacy, error) {
 	wh := scenarios.Webhook{}
-	if sc.Systems.Webhook != nil {
-		wh = *sc.Systems.Webhook
+	if sc.Systems.Webhook() != nil {
+		wh = *sc.Systems.Webhook()
 	}
 	var secret *webhook.Secret
 	if wh.Signing.On() {

@@ -74,7 +74,7 @@ func startTransports(ctx context.Context, r *run, opts Options) (*transports, er
 		needKafka = needKafka || h.spec.Via != scenarios.ViaWebhook
 	}
 	if needKafka {
-		kcfg := r.sc.Systems.Kafka
+		kcfg := r.sc.Systems.Kafka()
 		if kcfg == nil {
 			kcfg = scenarios.DefaultKafka()
 		}
@@ -146,7 +146,7 @@ func (rc recorder) Delivered(id uint64, key int, intended, done int64) {
 // processing, the hop's faults) and a dispatcher delivering to them with
 // the systems.webhook settings (retries, timeout, signing).
 func startWebhook(r *run, h *hop, t *transports) error {
-	wh := webhook.Resolve(r.sc.Systems.Webhook)
+	wh := webhook.Resolve(r.sc.Systems.Webhook())
 	secret, err := secretOf(wh.Signing, "systems.webhook.signing.secret_env")
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func startKafkaHop(ctx context.Context, r *run, h *hop, t *transports, env *kafk
 		h.send = prod.Send
 		return nil
 	}
-	bsc := r.sc.Systems.Bridge
+	bsc := r.sc.Systems.Bridge()
 	if bsc == nil {
 		bsc = &scenarios.Bridge{Ack: scenarios.DefaultBridgeAck, Timeout: scenarios.DefaultBridgeTimeout, MaxInFlight: scenarios.DefaultBridgeInFlight}
 	}

@@ -160,7 +160,7 @@ systems:
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Resolve(sc.Systems.Kafka, "")
+	s, err := Resolve(sc.Systems.Kafka(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +169,8 @@ systems:
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if got := cl.OptValue(kgo.ProducerLinger).(time.Duration); got != 0 || sc.Systems.Kafka.Linger != 0 {
-		t.Errorf("linger: scenario %v, client %v: want 0 for both", sc.Systems.Kafka.Linger.D(), got)
+	if got := cl.OptValue(kgo.ProducerLinger).(time.Duration); got != 0 || sc.Systems.Kafka().Linger != 0 {
+		t.Errorf("linger: scenario %v, client %v: want 0 for both", sc.Systems.Kafka().Linger.D(), got)
 	}
 }
 

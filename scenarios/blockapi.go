@@ -176,3 +176,7 @@ func (c *Checker) TLSFiles(key string, t *KafkaTLS) { c.tlsFiles(key, t) }
 
 // Network checks a resolved network link.
 func (c *Checker) Network(key string, n Network) { c.network(key, n) }
+
+// SubscriberKey is the dotted path of subscriber i ("subscribers[2]"), for
+// problems a block finds with a subscriber.
+func SubscriberKey(i int) string { return index("subscribers", i) }

@@ -9,14 +9,11 @@ import (
 	"time"
 )
 
-// The webhook, kafka and bridge blocks, registered like any other system's
+// The kafka and bridge blocks, registered like any other system's
 // (registry.go). They still live here until each moves to its system's
 // package (issue 8 item 1).
 
 func init() {
-	RegisterSystem(SystemBlock{Name: "webhook", Order: 10, Keys: webhookKeys, Decode: decodeWebhook,
-		Measures: []string{FamilyAttempt}, Sweep: webhookSweep,
-		Scaled: []string{"retry.schedule", "retry.initial", "retry.max"}})
 	RegisterSystem(SystemBlock{Name: "kafka", Order: 20, Keys: kafkaKeys, Decode: decodeKafka,
 		Measures: []string{FamilyPublish}, Sweep: kafkaSweep,
 		SweepNote: "the bridge reads its Kafka settings from systems.kafka"})
@@ -24,25 +21,11 @@ func init() {
 		Measures: []string{FamilyPublish}, Sweep: bridgeSweep})
 }
 
-// Webhook returns the webhook block, or nil.
-func (s Systems) Webhook() *Webhook { w, _ := s.Get("webhook").(*Webhook); return w }
-
 // Kafka returns the kafka block, or nil.
 func (s Systems) Kafka() *Kafka { k, _ := s.Get("kafka").(*Kafka); return k }
 
 // Bridge returns the bridge block, or nil.
 func (s Systems) Bridge() *Bridge { b, _ := s.Get("bridge").(*Bridge); return b }
-
-var webhookSweep = []SweepParam{
-	{Path: "webhook.max_in_flight", Unit: "count", Doc: "concurrent deliveries per endpoint", Integer: true, Min: 1, Max: MaxInFlight,
-		Apply: func(b Block, v float64) { b.(*Webhook).MaxInFlight = int(v) }},
-	{Path: "webhook.queue_limit", Unit: "count", Doc: "queued deliveries per endpoint", Integer: true, Min: 1, Max: MaxQueueLimit,
-		Apply: func(b Block, v float64) { b.(*Webhook).QueueLimit = int(v) }},
-	{Path: "webhook.timeout_ms", Unit: "ms", Doc: "per-attempt timeout", Min: 0.001, Max: float64(MaxTimeout / Duration(time.Millisecond)),
-		Apply: func(b Block, v float64) { b.(*Webhook).Timeout = Ms(v) }},
-	{Path: "webhook.retry.max_attempts", Unit: "count", Doc: "attempts per delivery, the first included", Integer: true, Min: 1, Max: MaxAttempts,
-		Apply: func(b Block, v float64) { b.(*Webhook).Retry.MaxAttempts = int(v) }},
-}
 
 var kafkaSweep = []SweepParam{
 	{Path: "kafka.topic.partitions", Unit: "count", Doc: "topic partitions", Integer: true, Min: 1, Max: MaxPartitions,
@@ -66,44 +49,6 @@ var bridgeSweep = []SweepParam{
 		Apply: func(b Block, v float64) { b.(*Bridge).MaxInFlight = int(v) }},
 	{Path: "bridge.timeout_ms", Unit: "ms", Doc: "sender timeout to the bridge ingress", Min: 0.001, Max: float64(MaxTimeout / Duration(time.Millisecond)),
 		Apply: func(b Block, v float64) { b.(*Bridge).Timeout = Ms(v) }},
-}
-
-// CloneBlock implements Block.
-func (w *Webhook) CloneBlock() Block {
-	cw := *w
-	cw.Retry.Schedule = slices.Clone(w.Retry.Schedule)
-	cw.Retry.HonourRetryAfter = cloneBool(w.Retry.HonourRetryAfter)
-	cw.Signing.Enabled = cloneBool(w.Signing.Enabled)
-	cw.Faults = slices.Clone(w.Faults)
-	return &cw
-}
-
-// CheckBlock implements BlockChecker.
-func (w *Webhook) CheckBlock(c *Checker, s *Scenario, p string) {
-	c.DurRange(p+".timeout", w.Timeout, true, MaxTimeout)
-	c.IntRange(p+".max_in_flight", w.MaxInFlight, 1, MaxInFlight, "concurrent deliveries per endpoint")
-	c.IntRange(p+".queue_limit", w.QueueLimit, 1, MaxQueueLimit, "queued deliveries per endpoint")
-	c.IntRange(p+".max_in_flight_total", w.MaxInFlightTotal, 1, MaxInFlight, "attempts in flight across endpoints")
-	c.Enum(p+".connections", w.Connections, ConnKeepalive, ConnPerDelivery)
-	c.Retry(p+".retry", w.Retry)
-	c.Signing(p+".signing", w.Signing)
-	c.InfraFaults(p+".faults", w.Faults, s.Load.Duration+s.Load.Drain, FaultSenderCrash)
-	if mean := s.Event.Size.MeanValue(); mean > 0 && len(s.Subscribers) > 0 {
-		c.InFlight(p+".max_in_flight", mean, len(s.Subscribers), w.MaxInFlight)
-	}
-}
-
-// ScaleBlock implements BlockScaler.
-func (w *Webhook) ScaleBlock(c func(*Duration), _ float64) {
-	for i := range w.Retry.Schedule {
-		c(&w.Retry.Schedule[i])
-	}
-	c(&w.Retry.Initial)
-	c(&w.Retry.Max)
-	for i := range w.Faults {
-		c(&w.Faults[i].At)
-		c(&w.Faults[i].For)
-	}
 }
 
 // CloneBlock implements Block.

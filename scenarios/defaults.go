@@ -90,19 +90,16 @@ func defaultSubscriber() Subscriber {
 	return Subscriber{Processing: Dist{Kind: DistFixed}, Ack: DefaultAck, Count: 1}
 }
 
-func defaultWebhook() *Webhook {
-	return &Webhook{
-		Timeout: DefaultWebhookTimeout,
-		Retry: Retry{MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Initial: DefaultBackoffInitial,
-			Max: DefaultBackoffMax, Jitter: DefaultJitter, HonourRetryAfter: ptrTrue()},
-		MaxInFlight: DefaultWebhookInFlight,
-		QueueLimit:  DefaultQueueLimit,
-		Connections: DefaultConnections,
-		// max_in_flight_total: the dispatcher's cap (runners/webhook/inflight.go).
-		MaxInFlightTotal: DefaultInFlightTotal,
-		Signing:          Signing{Enabled: ptrTrue()},
-	}
+// DefaultRetry is the webhook retry policy of a block that writes none
+// (systems.webhook.retry and subscribers[].retry start from it).
+func DefaultRetry() Retry {
+	return Retry{MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Initial: DefaultBackoffInitial,
+		Max: DefaultBackoffMax, Jitter: DefaultJitter, HonourRetryAfter: ptrTrue()}
 }
+
+// PtrTrue returns a new *bool holding true (a default of an optional
+// boolean).
+func PtrTrue() *bool { return ptrTrue() }
 
 func defaultKafka() *Kafka {
 	return &Kafka{

@@ -186,14 +186,24 @@ func (c *Checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 	}
 	if sub.SinkLedger {
-		if w := s.Systems.Webhook(); w == nil || !w.Signing.On() || w.Signing.SecretEnv == "" {
-			c.add(p+".sink_ledger", "the ledger is read with the signing secret the sink was started with: it needs systems.webhook.signing on with a secret_env", "systems.webhook.signing.secret_env set to the variable the sink reads (--secret-env)")
+		if !s.Systems.Has(sinkLedgerSystem) { // with it, its block checks the signing secret
+			c.add(p+".sink_ledger", SinkLedgerNeedsSecret, SinkLedgerNeedsSecretAllowed)
 		}
 		if s.Load.Warmup > 0 {
 			c.addAt("load.warmup", p+".sink_ledger", fmt.Sprintf("%v of warm-up with a sink_ledger subscriber: the sink's latency histogram cannot tell warm-up deliveries from measured ones", s.Load.Warmup), "warmup: 0s in a scenario with a sink_ledger subscriber")
 		}
 	}
 }
+
+// sinkLedgerSystem is the system whose sinks keep a ledger.
+const sinkLedgerSystem = "webhook"
+
+// The problem of a sink_ledger subscriber whose sink's ledger cannot be
+// read (its signing secret is unknown); the webhook block reports it too.
+const (
+	SinkLedgerNeedsSecret        = "the ledger is read with the signing secret the sink was started with: it needs systems.webhook.signing on with a secret_env"
+	SinkLedgerNeedsSecretAllowed = "systems.webhook.signing.secret_env set to the variable the sink reads (--secret-env)"
+)
 
 // sinkLedgers refuses two subscribers reading one sink's ledger: the sink
 // keeps one set per run, so their deliveries could not be told apart.

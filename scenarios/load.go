@@ -414,36 +414,9 @@ func (d *decoder) fault(n *node, path string) (Fault, bool) {
 }
 
 var (
-	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "max_in_flight_total", "connections", "signing", "durable_queue", "faults"}
 	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
-
-func decodeWebhook(o *Object) Block {
-	d := o.d
-	w := defaultWebhook()
-	o.durv("timeout", &w.Timeout)
-	o.intv("max_in_flight", &w.MaxInFlight, anyLo, anyHi)
-	o.intv("queue_limit", &w.QueueLimit, anyLo, anyHi)
-	o.intv("max_in_flight_total", &w.MaxInFlightTotal, anyLo, anyHi)
-	o.enumv("connections", &w.Connections, ConnKeepalive, ConnPerDelivery)
-	if o.has("retry") {
-		d.retry(o.val("retry"), o.p("retry"), &w.Retry)
-		// A preset's stated per-attempt timeout applies unless timeout is
-		// written; a preset that states none keeps the default.
-		if p, ok := LookupRetryPreset(w.Retry.Preset); ok && p.Timeout > 0 && !o.has("timeout") {
-			w.Timeout = p.Timeout
-		}
-	}
-	if o.has("signing") {
-		d.signing(o.val("signing"), o.p("signing"), &w.Signing)
-	}
-	o.boolv("durable_queue", &w.DurableQueue)
-	if o.has("faults") {
-		w.Faults = d.infraFaults(o, "faults", FaultSenderCrash)
-	}
-	return w
-}
 
 func (d *decoder) retry(n *node, path string, r *Retry) {
 	o := d.object(n, path, retryKeys)

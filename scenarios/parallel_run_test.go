@@ -1,8 +1,10 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestParallelRunKey: systems.bridge.parallel_run loads, defaults to false,

@@ -1,4 +1,4 @@
-package scenarios
+package scenarios_test
 
 import (
 	"encoding/json"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/internal/golden"
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 func mustLoad(t *testing.T, yaml string) *Scenario {
@@ -207,7 +209,7 @@ func TestDefaults(t *testing.T) {
 	if sub.Ack != AckAfterProcessing || sub.Processing != (Dist{Kind: DistFixed}) || sub.Count != 1 {
 		t.Errorf("subscriber defaults: %+v", sub)
 	}
-	w := s.Systems.Webhook()
+	w := webhook.ConfigOf(s)
 	if w.Timeout.D() != 5*time.Second || w.Retry.MaxAttempts != 5 || w.Retry.Backoff != BackoffExponential ||
 		w.Retry.Initial.D() != 100*time.Millisecond || w.Retry.Max.D() != 10*time.Second || w.Retry.Jitter != 0.2 ||
 		w.Retry.HonourRetryAfter == nil || !*w.Retry.HonourRetryAfter || w.MaxInFlight != 64 || w.QueueLimit != 100000 ||
@@ -231,9 +233,9 @@ func TestDefaults(t *testing.T) {
 	}
 	// Explicit zeros that mean something are kept, not replaced by defaults.
 	s3 := mustLoad(t, "load: {rate: 50/s, warmup: 0s, drain: 0}\nevent: {seed: 0}\nsubscribers: [{name: a}]\nsystems:\n  webhook: {retry: {jitter: 0, honour_retry_after: false}, signing: {enabled: false}}\n  kafka: {linger: 0s}\n")
-	if s3.Load.Warmup != 0 || s3.Load.Drain != 0 || s3.Event.Seed != 0 || s3.Systems.Webhook().Retry.Jitter != 0 ||
-		*s3.Systems.Webhook().Retry.HonourRetryAfter || s3.Systems.Webhook().Signing.On() || s3.Systems.Kafka().Linger != 0 {
-		t.Errorf("explicit zero values lost: %+v %+v", s3.Load, s3.Systems.Webhook())
+	if s3.Load.Warmup != 0 || s3.Load.Drain != 0 || s3.Event.Seed != 0 || webhook.ConfigOf(s3).Retry.Jitter != 0 ||
+		*webhook.ConfigOf(s3).Retry.HonourRetryAfter || webhook.ConfigOf(s3).Signing.On() || s3.Systems.Kafka().Linger != 0 {
+		t.Errorf("explicit zero values lost: %+v %+v", s3.Load, webhook.ConfigOf(s3))
 	}
 	// Fault defaults: errors get status 503 and probability 1.
 	s4 := mustLoad(t, "load: {rate: 1/s}\nsubscribers: [{name: a, faults: [{kind: errors, at: 1s, for: 2s}]}]\nsystems: {webhook: {}}\n")
@@ -242,7 +244,7 @@ func TestDefaults(t *testing.T) {
 	}
 	// A schedule backoff implies its attempts.
 	s5 := mustLoad(t, "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems: {webhook: {retry: {schedule: [1s, 5s, 30s]}}}\n")
-	if r := s5.Systems.Webhook().Retry; r.Backoff != BackoffSchedule || r.MaxAttempts != 4 || len(r.Schedule) != 3 || r.Schedule[2].D() != 30*time.Second {
+	if r := webhook.ConfigOf(s5).Retry; r.Backoff != BackoffSchedule || r.MaxAttempts != 4 || len(r.Schedule) != 3 || r.Schedule[2].D() != 30*time.Second {
 		t.Errorf("schedule retry: %+v", r)
 	}
 }
@@ -424,7 +426,7 @@ func TestExpandCartesian(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i, p := range pts {
-		keys := sortedKeys(p.Params)
+		keys := SortedParams(p.Params)
 		if want := []string{"kafka.topic.partitions", "rate_per_s", "subscribers", "webhook.timeout_ms"}; !reflect.DeepEqual(keys, want) {
 			t.Fatalf("point %d params %v, want keys %v", i, keys, want)
 		}
@@ -441,8 +443,8 @@ func TestExpandCartesian(t *testing.T) {
 		if float64(sc.Systems.Kafka().Topic.Partitions) != p.Params["kafka.topic.partitions"] {
 			t.Errorf("point %d partitions %d, params %v", i, sc.Systems.Kafka().Topic.Partitions, p.Params)
 		}
-		if sc.Systems.Webhook().Timeout.D() != time.Duration(p.Params["webhook.timeout_ms"])*time.Millisecond {
-			t.Errorf("point %d timeout %v, params %v", i, sc.Systems.Webhook().Timeout, p.Params)
+		if webhook.ConfigOf(sc).Timeout.D() != time.Duration(p.Params["webhook.timeout_ms"])*time.Millisecond {
+			t.Errorf("point %d timeout %v, params %v", i, webhook.ConfigOf(sc).Timeout, p.Params)
 		}
 		seen[fmt.Sprint(p.Params, p.Repeat)]++
 	}
@@ -735,10 +737,10 @@ systems:
 		t.Error("Redacted changed the original")
 	}
 	c := s.Clone()
-	*c.Systems.Webhook().Signing.Enabled = false
+	*webhook.ConfigOf(c).Signing.Enabled = false
 	c.Systems.Kafka().Topic.Configs["x"] = "y"
 	c.Subscribers[0].Name = "z"
-	if !s.Systems.Webhook().Signing.On() || s.Systems.Kafka().Topic.Configs["x"] == "y" || s.Subscribers[0].Name != "a" {
+	if !webhook.ConfigOf(s).Signing.On() || s.Systems.Kafka().Topic.Configs["x"] == "y" || s.Subscribers[0].Name != "a" {
 		t.Error("Clone shares state")
 	}
 }
@@ -791,13 +793,13 @@ func TestSweepable(t *testing.T) {
 		t.Fatalf("only %d sweepable settings", len(list))
 	}
 	for _, sp := range list {
-		if sp.Doc == "" || sp.Unit == "" || (sp.set == nil) == (sp.Apply == nil) || sp.Min > sp.Max {
+		if sp.Doc == "" || sp.Unit == "" || !HasSetter(sp) || sp.Min > sp.Max {
 			t.Errorf("incomplete entry %+v", sp)
 		}
 		// Every setter must work on a scenario with every system.
 		s := mustLoad(t, "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}, kafka: {}, bridge: {}}\n")
 		v := math.Max(sp.Min, math.Min(sp.Max, 2048))
-		sp.apply(s, v)
+		ApplySweep(sp, s, v)
 		if err := s.Validate(); err != nil {
 			t.Errorf("%s = %v: %v", sp.Path, v, err)
 		}

@@ -301,31 +301,6 @@ const (
 	ConnPerDelivery = "per-delivery"
 )
 
-// Webhook configures webhook fan-out.
-type Webhook struct {
-	// Timeout is the per-attempt timeout (default 5s).
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout_ns"`
-	// Retry is the retry policy.
-	Retry Retry `yaml:"retry,omitempty" json:"retry"`
-	// MaxInFlight is the per-endpoint concurrency limit (default 64).
-	MaxInFlight int `yaml:"max_in_flight,omitempty" json:"max_in_flight"`
-	// QueueLimit is the per-endpoint queue bound; a delivery that finds
-	// the queue full is dead-lettered as "queue full" (default 100000).
-	QueueLimit int `yaml:"queue_limit,omitempty" json:"queue_limit"`
-	// MaxInFlightTotal caps attempts in flight across all endpoints; at the
-	// cap the schedule waits (back-pressure, shown as generator lag).
-	MaxInFlightTotal int `yaml:"max_in_flight_total,omitempty" json:"max_in_flight_total"`
-	// Connections is keepalive (default) or per-delivery.
-	Connections string `yaml:"connections,omitempty" json:"connections"`
-	// Signing configures Standard Webhooks signatures.
-	Signing Signing `yaml:"signing,omitempty" json:"signing"`
-	// DurableQueue keeps the sender's queue in an on-disk outbox, so a
-	// sender crash loses nothing (runners/webhook/outbox.go).
-	DurableQueue bool `yaml:"durable_queue,omitempty" json:"durable_queue,omitempty"`
-	// Faults are crashes of the sender itself (sender-crash).
-	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
-}
-
 // Retry is a webhook retry policy.
 type Retry struct {
 	// Preset names a built-in provider policy (svix, stripe, shopify,

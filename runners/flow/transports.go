@@ -146,7 +146,7 @@ func (rc recorder) Delivered(id uint64, key int, intended, done int64) {
 // processing, the hop's faults) and a dispatcher delivering to them with
 // the systems.webhook settings (retries, timeout, signing).
 func startWebhook(r *run, h *hop, t *transports) error {
-	wh := webhook.Resolve(r.sc.Systems.Webhook())
+	wh := webhook.Resolve(webhook.ConfigOf(r.sc))
 	secret, err := secretOf(wh.Signing, "systems.webhook.signing.secret_env")
 	if err != nil {
 		return err

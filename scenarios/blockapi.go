@@ -180,3 +180,26 @@ func (c *Checker) Network(key string, n Network) { c.network(key, n) }
 // SubscriberKey is the dotted path of subscriber i ("subscribers[2]"), for
 // problems a block finds with a subscriber.
 func SubscriberKey(i int) string { return index("subscribers", i) }
+
+// IsEnvName reports whether v is an environment variable name (upper-case
+// letters, digits and _): where a block takes the name of a variable
+// holding a secret.
+func IsEnvName(v string) bool { return envName.MatchString(v) }
+
+// NotEnvName says v is not a variable name without repeating it (it may be
+// the secret itself).
+func NotEnvName(v string) string { return notEnvName(v) }
+
+// AllowedEnvName describes an environment variable name in errors.
+const AllowedEnvName = allowedEnvName
+
+// CloneBrokerFaults deep-copies broker faults.
+func CloneBrokerFaults(fs []BrokerFault) []BrokerFault { return cloneBrokerFaults(fs) }
+
+// Secretish reports whether a free-form config key names a credential
+// (password, secret, token, ...); RedactedMark replaces its value in
+// results.
+func Secretish(key string) bool { return secretish(key) }
+
+// RedactedMark replaces a redacted value.
+const RedactedMark = redactedMark

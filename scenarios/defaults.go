@@ -101,34 +101,6 @@ func DefaultRetry() Retry {
 // boolean).
 func PtrTrue() *bool { return ptrTrue() }
 
-func defaultKafka() *Kafka {
-	return &Kafka{
-		Brokers:            DefaultBrokers,
-		Topic:              Topic{Partitions: DefaultPartitions, ReplicationFactor: DefaultReplication},
-		Producers:          DefaultProducers,
-		Acks:               DefaultAcks,
-		Linger:             DefaultLinger,
-		BatchMaxBytes:      DefaultBatchMaxBytes,
-		Compression:        DefaultCompression,
-		MaxBufferedRecords: DefaultMaxBuffered,
-		Members:            DefaultMembers,
-		Commit:             DefaultCommit,
-		CommitMode:         DefaultCommitMode,
-		StartOffset:        DefaultStartOffset,
-	}
-}
-
-// DefaultKafka is the systems.kafka block the loader resolves when a
-// scenario gives no kafka block at all (the bridge then uses it): every
-// default filled in, idempotence following acks. Runners use it instead of
-// defaulting again.
-func DefaultKafka() *Kafka {
-	k := defaultKafka()
-	v := k.Acks == AcksAll
-	k.Idempotent = &v
-	return k
-}
-
 func defaultBridge() *Bridge {
 	return &Bridge{Ack: DefaultBridgeAck, Timeout: DefaultBridgeTimeout, MaxInFlight: DefaultBridgeInFlight, Signing: Signing{Enabled: ptrTrue()}}
 }

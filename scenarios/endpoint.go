@@ -29,6 +29,10 @@ const (
 	MaxURLBytes = 2048
 )
 
+// tlsKeys are the keys of a TLS client block (a url subscriber's tls:, and
+// systems.kafka.tls, which has the same form).
+var tlsKeys = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
+
 // reservedHeaders are set by the sender on every attempt; a subscriber's
 // headers may not replace them (a signature over another id would fail).
 var reservedHeaders = []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature", "Content-Type", "Content-Length",

@@ -190,33 +190,6 @@ func (c *Checker) network(key string, n Network) {
 	}
 }
 
-// ConsumerNetwork is the network of sub's consumer group <-> brokers link:
-// the subscriber's consumer_network, else its network, else
-// systems.kafka.consumer_network. consumer_network lets one scenario put a
-// subscriber across the internet from the webhook sender while its Kafka
-// consumer runs next to the brokers (scenarios/examples/internet.yaml).
-func (s *Scenario) ConsumerNetwork(sub Subscriber) Network {
-	if !sub.ConsumerNetwork.IsZero() {
-		return sub.ConsumerNetwork
-	}
-	if !sub.Network.IsZero() {
-		return sub.Network
-	}
-	if s.Systems.Kafka() != nil {
-		return s.Systems.Kafka().ConsumerNetwork
-	}
-	return Network{}
-}
-
-// ProducerNetwork is systems.kafka.producer_network (also the bridge's
-// producer, which uses systems.kafka's settings).
-func (s *Scenario) ProducerNetwork() Network {
-	if s.Systems.Kafka() != nil {
-		return s.Systems.Kafka().ProducerNetwork
-	}
-	return Network{}
-}
-
 // Partitions returns sub's partition faults.
 func (sub Subscriber) Partitions() []Fault {
 	var out []Fault

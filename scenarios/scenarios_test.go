@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/internal/golden"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/webhook"
 	. "github.com/evbench/evbench/scenarios"
 )
@@ -216,7 +217,7 @@ func TestDefaults(t *testing.T) {
 		w.Connections != ConnKeepalive || !w.Signing.On() || w.Signing.Enabled == nil {
 		t.Errorf("webhook defaults: %+v", w)
 	}
-	k := s.Systems.Kafka()
+	k := kafka.ConfigOf(s)
 	if k.Brokers != "embedded" || k.Topic.Partitions != 12 || k.Topic.ReplicationFactor != 1 || k.Producers != 1 ||
 		k.Acks != "1" || k.Linger.D() != 5*time.Millisecond || k.BatchMaxBytes != 1<<20 || k.Compression != "none" ||
 		k.Idempotent == nil || *k.Idempotent || k.MaxBufferedRecords != 100000 || k.Members != 1 ||
@@ -228,13 +229,13 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("bridge defaults: %+v", b)
 	}
 	s2 := mustLoad(t, "load: {rate: 50/s}\nsubscribers: [{name: a}]\nsystems: {kafka: ~}\n")
-	if k := s2.Systems.Kafka(); k == nil || k.Idempotent == nil || !*k.Idempotent || k.Acks != AcksAll {
+	if k := kafka.ConfigOf(s2); k == nil || k.Idempotent == nil || !*k.Idempotent || k.Acks != AcksAll {
 		t.Errorf("kafka: ~ should enable kafka with acks all and idempotence: %+v", k)
 	}
 	// Explicit zeros that mean something are kept, not replaced by defaults.
 	s3 := mustLoad(t, "load: {rate: 50/s, warmup: 0s, drain: 0}\nevent: {seed: 0}\nsubscribers: [{name: a}]\nsystems:\n  webhook: {retry: {jitter: 0, honour_retry_after: false}, signing: {enabled: false}}\n  kafka: {linger: 0s}\n")
 	if s3.Load.Warmup != 0 || s3.Load.Drain != 0 || s3.Event.Seed != 0 || webhook.ConfigOf(s3).Retry.Jitter != 0 ||
-		*webhook.ConfigOf(s3).Retry.HonourRetryAfter || webhook.ConfigOf(s3).Signing.On() || s3.Systems.Kafka().Linger != 0 {
+		*webhook.ConfigOf(s3).Retry.HonourRetryAfter || webhook.ConfigOf(s3).Signing.On() || kafka.ConfigOf(s3).Linger != 0 {
 		t.Errorf("explicit zero values lost: %+v %+v", s3.Load, webhook.ConfigOf(s3))
 	}
 	// Fault defaults: errors get status 503 and probability 1.
@@ -440,8 +441,8 @@ func TestExpandCartesian(t *testing.T) {
 		if len(sc.Subscribers) != int(p.Params["subscribers"]) {
 			t.Errorf("point %d has %d subscribers, params say %v", i, len(sc.Subscribers), p.Params["subscribers"])
 		}
-		if float64(sc.Systems.Kafka().Topic.Partitions) != p.Params["kafka.topic.partitions"] {
-			t.Errorf("point %d partitions %d, params %v", i, sc.Systems.Kafka().Topic.Partitions, p.Params)
+		if float64(kafka.ConfigOf(sc).Topic.Partitions) != p.Params["kafka.topic.partitions"] {
+			t.Errorf("point %d partitions %d, params %v", i, kafka.ConfigOf(sc).Topic.Partitions, p.Params)
 		}
 		if webhook.ConfigOf(sc).Timeout.D() != time.Duration(p.Params["webhook.timeout_ms"])*time.Millisecond {
 			t.Errorf("point %d timeout %v, params %v", i, webhook.ConfigOf(sc).Timeout, p.Params)
@@ -483,9 +484,9 @@ func TestExpandCartesian(t *testing.T) {
 		t.Errorf("1 copy renamed: %q", pts[0].Scenario.Subscribers[0].Name)
 	}
 	// Points are independent deep copies.
-	pts[0].Scenario.Systems.Kafka().Topic.Partitions = 999
+	kafka.ConfigOf(pts[0].Scenario).Topic.Partitions = 999
 	pts[0].Scenario.Subscribers[0].Name = "changed"
-	if pts[1].Scenario.Systems.Kafka().Topic.Partitions == 999 || s.Systems.Kafka().Topic.Partitions == 999 || pts[1].Scenario.Subscribers[0].Name == "changed" {
+	if kafka.ConfigOf(pts[1].Scenario).Topic.Partitions == 999 || kafka.ConfigOf(s).Topic.Partitions == 999 || pts[1].Scenario.Subscribers[0].Name == "changed" {
 		t.Error("points share state with each other or the scenario")
 	}
 }
@@ -631,9 +632,9 @@ func TestExamples(t *testing.T) {
 				// producers cross-zone, groups same-zone, ingress internet.
 				var nets []string
 				for _, sub := range s.Subscribers {
-					nets = append(nets, sub.Network.Label()+"/"+s.ConsumerNetwork(sub).Label())
+					nets = append(nets, sub.Network.Label()+"/"+kafka.ConsumerNetwork(s, sub).Label())
 				}
-				k, b := s.Systems.Kafka(), s.Systems.Bridge()
+				k, b := kafka.ConfigOf(s), s.Systems.Bridge()
 				if want := []string{"internet/same-zone", "internet/same-zone", "flaky-internet/same-zone"}; !reflect.DeepEqual(nets, want) ||
 					k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
 					t.Errorf("internet shape: subscriber links %v, producer %s, ingress %s", nets, k.ProducerNetwork.Label(), b.IngressNetwork.Label())
@@ -677,7 +678,7 @@ func TestOpenPrefersFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tl := s.Systems.Kafka().TLS; tl.CAFile != filepath.Join(dir, "certs/ca.pem") || tl.CertFile != abs || tl.KeyFile != filepath.Join(dir, "c.key") {
+	if tl := kafka.ConfigOf(s).TLS; tl.CAFile != filepath.Join(dir, "certs/ca.pem") || tl.CertFile != abs || tl.KeyFile != filepath.Join(dir, "c.key") {
 		t.Errorf("tls paths: %+v", tl)
 	}
 	_, err = LoadFile(filepath.Join(dir, "missing.yaml"))
@@ -725,7 +726,7 @@ systems:
 		t.Fatal(err)
 	}
 	js := string(b)
-	if strings.Contains(js, "password=y") || r.Systems.Kafka().Topic.Configs["sasl.jaas.config"] != "[redacted]" {
+	if strings.Contains(js, "password=y") || kafka.ConfigOf(r).Topic.Configs["sasl.jaas.config"] != "[redacted]" {
 		t.Errorf("secret-looking config leaked: %s", js)
 	}
 	for _, keep := range []string{"EVBENCH_SECRET", "KU", "KP", `"retention.ms": "3600000"`, `"min.insync.replicas": "2"`} {
@@ -733,14 +734,14 @@ systems:
 			t.Errorf("JSON lacks %s", keep)
 		}
 	}
-	if s.Systems.Kafka().Topic.Configs["sasl.jaas.config"] != "user=x password=y" {
+	if kafka.ConfigOf(s).Topic.Configs["sasl.jaas.config"] != "user=x password=y" {
 		t.Error("Redacted changed the original")
 	}
 	c := s.Clone()
 	*webhook.ConfigOf(c).Signing.Enabled = false
-	c.Systems.Kafka().Topic.Configs["x"] = "y"
+	kafka.ConfigOf(c).Topic.Configs["x"] = "y"
 	c.Subscribers[0].Name = "z"
-	if !webhook.ConfigOf(s).Signing.On() || s.Systems.Kafka().Topic.Configs["x"] == "y" || s.Subscribers[0].Name != "a" {
+	if !webhook.ConfigOf(s).Signing.On() || kafka.ConfigOf(s).Topic.Configs["x"] == "y" || s.Subscribers[0].Name != "a" {
 		t.Error("Clone shares state")
 	}
 }

@@ -13,10 +13,6 @@ import (
 // into 86 ms, below every useful resolution of the runners' timers.
 const MaxTimeScale = 1_000_000
 
-// retentionKeys are Kafka topic configs holding a time in milliseconds that
-// time_scale compresses with the rest of the scenario.
-var retentionKeys = []string{"retention.ms"}
-
 // Compressed reports whether the scenario runs time-compressed.
 func (s *Scenario) Compressed() bool { return s.TimeScale > 1 }
 

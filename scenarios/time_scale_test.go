@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/webhook"
 	. "github.com/evbench/evbench/scenarios"
 )
@@ -57,10 +58,10 @@ systems:
 		eq("schedule", webhook.ConfigOf(sc).Retry.Schedule[i], w)
 	}
 	eq("timeout (not scaled)", webhook.ConfigOf(sc).Timeout, 15*time.Second)
-	if got := sc.Systems.Kafka().Topic.Configs["retention.ms"]; got != "3600" {
+	if got := kafka.ConfigOf(sc).Topic.Configs["retention.ms"]; got != "3600" {
 		t.Errorf("retention.ms = %s, want 3600", got)
 	}
-	if got := sc.Systems.Kafka().Topic.Configs["cleanup.policy"]; got != "delete" {
+	if got := kafka.ConfigOf(sc).Topic.Configs["cleanup.policy"]; got != "delete" {
 		t.Errorf("cleanup.policy = %s", got)
 	}
 	if got := sc.ScenarioTime(sc.Load.Drain); got.D() != 28*time.Hour {

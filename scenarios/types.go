@@ -337,53 +337,6 @@ type Signing struct {
 // On reports whether signing is enabled.
 func (s Signing) On() bool { return s.Enabled == nil || *s.Enabled }
 
-// Kafka configures the Kafka runner (and the bridge's downstream Kafka).
-type Kafka struct {
-	// Brokers is "embedded" (default: an in-process kfake cluster) or a
-	// comma-separated host:port list.
-	Brokers string `yaml:"brokers,omitempty" json:"brokers"`
-	// TLS and SASL configure connections to real clusters (relative TLS
-	// file paths are relative to the scenario file); credentials
-	// come from environment variables only.
-	TLS  *KafkaTLS  `yaml:"tls,omitempty" json:"tls,omitempty"`
-	SASL *KafkaSASL `yaml:"sasl,omitempty" json:"sasl,omitempty"`
-	// Topic is the topic set-up.
-	Topic Topic `yaml:"topic,omitempty" json:"topic"`
-	// Producers is the number of producer clients sharing the schedule (default 1).
-	Producers int `yaml:"producers,omitempty" json:"producers"`
-	// Acks is "0", "1" or "all" (default all).
-	Acks string `yaml:"acks,omitempty" json:"acks"`
-	// Linger is the producer linger (default 5ms).
-	Linger Duration `yaml:"linger,omitempty" json:"linger_ns"`
-	// BatchMaxBytes is the producer batch size limit (default 1MiB).
-	BatchMaxBytes ByteSize `yaml:"batch_max_bytes,omitempty" json:"batch_max_bytes"`
-	// Compression is none | gzip | snappy | lz4 | zstd (default none).
-	Compression string `yaml:"compression,omitempty" json:"compression"`
-	// Idempotent enables the idempotent producer (default true when acks is
-	// all, else false; true requires acks all).
-	Idempotent *bool `yaml:"idempotent,omitempty" json:"idempotent"`
-	// MaxBufferedRecords bounds the producer buffer (default 100000).
-	MaxBufferedRecords int `yaml:"max_buffered_records,omitempty" json:"max_buffered_records"`
-	// Members is the number of clients per consumer group (default 1).
-	Members int `yaml:"members,omitempty" json:"members"`
-	// Commit is auto | after-processing (default after-processing).
-	Commit string `yaml:"commit,omitempty" json:"commit"`
-	// CommitMode is sync | async for after-processing commits (default async).
-	CommitMode string `yaml:"commit_mode,omitempty" json:"commit_mode"`
-	// StartOffset is earliest | latest for new groups (default earliest:
-	// groups are created before the load starts, so earliest sees exactly
-	// this run's records on a fresh topic).
-	StartOffset string `yaml:"start_offset,omitempty" json:"start_offset"`
-	// ProducerNetwork is the producers' link to the brokers;
-	// ConsumerNetwork every consumer group's unless the subscriber has its
-	// own network (network.go).
-	ProducerNetwork Network `yaml:"producer_network,omitempty" json:"producer_network,omitzero"`
-	ConsumerNetwork Network `yaml:"consumer_network,omitempty" json:"consumer_network,omitzero"`
-	// Faults are broker faults (broker_faults.go), applied to kafka and
-	// bridge points.
-	Faults []BrokerFault `yaml:"faults,omitempty" json:"faults,omitempty"`
-}
-
 // Topic is the Kafka topic set-up.
 type Topic struct {
 	// Name, when set, is used (and checked) for every point; when empty each

@@ -540,68 +540,6 @@ func CheckBrokers(b string) error {
 
 const allowedBrokers = `"embedded" or a comma-separated host:port list`
 
-func (c *Checker) kafka(p string, k *Kafka) {
-	if err := checkBrokers(k.Brokers); err != "" {
-		c.add(p+".brokers", err, allowedBrokers)
-	}
-	embedded := EmbeddedBrokers(k.Brokers)
-	if k.TLS != nil && embedded {
-		c.add(p+".tls", "TLS applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
-	}
-	if k.TLS != nil {
-		c.tlsFiles(p+".tls", k.TLS)
-	}
-	if k.SASL != nil {
-		if embedded {
-			c.add(p+".sasl", "SASL applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
-		}
-		c.enum(p+".sasl.mechanism", k.SASL.Mechanism, SASLMechanisms...)
-		for _, e := range []struct{ key, v string }{{"username_env", k.SASL.UsernameEnv}, {"password_env", k.SASL.PasswordEnv}} {
-			if !envName.MatchString(e.v) {
-				c.add(p+".sasl."+e.key, notEnvName(e.v)+" (credentials never go in the file)", allowedEnvName+", such as KAFKA_PASSWORD")
-			}
-		}
-	}
-	t := k.Topic
-	if t.Name != "" && (!topicName.MatchString(t.Name) || t.Name == "." || t.Name == "..") {
-		c.add(p+".topic.name", fmt.Sprintf("%q is not a valid Kafka topic name", t.Name), "1 to 249 of letters, digits, '.', '_', '-'")
-	}
-	c.intRange(p+".topic.partitions", t.Partitions, 1, MaxPartitions, "")
-	c.intRange(p+".topic.replication_factor", t.ReplicationFactor, 1, MaxReplication, "")
-	if t.MinInsyncReplicas != 0 {
-		c.intRange(p+".topic.min_insync_replicas", t.MinInsyncReplicas, 1, max(t.ReplicationFactor, 1), "at most replication_factor; leave it out for the cluster's default")
-	}
-	// The durability keys and topic.configs must not say it twice.
-	for _, d := range []struct {
-		key, config string
-		set         bool
-	}{
-		{"min_insync_replicas", "min.insync.replicas", t.MinInsyncReplicas != 0},
-		{"unclean_leader_election", "unclean.leader.election.enable", true},
-	} {
-		if _, ok := t.Configs[d.config]; ok && d.set {
-			c.add(p+".topic.configs."+d.config, fmt.Sprintf("%s is set by topic.%s", d.config, d.key), "set topic."+d.key+" only")
-		}
-	}
-	c.intRange(p+".producers", k.Producers, 1, MaxClients, "producer clients sharing the schedule")
-	c.enum(p+".acks", k.Acks, AcksNone, AcksLeader, AcksAll)
-	c.durRange(p+".linger", k.Linger, false, MaxLinger)
-	if k.BatchMaxBytes < MinBatchMaxBytes || k.BatchMaxBytes > MaxBatchMaxBytes {
-		c.add(p+".batch_max_bytes", fmt.Sprintf("%v is out of range", k.BatchMaxBytes), fmt.Sprintf("%v to %v", MinBatchMaxBytes, MaxBatchMaxBytes))
-	}
-	c.enum(p+".compression", k.Compression, Compressions...)
-	if k.Idempotent != nil && *k.Idempotent && k.Acks != AcksAll {
-		c.add(p+".idempotent", fmt.Sprintf("an idempotent producer requires acks: all (acks is %s)", k.Acks), "idempotent: false, or acks: all")
-	}
-	c.intRange(p+".max_buffered_records", k.MaxBufferedRecords, 1, MaxBufferedRecords, "")
-	c.intRange(p+".members", k.Members, 1, MaxClients, "clients per consumer group")
-	c.enum(p+".commit", k.Commit, CommitAuto, CommitAfterProcessing)
-	if k.Commit == CommitAfterProcessing {
-		c.enum(p+".commit_mode", k.CommitMode, CommitModeSync, CommitModeAsync)
-	}
-	c.enum(p+".start_offset", k.StartOffset, OffsetEarliest, OffsetLatest)
-}
-
 func checkBrokers(b string) string {
 	if EmbeddedBrokers(b) {
 		return ""

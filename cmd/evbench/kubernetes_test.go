@@ -38,6 +38,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -518,7 +519,7 @@ func checkContainer(t *testing.T, owner string, pod *corev1.PodSpec, c *corev1.C
 		}
 		env[e.Name] = val
 	}
-	if sasl := sc.Systems.Kafka(); (strings.HasPrefix(owner, "evbench-shards") || strings.HasPrefix(owner, "evbench-consume")) && sasl != nil && sasl.SASL != nil {
+	if sasl := kafka.ConfigOf(sc); (strings.HasPrefix(owner, "evbench-shards") || strings.HasPrefix(owner, "evbench-consume")) && sasl != nil && sasl.SASL != nil {
 		for _, v := range []string{sasl.SASL.UsernameEnv, sasl.SASL.PasswordEnv} {
 			if _, ok := env[v]; !ok {
 				t.Errorf("%s: the scenario reads %s, which the container does not set", where, v)

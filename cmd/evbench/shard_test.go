@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
@@ -21,11 +22,11 @@ func TestShardPlan(t *testing.T) {
 	one := make([]scenarios.PointSpec, 1)
 	webhookOnly := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}}),
 		Load: scenarios.Load{Warmup: scenarios.Duration(time.Second), Duration: scenarios.Duration(30 * time.Second)}}
-	twoSystems := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}, "kafka": &scenarios.Kafka{}})}
+	twoSystems := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}, "kafka": &kafka.Config{}})}
 	ledger := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}}),
 		Load:        scenarios.Load{Duration: scenarios.Duration(30 * time.Second)},
 		Subscribers: []scenarios.Subscriber{{Name: "remote", URL: "http://127.0.0.1:9/webhook/remote", SinkLedger: true}}}
-	sharedTopic := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &scenarios.Kafka{Topic: scenarios.Topic{Name: "orders"}}})}
+	sharedTopic := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &kafka.Config{Topic: scenarios.Topic{Name: "orders"}}})}
 	for _, c := range []struct {
 		name   string
 		f      shardFlags
@@ -55,10 +56,10 @@ func TestShardPlan(t *testing.T) {
 		{"shared kafka topic, external consumers", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, sharedTopic, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute), ExternalConsumers: true}, ""},
 		{"external consumers without start", shardFlags{shard: "", startAt: "", external: true}, sharedTopic, one, nil, "needs --start-at"},
-		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &scenarios.Kafka{}})}, one, nil, "topic.name"},
+		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &kafka.Config{}})}, one, nil, "topic.name"},
 		{"external consumers, flows", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: sharedTopic.Systems, Flows: []scenarios.Flow{{Name: "orders"}}}, one, nil, "has flows"},
 		{"external consumers, webhook", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, webhookOnly, one, nil, "kafka system alone"},
-		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &scenarios.Kafka{}})}, one,
+		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &kafka.Config{}})}, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

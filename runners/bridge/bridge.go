@@ -136,7 +136,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err != nil {
 		return nil, err
 	}
-	set, err := kafka.Resolve(sc.Systems.Kafka(), pt.Brokers)
+	set, err := kafka.Resolve(kafka.ConfigOf(sc), pt.Brokers)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		if parallel {
 			return nil, fmt.Errorf("bridge: systems.bridge.parallel_run is not supported with systems.bridge.faults (the crashing bridge runs as a child process, without the legacy webhook path)")
 		}
-		if !sc.ProducerNetwork().IsZero() || !sc.Systems.Bridge().IngressNetwork.IsZero() {
+		if !kafka.ProducerNetwork(sc).IsZero() || !sc.Systems.Bridge().IngressNetwork.IsZero() {
 			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
 		}
 		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart, bf)

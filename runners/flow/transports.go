@@ -74,9 +74,9 @@ func startTransports(ctx context.Context, r *run, opts Options) (*transports, er
 		needKafka = needKafka || h.spec.Via != scenarios.ViaWebhook
 	}
 	if needKafka {
-		kcfg := r.sc.Systems.Kafka()
+		kcfg := kafka.ConfigOf(r.sc)
 		if kcfg == nil {
-			kcfg = scenarios.DefaultKafka()
+			kcfg = kafka.DefaultConfig()
 		}
 		var err error
 		set, err = kafka.Resolve(kcfg, opts.Brokers)

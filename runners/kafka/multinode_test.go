@@ -48,7 +48,7 @@ func durableQuickstart(t *testing.T, brokers string, d time.Duration) *scenarios
 		t.Fatal(err)
 	}
 	sc.Systems.Set("webhook", nil)
-	k := sc.Systems.Kafka()
+	k := kafka.ConfigOf(sc)
 	k.Brokers = brokers
 	k.Topic.ReplicationFactor = 3
 	k.Topic.Configs = map[string]string{"min.insync.replicas": "2"}

@@ -100,9 +100,9 @@ type Settings struct {
 // defaults; every other value is used as given, zeros included (linger: 0s
 // is no linger). A value outside the loader's limits (only possible for a
 // block built in Go) is an error naming the setting, never replaced.
-func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
+func Resolve(k *Config, brokersOverride string) (Settings, error) {
 	if k == nil {
-		k = scenarios.DefaultKafka()
+		k = DefaultConfig()
 	}
 	in := *k
 	s := Settings{
@@ -191,7 +191,7 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 		}
 	}
 	// The loader always sets idempotent; nil in a block built in Go means
-	// what scenarios.Kafka documents for an unset value: follow acks.
+	// what Config documents for an unset value: follow acks.
 	if in.Idempotent == nil {
 		s.Idempotent = s.Acks == AcksAll
 	} else {

@@ -1,5 +1,7 @@
 package scenarios
 
+import "fmt"
+
 // The small decoding and checking API a system's block uses (registry.go):
 // an Object is one mapping of the file whose keys were checked against an
 // allow-list, read with typed readers that record the first error with
@@ -203,3 +205,12 @@ func Secretish(key string) bool { return secretish(key) }
 
 // RedactedMark replaces a redacted value.
 const RedactedMark = redactedMark
+
+// BatchFits checks that the largest event fits a producer batch of batch
+// bytes; key is where a problem points.
+func (c *Checker) BatchFits(s *Scenario, batch ByteSize, key string) {
+	if m := distMax(s.Event.Size); m > 0 && m+recordOverhead > float64(batch) {
+		c.Add(key, fmt.Sprintf("events of up to %v do not fit in a producer batch of %v (a record also carries its key and headers; leave %v)", ByteSize(m), batch, ByteSize(recordOverhead)),
+			fmt.Sprintf("batch_max_bytes >= %v", ByteSize(m+recordOverhead)))
+	}
+}

@@ -100,7 +100,3 @@ func DefaultRetry() Retry {
 // PtrTrue returns a new *bool holding true (a default of an optional
 // boolean).
 func PtrTrue() *bool { return ptrTrue() }
-
-func defaultBridge() *Bridge {
-	return &Bridge{Ack: DefaultBridgeAck, Timeout: DefaultBridgeTimeout, MaxInFlight: DefaultBridgeInFlight, Signing: Signing{Enabled: ptrTrue()}}
-}

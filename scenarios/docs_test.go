@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/evbench/evbench/reports/cost"
+	"github.com/evbench/evbench/runners/bridge"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
@@ -175,12 +176,12 @@ func yamlName(f reflect.StructField) string {
 // documentedElsewhere are struct types with their own section: a field of
 // one of these types is a single key in its parent's table.
 var documentedElsewhere = map[reflect.Type]bool{
-	reflect.TypeOf(scenarios.Dist{}):    true,
-	reflect.TypeOf(webhook.Config{}):    true,
-	reflect.TypeOf(kafka.Config{}):      true,
-	reflect.TypeOf(scenarios.Bridge{}):  true,
-	reflect.TypeOf(scenarios.FindMax{}): true,
-	reflect.TypeOf(scenarios.Network{}): true,
+	reflect.TypeOf(scenarios.Dist{}):     true,
+	reflect.TypeOf(webhook.Config{}):     true,
+	reflect.TypeOf(kafka.Config{}):       true,
+	reflect.TypeOf(bridge.BlockConfig{}): true,
+	reflect.TypeOf(scenarios.FindMax{}):  true,
+	reflect.TypeOf(scenarios.Network{}):  true,
 	// A threshold expression is one string, documented under `thresholds`.
 	reflect.TypeOf(scenarios.Threshold{}): true,
 }
@@ -436,7 +437,7 @@ cost: {}
 	ftoa := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	btoa := strconv.FormatBool
 	dur := func(d scenarios.Duration) string { return d.String() }
-	w, k, b := webhook.ConfigOf(sc), kafka.ConfigOf(sc), sc.Systems.Bridge()
+	w, k, b := webhook.ConfigOf(sc), kafka.ConfigOf(sc), bridge.ConfigOf(sc)
 	sub, f := sc.Subscribers[0], sc.Subscribers[0].Faults[0]
 	if sub.Processing.Kind != scenarios.DistFixed || sc.Event.Size.Kind != scenarios.DistFixed {
 		t.Fatalf("default distributions are not fixed: processing %+v, size %+v", sub.Processing, sc.Event.Size)

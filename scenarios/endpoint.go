@@ -153,8 +153,8 @@ func (c *Checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 		c.add(index(p+".faults", j)+".kind", fmt.Sprintf("a %s fault is applied by the in-process sink, which a url subscriber does not have", f.Kind), "no faults on a url subscriber (network faults on its link are separate)")
 	}
-	if s.Systems.Has("kafka") || s.Systems.Has("bridge") {
-		c.add(p+".url", "a url subscriber is a real webhook receiver, but systems kafka and bridge would measure an in-process consumer group under the same name", "run kafka and bridge in a scenario without url subscribers")
+	if enabled, others := urlSystems(s); len(enabled) > 0 {
+		c.add(p+".url", "a url subscriber is a real webhook receiver, but systems "+others+" would measure an in-process consumer group under the same name", "run "+others+" in a scenario without url subscribers")
 	}
 	if sub.ClientTLS != nil {
 		if u.Scheme != "https" {
@@ -190,7 +190,7 @@ func (c *Checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 	}
 	if sub.SinkLedger {
-		if !s.Systems.Has(sinkLedgerSystem) { // with it, its block checks the signing secret
+		if !s.Systems.deliversToURLs() { // else that block checks the signing secret
 			c.add(p+".sink_ledger", SinkLedgerNeedsSecret, SinkLedgerNeedsSecretAllowed)
 		}
 		if s.Load.Warmup > 0 {
@@ -199,8 +199,42 @@ func (c *Checker) endpoint(p string, s *Scenario, sub Subscriber) {
 	}
 }
 
-// sinkLedgerSystem is the system whose sinks keep a ledger.
-const sinkLedgerSystem = "webhook"
+// urlSystems returns the enabled systems that cannot deliver to a url
+// subscriber (SystemBlock.URLSubscribers false) and, for messages, every
+// registered one that cannot ("kafka and bridge").
+func urlSystems(s *Scenario) (enabled []string, registered string) {
+	for _, n := range s.Systems.Names() {
+		if b, ok := LookupSystem(n); !ok || !b.URLSubscribers {
+			enabled = append(enabled, n)
+		}
+	}
+	var all []string
+	for _, b := range SystemBlocks() {
+		if !b.URLSubscribers {
+			all = append(all, b.Name)
+		}
+	}
+	return enabled, andList(all)
+}
+
+// andList joins names as "a", "a and b", "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// deliversToURLs reports whether an enabled system delivers to url
+// subscribers.
+func (s Systems) deliversToURLs() bool {
+	for _, n := range s.Names() {
+		if b, ok := LookupSystem(n); ok && b.URLSubscribers {
+			return true
+		}
+	}
+	return false
+}
 
 // The problem of a sink_ledger subscriber whose sink's ledger cannot be
 // read (its signing secret is unknown); the webhook block reports it too.

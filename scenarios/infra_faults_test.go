@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/runners/bridge"
 	"github.com/evbench/evbench/runners/webhook"
 	. "github.com/evbench/evbench/scenarios"
 )
@@ -53,7 +54,7 @@ func TestSenderCrashFaults(t *testing.T) {
 	}
 	// systems.bridge takes bridge-crash only.
 	const bhead = "load: {rate: 10/s, duration: 10s, warmup: 0s, drain: 5s}\nsubscribers: [{name: a}]\nsystems:\n  bridge:\n"
-	if sc, err := LoadBytes("s.yaml", []byte(bhead+"    ack: before-produce\n    faults: [{kind: bridge-crash, at: 2s, for: 1s}]\n")); err != nil || sc.Systems.Bridge().Faults[0].Kind != FaultBridgeCrash {
+	if sc, err := LoadBytes("s.yaml", []byte(bhead+"    ack: before-produce\n    faults: [{kind: bridge-crash, at: 2s, for: 1s}]\n")); err != nil || bridge.ConfigOf(sc).Faults[0].Kind != FaultBridgeCrash {
 		t.Errorf("bridge-crash refused: %v", err)
 	}
 	if _, err := LoadBytes("s.yaml", []byte(bhead+"    faults: [{kind: sender-crash, at: 2s, for: 1s}]\n")); err == nil || !strings.Contains(err.Error(), "sender-crash") {

@@ -474,25 +474,6 @@ func (d *decoder) signing(n *node, path string, s *Signing) {
 
 var ()
 
-var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network", "faults", "parallel_run"}
-
-func decodeBridge(o *Object) Block {
-	d := o.d
-	b := defaultBridge()
-	o.enumv("ack", &b.Ack, BridgeAckAfterProduce, BridgeAckBeforeProduce)
-	o.durv("timeout", &b.Timeout)
-	o.intv("max_in_flight", &b.MaxInFlight, anyLo, anyHi)
-	if o.has("signing") {
-		d.signing(o.val("signing"), o.p("signing"), &b.Signing)
-	}
-	d.network(o, "ingress_network", &b.IngressNetwork)
-	if o.has("faults") {
-		b.Faults = d.infraFaults(o, "faults", FaultBridgeCrash)
-	}
-	o.boolv("parallel_run", &b.ParallelRun)
-	return b
-}
-
 func (d *decoder) thresholds(n *node, s *Scenario) {
 	items, ok := d.list(n, "thresholds", "expressions such as \"e2e.p99 < 500ms\"")
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/runners/bridge"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -36,7 +37,7 @@ func TestNetworkKeys(t *testing.T) {
 			}
 		}},
 		{"kafka and bridge", netBase + "    network: cross-region\nsystems:\n  kafka: {producer_network: cross-zone, consumer_network: same-zone}\n  bridge: {ingress_network: internet}\n", func(t *testing.T, s *scenarios.Scenario) {
-			k, b := kafka.ConfigOf(s), s.Systems.Bridge()
+			k, b := kafka.ConfigOf(s), bridge.ConfigOf(s)
 			if k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
 				t.Errorf("kafka %+v bridge %+v", k, b)
 			}

@@ -89,6 +89,10 @@ type SystemBlock struct {
 	// SweepNote is added to the error when a sweep varies one of its
 	// settings but the block is absent (who else reads it).
 	SweepNote string
+	// URLSubscribers says the system delivers to url subscribers (real
+	// receivers, scenarios/endpoint.go); a scenario with one may enable
+	// only such systems.
+	URLSubscribers bool
 	// Scaled lists the block's keys (relative, e.g. "retry.schedule")
 	// whose durations time_scale compresses, so a problem with one says
 	// so; fault windows are recognised without it.
@@ -279,7 +283,7 @@ func (d *decoder) systems(n *node, path string, s *Systems) {
 	names := SystemNames()
 	list := strings.Join(names, ", ")
 	if n == nil {
-		eg := "webhook"
+		eg := "name"
 		if len(names) > 0 {
 			eg = names[0]
 		}
@@ -311,7 +315,7 @@ func (c *Checker) checkSystems(s *Scenario) {
 	names := s.Systems.Names()
 	if len(names) == 0 {
 		all := SystemNames()
-		eg := "webhook"
+		eg := "name"
 		if len(all) > 0 {
 			eg = all[0]
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/internal/golden"
+	"github.com/evbench/evbench/runners/bridge"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/webhook"
 	. "github.com/evbench/evbench/scenarios"
@@ -224,7 +225,7 @@ func TestDefaults(t *testing.T) {
 		k.Commit != CommitAfterProcessing || k.CommitMode != CommitModeAsync || k.StartOffset != OffsetEarliest {
 		t.Errorf("kafka defaults (acks 1 -> idempotent false): %+v", k)
 	}
-	b := s.Systems.Bridge()
+	b := bridge.ConfigOf(s)
 	if b.Ack != BridgeAckAfterProduce || b.Timeout.D() != 5*time.Second || b.MaxInFlight != 256 || !b.Signing.On() {
 		t.Errorf("bridge defaults: %+v", b)
 	}
@@ -634,7 +635,7 @@ func TestExamples(t *testing.T) {
 				for _, sub := range s.Subscribers {
 					nets = append(nets, sub.Network.Label()+"/"+kafka.ConsumerNetwork(s, sub).Label())
 				}
-				k, b := kafka.ConfigOf(s), s.Systems.Bridge()
+				k, b := kafka.ConfigOf(s), bridge.ConfigOf(s)
 				if want := []string{"internet/same-zone", "internet/same-zone", "flaky-internet/same-zone"}; !reflect.DeepEqual(nets, want) ||
 					k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
 					t.Errorf("internet shape: subscriber links %v, producer %s, ingress %s", nets, k.ProducerNetwork.Label(), b.IngressNetwork.Label())

@@ -383,27 +383,6 @@ const (
 	BridgeAckAfterProduce  = "after-produce"
 )
 
-// Bridge configures the webhook-to-Kafka bridge. Its Kafka side uses
-// systems.kafka's settings (or the Kafka defaults when that block is absent)
-// with a topic of its own.
-type Bridge struct {
-	// Ack is after-produce (default, durable) or before-produce (fast).
-	Ack string `yaml:"ack,omitempty" json:"ack"`
-	// Timeout is the sender's per-request timeout to the ingress (default 5s).
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout_ns"`
-	// MaxInFlight bounds concurrent requests to the ingress (default 256).
-	MaxInFlight int `yaml:"max_in_flight,omitempty" json:"max_in_flight"`
-	// Signing configures Standard Webhooks signing verified by the ingress.
-	Signing Signing `yaml:"signing,omitempty" json:"signing"`
-	// IngressNetwork is the upstream sender -> ingress link (network.go).
-	IngressNetwork Network `yaml:"ingress_network,omitempty" json:"ingress_network,omitzero"`
-	// Faults are crashes of the bridge itself (bridge-crash).
-	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
-	// ParallelRun makes the bridge also deliver every event to legacy
-	// webhook subscribers (a migration's parallel run; parallel_run.go).
-	ParallelRun bool `yaml:"parallel_run,omitempty" json:"parallel_run,omitempty"`
-}
-
 // Sweep expands a scenario into many points.
 type Sweep struct {
 	// Rate is the list of offered rates (overrides load rate).

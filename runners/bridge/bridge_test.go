@@ -49,7 +49,7 @@ func scenario(brokers, ack string, subs, members int) *scenarios.Scenario {
 				Compression: "none", MaxBufferedRecords: 10000, Members: members,
 				Commit: kafka.CommitAfterProcessing, CommitMode: kafka.CommitAsync, StartOffset: kafka.StartLatest,
 			},
-			"bridge": &scenarios.Bridge{Ack: ack, Timeout: scenarios.Duration(5 * time.Second), MaxInFlight: 32},
+			"bridge": &BlockConfig{Ack: ack, Timeout: scenarios.Duration(5 * time.Second), MaxInFlight: 32},
 		}),
 	}
 	for i := 0; i < subs; i++ {

@@ -18,9 +18,9 @@ func crashScenario(brokers, ack string, linger time.Duration) *scenarios.Scenari
 	sc.Load.Warmup = 0
 	sc.Load.Drain = scenarios.Duration(30 * time.Second)
 	kafka.ConfigOf(sc).Linger = scenarios.Duration(linger)
-	sc.Systems.Bridge().Timeout = scenarios.Duration(10 * time.Second)
-	sc.Systems.Bridge().MaxInFlight = 1000
-	sc.Systems.Bridge().Faults = []scenarios.InfraFault{{Kind: scenarios.FaultBridgeCrash, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second)}}
+	ConfigOf(sc).Timeout = scenarios.Duration(10 * time.Second)
+	ConfigOf(sc).MaxInFlight = 1000
+	ConfigOf(sc).Faults = []scenarios.InfraFault{{Kind: scenarios.FaultBridgeCrash, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second)}}
 	return sc
 }
 

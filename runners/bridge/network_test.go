@@ -16,7 +16,7 @@ import (
 // recorded, nothing is lost.
 func TestBridgeIngressNetwork(t *testing.T) {
 	sc := scenario(kafka.Embedded, AckAfterProduce, 1, 1)
-	sc.Systems.Bridge().IngressNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 20 * time.Millisecond}}
+	ConfigOf(sc).IngressNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 20 * time.Millisecond}}
 	kafka.ConfigOf(sc).ProducerNetwork = scenarios.Network{Profile: "loopback"}
 	res := run(t, &Runner{}, sc)
 	s := res.Subscribers[0]

@@ -223,9 +223,9 @@ func startKafkaHop(ctx context.Context, r *run, h *hop, t *transports, env *kafk
 		h.send = prod.Send
 		return nil
 	}
-	bsc := r.sc.Systems.Bridge()
+	bsc := bridge.ConfigOf(r.sc)
 	if bsc == nil {
-		bsc = &scenarios.Bridge{Ack: scenarios.DefaultBridgeAck, Timeout: scenarios.DefaultBridgeTimeout, MaxInFlight: scenarios.DefaultBridgeInFlight}
+		bsc = &bridge.BlockConfig{Ack: scenarios.DefaultBridgeAck, Timeout: scenarios.DefaultBridgeTimeout, MaxInFlight: scenarios.DefaultBridgeInFlight}
 	}
 	bc, err := bridge.ResolveConfig(bsc)
 	if err != nil {

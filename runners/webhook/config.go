@@ -16,9 +16,10 @@ import (
 func init() {
 	scenarios.RegisterSystem(scenarios.SystemBlock{
 		Name: System, Order: 10, Keys: configKeys, Decode: decodeConfig,
-		Measures: []string{scenarios.FamilyAttempt},
-		Sweep:    sweep,
-		Scaled:   []string{"retry.schedule", "retry.initial", "retry.max"},
+		Measures:       []string{scenarios.FamilyAttempt},
+		URLSubscribers: true,
+		Sweep:          sweep,
+		Scaled:         []string{"retry.schedule", "retry.initial", "retry.max"},
 	})
 }
 

@@ -141,8 +141,7 @@ var (
 	// (upper-case letters, digits, underscore). It is deliberately narrow:
 	// a secret pasted where a name belongs must be refused, and a value
 	// that fails it is never repeated in messages or stored.
-	envName   = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
-	topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+	envName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
 )
 
 // check validates value ranges and relations between settings of a

@@ -4,6 +4,7 @@ package deploy_test
 // register their scenario blocks (scenarios/registry.go).
 import (
 	_ "github.com/evbench/evbench/runners/bridge"
+	_ "github.com/evbench/evbench/runners/flow"
 	_ "github.com/evbench/evbench/runners/kafka"
 	_ "github.com/evbench/evbench/runners/webhook"
 )

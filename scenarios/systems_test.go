@@ -4,6 +4,7 @@ package scenarios_test
 // from their own packages (scenarios/registry.go).
 import (
 	_ "github.com/evbench/evbench/runners/bridge"
+	_ "github.com/evbench/evbench/runners/flow"
 	_ "github.com/evbench/evbench/runners/kafka"
 	_ "github.com/evbench/evbench/runners/webhook"
 )

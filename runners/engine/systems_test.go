@@ -1,10 +1,14 @@
 package engine
 
-import "github.com/evbench/evbench/scenarios"
+import (
+	"slices"
+
+	"github.com/evbench/evbench/scenarios"
+)
 
 // This test binary runs fake webhook and kafka runners (register in
 // engine_test.go), not the real systems, so it registers their scenario
-// blocks too: blocks without settings that measure what the real ones
+// blocks and hop kinds too: blocks without settings that measure what the real ones
 // measure (thresholds on attempt and publish latency are accepted).
 func init() {
 	for _, b := range []scenarios.SystemBlock{
@@ -13,6 +17,13 @@ func init() {
 	} {
 		if _, ok := scenarios.LookupSystem(b.Name); !ok {
 			scenarios.RegisterSystem(b)
+		}
+	}
+	// And the hop kinds runners/flow would register (flows_test.go runs
+	// a fake flow runner).
+	for _, k := range []string{"webhook", "kafka", "bridge"} {
+		if !slices.Contains(scenarios.HopKinds(), k) {
+			scenarios.RegisterHopKind(k)
 		}
 	}
 }

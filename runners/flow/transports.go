@@ -71,7 +71,7 @@ func startTransports(ctx context.Context, r *run, opts Options) (*transports, er
 	var set kafka.Settings
 	needKafka := false
 	for _, h := range r.hops {
-		needKafka = needKafka || h.spec.Via != scenarios.ViaWebhook
+		needKafka = needKafka || h.spec.Via != viaWebhook
 	}
 	if needKafka {
 		kcfg := kafka.ConfigOf(r.sc)
@@ -97,9 +97,9 @@ func startTransports(ctx context.Context, r *run, opts Options) (*transports, er
 	for _, h := range r.hops {
 		var err error
 		switch h.spec.Via {
-		case scenarios.ViaWebhook:
+		case viaWebhook:
 			err = startWebhook(r, h, t)
-		case scenarios.ViaKafka, scenarios.ViaBridge:
+		case viaKafka, viaBridge:
 			err = startKafkaHop(sctx, r, h, t, env, set)
 		default:
 			err = fmt.Errorf("hop %s: unknown transport %q", h.spec.Name, h.spec.Via)
@@ -212,7 +212,7 @@ func startKafkaHop(ctx context.Context, r *run, h *hop, t *transports, env *kafk
 		return err
 	}
 	t.closers = append(t.closers, groups.Close)
-	if h.spec.Via == scenarios.ViaKafka {
+	if h.spec.Via == viaKafka {
 		prod, err := kafka.NewProducer(set, topic, env.Conn, r.sc.Event.Keys, h.mp)
 		if err != nil {
 			return err

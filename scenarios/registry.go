@@ -196,16 +196,20 @@ func (s Systems) Get(name string) Block { return s.blocks[name] }
 func (s Systems) Has(name string) bool { return s.blocks[name] != nil }
 
 // Set enables system name with block b; a nil b (or a typed nil pointer)
-// disables it.
+// disables it. It never changes another Systems value: a Scenario copied
+// by assignment shares its blocks (as it shares every pointer), but not
+// which systems are enabled.
 func (s *Systems) Set(name string, b Block) {
+	m := make(map[string]Block, len(s.blocks)+1)
+	for k, v := range s.blocks {
+		m[k] = v
+	}
 	if b == nil || (reflect.ValueOf(b).Kind() == reflect.Pointer && reflect.ValueOf(b).IsNil()) {
-		delete(s.blocks, name)
-		return
+		delete(m, name)
+	} else {
+		m[name] = b
 	}
-	if s.blocks == nil {
-		s.blocks = map[string]Block{}
-	}
-	s.blocks[name] = b
+	s.blocks = m
 }
 
 // Names returns the enabled systems in registry order (systems that are

@@ -59,6 +59,12 @@ func TestSystemRegistry(t *testing.T) {
 	if c.Systems.Has("bridge") || !sc.Systems.Has("bridge") {
 		t.Error("Set with a typed nil must disable the system on the copy only")
 	}
+	// A scenario copied by assignment does not share which systems run.
+	v := *sc
+	v.Systems.Set("webhook", nil)
+	if !sc.Systems.Has("webhook") || v.Systems.Has("webhook") {
+		t.Error("Set on a copy made by assignment changed the original's systems")
+	}
 
 	_, err = scenarios.LoadBytes("r.yaml", []byte(head+"systems: {nats: {}}\n"))
 	if err == nil || !strings.HasSuffix(err.Error(), `systems.nats: unknown key "nats" (allowed: webhook, kafka, bridge)`) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -347,7 +348,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("evbench service scenario: %v", err)
 	}
-	k := sc.Systems.Kafka
+	k := kafka.ConfigOf(sc)
 	if k == nil || k.Topic.ReplicationFactor != 3 || k.Topic.Configs["min.insync.replicas"] != "2" || k.Acks != scenarios.AcksAll {
 		t.Errorf("%s: kafka %+v, want replication factor 3, min.insync.replicas 2, acks all", local, k)
 	}

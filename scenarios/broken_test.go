@@ -1,10 +1,12 @@
-package scenarios
+package scenarios_test
 
 import (
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // minimal is the smallest valid scenario; broken cases change one thing.

@@ -192,15 +192,15 @@ func (d *decoder) brokerFaults(n *node, path string) []BrokerFault {
 // brokerFaults checks systems.kafka.faults: kinds, targets (a partition
 // the topic has), windows inside the run and not overlapping (one broker
 // fault at a time, so every window is attributable), and commands.
-func (c *checker) brokerFaults(p string, s *Scenario, k *Kafka) {
-	if len(k.Faults) > MaxBrokerFaults {
-		c.add(p, fmt.Sprintf("%d broker faults is more than the maximum %d", len(k.Faults), MaxBrokerFaults), "")
+func (c *Checker) brokerFaults(p string, s *Scenario, faults []BrokerFault, partitions int) {
+	if len(faults) > MaxBrokerFaults {
+		c.add(p, fmt.Sprintf("%d broker faults is more than the maximum %d", len(faults), MaxBrokerFaults), "")
 		return
 	}
 	end := s.Load.Duration + s.Load.Drain
 	type window struct{ from, to Duration }
 	var wins []window
-	for i, f := range k.Faults {
+	for i, f := range faults {
 		fp := index(p, i)
 		c.enum(fp+".kind", f.Kind, BrokerFaultKinds...)
 		c.durRange(fp+".at", f.At, false, MaxDuration)
@@ -212,8 +212,8 @@ func (c *checker) brokerFaults(p string, s *Scenario, k *Kafka) {
 		switch {
 		case err != nil:
 			c.add(fp+".target", err.Error(), allowedTargets)
-		case t.Kind == TargetLeader && int(t.Partition) >= k.Topic.Partitions:
-			c.add(fp+".target", fmt.Sprintf("partition %d does not exist: the topic has %d partitions (0 to %d)", t.Partition, k.Topic.Partitions, k.Topic.Partitions-1), "leader of partition 0 to topic.partitions - 1")
+		case t.Kind == TargetLeader && int(t.Partition) >= partitions:
+			c.add(fp+".target", fmt.Sprintf("partition %d does not exist: the topic has %d partitions (0 to %d)", t.Partition, partitions, partitions-1), "leader of partition 0 to topic.partitions - 1")
 		}
 		if cmd := f.Command; cmd != nil {
 			for _, e := range []struct{ key, v string }{{"start", cmd.Start}, {"end", cmd.End}} {

@@ -1,8 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/evbench/evbench/runners/kafka"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestBrokerFaults loads systems.kafka.faults and checks what a user would
@@ -15,23 +18,23 @@ func TestBrokerFaults(t *testing.T) {
 		check        func(t *testing.T, s *Scenario)
 	}{
 		{"kill node", "      - {kind: broker-kill, at: 10s, for: 10s, target: node 2}\n", "", func(t *testing.T, s *Scenario) {
-			f := s.Systems.Kafka.Faults[0]
+			f := kafka.ConfigOf(s).Faults[0]
 			if f.Kind != FaultBrokerKill || f.At.D().Seconds() != 10 || f.For.D().Seconds() != 10 || f.ParsedTarget() != (BrokerTarget{Kind: TargetNode, Node: 2}) {
 				t.Errorf("got %+v", f)
 			}
 		}},
 		{"leader of partition", "      - {kind: broker-pause, at: 1s, for: 5s, target: leader of  Partition 3}\n", "", func(t *testing.T, s *Scenario) {
-			if got := s.Systems.Kafka.Faults[0].ParsedTarget(); got != (BrokerTarget{Kind: TargetLeader, Partition: 3}) || got.String() != "leader of partition 3" {
+			if got := kafka.ConfigOf(s).Faults[0].ParsedTarget(); got != (BrokerTarget{Kind: TargetLeader, Partition: 3}) || got.String() != "leader of partition 3" {
 				t.Errorf("got %+v", got)
 			}
 		}},
 		{"controller with command", "      - {kind: broker-stop, at: 1s, target: controller, command: {start: 'systemctl stop kafka', end: 'systemctl start kafka'}}\n", "", func(t *testing.T, s *Scenario) {
-			f := s.Systems.Kafka.Faults[0]
+			f := kafka.ConfigOf(s).Faults[0]
 			if f.Command == nil || f.Command.Timeout != DefaultFaultCommandTimeout || f.ParsedTarget().Kind != TargetController {
 				t.Errorf("got %+v", f)
 			}
 			c := s.Clone()
-			c.Systems.Kafka.Faults[0].Command.Start = "x"
+			kafka.ConfigOf(c).Faults[0].Command.Start = "x"
 			if f.Command.Start == "x" {
 				t.Error("Clone shares the fault command")
 			}
@@ -72,7 +75,7 @@ func TestBrokerFaultsTimeScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := s.Systems.Kafka.Faults[0]; f.At.D().Seconds() != 1 || f.For.D().Seconds() != 0.5 {
+	if f := kafka.ConfigOf(s).Faults[0]; f.At.D().Seconds() != 1 || f.For.D().Seconds() != 0.5 {
 		t.Errorf("at %v for %v, want 1s and 500ms", f.At, f.For)
 	}
 }

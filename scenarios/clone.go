@@ -31,35 +31,7 @@ func (s *Scenario) Clone() *Scenario {
 	}
 	c.Thresholds = slices.Clone(s.Thresholds)
 	c.Flows = cloneFlows(s.Flows)
-	if w := s.Systems.Webhook; w != nil {
-		cw := *w
-		cw.Retry.Schedule = slices.Clone(w.Retry.Schedule)
-		cw.Retry.HonourRetryAfter = cloneBool(w.Retry.HonourRetryAfter)
-		cw.Signing.Enabled = cloneBool(w.Signing.Enabled)
-		cw.Faults = slices.Clone(w.Faults)
-		c.Systems.Webhook = &cw
-	}
-	if k := s.Systems.Kafka; k != nil {
-		ck := *k
-		if k.TLS != nil {
-			t := *k.TLS
-			ck.TLS = &t
-		}
-		if k.SASL != nil {
-			sa := *k.SASL
-			ck.SASL = &sa
-		}
-		ck.Topic.Configs = maps.Clone(k.Topic.Configs)
-		ck.Idempotent = cloneBool(k.Idempotent)
-		ck.Faults = cloneBrokerFaults(k.Faults)
-		c.Systems.Kafka = &ck
-	}
-	if b := s.Systems.Bridge; b != nil {
-		cb := *b
-		cb.Signing.Enabled = cloneBool(b.Signing.Enabled)
-		cb.Faults = slices.Clone(b.Faults)
-		c.Systems.Bridge = &cb
-	}
+	c.Systems = s.Systems.clone()
 	if sw := s.Sweep; sw != nil {
 		csw := *sw
 		csw.Rate = slices.Clone(sw.Rate)
@@ -129,11 +101,9 @@ func (s *Scenario) Redacted() *Scenario {
 	if c == nil {
 		return nil
 	}
-	if k := c.Systems.Kafka; k != nil {
-		for key := range k.Topic.Configs {
-			if secretish(key) {
-				k.Topic.Configs[key] = redactedMark
-			}
+	for _, n := range c.Systems.Names() {
+		if r, ok := c.Systems.Get(n).(BlockRedactor); ok {
+			r.RedactBlock()
 		}
 	}
 	redactEndpoints(c.Subscribers)

@@ -43,7 +43,7 @@ func join(path, key string) string {
 func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
 
 // obj is a mapping whose keys have been checked against an allow-list.
-type obj struct {
+type Object struct {
 	d    *decoder
 	n    *node
 	path string
@@ -51,12 +51,12 @@ type obj struct {
 
 // object checks that n is a mapping (null counts as an empty one) whose
 // keys are all in allowed, and records key and value positions.
-func (d *decoder) object(n *node, path string, allowed []string) *obj {
+func (d *decoder) object(n *node, path string, allowed []string) *Object {
 	if !d.ok() {
 		return nil
 	}
 	if n.kind == kindNull {
-		return &obj{d: d, n: &node{kind: kindMap, pos: n.pos}, path: path}
+		return &Object{d: d, n: &node{kind: kindMap, pos: n.pos}, path: path}
 	}
 	if n.kind != kindMap {
 		d.fail(n, path, "must be a mapping, got "+n.describe(), "keys "+strings.Join(allowed, ", "))
@@ -73,7 +73,7 @@ func (d *decoder) object(n *node, path string, allowed []string) *obj {
 		}
 		d.record(join(path, k.text), k, n.vals[i])
 	}
-	return &obj{d: d, n: n, path: path}
+	return &Object{d: d, n: n, path: path}
 }
 
 // record remembers where path was written. Errors about a scalar point at
@@ -88,20 +88,20 @@ func (d *decoder) record(path string, key, val *node) {
 }
 
 // has reports whether key was written (with any value, null included).
-func (o *obj) has(key string) bool { return o != nil && o.n.get(key) != nil }
+func (o *Object) has(key string) bool { return o != nil && o.n.get(key) != nil }
 
 // val returns key's value node or nil.
-func (o *obj) val(key string) *node {
+func (o *Object) val(key string) *node {
 	if o == nil {
 		return nil
 	}
 	return o.n.get(key)
 }
 
-func (o *obj) p(key string) string { return join(o.path, key) }
+func (o *Object) p(key string) string { return join(o.path, key) }
 
 // keyNode returns the node of the key itself (for "not allowed here" errors).
-func (o *obj) keyNode(key string) *node {
+func (o *Object) keyNode(key string) *node {
 	for _, k := range o.n.keys {
 		if k.text == key {
 			return k
@@ -111,7 +111,7 @@ func (o *obj) keyNode(key string) *node {
 }
 
 // notFor rejects keys that are present but meaningless in this context.
-func (o *obj) notFor(keys []string, why string, allowed string) {
+func (o *Object) notFor(keys []string, why string, allowed string) {
 	for _, k := range keys {
 		if o.has(k) {
 			o.d.fail(o.keyNode(k), o.p(k), why, allowed)
@@ -121,7 +121,7 @@ func (o *obj) notFor(keys []string, why string, allowed string) {
 }
 
 // require reports the first missing key, pointing at at (or the mapping).
-func (o *obj) require(at *node, why string, keys ...string) {
+func (o *Object) require(at *node, why string, keys ...string) {
 	for _, k := range keys {
 		if !o.has(k) {
 			if at == nil {
@@ -144,7 +144,7 @@ func (d *decoder) null(n *node, path, want, allowed string) bool {
 	return false
 }
 
-func (o *obj) str(key string, dst *string) bool {
+func (o *Object) str(key string, dst *string) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -218,7 +218,7 @@ func rangeText(lo, hi int64) string {
 	return fmt.Sprintf("%d to %d", lo, hi)
 }
 
-func (o *obj) intv(key string, dst *int, lo, hi int64) bool {
+func (o *Object) intv(key string, dst *int, lo, hi int64) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -253,7 +253,7 @@ func (d *decoder) floatOf(n *node, path string) (float64, bool) {
 	return 0, false
 }
 
-func (o *obj) floatv(key string, dst *float64) bool {
+func (o *Object) floatv(key string, dst *float64) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -265,7 +265,7 @@ func (o *obj) floatv(key string, dst *float64) bool {
 	return ok
 }
 
-func (o *obj) boolv(key string, dst *bool) bool {
+func (o *Object) boolv(key string, dst *bool) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -282,7 +282,7 @@ func (o *obj) boolv(key string, dst *bool) bool {
 	return true
 }
 
-func (o *obj) boolp(key string, dst **bool) bool {
+func (o *Object) boolp(key string, dst **bool) bool {
 	var b bool
 	if !o.boolv(key, &b) {
 		return false
@@ -320,7 +320,7 @@ func (d *decoder) durationOf(n *node, path string) (Duration, bool) {
 	return v, true
 }
 
-func (o *obj) durv(key string, dst *Duration) bool {
+func (o *Object) durv(key string, dst *Duration) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -345,7 +345,7 @@ func (d *decoder) rateOf(n *node, path string) (Rate, bool) {
 	return v, true
 }
 
-func (o *obj) ratev(key string, dst *Rate) bool {
+func (o *Object) ratev(key string, dst *Rate) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -370,7 +370,7 @@ func (d *decoder) sizeOf(n *node, path string) (ByteSize, bool) {
 	return v, true
 }
 
-func (o *obj) sizev(key string, dst *ByteSize) bool {
+func (o *Object) sizev(key string, dst *ByteSize) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false
@@ -384,7 +384,7 @@ func (o *obj) sizev(key string, dst *ByteSize) bool {
 
 // enumv reads a string that must be one of allowed. Numbers are accepted as
 // their text so `acks: 1` works without quotes.
-func (o *obj) enumv(key string, dst *string, allowed ...string) bool {
+func (o *Object) enumv(key string, dst *string, allowed ...string) bool {
 	n := o.val(key)
 	if n == nil || !o.d.ok() {
 		return false

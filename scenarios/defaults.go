@@ -90,48 +90,13 @@ func defaultSubscriber() Subscriber {
 	return Subscriber{Processing: Dist{Kind: DistFixed}, Ack: DefaultAck, Count: 1}
 }
 
-func defaultWebhook() *Webhook {
-	return &Webhook{
-		Timeout: DefaultWebhookTimeout,
-		Retry: Retry{MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Initial: DefaultBackoffInitial,
-			Max: DefaultBackoffMax, Jitter: DefaultJitter, HonourRetryAfter: ptrTrue()},
-		MaxInFlight: DefaultWebhookInFlight,
-		QueueLimit:  DefaultQueueLimit,
-		Connections: DefaultConnections,
-		// max_in_flight_total: the dispatcher's cap (runners/webhook/inflight.go).
-		MaxInFlightTotal: DefaultInFlightTotal,
-		Signing:          Signing{Enabled: ptrTrue()},
-	}
+// DefaultRetry is the webhook retry policy of a block that writes none
+// (systems.webhook.retry and subscribers[].retry start from it).
+func DefaultRetry() Retry {
+	return Retry{MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Initial: DefaultBackoffInitial,
+		Max: DefaultBackoffMax, Jitter: DefaultJitter, HonourRetryAfter: ptrTrue()}
 }
 
-func defaultKafka() *Kafka {
-	return &Kafka{
-		Brokers:            DefaultBrokers,
-		Topic:              Topic{Partitions: DefaultPartitions, ReplicationFactor: DefaultReplication},
-		Producers:          DefaultProducers,
-		Acks:               DefaultAcks,
-		Linger:             DefaultLinger,
-		BatchMaxBytes:      DefaultBatchMaxBytes,
-		Compression:        DefaultCompression,
-		MaxBufferedRecords: DefaultMaxBuffered,
-		Members:            DefaultMembers,
-		Commit:             DefaultCommit,
-		CommitMode:         DefaultCommitMode,
-		StartOffset:        DefaultStartOffset,
-	}
-}
-
-// DefaultKafka is the systems.kafka block the loader resolves when a
-// scenario gives no kafka block at all (the bridge then uses it): every
-// default filled in, idempotence following acks. Runners use it instead of
-// defaulting again.
-func DefaultKafka() *Kafka {
-	k := defaultKafka()
-	v := k.Acks == AcksAll
-	k.Idempotent = &v
-	return k
-}
-
-func defaultBridge() *Bridge {
-	return &Bridge{Ack: DefaultBridgeAck, Timeout: DefaultBridgeTimeout, MaxInFlight: DefaultBridgeInFlight, Signing: Signing{Enabled: ptrTrue()}}
-}
+// PtrTrue returns a new *bool holding true (a default of an optional
+// boolean).
+func PtrTrue() *bool { return ptrTrue() }

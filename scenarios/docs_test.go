@@ -18,6 +18,9 @@ import (
 	"testing"
 
 	"github.com/evbench/evbench/reports/cost"
+	"github.com/evbench/evbench/runners/bridge"
+	"github.com/evbench/evbench/runners/kafka"
+	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -173,12 +176,12 @@ func yamlName(f reflect.StructField) string {
 // documentedElsewhere are struct types with their own section: a field of
 // one of these types is a single key in its parent's table.
 var documentedElsewhere = map[reflect.Type]bool{
-	reflect.TypeOf(scenarios.Dist{}):    true,
-	reflect.TypeOf(scenarios.Webhook{}): true,
-	reflect.TypeOf(scenarios.Kafka{}):   true,
-	reflect.TypeOf(scenarios.Bridge{}):  true,
-	reflect.TypeOf(scenarios.FindMax{}): true,
-	reflect.TypeOf(scenarios.Network{}): true,
+	reflect.TypeOf(scenarios.Dist{}):     true,
+	reflect.TypeOf(webhook.Config{}):     true,
+	reflect.TypeOf(kafka.Config{}):       true,
+	reflect.TypeOf(bridge.BlockConfig{}): true,
+	reflect.TypeOf(scenarios.FindMax{}):  true,
+	reflect.TypeOf(scenarios.Network{}):  true,
 	// A threshold expression is one string, documented under `thresholds`.
 	reflect.TypeOf(scenarios.Threshold{}): true,
 }
@@ -216,11 +219,7 @@ var keySections = []struct {
 	{"## `event`", scenarios.Event{}},
 	{"## `subscribers`", scenarios.Subscriber{}},
 	{"### `subscribers[].faults`", scenarios.Fault{}},
-	{"## `systems`", scenarios.Systems{}},
-	{"## `systems.webhook`", scenarios.Webhook{}},
-	{"## `systems.kafka`", scenarios.Kafka{}},
 	{"### `systems.kafka.faults`", scenarios.BrokerFault{}},
-	{"## `systems.bridge`", scenarios.Bridge{}},
 	{"## `sweep`", scenarios.Sweep{}},
 	{"### `sweep.find_max`", scenarios.FindMax{}},
 	{"## `cost`", scenarios.Cost{}},
@@ -283,6 +282,10 @@ func TestDocCompleteExampleUsesEveryKey(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeOf(scenarios.Scenario{}))
+	for _, name := range scenarios.SystemNames() {
+		keys[name] = true
+		walk(blockType(t, name))
+	}
 	for _, k := range distKeys() {
 		keys[k] = true
 	}
@@ -291,6 +294,17 @@ func TestDocCompleteExampleUsesEveryKey(t *testing.T) {
 			t.Errorf("the complete example (docs/scenarios.md:%d) never writes %q, not even in a comment", last.line, k+":")
 		}
 	}
+}
+
+// blockType is the Go type of system name's block, as the loader resolves
+// systems.<name>: {}.
+func blockType(t *testing.T, name string) reflect.Type {
+	t.Helper()
+	sc, err := scenarios.LoadBytes("block.yaml", []byte("load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems: {"+name+": {}}\n"))
+	if err != nil {
+		t.Fatalf("systems.%s: {} does not load: %v", name, err)
+	}
+	return reflect.TypeOf(sc.Systems.Get(name)).Elem()
 }
 
 // distKeys are the keys of a distribution mapping (json tags of Dist).
@@ -327,11 +341,25 @@ func TestDocCoversSchema(t *testing.T) {
 		}
 	})
 
+	type keySection struct {
+		heading string
+		want    []string
+	}
+	var sections []keySection
 	for _, ks := range keySections {
+		sections = append(sections, keySection{ks.heading, leafKeys(reflect.TypeOf(ks.typ), "")})
+	}
+	// systems: one row per registered system, and each system's block
+	// (its registered Go type) in a section of its own.
+	sections = append(sections, keySection{"## `systems`", scenarios.SystemNames()})
+	for _, name := range scenarios.SystemNames() {
+		sections = append(sections, keySection{"## `systems." + name + "`", leafKeys(blockType(t, name), "")})
+	}
+	for _, ks := range sections {
 		t.Run(ks.heading, func(t *testing.T) {
 			sec := section(t, doc, ks.heading, true)
 			rows := keyRows(t, sec, ks.heading)
-			want := leafKeys(reflect.TypeOf(ks.typ), "")
+			want := ks.want
 			for _, k := range want {
 				if _, ok := rows[k]; !ok {
 					t.Errorf("key %q is not in the table", k)
@@ -409,7 +437,7 @@ cost: {}
 	ftoa := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	btoa := strconv.FormatBool
 	dur := func(d scenarios.Duration) string { return d.String() }
-	w, k, b := sc.Systems.Webhook, sc.Systems.Kafka, sc.Systems.Bridge
+	w, k, b := webhook.ConfigOf(sc), kafka.ConfigOf(sc), bridge.ConfigOf(sc)
 	sub, f := sc.Subscribers[0], sc.Subscribers[0].Faults[0]
 	if sub.Processing.Kind != scenarios.DistFixed || sc.Event.Size.Kind != scenarios.DistFixed {
 		t.Fatalf("default distributions are not fixed: processing %+v, size %+v", sub.Processing, sc.Event.Size)

@@ -29,6 +29,10 @@ const (
 	MaxURLBytes = 2048
 )
 
+// tlsKeys are the keys of a TLS client block (a url subscriber's tls:, and
+// systems.kafka.tls, which has the same form).
+var tlsKeys = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
+
 // reservedHeaders are set by the sender on every attempt; a subscriber's
 // headers may not replace them (a signature over another id would fail).
 var reservedHeaders = []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signature", "Content-Type", "Content-Length",
@@ -38,7 +42,7 @@ var reservedHeaders = []string{"Webhook-Id", "Webhook-Timestamp", "Webhook-Signa
 // keep_alive, sink_ledger, and tls (a boolean for an in-process sink, or a
 // mapping of client options for a url subscriber). recorded is the
 // scenario file relative TLS paths resolve against.
-func (d *decoder) endpoint(so *obj, sub *Subscriber, recorded string) {
+func (d *decoder) endpoint(so *Object, sub *Subscriber, recorded string) {
 	if !d.ok() {
 		return
 	}
@@ -93,7 +97,7 @@ func (d *decoder) endpoint(so *obj, sub *Subscriber, recorded string) {
 // real receiver, so everything only an in-process sink can do (simulated
 // processing, ack mode, faults, serving TLS) is refused, as are systems
 // that would measure an in-process consumer under the same name.
-func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
+func (c *Checker) endpoint(p string, s *Scenario, sub Subscriber) {
 	if sub.URL == "" {
 		for key, set := range map[string]bool{"headers": len(sub.Headers) > 0, "sink_ledger": sub.SinkLedger, "tls": sub.ClientTLS != nil} {
 			if set {
@@ -149,8 +153,8 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 		c.add(index(p+".faults", j)+".kind", fmt.Sprintf("a %s fault is applied by the in-process sink, which a url subscriber does not have", f.Kind), "no faults on a url subscriber (network faults on its link are separate)")
 	}
-	if s.Systems.Kafka != nil || s.Systems.Bridge != nil {
-		c.add(p+".url", "a url subscriber is a real webhook receiver, but systems kafka and bridge would measure an in-process consumer group under the same name", "run kafka and bridge in a scenario without url subscribers")
+	if enabled, others := urlSystems(s); len(enabled) > 0 {
+		c.add(p+".url", "a url subscriber is a real webhook receiver, but systems "+others+" would measure an in-process consumer group under the same name", "run "+others+" in a scenario without url subscribers")
 	}
 	if sub.ClientTLS != nil {
 		if u.Scheme != "https" {
@@ -186,8 +190,8 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 		}
 	}
 	if sub.SinkLedger {
-		if w := s.Systems.Webhook; w == nil || !w.Signing.On() || w.Signing.SecretEnv == "" {
-			c.add(p+".sink_ledger", "the ledger is read with the signing secret the sink was started with: it needs systems.webhook.signing on with a secret_env", "systems.webhook.signing.secret_env set to the variable the sink reads (--secret-env)")
+		if !s.Systems.deliversToURLs() { // else that block checks the signing secret
+			c.add(p+".sink_ledger", SinkLedgerNeedsSecret, SinkLedgerNeedsSecretAllowed)
 		}
 		if s.Load.Warmup > 0 {
 			c.addAt("load.warmup", p+".sink_ledger", fmt.Sprintf("%v of warm-up with a sink_ledger subscriber: the sink's latency histogram cannot tell warm-up deliveries from measured ones", s.Load.Warmup), "warmup: 0s in a scenario with a sink_ledger subscriber")
@@ -195,9 +199,53 @@ func (c *checker) endpoint(p string, s *Scenario, sub Subscriber) {
 	}
 }
 
+// urlSystems returns the enabled systems that cannot deliver to a url
+// subscriber (SystemBlock.URLSubscribers false) and, for messages, every
+// registered one that cannot ("kafka and bridge").
+func urlSystems(s *Scenario) (enabled []string, registered string) {
+	for _, n := range s.Systems.Names() {
+		if b, ok := LookupSystem(n); !ok || !b.URLSubscribers {
+			enabled = append(enabled, n)
+		}
+	}
+	var all []string
+	for _, b := range SystemBlocks() {
+		if !b.URLSubscribers {
+			all = append(all, b.Name)
+		}
+	}
+	return enabled, andList(all)
+}
+
+// andList joins names as "a", "a and b", "a, b and c".
+func andList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// deliversToURLs reports whether an enabled system delivers to url
+// subscribers.
+func (s Systems) deliversToURLs() bool {
+	for _, n := range s.Names() {
+		if b, ok := LookupSystem(n); ok && b.URLSubscribers {
+			return true
+		}
+	}
+	return false
+}
+
+// The problem of a sink_ledger subscriber whose sink's ledger cannot be
+// read (its signing secret is unknown); the webhook block reports it too.
+const (
+	SinkLedgerNeedsSecret        = "the ledger is read with the signing secret the sink was started with: it needs systems.webhook.signing on with a secret_env"
+	SinkLedgerNeedsSecretAllowed = "systems.webhook.signing.secret_env set to the variable the sink reads (--secret-env)"
+)
+
 // sinkLedgers refuses two subscribers reading one sink's ledger: the sink
 // keeps one set per run, so their deliveries could not be told apart.
-func (c *checker) sinkLedgers(s *Scenario) {
+func (c *Checker) sinkLedgers(s *Scenario) {
 	seen := map[string]int{}
 	for i, sub := range s.Subscribers {
 		if !sub.SinkLedger || sub.URL == "" {

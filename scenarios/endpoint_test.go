@@ -1,10 +1,12 @@
-package scenarios
+package scenarios_test
 
 import (
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestEndpointValidation checks url subscribers: what loads, and that

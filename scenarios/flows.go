@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Flow is one multi-hop flow (issue 12 item 4): services joined by hops
@@ -48,12 +49,32 @@ type FlowService struct {
 	Delay Dist `yaml:"delay,omitempty" json:"delay_ns"`
 }
 
-// Transports of a hop.
-const (
-	ViaWebhook = "webhook" // the webhook dispatcher to one sink per target
-	ViaKafka   = "kafka"   // a topic of its own, one consumer group per target
-	ViaBridge  = "bridge"  // a signed webhook to the bridge ingress, which produces to a topic of its own
+// hopKinds are the transports a hop may use (Hop.Via), in registration
+// order: the flow runner registers the ones it implements
+// (RegisterHopKind), so the loader names no system.
+var (
+	hopMu    sync.RWMutex
+	hopKinds []string
 )
+
+// RegisterHopKind adds a transport flows: hops may use (`via:`). It is
+// called from the flow runner's init; a second registration of a kind
+// panics (a programming error).
+func RegisterHopKind(kind string) {
+	hopMu.Lock()
+	defer hopMu.Unlock()
+	if contains(hopKinds, kind) {
+		panic(fmt.Sprintf("scenarios: hop kind %q registered twice", kind))
+	}
+	hopKinds = append(hopKinds, kind)
+}
+
+// HopKinds returns the registered hop transports in registration order.
+func HopKinds() []string {
+	hopMu.RLock()
+	defer hopMu.RUnlock()
+	return slices.Clone(hopKinds)
+}
 
 // Hop is one hop of a flow: after processing an event, From sends it to
 // every service in To (fan-out) over Via.
@@ -64,8 +85,9 @@ type Hop struct {
 	From string `yaml:"from" json:"from"`
 	// To lists the receiving services (fan-out: each receives every event).
 	To []string `yaml:"to" json:"to"`
-	// Via is webhook | kafka | bridge. Each uses its systems block's
-	// settings when present, the defaults otherwise.
+	// Via is a registered hop kind (HopKinds; runners/flow registers
+	// webhook, kafka and bridge). Each uses its systems block's settings
+	// when present, the defaults otherwise.
 	Via string `yaml:"via" json:"via"`
 	// Faults are injected at the hop's receiving end (every target's sink
 	// or consumer group), on the timeline of subscribers[].faults.
@@ -92,7 +114,6 @@ var (
 	flowSvcKeys = []string{"name", "processing", "delay"}
 	hopKeys     = []string{"name", "from", "to", "via", "faults"}
 	routeKeys   = []string{"name", "to"}
-	hopVias     = []string{ViaWebhook, ViaKafka, ViaBridge}
 )
 
 // flows decodes the flows list.
@@ -143,7 +164,7 @@ func (d *decoder) flows(n *node) []Flow {
 				ho.str("name", &h.Name)
 				ho.str("from", &h.From)
 				h.To = d.names(ho.val("to"), ho.p("to"))
-				ho.enumv("via", &h.Via, hopVias...)
+				ho.enumv("via", &h.Via, HopKinds()...)
 				if fl, ok := d.list(ho.val("faults"), ho.p("faults"), "faults"); ok {
 					for k, fn := range fl {
 						ft, ok := d.fault(fn, index(ho.p("faults"), k))
@@ -205,7 +226,7 @@ func (d *decoder) names(n *node, path string) []string {
 }
 
 // flows validates the flows of a resolved scenario.
-func (c *checker) flows(s *Scenario) {
+func (c *Checker) flows(s *Scenario) {
 	if s.Flows == nil {
 		return
 	}
@@ -225,7 +246,7 @@ func (c *checker) flows(s *Scenario) {
 	}
 }
 
-func (c *checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int) {
+func (c *Checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int) {
 	before := len(c.probs)
 	if !subscriberName.MatchString(f.Name) {
 		c.add(p+".name", fmt.Sprintf("%q is not a valid flow name", f.Name), "letters, digits, '.', '_', '-', starting with a letter or digit, at most 100 characters")
@@ -281,7 +302,7 @@ func (c *checker) flow(p string, f Flow, s *Scenario, seen map[string]int, i int
 		if _, ok := svc[h.From]; !ok {
 			c.add(hp+".from", fmt.Sprintf("%q is not a service of this flow", h.From), names)
 		}
-		c.enum(hp+".via", h.Via, hopVias...)
+		c.enum(hp+".via", h.Via, HopKinds()...)
 		if len(h.To) == 0 {
 			c.add(hp+".to", "no receiving service", names)
 		}

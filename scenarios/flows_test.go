@@ -1,9 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 const flowHead = `load: {rate: 10/s, duration: 5s}

@@ -1,9 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader. It must never panic, and it

@@ -1,8 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestMaxInFlightTotal: systems.webhook.max_in_flight_total has its
@@ -32,7 +35,7 @@ func TestMaxInFlightTotal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := sc.Systems.Webhook.MaxInFlightTotal; got != c.want {
+			if got := webhook.ConfigOf(sc).MaxInFlightTotal; got != c.want {
 				t.Errorf("max_in_flight_total %d, want %d", got, c.want)
 			}
 		})

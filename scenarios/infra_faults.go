@@ -32,7 +32,7 @@ var infraFaultKeys = []string{"kind", "at", "for"}
 
 // infraFaults decodes a system's faults list; kinds are the kinds the system
 // accepts.
-func (d *decoder) infraFaults(o *obj, key string, kinds ...string) []InfraFault {
+func (d *decoder) infraFaults(o *Object, key string, kinds ...string) []InfraFault {
 	items, ok := d.list(o.val(key), o.p(key), "faults such as {kind: "+kinds[0]+", at: 10s, for: 5s}")
 	if !ok {
 		return nil
@@ -62,7 +62,7 @@ func (d *decoder) infraFaults(o *obj, key string, kinds ...string) []InfraFault 
 // infraFaults validates a system's faults: known kinds, at >= 0 and inside
 // the run, for > 0, windows that do not overlap (a process cannot crash
 // while it is down).
-func (c *checker) infraFaults(p string, fs []InfraFault, end Duration, kinds ...string) {
+func (c *Checker) infraFaults(p string, fs []InfraFault, end Duration, kinds ...string) {
 	var prevEnd Duration
 	for i, f := range fs {
 		fp := fmt.Sprintf("%s[%d]", p, i)

@@ -1,9 +1,13 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evbench/evbench/runners/bridge"
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestSenderCrashFaults: systems.webhook.faults and durable_queue load,
@@ -36,13 +40,13 @@ func TestSenderCrashFaults(t *testing.T) {
 			case c.want != "" && !strings.Contains(err.Error(), c.want):
 				t.Fatalf("error %q does not say %q", err, c.want)
 			case c.want == "":
-				if len(sc.Systems.Webhook.Faults) == 0 || sc.Systems.Webhook.Faults[0].Kind != FaultSenderCrash {
-					t.Fatalf("faults %+v", sc.Systems.Webhook.Faults)
+				if len(webhook.ConfigOf(sc).Faults) == 0 || webhook.ConfigOf(sc).Faults[0].Kind != FaultSenderCrash {
+					t.Fatalf("faults %+v", webhook.ConfigOf(sc).Faults)
 				}
 				// Clone keeps them apart.
 				cl := sc.Clone()
-				cl.Systems.Webhook.Faults[0].At = 0
-				if sc.Systems.Webhook.Faults[0].At == 0 {
+				webhook.ConfigOf(cl).Faults[0].At = 0
+				if webhook.ConfigOf(sc).Faults[0].At == 0 {
 					t.Fatal("Clone shares the faults slice")
 				}
 			}
@@ -50,7 +54,7 @@ func TestSenderCrashFaults(t *testing.T) {
 	}
 	// systems.bridge takes bridge-crash only.
 	const bhead = "load: {rate: 10/s, duration: 10s, warmup: 0s, drain: 5s}\nsubscribers: [{name: a}]\nsystems:\n  bridge:\n"
-	if sc, err := LoadBytes("s.yaml", []byte(bhead+"    ack: before-produce\n    faults: [{kind: bridge-crash, at: 2s, for: 1s}]\n")); err != nil || sc.Systems.Bridge.Faults[0].Kind != FaultBridgeCrash {
+	if sc, err := LoadBytes("s.yaml", []byte(bhead+"    ack: before-produce\n    faults: [{kind: bridge-crash, at: 2s, for: 1s}]\n")); err != nil || bridge.ConfigOf(sc).Faults[0].Kind != FaultBridgeCrash {
 		t.Errorf("bridge-crash refused: %v", err)
 	}
 	if _, err := LoadBytes("s.yaml", []byte(bhead+"    faults: [{kind: sender-crash, at: 2s, for: 1s}]\n")); err == nil || !strings.Contains(err.Error(), "sender-crash") {
@@ -60,7 +64,7 @@ func TestSenderCrashFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := sc.Systems.Webhook.Faults[0]; f.At.D() != 2*time.Second || f.For.D() != time.Second {
+	if f := webhook.ConfigOf(sc).Faults[0]; f.At.D() != 2*time.Second || f.For.D() != time.Second {
 		t.Errorf("time_scale 100: fault at %v for %v, want 2s for 1s", f.At.D(), f.For.D())
 	}
 }

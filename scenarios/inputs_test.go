@@ -1,9 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestBOMAccepted: a UTF-8 byte order mark (some Windows editors write one)

@@ -6,7 +6,7 @@ import "fmt"
 // period. Webhooks never send it events from before join_at
 // (not_subscribed); a Kafka or bridge consumer group joins at join_at and
 // replays from the earliest retained offset (runners/kafka/latejoin.go).
-func (c *checker) joinAt(key string, d Duration, s *Scenario) {
+func (c *Checker) joinAt(key string, d Duration, s *Scenario) {
 	if d == 0 {
 		return
 	}

@@ -1,4 +1,4 @@
-package scenarios
+package scenarios_test
 
 import (
 	"errors"
@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestHostileInputsBounded loads files built to exhaust memory or hang the
@@ -33,11 +35,11 @@ func TestHostileInputsBounded(t *testing.T) {
 	}
 	var subs strings.Builder
 	subs.WriteString("load: {rate: 10/s}\nsystems: {webhook: {}}\nsubscribers:\n")
-	for i := 0; subs.Len() < maxFileBytes-64; i++ {
+	for i := 0; subs.Len() < MaxFileBytes-64; i++ {
 		fmt.Fprintf(&subs, "  - name: s%d\n", i)
 	}
 	var block strings.Builder
-	for i := 0; block.Len() < maxFileBytes-4096; i++ {
+	for i := 0; block.Len() < MaxFileBytes-4096; i++ {
 		block.WriteString(strings.Repeat(" ", i) + "a:\n")
 	}
 	cases := []struct {
@@ -49,16 +51,16 @@ func TestHostileInputsBounded(t *testing.T) {
 		maxAlloc uint64
 	}{
 		{"16 KiB of [", write("deep16k.yaml", "x: "+strings.Repeat("[", 16<<10)), "nesting deeper than 64 levels", 4 << 20},
-		{"1 MiB of [", write("deep1m.yaml", strings.Repeat("[", maxFileBytes)), "nesting deeper than 64 levels", 4 << 20},
-		{"1 MiB of {", write("deepmap.yaml", strings.Repeat("{a: ", maxFileBytes/4)), "nesting deeper than 64 levels", 4 << 20},
+		{"1 MiB of [", write("deep1m.yaml", strings.Repeat("[", MaxFileBytes)), "nesting deeper than 64 levels", 4 << 20},
+		{"1 MiB of {", write("deepmap.yaml", strings.Repeat("{a: ", MaxFileBytes/4)), "nesting deeper than 64 levels", 4 << 20},
 		{"deep block nesting", write("block.yaml", block.String()), "nesting deeper than 64 levels", 64 << 20},
-		{"a flat list of half a million numbers", write("flat.yaml", "x: ["+strings.Repeat("1,", maxFileBytes/2-8)+"1]\n"), "more than 100000 lines and values", 4 << 20},
+		{"a flat list of half a million numbers", write("flat.yaml", "x: ["+strings.Repeat("1,", MaxFileBytes/2-8)+"1]\n"), "more than 100000 lines and values", 4 << 20},
 		{"70,000 subscribers written out", write("subs.yaml", subs.String()), "declare many alike with count: N", 4 << 20},
 		// The largest structure the pre-scan lets through: the parser's
 		// share stays in the tens of MiB.
-		{"a flat list just under the pre-scan limit", write("flat2.yaml", "x: ["+strings.Repeat("1,", maxMarks-10)+"1]\n"), `unknown key "x"`, 256 << 20},
+		{"a flat list just under the pre-scan limit", write("flat2.yaml", "x: ["+strings.Repeat("1,", MaxMarks-10)+"1]\n"), `unknown key "x"`, 256 << 20},
 		{"11,000 subscribers", write("subs11k.yaml", subscribersYAML(11_000)), "subscribers[10000]: more than 10000 subscribers: this is entry 10001", 128 << 20},
-		{"more than 1 MiB", write("big.yaml", strings.Repeat("#", maxFileBytes+1)), "larger than 1048576 bytes", 4 << 20},
+		{"more than 1 MiB", write("big.yaml", strings.Repeat("#", MaxFileBytes+1)), "larger than 1048576 bytes", 4 << 20},
 		{"/dev/zero", "/dev/zero", "not a regular file (a device)", 4 << 20},
 		{"a named pipe", fifo, "not a regular file (a named pipe)", 4 << 20},
 	}

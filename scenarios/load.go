@@ -96,7 +96,7 @@ func (d *decoder) scenario(root *node, file, recorded string) (*Scenario, []int)
 		s.Subscribers, origin, s.tmpl = d.subscribers(o.val("subscribers"))
 	}
 	if d.ok() {
-		d.systems(o.val("systems"), "systems", &s.Systems, recorded)
+		d.systems(o.val("systems"), "systems", &s.Systems)
 	}
 	if d.ok() {
 		d.thresholds(o.val("thresholds"), s)
@@ -413,62 +413,10 @@ func (d *decoder) fault(n *node, path string) (Fault, bool) {
 	return f, d.ok()
 }
 
-var systemKeys = []string{"webhook", "kafka", "bridge"}
-
-func (d *decoder) systems(n *node, path string, s *Systems, file string) {
-	if n == nil {
-		d.failAt(pos{1, 1}, path, "missing systems: enable at least one of webhook, kafka, bridge (an empty block uses the defaults, e.g. systems: {webhook: {}})", "")
-		return
-	}
-	o := d.object(n, path, systemKeys)
-	if o == nil {
-		return
-	}
-	if o.has("webhook") {
-		s.Webhook = d.webhook(o.val("webhook"), o.p("webhook"))
-	}
-	if d.ok() && o.has("kafka") {
-		s.Kafka = d.kafka(o.val("kafka"), o.p("kafka"), file)
-	}
-	if d.ok() && o.has("bridge") {
-		s.Bridge = d.bridge(o.val("bridge"), o.p("bridge"))
-	}
-}
-
 var (
-	webhookKeys = []string{"timeout", "retry", "max_in_flight", "queue_limit", "max_in_flight_total", "connections", "signing", "durable_queue", "faults"}
 	retryKeys   = []string{"preset", "max_attempts", "backoff", "schedule", "initial", "max", "jitter", "honour_retry_after"}
 	signingKeys = []string{"enabled", "secret_env"}
 )
-
-func (d *decoder) webhook(n *node, path string) *Webhook {
-	w := defaultWebhook()
-	o := d.object(n, path, webhookKeys)
-	if o == nil {
-		return nil
-	}
-	o.durv("timeout", &w.Timeout)
-	o.intv("max_in_flight", &w.MaxInFlight, anyLo, anyHi)
-	o.intv("queue_limit", &w.QueueLimit, anyLo, anyHi)
-	o.intv("max_in_flight_total", &w.MaxInFlightTotal, anyLo, anyHi)
-	o.enumv("connections", &w.Connections, ConnKeepalive, ConnPerDelivery)
-	if o.has("retry") {
-		d.retry(o.val("retry"), o.p("retry"), &w.Retry)
-		// A preset's stated per-attempt timeout applies unless timeout is
-		// written; a preset that states none keeps the default.
-		if p, ok := LookupRetryPreset(w.Retry.Preset); ok && p.Timeout > 0 && !o.has("timeout") {
-			w.Timeout = p.Timeout
-		}
-	}
-	if o.has("signing") {
-		d.signing(o.val("signing"), o.p("signing"), &w.Signing)
-	}
-	o.boolv("durable_queue", &w.DurableQueue)
-	if o.has("faults") {
-		w.Faults = d.infraFaults(o, "faults", FaultSenderCrash)
-	}
-	return w
-}
 
 func (d *decoder) retry(n *node, path string, r *Retry) {
 	o := d.object(n, path, retryKeys)
@@ -524,138 +472,7 @@ func (d *decoder) signing(n *node, path string, s *Signing) {
 	o.str("secret_env", &s.SecretEnv)
 }
 
-var (
-	kafkaKeys = []string{"brokers", "tls", "sasl", "topic", "producers", "acks", "linger", "batch_max_bytes", "compression",
-		"idempotent", "max_buffered_records", "members", "commit", "commit_mode", "start_offset", "producer_network", "consumer_network", "faults"}
-	topicKeys = []string{"name", "partitions", "replication_factor", "min_insync_replicas", "unclean_leader_election", "configs", "delete_after"}
-	tlsKeys   = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
-	saslKeys  = []string{"mechanism", "username_env", "password_env"}
-)
-
-func (d *decoder) kafka(n *node, path, file string) *Kafka {
-	k := defaultKafka()
-	o := d.object(n, path, kafkaKeys)
-	if o == nil {
-		return nil
-	}
-	o.str("brokers", &k.Brokers)
-	o.intv("producers", &k.Producers, anyLo, anyHi)
-	o.enumv("acks", &k.Acks, AcksNone, AcksLeader, AcksAll)
-	o.durv("linger", &k.Linger)
-	o.sizev("batch_max_bytes", &k.BatchMaxBytes)
-	o.enumv("compression", &k.Compression, Compressions...)
-	k.Idempotent = nil
-	o.boolp("idempotent", &k.Idempotent)
-	if k.Idempotent == nil {
-		v := k.Acks == AcksAll
-		k.Idempotent = &v
-	}
-	o.intv("max_buffered_records", &k.MaxBufferedRecords, anyLo, anyHi)
-	o.intv("members", &k.Members, anyLo, anyHi)
-	o.enumv("commit", &k.Commit, CommitAuto, CommitAfterProcessing)
-	if k.Commit == CommitAuto {
-		o.notFor([]string{"commit_mode"}, "not used with commit: auto (the client commits on its own timer)", "commit_mode applies to commit: after-processing")
-		k.CommitMode = ""
-	}
-	o.enumv("commit_mode", &k.CommitMode, CommitModeSync, CommitModeAsync)
-	o.enumv("start_offset", &k.StartOffset, OffsetEarliest, OffsetLatest)
-	d.network(o, "producer_network", &k.ProducerNetwork)
-	d.network(o, "consumer_network", &k.ConsumerNetwork)
-	if o.has("faults") && d.ok() {
-		k.Faults = d.brokerFaults(o.val("faults"), o.p("faults"))
-	}
-	if o.has("topic") && d.ok() {
-		to := d.object(o.val("topic"), o.p("topic"), topicKeys)
-		if to == nil {
-			return nil
-		}
-		to.str("name", &k.Topic.Name)
-		to.intv("partitions", &k.Topic.Partitions, anyLo, anyHi)
-		to.intv("replication_factor", &k.Topic.ReplicationFactor, anyLo, anyHi)
-		to.boolv("delete_after", &k.Topic.DeleteAfter)
-		to.intv("min_insync_replicas", &k.Topic.MinInsyncReplicas, anyLo, anyHi)
-		to.boolv("unclean_leader_election", &k.Topic.UncleanLeaderElection)
-		if to.has("configs") && d.ok() {
-			cp := to.p("configs")
-			cn := to.val("configs")
-			if cn.kind != kindMap && cn.kind != kindNull {
-				d.fail(cn, cp, "must be a mapping of Kafka topic configs, e.g. {retention.ms: 3600000}, got "+cn.describe(), "")
-				return nil
-			}
-			k.Topic.Configs = map[string]string{}
-			for i, key := range cn.keys {
-				kp := join(cp, key.text)
-				d.record(kp, key, cn.vals[i])
-				v, ok := d.scalarText(cn.vals[i], kp)
-				if !ok {
-					return nil
-				}
-				k.Topic.Configs[key.text] = v
-			}
-		}
-	}
-	if o.has("tls") && d.ok() {
-		to := d.object(o.val("tls"), o.p("tls"), tlsKeys)
-		if to == nil {
-			return nil
-		}
-		k.TLS = &KafkaTLS{}
-		to.str("ca_file", &k.TLS.CAFile)
-		to.str("cert_file", &k.TLS.CertFile)
-		to.str("key_file", &k.TLS.KeyFile)
-		to.boolv("insecure_skip_verify", &k.TLS.InsecureSkipVerify)
-		if (k.TLS.CertFile == "") != (k.TLS.KeyFile == "") {
-			missing := "key_file"
-			if k.TLS.CertFile == "" {
-				missing = "cert_file"
-			}
-			d.fail(to.n, to.p(missing), "a client certificate needs both cert_file and key_file", "")
-		}
-		// Relative paths are relative to the scenario file, as in
-		// docker-compose files.
-		if dir := filepath.Dir(file); file != "" && dir != "." {
-			for _, p := range []*string{&k.TLS.CAFile, &k.TLS.CertFile, &k.TLS.KeyFile} {
-				if *p != "" && !filepath.IsAbs(*p) {
-					*p = filepath.Join(dir, *p)
-				}
-			}
-		}
-	}
-	if o.has("sasl") && d.ok() {
-		so := d.object(o.val("sasl"), o.p("sasl"), saslKeys)
-		if so == nil {
-			return nil
-		}
-		so.require(nil, "SASL needs a mechanism and the names of the environment variables holding the credentials", saslKeys...)
-		k.SASL = &KafkaSASL{}
-		so.enumv("mechanism", &k.SASL.Mechanism, SASLMechanisms...)
-		so.str("username_env", &k.SASL.UsernameEnv)
-		so.str("password_env", &k.SASL.PasswordEnv)
-	}
-	return k
-}
-
-var bridgeKeys = []string{"ack", "timeout", "max_in_flight", "signing", "ingress_network", "faults", "parallel_run"}
-
-func (d *decoder) bridge(n *node, path string) *Bridge {
-	b := defaultBridge()
-	o := d.object(n, path, bridgeKeys)
-	if o == nil {
-		return nil
-	}
-	o.enumv("ack", &b.Ack, BridgeAckAfterProduce, BridgeAckBeforeProduce)
-	o.durv("timeout", &b.Timeout)
-	o.intv("max_in_flight", &b.MaxInFlight, anyLo, anyHi)
-	if o.has("signing") {
-		d.signing(o.val("signing"), o.p("signing"), &b.Signing)
-	}
-	d.network(o, "ingress_network", &b.IngressNetwork)
-	if o.has("faults") {
-		b.Faults = d.infraFaults(o, "faults", FaultBridgeCrash)
-	}
-	o.boolv("parallel_run", &b.ParallelRun)
-	return b
-}
+var ()
 
 func (d *decoder) thresholds(n *node, s *Scenario) {
 	items, ok := d.list(n, "thresholds", "expressions such as \"e2e.p99 < 500ms\"")
@@ -725,7 +542,7 @@ func (d *decoder) sweep(n *node, path string) *Sweep {
 		for i, k := range pn.keys {
 			kp := join(o.p("params"), k.text)
 			d.record(kp, k, pn.vals[i])
-			if _, ok := sweepables[k.text]; !ok {
+			if _, ok := sweepables()[k.text]; !ok {
 				msg := fmt.Sprintf("%q is not a sweepable setting", k.text)
 				if s := suggest(k.text, sweepableList()); s != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", s)

@@ -82,7 +82,7 @@ func allowedNetwork() string {
 // network decodes o's key as a Network: a profile name or an inline map
 // whose keys and values are checked one by one, so an error names the
 // exact line and column.
-func (d *decoder) network(o *obj, key string, dst *Network) {
+func (d *decoder) network(o *Object, key string, dst *Network) {
 	n := o.val(key)
 	if n == nil || !d.ok() {
 		return
@@ -158,61 +158,36 @@ func (d *decoder) network(o *obj, key string, dst *Network) {
 
 // networks checks the resolved networks of a scenario (for scenarios built
 // or changed in Go; files are checked while decoding).
-func (c *checker) networks(s *Scenario) {
-	one := func(key string, n Network) {
-		if n.Profile != "" {
-			p, err := netspec.Lookup(n.Profile)
-			if err != nil {
-				c.add(key, fmt.Sprintf("unknown profile %q", n.Profile), allowedNetwork())
-				return
-			}
-			if p.Spec != n.Spec {
-				c.add(key, fmt.Sprintf("profile %q is %s, not %s", n.Profile, p.Spec, n.Spec), "the profile's own spec, or an inline spec without a profile name")
-				return
-			}
-		}
-		if err := n.Spec.Validate(); err != nil {
-			c.add(key, err.Error(), allowedNetwork())
-		}
-	}
+func (c *Checker) networks(s *Scenario) {
 	for i, sub := range s.Subscribers {
-		one(index("subscribers", i)+".network", sub.Network)
-		one(index("subscribers", i)+".consumer_network", sub.ConsumerNetwork)
+		c.network(index("subscribers", i)+".network", sub.Network)
+		c.network(index("subscribers", i)+".consumer_network", sub.ConsumerNetwork)
 	}
-	if k := s.Systems.Kafka; k != nil {
-		one("systems.kafka.producer_network", k.ProducerNetwork)
-		one("systems.kafka.consumer_network", k.ConsumerNetwork)
-	}
-	if b := s.Systems.Bridge; b != nil {
-		one("systems.bridge.ingress_network", b.IngressNetwork)
+	for _, n := range s.Systems.Names() {
+		if b, ok := s.Systems.Get(n).(BlockLinks); ok {
+			for _, l := range b.Links() {
+				c.network("systems."+n+"."+l.Key, l.Network)
+			}
+		}
 	}
 }
 
-// ConsumerNetwork is the network of sub's consumer group <-> brokers link:
-// the subscriber's consumer_network, else its network, else
-// systems.kafka.consumer_network. consumer_network lets one scenario put a
-// subscriber across the internet from the webhook sender while its Kafka
-// consumer runs next to the brokers (scenarios/examples/internet.yaml).
-func (s *Scenario) ConsumerNetwork(sub Subscriber) Network {
-	if !sub.ConsumerNetwork.IsZero() {
-		return sub.ConsumerNetwork
+// network checks one resolved link.
+func (c *Checker) network(key string, n Network) {
+	if n.Profile != "" {
+		p, err := netspec.Lookup(n.Profile)
+		if err != nil {
+			c.add(key, fmt.Sprintf("unknown profile %q", n.Profile), allowedNetwork())
+			return
+		}
+		if p.Spec != n.Spec {
+			c.add(key, fmt.Sprintf("profile %q is %s, not %s", n.Profile, p.Spec, n.Spec), "the profile's own spec, or an inline spec without a profile name")
+			return
+		}
 	}
-	if !sub.Network.IsZero() {
-		return sub.Network
+	if err := n.Spec.Validate(); err != nil {
+		c.add(key, err.Error(), allowedNetwork())
 	}
-	if s.Systems.Kafka != nil {
-		return s.Systems.Kafka.ConsumerNetwork
-	}
-	return Network{}
-}
-
-// ProducerNetwork is systems.kafka.producer_network (also the bridge's
-// producer, which uses systems.kafka's settings).
-func (s *Scenario) ProducerNetwork() Network {
-	if s.Systems.Kafka != nil {
-		return s.Systems.Kafka.ProducerNetwork
-	}
-	return Network{}
 }
 
 // Partitions returns sub's partition faults.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/evbench/evbench/runners/bridge"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -35,15 +37,15 @@ func TestNetworkKeys(t *testing.T) {
 			}
 		}},
 		{"kafka and bridge", netBase + "    network: cross-region\nsystems:\n  kafka: {producer_network: cross-zone, consumer_network: same-zone}\n  bridge: {ingress_network: internet}\n", func(t *testing.T, s *scenarios.Scenario) {
-			k, b := s.Systems.Kafka, s.Systems.Bridge
+			k, b := kafka.ConfigOf(s), bridge.ConfigOf(s)
 			if k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
 				t.Errorf("kafka %+v bridge %+v", k, b)
 			}
 			// The subscriber's own network overrides consumer_network.
-			if got := s.ConsumerNetwork(s.Subscribers[0]).Profile; got != "cross-region" {
+			if got := kafka.ConsumerNetwork(s, s.Subscribers[0]).Profile; got != "cross-region" {
 				t.Errorf("ConsumerNetwork = %q, want cross-region", got)
 			}
-			if got := s.ConsumerNetwork(scenarios.Subscriber{Name: "x"}).Profile; got != "same-zone" {
+			if got := kafka.ConsumerNetwork(s, scenarios.Subscriber{Name: "x"}).Profile; got != "same-zone" {
 				t.Errorf("ConsumerNetwork default = %q, want same-zone", got)
 			}
 		}},
@@ -51,8 +53,8 @@ func TestNetworkKeys(t *testing.T) {
 			// The webhook link stays on the internet; the subscriber's
 			// consumer group runs next to the brokers.
 			sub := s.Subscribers[0]
-			if sub.Network.Profile != "internet" || s.ConsumerNetwork(sub).Profile != "same-zone" {
-				t.Errorf("network %q, consumer network %q: want internet and same-zone", sub.Network.Profile, s.ConsumerNetwork(sub).Profile)
+			if sub.Network.Profile != "internet" || kafka.ConsumerNetwork(s, sub).Profile != "same-zone" {
+				t.Errorf("network %q, consumer network %q: want internet and same-zone", sub.Network.Profile, kafka.ConsumerNetwork(s, sub).Profile)
 			}
 		}},
 		{"partition", netBase + "    faults: [{kind: partition, at: 1s, for: 2s}]\nsystems: {webhook: {}}\n", func(t *testing.T, s *scenarios.Scenario) {

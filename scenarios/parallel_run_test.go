@@ -1,8 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/evbench/evbench/runners/bridge"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestParallelRunKey: systems.bridge.parallel_run loads, defaults to false,
@@ -23,8 +26,8 @@ func TestParallelRunKey(t *testing.T) {
 			t.Errorf("%q: %v", c.bridge, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
 			t.Errorf("%q %q: error %v, want %q", c.sub, c.bridge, err, c.want)
-		case c.want == "" && sc.Systems.Bridge.ParallelRun != (c.bridge != ""):
-			t.Errorf("%q: parallel_run %v", c.bridge, sc.Systems.Bridge.ParallelRun)
+		case c.want == "" && bridge.ConfigOf(sc).ParallelRun != (c.bridge != ""):
+			t.Errorf("%q: parallel_run %v", c.bridge, bridge.ConfigOf(sc).ParallelRun)
 		}
 	}
 }

@@ -1,9 +1,12 @@
-package scenarios
+package scenarios_test
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 func TestRetryPresetsFile(t *testing.T) {
@@ -43,10 +46,10 @@ func TestRetryPresetsFile(t *testing.T) {
 			t.Errorf("stripe schedule[%d] = %v, want double %v", i, st.Schedule[i], st.Schedule[i-1])
 		}
 	}
-	if _, err := parseRetryPresets([]byte("x: {provider: X, sources: [https://x], schedule: [1s], max_attempts: 3, stated: s}\n")); err == nil {
+	if _, err := ParseRetryPresets([]byte("x: {provider: X, sources: [https://x], schedule: [1s], max_attempts: 3, stated: s}\n")); err == nil {
 		t.Error("a preset whose max_attempts does not match its schedule was accepted")
 	}
-	if _, err := parseRetryPresets([]byte("x: {provider: X, sources: [https://x], schedule: [1s], max_attempts: 2, stated: s, typo: 1}\n")); err == nil {
+	if _, err := ParseRetryPresets([]byte("x: {provider: X, sources: [https://x], schedule: [1s], max_attempts: 2, stated: s, typo: 1}\n")); err == nil {
 		t.Error("an unknown preset field was accepted")
 	}
 }
@@ -56,24 +59,24 @@ func TestRetryPresetScenarios(t *testing.T) {
 	cases := []struct {
 		name, webhook string
 		err           string // substring of the error, "" = loads
-		check         func(t *testing.T, w *Webhook)
+		check         func(t *testing.T, w *webhook.Config)
 	}{
-		{"svix", "    retry: {preset: svix}\n", "", func(t *testing.T, w *Webhook) {
+		{"svix", "    retry: {preset: svix}\n", "", func(t *testing.T, w *webhook.Config) {
 			if w.Retry.Preset != "svix" || w.Retry.MaxAttempts != 8 || w.Retry.Backoff != BackoffSchedule || len(w.Retry.Schedule) != 7 || w.Retry.Jitter != 0 || w.Timeout.D() != 15*time.Second {
 				t.Errorf("resolved %+v timeout %v", w.Retry, w.Timeout)
 			}
 		}},
-		{"stripe keeps the default timeout", "    retry: {preset: stripe}\n", "", func(t *testing.T, w *Webhook) {
+		{"stripe keeps the default timeout", "    retry: {preset: stripe}\n", "", func(t *testing.T, w *webhook.Config) {
 			if w.Timeout != DefaultWebhookTimeout || w.Retry.MaxAttempts != 13 {
 				t.Errorf("timeout %v attempts %d", w.Timeout, w.Retry.MaxAttempts)
 			}
 		}},
-		{"github", "    retry: {preset: github}\n", "", func(t *testing.T, w *Webhook) {
+		{"github", "    retry: {preset: github}\n", "", func(t *testing.T, w *webhook.Config) {
 			if w.Retry.MaxAttempts != 1 || w.Timeout.D() != 10*time.Second {
 				t.Errorf("attempts %d timeout %v", w.Retry.MaxAttempts, w.Timeout)
 			}
 		}},
-		{"overrides", "    timeout: 2s\n    retry: {preset: shopify, max_attempts: 3, jitter: 0.1, honour_retry_after: false}\n", "", func(t *testing.T, w *Webhook) {
+		{"overrides", "    timeout: 2s\n    retry: {preset: shopify, max_attempts: 3, jitter: 0.1, honour_retry_after: false}\n", "", func(t *testing.T, w *webhook.Config) {
 			if w.Timeout.D() != 2*time.Second || w.Retry.MaxAttempts != 3 || w.Retry.Jitter != 0.1 || *w.Retry.HonourRetryAfter {
 				t.Errorf("overrides lost: %+v timeout %v", w.Retry, w.Timeout)
 			}
@@ -95,7 +98,7 @@ func TestRetryPresetScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.check(t, sc.Systems.Webhook)
+			c.check(t, webhook.ConfigOf(sc))
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package scenarios
+package scenarios_test
 
 import (
 	"encoding/json"
@@ -16,6 +16,10 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/internal/golden"
+	"github.com/evbench/evbench/runners/bridge"
+	"github.com/evbench/evbench/runners/kafka"
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 func mustLoad(t *testing.T, yaml string) *Scenario {
@@ -207,33 +211,33 @@ func TestDefaults(t *testing.T) {
 	if sub.Ack != AckAfterProcessing || sub.Processing != (Dist{Kind: DistFixed}) || sub.Count != 1 {
 		t.Errorf("subscriber defaults: %+v", sub)
 	}
-	w := s.Systems.Webhook
+	w := webhook.ConfigOf(s)
 	if w.Timeout.D() != 5*time.Second || w.Retry.MaxAttempts != 5 || w.Retry.Backoff != BackoffExponential ||
 		w.Retry.Initial.D() != 100*time.Millisecond || w.Retry.Max.D() != 10*time.Second || w.Retry.Jitter != 0.2 ||
 		w.Retry.HonourRetryAfter == nil || !*w.Retry.HonourRetryAfter || w.MaxInFlight != 64 || w.QueueLimit != 100000 ||
 		w.Connections != ConnKeepalive || !w.Signing.On() || w.Signing.Enabled == nil {
 		t.Errorf("webhook defaults: %+v", w)
 	}
-	k := s.Systems.Kafka
+	k := kafka.ConfigOf(s)
 	if k.Brokers != "embedded" || k.Topic.Partitions != 12 || k.Topic.ReplicationFactor != 1 || k.Producers != 1 ||
 		k.Acks != "1" || k.Linger.D() != 5*time.Millisecond || k.BatchMaxBytes != 1<<20 || k.Compression != "none" ||
 		k.Idempotent == nil || *k.Idempotent || k.MaxBufferedRecords != 100000 || k.Members != 1 ||
 		k.Commit != CommitAfterProcessing || k.CommitMode != CommitModeAsync || k.StartOffset != OffsetEarliest {
 		t.Errorf("kafka defaults (acks 1 -> idempotent false): %+v", k)
 	}
-	b := s.Systems.Bridge
+	b := bridge.ConfigOf(s)
 	if b.Ack != BridgeAckAfterProduce || b.Timeout.D() != 5*time.Second || b.MaxInFlight != 256 || !b.Signing.On() {
 		t.Errorf("bridge defaults: %+v", b)
 	}
 	s2 := mustLoad(t, "load: {rate: 50/s}\nsubscribers: [{name: a}]\nsystems: {kafka: ~}\n")
-	if k := s2.Systems.Kafka; k == nil || k.Idempotent == nil || !*k.Idempotent || k.Acks != AcksAll {
+	if k := kafka.ConfigOf(s2); k == nil || k.Idempotent == nil || !*k.Idempotent || k.Acks != AcksAll {
 		t.Errorf("kafka: ~ should enable kafka with acks all and idempotence: %+v", k)
 	}
 	// Explicit zeros that mean something are kept, not replaced by defaults.
 	s3 := mustLoad(t, "load: {rate: 50/s, warmup: 0s, drain: 0}\nevent: {seed: 0}\nsubscribers: [{name: a}]\nsystems:\n  webhook: {retry: {jitter: 0, honour_retry_after: false}, signing: {enabled: false}}\n  kafka: {linger: 0s}\n")
-	if s3.Load.Warmup != 0 || s3.Load.Drain != 0 || s3.Event.Seed != 0 || s3.Systems.Webhook.Retry.Jitter != 0 ||
-		*s3.Systems.Webhook.Retry.HonourRetryAfter || s3.Systems.Webhook.Signing.On() || s3.Systems.Kafka.Linger != 0 {
-		t.Errorf("explicit zero values lost: %+v %+v", s3.Load, s3.Systems.Webhook)
+	if s3.Load.Warmup != 0 || s3.Load.Drain != 0 || s3.Event.Seed != 0 || webhook.ConfigOf(s3).Retry.Jitter != 0 ||
+		*webhook.ConfigOf(s3).Retry.HonourRetryAfter || webhook.ConfigOf(s3).Signing.On() || kafka.ConfigOf(s3).Linger != 0 {
+		t.Errorf("explicit zero values lost: %+v %+v", s3.Load, webhook.ConfigOf(s3))
 	}
 	// Fault defaults: errors get status 503 and probability 1.
 	s4 := mustLoad(t, "load: {rate: 1/s}\nsubscribers: [{name: a, faults: [{kind: errors, at: 1s, for: 2s}]}]\nsystems: {webhook: {}}\n")
@@ -242,7 +246,7 @@ func TestDefaults(t *testing.T) {
 	}
 	// A schedule backoff implies its attempts.
 	s5 := mustLoad(t, "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems: {webhook: {retry: {schedule: [1s, 5s, 30s]}}}\n")
-	if r := s5.Systems.Webhook.Retry; r.Backoff != BackoffSchedule || r.MaxAttempts != 4 || len(r.Schedule) != 3 || r.Schedule[2].D() != 30*time.Second {
+	if r := webhook.ConfigOf(s5).Retry; r.Backoff != BackoffSchedule || r.MaxAttempts != 4 || len(r.Schedule) != 3 || r.Schedule[2].D() != 30*time.Second {
 		t.Errorf("schedule retry: %+v", r)
 	}
 }
@@ -424,7 +428,7 @@ func TestExpandCartesian(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i, p := range pts {
-		keys := sortedKeys(p.Params)
+		keys := SortedParams(p.Params)
 		if want := []string{"kafka.topic.partitions", "rate_per_s", "subscribers", "webhook.timeout_ms"}; !reflect.DeepEqual(keys, want) {
 			t.Fatalf("point %d params %v, want keys %v", i, keys, want)
 		}
@@ -438,11 +442,11 @@ func TestExpandCartesian(t *testing.T) {
 		if len(sc.Subscribers) != int(p.Params["subscribers"]) {
 			t.Errorf("point %d has %d subscribers, params say %v", i, len(sc.Subscribers), p.Params["subscribers"])
 		}
-		if float64(sc.Systems.Kafka.Topic.Partitions) != p.Params["kafka.topic.partitions"] {
-			t.Errorf("point %d partitions %d, params %v", i, sc.Systems.Kafka.Topic.Partitions, p.Params)
+		if float64(kafka.ConfigOf(sc).Topic.Partitions) != p.Params["kafka.topic.partitions"] {
+			t.Errorf("point %d partitions %d, params %v", i, kafka.ConfigOf(sc).Topic.Partitions, p.Params)
 		}
-		if sc.Systems.Webhook.Timeout.D() != time.Duration(p.Params["webhook.timeout_ms"])*time.Millisecond {
-			t.Errorf("point %d timeout %v, params %v", i, sc.Systems.Webhook.Timeout, p.Params)
+		if webhook.ConfigOf(sc).Timeout.D() != time.Duration(p.Params["webhook.timeout_ms"])*time.Millisecond {
+			t.Errorf("point %d timeout %v, params %v", i, webhook.ConfigOf(sc).Timeout, p.Params)
 		}
 		seen[fmt.Sprint(p.Params, p.Repeat)]++
 	}
@@ -481,9 +485,9 @@ func TestExpandCartesian(t *testing.T) {
 		t.Errorf("1 copy renamed: %q", pts[0].Scenario.Subscribers[0].Name)
 	}
 	// Points are independent deep copies.
-	pts[0].Scenario.Systems.Kafka.Topic.Partitions = 999
+	kafka.ConfigOf(pts[0].Scenario).Topic.Partitions = 999
 	pts[0].Scenario.Subscribers[0].Name = "changed"
-	if pts[1].Scenario.Systems.Kafka.Topic.Partitions == 999 || s.Systems.Kafka.Topic.Partitions == 999 || pts[1].Scenario.Subscribers[0].Name == "changed" {
+	if kafka.ConfigOf(pts[1].Scenario).Topic.Partitions == 999 || kafka.ConfigOf(s).Topic.Partitions == 999 || pts[1].Scenario.Subscribers[0].Name == "changed" {
 		t.Error("points share state with each other or the scenario")
 	}
 }
@@ -629,9 +633,9 @@ func TestExamples(t *testing.T) {
 				// producers cross-zone, groups same-zone, ingress internet.
 				var nets []string
 				for _, sub := range s.Subscribers {
-					nets = append(nets, sub.Network.Label()+"/"+s.ConsumerNetwork(sub).Label())
+					nets = append(nets, sub.Network.Label()+"/"+kafka.ConsumerNetwork(s, sub).Label())
 				}
-				k, b := s.Systems.Kafka, s.Systems.Bridge
+				k, b := kafka.ConfigOf(s), bridge.ConfigOf(s)
 				if want := []string{"internet/same-zone", "internet/same-zone", "flaky-internet/same-zone"}; !reflect.DeepEqual(nets, want) ||
 					k.ProducerNetwork.Profile != "cross-zone" || k.ConsumerNetwork.Profile != "same-zone" || b.IngressNetwork.Profile != "internet" {
 					t.Errorf("internet shape: subscriber links %v, producer %s, ingress %s", nets, k.ProducerNetwork.Label(), b.IngressNetwork.Label())
@@ -675,7 +679,7 @@ func TestOpenPrefersFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tl := s.Systems.Kafka.TLS; tl.CAFile != filepath.Join(dir, "certs/ca.pem") || tl.CertFile != abs || tl.KeyFile != filepath.Join(dir, "c.key") {
+	if tl := kafka.ConfigOf(s).TLS; tl.CAFile != filepath.Join(dir, "certs/ca.pem") || tl.CertFile != abs || tl.KeyFile != filepath.Join(dir, "c.key") {
 		t.Errorf("tls paths: %+v", tl)
 	}
 	_, err = LoadFile(filepath.Join(dir, "missing.yaml"))
@@ -723,7 +727,7 @@ systems:
 		t.Fatal(err)
 	}
 	js := string(b)
-	if strings.Contains(js, "password=y") || r.Systems.Kafka.Topic.Configs["sasl.jaas.config"] != "[redacted]" {
+	if strings.Contains(js, "password=y") || kafka.ConfigOf(r).Topic.Configs["sasl.jaas.config"] != "[redacted]" {
 		t.Errorf("secret-looking config leaked: %s", js)
 	}
 	for _, keep := range []string{"EVBENCH_SECRET", "KU", "KP", `"retention.ms": "3600000"`, `"min.insync.replicas": "2"`} {
@@ -731,14 +735,14 @@ systems:
 			t.Errorf("JSON lacks %s", keep)
 		}
 	}
-	if s.Systems.Kafka.Topic.Configs["sasl.jaas.config"] != "user=x password=y" {
+	if kafka.ConfigOf(s).Topic.Configs["sasl.jaas.config"] != "user=x password=y" {
 		t.Error("Redacted changed the original")
 	}
 	c := s.Clone()
-	*c.Systems.Webhook.Signing.Enabled = false
-	c.Systems.Kafka.Topic.Configs["x"] = "y"
+	*webhook.ConfigOf(c).Signing.Enabled = false
+	kafka.ConfigOf(c).Topic.Configs["x"] = "y"
 	c.Subscribers[0].Name = "z"
-	if !s.Systems.Webhook.Signing.On() || s.Systems.Kafka.Topic.Configs["x"] == "y" || s.Subscribers[0].Name != "a" {
+	if !webhook.ConfigOf(s).Signing.On() || kafka.ConfigOf(s).Topic.Configs["x"] == "y" || s.Subscribers[0].Name != "a" {
 		t.Error("Clone shares state")
 	}
 }
@@ -791,13 +795,13 @@ func TestSweepable(t *testing.T) {
 		t.Fatalf("only %d sweepable settings", len(list))
 	}
 	for _, sp := range list {
-		if sp.Doc == "" || sp.Unit == "" || sp.set == nil || sp.Min > sp.Max {
+		if sp.Doc == "" || sp.Unit == "" || !HasSetter(sp) || sp.Min > sp.Max {
 			t.Errorf("incomplete entry %+v", sp)
 		}
 		// Every setter must work on a scenario with every system.
 		s := mustLoad(t, "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems: {webhook: {}, kafka: {}, bridge: {}}\n")
 		v := math.Max(sp.Min, math.Min(sp.Max, 2048))
-		sp.set(s, v)
+		ApplySweep(sp, s, v)
 		if err := s.Validate(); err != nil {
 			t.Errorf("%s = %v: %v", sp.Path, v, err)
 		}

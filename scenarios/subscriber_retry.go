@@ -13,7 +13,7 @@ import "slices"
 
 // subscriberRetry decodes a subscriber's retry block.
 func (d *decoder) subscriberRetry(n *node, path string) *Retry {
-	r := defaultWebhook().Retry
+	r := DefaultRetry()
 	d.retry(n, path, &r)
 	return &r
 }

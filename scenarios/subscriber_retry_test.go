@@ -1,10 +1,13 @@
-package scenarios
+package scenarios_test
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestSubscriberRetry: subscribers[].retry loads like systems.webhook.retry
@@ -46,7 +49,7 @@ func TestSubscriberRetry(t *testing.T) {
 	if a2.Retry.Schedule[0] == 0 {
 		t.Error("count copies share one schedule")
 	}
-	if sc.Systems.Webhook.Retry.MaxAttempts != 2 {
-		t.Errorf("system policy changed: %+v", sc.Systems.Webhook.Retry)
+	if webhook.ConfigOf(sc).Retry.MaxAttempts != 2 {
+		t.Errorf("system policy changed: %+v", webhook.ConfigOf(sc).Retry)
 	}
 }

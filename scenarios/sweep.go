@@ -49,8 +49,21 @@ type SweepParam struct {
 	// Min and Max bound the values.
 	Min, Max float64
 
-	system string // "webhook", "kafka", "bridge" or "" (always present)
+	// Apply sets the value on the block of the system that registered
+	// the parameter (RegisterSystem); settings outside systems use set.
+	Apply func(b Block, v float64)
+
+	system string // the registering system, or "" (always present)
 	set    func(s *Scenario, v float64)
+}
+
+// apply sets v on s.
+func (sp SweepParam) apply(s *Scenario, v float64) {
+	if sp.system != "" {
+		sp.Apply(s.Systems.Get(sp.system), v)
+		return
+	}
+	sp.set(s, v)
 }
 
 func (sp SweepParam) check(v float64) string {
@@ -77,23 +90,12 @@ func (sp SweepParam) allowed() string {
 // needs says why the setting cannot be swept in s (its system block is
 // absent), or "".
 func (sp SweepParam) needs(s *Scenario) string {
-	var present bool
-	switch sp.system {
-	case "webhook":
-		present = s.Systems.Webhook != nil
-	case "kafka":
-		present = s.Systems.Kafka != nil
-	case "bridge":
-		present = s.Systems.Bridge != nil
-	default:
-		return ""
-	}
-	if present {
+	if sp.system == "" || s.Systems.Has(sp.system) {
 		return ""
 	}
 	msg := fmt.Sprintf("sweeps a %s setting but systems.%s is not in the scenario", sp.system, sp.system)
-	if sp.system == "kafka" {
-		msg += " (the bridge reads its Kafka settings from systems.kafka)"
+	if b, ok := LookupSystem(sp.system); ok && b.SweepNote != "" {
+		msg += " (" + b.SweepNote + ")"
 	}
 	return msg
 }
@@ -102,54 +104,61 @@ func ms(v float64) Duration { return Duration(v * float64(time.Millisecond)) }
 
 // sweepTable is the explicit list of sweepable settings.
 var sweepTable = []SweepParam{
-	{Path: "webhook.max_in_flight", Unit: "count", Doc: "concurrent deliveries per endpoint", Integer: true, Min: 1, Max: MaxInFlight, system: "webhook",
-		set: func(s *Scenario, v float64) { s.Systems.Webhook.MaxInFlight = int(v) }},
-	{Path: "webhook.queue_limit", Unit: "count", Doc: "queued deliveries per endpoint", Integer: true, Min: 1, Max: MaxQueueLimit, system: "webhook",
-		set: func(s *Scenario, v float64) { s.Systems.Webhook.QueueLimit = int(v) }},
-	{Path: "webhook.timeout_ms", Unit: "ms", Doc: "per-attempt timeout", Min: 0.001, Max: float64(MaxTimeout / Duration(time.Millisecond)), system: "webhook",
-		set: func(s *Scenario, v float64) { s.Systems.Webhook.Timeout = ms(v) }},
-	{Path: "webhook.retry.max_attempts", Unit: "count", Doc: "attempts per delivery, the first included", Integer: true, Min: 1, Max: MaxAttempts, system: "webhook",
-		set: func(s *Scenario, v float64) { s.Systems.Webhook.Retry.MaxAttempts = int(v) }},
-	{Path: "kafka.topic.partitions", Unit: "count", Doc: "topic partitions", Integer: true, Min: 1, Max: MaxPartitions, system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.Topic.Partitions = int(v) }},
-	{Path: "kafka.topic.replication_factor", Unit: "count", Doc: "topic replication factor", Integer: true, Min: 1, Max: MaxReplication, system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.Topic.ReplicationFactor = int(v) }},
-	{Path: "kafka.members", Unit: "count", Doc: "clients per consumer group", Integer: true, Min: 1, Max: MaxClients, system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.Members = int(v) }},
-	{Path: "kafka.producers", Unit: "count", Doc: "producer clients sharing the schedule", Integer: true, Min: 1, Max: MaxClients, system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.Producers = int(v) }},
-	{Path: "kafka.linger_ms", Unit: "ms", Doc: "producer linger", Min: 0, Max: float64(MaxLinger / Duration(time.Millisecond)), system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.Linger = ms(v) }},
-	{Path: "kafka.batch_max_bytes", Unit: "bytes", Doc: "producer batch size limit", Integer: true, Min: float64(MinBatchMaxBytes), Max: float64(MaxBatchMaxBytes), system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.BatchMaxBytes = ByteSize(v) }},
-	{Path: "kafka.max_buffered_records", Unit: "count", Doc: "producer buffer bound", Integer: true, Min: 1, Max: MaxBufferedRecords, system: "kafka",
-		set: func(s *Scenario, v float64) { s.Systems.Kafka.MaxBufferedRecords = int(v) }},
-	{Path: "bridge.max_in_flight", Unit: "count", Doc: "concurrent requests to the bridge ingress", Integer: true, Min: 1, Max: MaxInFlight, system: "bridge",
-		set: func(s *Scenario, v float64) { s.Systems.Bridge.MaxInFlight = int(v) }},
-	{Path: "bridge.timeout_ms", Unit: "ms", Doc: "sender timeout to the bridge ingress", Min: 0.001, Max: float64(MaxTimeout / Duration(time.Millisecond)), system: "bridge",
-		set: func(s *Scenario, v float64) { s.Systems.Bridge.Timeout = ms(v) }},
 	{Path: "event.size_bytes", Unit: "bytes", Doc: "fixed event payload size", Integer: true, Min: 0, Max: float64(MaxEventSize),
 		set: func(s *Scenario, v float64) { s.Event.Size = Dist{Kind: DistFixed, Value: v} }},
 	{Path: "event.keys", Unit: "count", Doc: "distinct event keys", Integer: true, Min: 1, Max: MaxKeys,
 		set: func(s *Scenario, v float64) { s.Event.Keys = int(v) }},
 }
 
-var sweepables = func() map[string]SweepParam {
+// sweepCache is sweepables' map, rebuilt after a registration.
+var sweepCache map[string]SweepParam
+
+// sweepables maps every sweepable path, the scenario's own and the
+// registered systems', to its parameter.
+func sweepables() map[string]SweepParam {
+	regMu.RLock()
+	m := sweepCache
+	regMu.RUnlock()
+	if m != nil {
+		return m
+	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	return sweepablesLocked()
+}
+
+// sweepablesLocked is sweepables with regMu held for writing.
+func sweepablesLocked() map[string]SweepParam {
+	if sweepCache != nil {
+		return sweepCache
+	}
 	m := map[string]SweepParam{}
 	for _, sp := range sweepTable {
 		m[sp.Path] = sp
 	}
+	for _, b := range registry {
+		for _, sp := range b.Sweep {
+			m[sp.Path] = sp
+		}
+	}
+	sweepCache = m
 	return m
-}()
+}
+
+// Ms converts a number of milliseconds (a swept "_ms" setting) to a Duration.
+func Ms(v float64) Duration { return ms(v) }
 
 // Sweepable lists the settings sweep.params accepts, sorted by path.
 func Sweepable() []SweepParam {
-	out := append([]SweepParam(nil), sweepTable...)
+	var out []SweepParam
+	for _, sp := range sweepables() {
+		out = append(out, sp)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
-func sweepableList() []string { return sortedKeys(sweepables) }
+func sweepableList() []string { return sortedKeys(sweepables()) }
 
 func sweepablePaths() string { return strings.Join(sweepableList(), ", ") }
 
@@ -280,14 +289,14 @@ func (s *Scenario) point(vals map[string]float64) (*Scenario, map[string]float64
 			}
 			pt.Subscribers = subs
 		default:
-			sp, ok := sweepables[path]
+			sp, ok := sweepables()[path]
 			if !ok {
 				return nil, nil, &Error{File: s.File, Key: "sweep.params." + path, Msg: fmt.Sprintf("%q is not a sweepable setting", path), Allowed: sweepablePaths()}
 			}
 			if why := sp.needs(pt); why != "" {
 				return nil, nil, &Error{File: s.File, Key: "sweep.params." + path, Msg: why}
 			}
-			sp.set(pt, v)
+			sp.apply(pt, v)
 			params[path] = v
 		}
 	}

@@ -1,9 +1,11 @@
-package scenarios
+package scenarios_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	. "github.com/evbench/evbench/scenarios"
 )
 
 // TestThresholdJSON: a parsed threshold is written as the text the user
@@ -99,7 +101,7 @@ func FuzzParseThreshold(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if err := th.check(); err != nil {
+		if err := CheckThreshold(th); err != nil {
 			t.Fatalf("%q parsed to %+v, which does not check: %v", s, th, err)
 		}
 		b, err := th.MarshalText()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,10 +12,6 @@ import (
 // MaxTimeScale bounds time_scale: a million-fold compression turns a day
 // into 86 ms, below every useful resolution of the runners' timers.
 const MaxTimeScale = 1_000_000
-
-// retentionKeys are Kafka topic configs holding a time in milliseconds that
-// time_scale compresses with the rest of the scenario.
-var retentionKeys = []string{"retention.ms"}
 
 // Compressed reports whether the scenario runs time-compressed.
 func (s *Scenario) Compressed() bool { return s.TimeScale > 1 }
@@ -74,38 +71,9 @@ func (s *Scenario) compress() {
 	if s.tmpl != nil {
 		compressRetry(s.tmpl.Retry, c)
 	}
-	if w := s.Systems.Webhook; w != nil {
-		for i := range w.Retry.Schedule {
-			c(&w.Retry.Schedule[i])
-		}
-		c(&w.Retry.Initial)
-		c(&w.Retry.Max)
-		for i := range w.Faults {
-			c(&w.Faults[i].At)
-			c(&w.Faults[i].For)
-		}
-	}
-	if b := s.Systems.Bridge; b != nil {
-		for i := range b.Faults {
-			c(&b.Faults[i].At)
-			c(&b.Faults[i].For)
-		}
-	}
-	if k := s.Systems.Kafka; k != nil {
-		for i := range k.Faults {
-			c(&k.Faults[i].At)
-			c(&k.Faults[i].For)
-		}
-		for _, key := range retentionKeys {
-			v, ok := k.Topic.Configs[key]
-			if !ok {
-				continue
-			}
-			// -1 (keep forever) and values that are not numbers are left
-			// for the broker to judge.
-			if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
-				k.Topic.Configs[key] = strconv.FormatInt(max(1, int64(math.Round(float64(ms)/f))), 10)
-			}
+	for _, n := range s.Systems.Names() {
+		if b, ok := s.Systems.Get(n).(BlockScaler); ok {
+			b.ScaleBlock(c, f)
 		}
 	}
 	if fm := s.Sweep.findMax(); fm != nil {
@@ -116,8 +84,18 @@ func (s *Scenario) compress() {
 // scaledKeys are the dotted-path prefixes of settings time_scale
 // compresses; a problem with one of them says so.
 var scaledKeys = []string{"load.at", "load.for", "load.duration", "load.warmup", "load.drain", "load.steps",
-	"systems.webhook.retry.schedule", "systems.webhook.retry.initial", "systems.webhook.retry.max",
 	"sweep.find_max.duration"}
+
+// allScaledKeys is scaledKeys and every registered block's Scaled keys.
+func allScaledKeys() []string {
+	out := slices.Clone(scaledKeys)
+	for _, b := range SystemBlocks() {
+		for _, k := range b.Scaled {
+			out = append(out, "systems."+b.Name+"."+k)
+		}
+	}
+	return out
+}
 
 // explainScale adds to problems about compressed durations that the value
 // checked is the written one divided by time_scale, so a too-short value is
@@ -129,7 +107,7 @@ func explainScale(probs []problem, scale float64) {
 	for i, p := range probs {
 		scaled := strings.HasSuffix(p.key, ".join_at") || strings.Contains(p.key, ".faults[") && (strings.HasSuffix(p.key, ".at") || strings.HasSuffix(p.key, ".for")) ||
 			strings.Contains(p.msg, "events in the measured period") || strings.Contains(p.key, "retention.ms")
-		for _, k := range scaledKeys {
+		for _, k := range allScaledKeys() {
 			scaled = scaled || p.key == k || strings.HasPrefix(p.key, k+".") || strings.HasPrefix(p.key, k+"[")
 		}
 		if scaled {

@@ -1,4 +1,4 @@
-package scenarios
+package scenarios_test
 
 import (
 	"encoding/json"
@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/evbench/evbench/runners/kafka"
+	"github.com/evbench/evbench/runners/webhook"
+	. "github.com/evbench/evbench/scenarios"
 )
 
 func TestTimeScaleCompressesTheTimeline(t *testing.T) {
@@ -51,13 +55,13 @@ systems:
 	}
 	want := []time.Duration{5 * ms, 300 * ms, 1800 * ms, 7200 * ms, 18 * time.Second, 36 * time.Second, 36 * time.Second}
 	for i, w := range want {
-		eq("schedule", sc.Systems.Webhook.Retry.Schedule[i], w)
+		eq("schedule", webhook.ConfigOf(sc).Retry.Schedule[i], w)
 	}
-	eq("timeout (not scaled)", sc.Systems.Webhook.Timeout, 15*time.Second)
-	if got := sc.Systems.Kafka.Topic.Configs["retention.ms"]; got != "3600" {
+	eq("timeout (not scaled)", webhook.ConfigOf(sc).Timeout, 15*time.Second)
+	if got := kafka.ConfigOf(sc).Topic.Configs["retention.ms"]; got != "3600" {
 		t.Errorf("retention.ms = %s, want 3600", got)
 	}
-	if got := sc.Systems.Kafka.Topic.Configs["cleanup.policy"]; got != "delete" {
+	if got := kafka.ConfigOf(sc).Topic.Configs["cleanup.policy"]; got != "delete" {
 		t.Errorf("cleanup.policy = %s", got)
 	}
 	if got := sc.ScenarioTime(sc.Load.Drain); got.D() != 28*time.Hour {

@@ -288,29 +288,6 @@ func (f Fault) Active(t time.Duration) bool {
 	return f.For == 0 || t < f.At.D()+f.For.D()
 }
 
-// Systems holds one optional block per system; a present block means the
-// system runs.
-type Systems struct {
-	Webhook *Webhook `yaml:"webhook,omitempty" json:"webhook,omitempty"`
-	Kafka   *Kafka   `yaml:"kafka,omitempty" json:"kafka,omitempty"`
-	Bridge  *Bridge  `yaml:"bridge,omitempty" json:"bridge,omitempty"`
-}
-
-// Names returns the enabled systems in canonical order (webhook, kafka, bridge).
-func (s Systems) Names() []string {
-	var out []string
-	if s.Webhook != nil {
-		out = append(out, "webhook")
-	}
-	if s.Kafka != nil {
-		out = append(out, "kafka")
-	}
-	if s.Bridge != nil {
-		out = append(out, "bridge")
-	}
-	return out
-}
-
 // Backoff kinds.
 const (
 	BackoffExponential = "exponential"
@@ -323,31 +300,6 @@ const (
 	ConnKeepalive   = "keepalive"
 	ConnPerDelivery = "per-delivery"
 )
-
-// Webhook configures webhook fan-out.
-type Webhook struct {
-	// Timeout is the per-attempt timeout (default 5s).
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout_ns"`
-	// Retry is the retry policy.
-	Retry Retry `yaml:"retry,omitempty" json:"retry"`
-	// MaxInFlight is the per-endpoint concurrency limit (default 64).
-	MaxInFlight int `yaml:"max_in_flight,omitempty" json:"max_in_flight"`
-	// QueueLimit is the per-endpoint queue bound; a delivery that finds
-	// the queue full is dead-lettered as "queue full" (default 100000).
-	QueueLimit int `yaml:"queue_limit,omitempty" json:"queue_limit"`
-	// MaxInFlightTotal caps attempts in flight across all endpoints; at the
-	// cap the schedule waits (back-pressure, shown as generator lag).
-	MaxInFlightTotal int `yaml:"max_in_flight_total,omitempty" json:"max_in_flight_total"`
-	// Connections is keepalive (default) or per-delivery.
-	Connections string `yaml:"connections,omitempty" json:"connections"`
-	// Signing configures Standard Webhooks signatures.
-	Signing Signing `yaml:"signing,omitempty" json:"signing"`
-	// DurableQueue keeps the sender's queue in an on-disk outbox, so a
-	// sender crash loses nothing (runners/webhook/outbox.go).
-	DurableQueue bool `yaml:"durable_queue,omitempty" json:"durable_queue,omitempty"`
-	// Faults are crashes of the sender itself (sender-crash).
-	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
-}
 
 // Retry is a webhook retry policy.
 type Retry struct {
@@ -384,53 +336,6 @@ type Signing struct {
 
 // On reports whether signing is enabled.
 func (s Signing) On() bool { return s.Enabled == nil || *s.Enabled }
-
-// Kafka configures the Kafka runner (and the bridge's downstream Kafka).
-type Kafka struct {
-	// Brokers is "embedded" (default: an in-process kfake cluster) or a
-	// comma-separated host:port list.
-	Brokers string `yaml:"brokers,omitempty" json:"brokers"`
-	// TLS and SASL configure connections to real clusters (relative TLS
-	// file paths are relative to the scenario file); credentials
-	// come from environment variables only.
-	TLS  *KafkaTLS  `yaml:"tls,omitempty" json:"tls,omitempty"`
-	SASL *KafkaSASL `yaml:"sasl,omitempty" json:"sasl,omitempty"`
-	// Topic is the topic set-up.
-	Topic Topic `yaml:"topic,omitempty" json:"topic"`
-	// Producers is the number of producer clients sharing the schedule (default 1).
-	Producers int `yaml:"producers,omitempty" json:"producers"`
-	// Acks is "0", "1" or "all" (default all).
-	Acks string `yaml:"acks,omitempty" json:"acks"`
-	// Linger is the producer linger (default 5ms).
-	Linger Duration `yaml:"linger,omitempty" json:"linger_ns"`
-	// BatchMaxBytes is the producer batch size limit (default 1MiB).
-	BatchMaxBytes ByteSize `yaml:"batch_max_bytes,omitempty" json:"batch_max_bytes"`
-	// Compression is none | gzip | snappy | lz4 | zstd (default none).
-	Compression string `yaml:"compression,omitempty" json:"compression"`
-	// Idempotent enables the idempotent producer (default true when acks is
-	// all, else false; true requires acks all).
-	Idempotent *bool `yaml:"idempotent,omitempty" json:"idempotent"`
-	// MaxBufferedRecords bounds the producer buffer (default 100000).
-	MaxBufferedRecords int `yaml:"max_buffered_records,omitempty" json:"max_buffered_records"`
-	// Members is the number of clients per consumer group (default 1).
-	Members int `yaml:"members,omitempty" json:"members"`
-	// Commit is auto | after-processing (default after-processing).
-	Commit string `yaml:"commit,omitempty" json:"commit"`
-	// CommitMode is sync | async for after-processing commits (default async).
-	CommitMode string `yaml:"commit_mode,omitempty" json:"commit_mode"`
-	// StartOffset is earliest | latest for new groups (default earliest:
-	// groups are created before the load starts, so earliest sees exactly
-	// this run's records on a fresh topic).
-	StartOffset string `yaml:"start_offset,omitempty" json:"start_offset"`
-	// ProducerNetwork is the producers' link to the brokers;
-	// ConsumerNetwork every consumer group's unless the subscriber has its
-	// own network (network.go).
-	ProducerNetwork Network `yaml:"producer_network,omitempty" json:"producer_network,omitzero"`
-	ConsumerNetwork Network `yaml:"consumer_network,omitempty" json:"consumer_network,omitzero"`
-	// Faults are broker faults (broker_faults.go), applied to kafka and
-	// bridge points.
-	Faults []BrokerFault `yaml:"faults,omitempty" json:"faults,omitempty"`
-}
 
 // Topic is the Kafka topic set-up.
 type Topic struct {
@@ -477,27 +382,6 @@ const (
 	BridgeAckBeforeProduce = "before-produce"
 	BridgeAckAfterProduce  = "after-produce"
 )
-
-// Bridge configures the webhook-to-Kafka bridge. Its Kafka side uses
-// systems.kafka's settings (or the Kafka defaults when that block is absent)
-// with a topic of its own.
-type Bridge struct {
-	// Ack is after-produce (default, durable) or before-produce (fast).
-	Ack string `yaml:"ack,omitempty" json:"ack"`
-	// Timeout is the sender's per-request timeout to the ingress (default 5s).
-	Timeout Duration `yaml:"timeout,omitempty" json:"timeout_ns"`
-	// MaxInFlight bounds concurrent requests to the ingress (default 256).
-	MaxInFlight int `yaml:"max_in_flight,omitempty" json:"max_in_flight"`
-	// Signing configures Standard Webhooks signing verified by the ingress.
-	Signing Signing `yaml:"signing,omitempty" json:"signing"`
-	// IngressNetwork is the upstream sender -> ingress link (network.go).
-	IngressNetwork Network `yaml:"ingress_network,omitempty" json:"ingress_network,omitzero"`
-	// Faults are crashes of the bridge itself (bridge-crash).
-	Faults []InfraFault `yaml:"faults,omitempty" json:"faults,omitempty"`
-	// ParallelRun makes the bridge also deliver every event to legacy
-	// webhook subscribers (a migration's parallel run; parallel_run.go).
-	ParallelRun bool `yaml:"parallel_run,omitempty" json:"parallel_run,omitempty"`
-}
 
 // Sweep expands a scenario into many points.
 type Sweep struct {

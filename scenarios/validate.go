@@ -73,20 +73,20 @@ type problem struct {
 // checker collects problems. timeline enables the check that every fault
 // starts before the run ends: right for a scenario as written, wrong for
 // derived points such as short saturation probes.
-type checker struct {
+type Checker struct {
 	probs    []problem
 	timeline bool
 }
 
-func (c *checker) add(key, msg, allowed string) {
+func (c *Checker) add(key, msg, allowed string) {
 	c.probs = append(c.probs, problem{key: key, msg: msg, allowed: allowed})
 }
 
-func (c *checker) addAt(key, at, msg, allowed string) {
+func (c *Checker) addAt(key, at, msg, allowed string) {
 	c.probs = append(c.probs, problem{key: key, at: at, msg: msg, allowed: allowed})
 }
 
-func (c *checker) intRange(key string, v, lo, hi int, why string) {
+func (c *Checker) intRange(key string, v, lo, hi int, why string) {
 	if v < lo || v > hi {
 		msg := fmt.Sprintf("%d is out of range", v)
 		if why != "" {
@@ -96,7 +96,7 @@ func (c *checker) intRange(key string, v, lo, hi int, why string) {
 	}
 }
 
-func (c *checker) durRange(key string, v Duration, positive bool, hi Duration) {
+func (c *Checker) durRange(key string, v Duration, positive bool, hi Duration) {
 	switch {
 	case v < 0:
 		c.add(key, fmt.Sprintf("%v is negative", v), "durations >= 0")
@@ -111,7 +111,7 @@ func (c *checker) durRange(key string, v Duration, positive bool, hi Duration) {
 	}
 }
 
-func (c *checker) enum(key, v string, allowed ...string) {
+func (c *Checker) enum(key, v string, allowed ...string) {
 	if !contains(allowed, v) {
 		c.add(key, fmt.Sprintf("%q is not allowed", v), strings.Join(allowed, ", "))
 	}
@@ -141,8 +141,7 @@ var (
 	// (upper-case letters, digits, underscore). It is deliberately narrow:
 	// a secret pasted where a name belongs must be refused, and a value
 	// that fails it is never repeated in messages or stored.
-	envName   = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
-	topicName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,249}$`)
+	envName = regexp.MustCompile(`^[A-Z_][A-Z0-9_]{0,127}$`)
 )
 
 // check validates value ranges and relations between settings of a
@@ -150,14 +149,14 @@ var (
 // are the decoder's job; everything about values is here, once, for files
 // and for scenarios changed in Go.
 func check(s *Scenario, timeline bool) []problem {
-	c := &checker{timeline: timeline}
+	c := &Checker{timeline: timeline}
 	if !scenarioName.MatchString(s.Name) {
 		c.add("name", fmt.Sprintf("%q is not a valid scenario name", s.Name), "letters, digits, '.', '_', '-', starting with a letter or digit, at most 100 characters")
 	}
 	c.load(s.Load)
 	c.event(s.Event)
 	c.subscribers(s)
-	c.systems(s)
+	c.checkSystems(s)
 	c.networks(s)
 	c.thresholds(s)
 	c.sweep(s)
@@ -169,7 +168,7 @@ func check(s *Scenario, timeline bool) []problem {
 	return c.probs
 }
 
-func (c *checker) load(l Load) {
+func (c *Checker) load(l Load) {
 	const p = "load"
 	if !contains(arrivalNames, l.Arrival) {
 		c.enum(p+".arrival", l.Arrival, arrivalNames...)
@@ -245,7 +244,7 @@ func (c *checker) load(l Load) {
 
 // inFlight bounds mean event size x endpoints x max_in_flight by
 // MaxInFlightBytes, naming the largest max_in_flight that fits.
-func (c *checker) inFlight(key string, mean float64, endpoints, maxInFlight int) {
+func (c *Checker) inFlight(key string, mean float64, endpoints, maxInFlight int) {
 	if maxInFlight < 1 || mean*float64(endpoints)*float64(maxInFlight) <= float64(MaxInFlightBytes) {
 		return
 	}
@@ -264,7 +263,7 @@ func (c *checker) inFlight(key string, mean float64, endpoints, maxInFlight int)
 
 // minDuration rejects a positive measured period below MinDuration (0 and
 // negative values are durRange's).
-func (c *checker) minDuration(key string, d Duration) {
+func (c *Checker) minDuration(key string, d Duration) {
 	if d > 0 && d < MinDuration {
 		c.add(key, fmt.Sprintf("%v is less than the minimum %v (rates are per second; a shorter period gives meaningless rates)", d, MinDuration), fmt.Sprintf("%v to %v", MinDuration, MaxDuration))
 	}
@@ -308,7 +307,7 @@ func rateKey(l Load) string {
 }
 
 // checkDist validates a distribution stored in base units.
-func (c *checker) dist(key string, d Dist, unit distUnit, hi float64) {
+func (c *Checker) dist(key string, d Dist, unit distUnit, hi float64) {
 	show := func(v float64) string {
 		if unit == unitSize {
 			return ByteSize(v).String()
@@ -366,7 +365,7 @@ func distMax(d Dist) float64 {
 	return 0
 }
 
-func (c *checker) event(e Event) {
+func (c *Checker) event(e Event) {
 	c.dist("event.size", e.Size, unitSize, float64(MaxEventSize))
 	c.intRange("event.keys", e.Keys, 1, MaxKeys, "")
 	if !eventType.MatchString(e.Type) {
@@ -374,7 +373,7 @@ func (c *checker) event(e Event) {
 	}
 }
 
-func (c *checker) subscribers(s *Scenario) {
+func (c *Checker) subscribers(s *Scenario) {
 	if len(s.Subscribers) == 0 {
 		c.add("subscribers", "no subscribers: declare at least one downstream service", "a list of {name, processing, ...}")
 		return
@@ -409,7 +408,7 @@ func (c *checker) subscribers(s *Scenario) {
 	c.sinkLedgers(s)
 }
 
-func (c *checker) fault(p string, f Fault, end Duration) {
+func (c *Checker) fault(p string, f Fault, end Duration) {
 	if !contains(faultKinds, f.Kind) {
 		c.enum(p+".kind", f.Kind, faultKinds...)
 		return
@@ -446,55 +445,7 @@ func (c *checker) fault(p string, f Fault, end Duration) {
 	}
 }
 
-func (c *checker) systems(s *Scenario) {
-	sy := s.Systems
-	if sy.Webhook == nil && sy.Kafka == nil && sy.Bridge == nil {
-		c.add("systems", "no systems: enable at least one of webhook, kafka, bridge (an empty block uses the defaults, e.g. webhook: {})", "webhook, kafka, bridge")
-	}
-	if w := sy.Webhook; w != nil {
-		const p = "systems.webhook"
-		c.durRange(p+".timeout", w.Timeout, true, MaxTimeout)
-		c.intRange(p+".max_in_flight", w.MaxInFlight, 1, MaxInFlight, "concurrent deliveries per endpoint")
-		c.intRange(p+".queue_limit", w.QueueLimit, 1, MaxQueueLimit, "queued deliveries per endpoint")
-		c.intRange(p+".max_in_flight_total", w.MaxInFlightTotal, 1, MaxInFlight, "attempts in flight across endpoints")
-		c.enum(p+".connections", w.Connections, ConnKeepalive, ConnPerDelivery)
-		c.retry(p+".retry", w.Retry)
-		c.signing(p+".signing", w.Signing)
-		c.infraFaults(p+".faults", w.Faults, s.Load.Duration+s.Load.Drain, FaultSenderCrash)
-	}
-	if k := sy.Kafka; k != nil {
-		c.kafka("systems.kafka", k)
-		c.brokerFaults("systems.kafka.faults", s, k)
-	}
-	if b := sy.Bridge; b != nil {
-		const p = "systems.bridge"
-		c.enum(p+".ack", b.Ack, BridgeAckAfterProduce, BridgeAckBeforeProduce)
-		c.durRange(p+".timeout", b.Timeout, true, MaxTimeout)
-		c.intRange(p+".max_in_flight", b.MaxInFlight, 1, MaxInFlight, "concurrent requests to the ingress")
-		c.signing(p+".signing", b.Signing)
-		c.infraFaults(p+".faults", b.Faults, s.Load.Duration+s.Load.Drain, FaultBridgeCrash)
-	}
-	if mean := s.Event.Size.MeanValue(); mean > 0 && len(s.Subscribers) > 0 {
-		if w := sy.Webhook; w != nil {
-			c.inFlight("systems.webhook.max_in_flight", mean, len(s.Subscribers), w.MaxInFlight)
-		}
-		if b := sy.Bridge; b != nil {
-			c.inFlight("systems.bridge.max_in_flight", mean, 1, b.MaxInFlight)
-		}
-	}
-	if sy.Kafka != nil || sy.Bridge != nil {
-		batch, key := DefaultBatchMaxBytes, "event.size"
-		if sy.Kafka != nil {
-			batch, key = sy.Kafka.BatchMaxBytes, "systems.kafka.batch_max_bytes"
-		}
-		if m := distMax(s.Event.Size); m > 0 && m+recordOverhead > float64(batch) {
-			c.add(key, fmt.Sprintf("events of up to %v do not fit in a producer batch of %v (a record also carries its key and headers; leave %v)", ByteSize(m), batch, ByteSize(recordOverhead)),
-				fmt.Sprintf("batch_max_bytes >= %v", ByteSize(m+recordOverhead)))
-		}
-	}
-}
-
-func (c *checker) retry(p string, r Retry) {
+func (c *Checker) retry(p string, r Retry) {
 	c.intRange(p+".max_attempts", r.MaxAttempts, 1, MaxAttempts, "counts the first attempt; 1 means no retries")
 	if r.Preset != "" {
 		pr, ok := LookupRetryPreset(r.Preset)
@@ -533,7 +484,7 @@ func (c *checker) retry(p string, r Retry) {
 	}
 }
 
-func (c *checker) signing(p string, s Signing) {
+func (c *Checker) signing(p string, s Signing) {
 	if s.SecretEnv != "" && !envName.MatchString(s.SecretEnv) {
 		c.add(p+".secret_env", notEnvName(s.SecretEnv)+" (the secret itself never goes in the file)", allowedEnvName+", such as EVBENCH_WEBHOOK_SECRET")
 	}
@@ -553,7 +504,7 @@ func notEnvName(v string) string {
 // tlsFiles checks that the TLS files exist and hold what they should, so
 // a wrong path fails validation instead of the run. Messages never quote
 // the files' content.
-func (c *checker) tlsFiles(p string, t *KafkaTLS) {
+func (c *Checker) tlsFiles(p string, t *KafkaTLS) {
 	read := func(key, path string) []byte {
 		if path == "" {
 			return nil
@@ -588,68 +539,6 @@ func CheckBrokers(b string) error {
 
 const allowedBrokers = `"embedded" or a comma-separated host:port list`
 
-func (c *checker) kafka(p string, k *Kafka) {
-	if err := checkBrokers(k.Brokers); err != "" {
-		c.add(p+".brokers", err, allowedBrokers)
-	}
-	embedded := EmbeddedBrokers(k.Brokers)
-	if k.TLS != nil && embedded {
-		c.add(p+".tls", "TLS applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
-	}
-	if k.TLS != nil {
-		c.tlsFiles(p+".tls", k.TLS)
-	}
-	if k.SASL != nil {
-		if embedded {
-			c.add(p+".sasl", "SASL applies to real clusters; the embedded broker is in-process", "set brokers to host:port")
-		}
-		c.enum(p+".sasl.mechanism", k.SASL.Mechanism, SASLMechanisms...)
-		for _, e := range []struct{ key, v string }{{"username_env", k.SASL.UsernameEnv}, {"password_env", k.SASL.PasswordEnv}} {
-			if !envName.MatchString(e.v) {
-				c.add(p+".sasl."+e.key, notEnvName(e.v)+" (credentials never go in the file)", allowedEnvName+", such as KAFKA_PASSWORD")
-			}
-		}
-	}
-	t := k.Topic
-	if t.Name != "" && (!topicName.MatchString(t.Name) || t.Name == "." || t.Name == "..") {
-		c.add(p+".topic.name", fmt.Sprintf("%q is not a valid Kafka topic name", t.Name), "1 to 249 of letters, digits, '.', '_', '-'")
-	}
-	c.intRange(p+".topic.partitions", t.Partitions, 1, MaxPartitions, "")
-	c.intRange(p+".topic.replication_factor", t.ReplicationFactor, 1, MaxReplication, "")
-	if t.MinInsyncReplicas != 0 {
-		c.intRange(p+".topic.min_insync_replicas", t.MinInsyncReplicas, 1, max(t.ReplicationFactor, 1), "at most replication_factor; leave it out for the cluster's default")
-	}
-	// The durability keys and topic.configs must not say it twice.
-	for _, d := range []struct {
-		key, config string
-		set         bool
-	}{
-		{"min_insync_replicas", "min.insync.replicas", t.MinInsyncReplicas != 0},
-		{"unclean_leader_election", "unclean.leader.election.enable", true},
-	} {
-		if _, ok := t.Configs[d.config]; ok && d.set {
-			c.add(p+".topic.configs."+d.config, fmt.Sprintf("%s is set by topic.%s", d.config, d.key), "set topic."+d.key+" only")
-		}
-	}
-	c.intRange(p+".producers", k.Producers, 1, MaxClients, "producer clients sharing the schedule")
-	c.enum(p+".acks", k.Acks, AcksNone, AcksLeader, AcksAll)
-	c.durRange(p+".linger", k.Linger, false, MaxLinger)
-	if k.BatchMaxBytes < MinBatchMaxBytes || k.BatchMaxBytes > MaxBatchMaxBytes {
-		c.add(p+".batch_max_bytes", fmt.Sprintf("%v is out of range", k.BatchMaxBytes), fmt.Sprintf("%v to %v", MinBatchMaxBytes, MaxBatchMaxBytes))
-	}
-	c.enum(p+".compression", k.Compression, Compressions...)
-	if k.Idempotent != nil && *k.Idempotent && k.Acks != AcksAll {
-		c.add(p+".idempotent", fmt.Sprintf("an idempotent producer requires acks: all (acks is %s)", k.Acks), "idempotent: false, or acks: all")
-	}
-	c.intRange(p+".max_buffered_records", k.MaxBufferedRecords, 1, MaxBufferedRecords, "")
-	c.intRange(p+".members", k.Members, 1, MaxClients, "clients per consumer group")
-	c.enum(p+".commit", k.Commit, CommitAuto, CommitAfterProcessing)
-	if k.Commit == CommitAfterProcessing {
-		c.enum(p+".commit_mode", k.CommitMode, CommitModeSync, CommitModeAsync)
-	}
-	c.enum(p+".start_offset", k.StartOffset, OffsetEarliest, OffsetLatest)
-}
-
 func checkBrokers(b string) string {
 	if EmbeddedBrokers(b) {
 		return ""
@@ -669,20 +558,27 @@ func checkBrokers(b string) string {
 
 // exprApplies says why a metric cannot be measured by any enabled system.
 func exprApplies(e Expr, sy Systems) string {
-	switch e.Family() {
-	case "publish":
-		if sy.Kafka == nil && sy.Bridge == nil {
-			return "publish latency is measured by the kafka and bridge systems only, and neither is enabled"
+	switch f := e.Family(); f {
+	case FamilyPublish, FamilyAttempt:
+		if sy.measures(f) {
+			return ""
 		}
-	case "attempt":
-		if sy.Webhook == nil {
-			return "attempt latency is measured by the webhook system only, and it is not enabled"
+		by := measuredBy(f)
+		switch len(by) {
+		case 0:
+			return f + " latency is measured by no registered system"
+		case 1:
+			return fmt.Sprintf("%s latency is measured by the %s system only, and it is not enabled", f, by[0])
+		case 2:
+			return fmt.Sprintf("%s latency is measured by the %s and %s systems only, and neither is enabled", f, by[0], by[1])
+		default:
+			return fmt.Sprintf("%s latency is measured by the %s and %s systems only, and none is enabled", f, strings.Join(by[:len(by)-1], ", "), by[len(by)-1])
 		}
 	}
 	return ""
 }
 
-func (c *checker) thresholds(s *Scenario) {
+func (c *Checker) thresholds(s *Scenario) {
 	for i, t := range s.Thresholds {
 		k := index("thresholds", i)
 		if err := t.check(); err != nil {
@@ -700,7 +596,7 @@ func (c *checker) thresholds(s *Scenario) {
 	}
 }
 
-func (c *checker) sweep(s *Scenario) {
+func (c *Checker) sweep(s *Scenario) {
 	sw := s.Sweep
 	if sw == nil {
 		return
@@ -740,7 +636,7 @@ func (c *checker) sweep(s *Scenario) {
 	}
 	for _, path := range sortedKeys(sw.Params) {
 		k := join(p+".params", path)
-		sp, ok := sweepables[path]
+		sp, ok := sweepables()[path]
 		if !ok {
 			c.add(k, fmt.Sprintf("%q is not a sweepable setting", path), sweepablePaths())
 			continue
@@ -766,7 +662,7 @@ func (c *checker) sweep(s *Scenario) {
 				// once the scenario itself is clean.
 				pt := s.Clone()
 				pt.Sweep = nil
-				sp.set(pt, v)
+				sp.apply(pt, v)
 				for _, pr := range check(pt, c.timeline) {
 					c.add(vk, fmt.Sprintf("with %s = %v: %s: %s", path, v, pr.key, pr.msg), pr.allowed)
 				}

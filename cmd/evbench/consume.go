@@ -77,7 +77,7 @@ func checkExternal(f shardFlags, sc *scenarios.Scenario) error {
 	if names := sc.Systems.Names(); !slices.Equal(names, []string{kafka.System}) {
 		return fmt.Errorf("--external-consumers runs the kafka system alone; the scenario enables %v", names)
 	}
-	if k := sc.Systems.Kafka; k == nil || k.Topic.Name == "" {
+	if k := kafka.ConfigOf(sc); k == nil || k.Topic.Name == "" {
 		return errors.New("--external-consumers: producers and consumers share one topic: set systems.kafka.topic.name")
 	}
 	if len(sc.Flows) > 0 {

@@ -38,6 +38,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
+	"github.com/evbench/evbench/runners/kafka"
+	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -386,7 +388,7 @@ func checkSinks(t *testing.T, o *k8sObjects, sc *scenarios.Scenario, shards *bat
 		}
 		sinkSecret := secretOf(sink, arg(sink, "--secret-env"))
 		var signing string
-		if w := sc.Systems.Webhook; w != nil {
+		if w := webhook.ConfigOf(sc); w != nil {
 			signing = w.Signing.SecretEnv
 		}
 		shardSecret := secretOf(&shards.Spec.Template.Spec.Containers[0], signing)
@@ -470,7 +472,7 @@ func checkScenarioConfigMap(t *testing.T, name string, o *k8sObjects) *scenarios
 	}
 	if ex, err := scenarios.Open(filepath.Join("../../scenarios/examples", name+".yaml")); err == nil {
 		if !equalJSON(t, sc.Load, ex.Load) || !equalJSON(t, sc.Event, ex.Event) || !equalJSON(t, sc.Subscribers, ex.Subscribers) ||
-			!equalJSON(t, sc.Systems.Webhook, ex.Systems.Webhook) || !equalJSON(t, sc.Thresholds, ex.Thresholds) {
+			!equalJSON(t, webhook.ConfigOf(sc), webhook.ConfigOf(ex)) || !equalJSON(t, sc.Thresholds, ex.Thresholds) {
 			t.Errorf("overlay %s scenario is no longer scenarios/examples/%s.yaml with its webhook system only", name, name)
 		}
 	}
@@ -517,7 +519,7 @@ func checkContainer(t *testing.T, owner string, pod *corev1.PodSpec, c *corev1.C
 		}
 		env[e.Name] = val
 	}
-	if sasl := sc.Systems.Kafka; (strings.HasPrefix(owner, "evbench-shards") || strings.HasPrefix(owner, "evbench-consume")) && sasl != nil && sasl.SASL != nil {
+	if sasl := kafka.ConfigOf(sc); (strings.HasPrefix(owner, "evbench-shards") || strings.HasPrefix(owner, "evbench-consume")) && sasl != nil && sasl.SASL != nil {
 		for _, v := range []string{sasl.SASL.UsernameEnv, sasl.SASL.PasswordEnv} {
 			if _, ok := env[v]; !ok {
 				t.Errorf("%s: the scenario reads %s, which the container does not set", where, v)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -110,7 +111,7 @@ func shardPlan(f shardFlags, sc *scenarios.Scenario, points []scenarios.PointSpe
 	if n := len(points) * len(sc.Systems.Names()); n != 1 {
 		return nil, fmt.Errorf("--shard and --start-at run a scenario of exactly one point (one system, no sweep); this one has %d: shards could not keep later points aligned", n)
 	}
-	if k := sc.Systems.Kafka; p.Shard.Count > 1 && k != nil && k.Topic.Name != "" && !f.external {
+	if k := kafka.ConfigOf(sc); p.Shard.Count > 1 && k != nil && k.Topic.Name != "" && !f.external {
 		// Each shard's consumer groups would read every shard's records
 		// and count them against this shard's sends.
 		return nil, fmt.Errorf("--shard: systems.kafka.topic.name %q is shared by the shards, and each shard's consumers would count the others' events; leave the name empty (each shard gets its own topic and groups), or run the groups in evbench consume processes (--external-consumers)", k.Topic.Name)

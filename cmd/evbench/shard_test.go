@@ -11,20 +11,22 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
+	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
 )
 
 func TestShardPlan(t *testing.T) {
 	now := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	one := make([]scenarios.PointSpec, 1)
-	webhook := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}},
+	webhookOnly := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}}),
 		Load: scenarios.Load{Warmup: scenarios.Duration(time.Second), Duration: scenarios.Duration(30 * time.Second)}}
-	twoSystems := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}, Kafka: &scenarios.Kafka{}}}
-	ledger := &scenarios.Scenario{Systems: scenarios.Systems{Webhook: &scenarios.Webhook{}},
+	twoSystems := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}, "kafka": &kafka.Config{}})}
+	ledger := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &webhook.Config{}}),
 		Load:        scenarios.Load{Duration: scenarios.Duration(30 * time.Second)},
 		Subscribers: []scenarios.Subscriber{{Name: "remote", URL: "http://127.0.0.1:9/webhook/remote", SinkLedger: true}}}
-	sharedTopic := &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{Topic: scenarios.Topic{Name: "orders"}}}}
+	sharedTopic := &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &kafka.Config{Topic: scenarios.Topic{Name: "orders"}}})}
 	for _, c := range []struct {
 		name   string
 		f      shardFlags
@@ -33,20 +35,20 @@ func TestShardPlan(t *testing.T) {
 		want   *load.Plan
 		err    string
 	}{
-		{"no flags", shardFlags{}, webhook, one, nil, ""},
-		{"clock shift too large", shardFlags{clockShift: 2 * time.Minute}, webhook, one, nil, "--clock-shift 2m0s: at most 1m0s"},
-		{"shard and start", shardFlags{shard: "2/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhook, one,
+		{"no flags", shardFlags{}, webhookOnly, one, nil, ""},
+		{"clock shift too large", shardFlags{clockShift: 2 * time.Minute}, webhookOnly, one, nil, "--clock-shift 2m0s: at most 1m0s"},
+		{"shard and start", shardFlags{shard: "2/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhookOnly, one,
 			&load.Plan{Shard: load.Shard{Index: 2, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
-		{"start only", shardFlags{shard: "", startAt: "2026-03-14T09:00:30.5+00:00", external: false}, webhook, one,
+		{"start only", shardFlags{shard: "", startAt: "2026-03-14T09:00:30.5+00:00", external: false}, webhookOnly, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 1}, StartAt: now.Add(30500 * time.Millisecond)}, ""},
-		{"shard without start", shardFlags{shard: "1/3", startAt: "", external: false}, webhook, one, nil, "needs --start-at"},
-		{"bad shard", shardFlags{shard: "3/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhook, one, nil, "0 <= INDEX < COUNT"},
-		{"bad time", shardFlags{shard: "0/3", startAt: "09:01", external: false}, webhook, one, nil, "RFC 3339"},
-		{"late but within the schedule", shardFlags{shard: "0/3", startAt: "2026-03-14T08:59:40Z", external: false}, webhook, one,
+		{"shard without start", shardFlags{shard: "1/3", startAt: "", external: false}, webhookOnly, one, nil, "needs --start-at"},
+		{"bad shard", shardFlags{shard: "3/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhookOnly, one, nil, "0 <= INDEX < COUNT"},
+		{"bad time", shardFlags{shard: "0/3", startAt: "09:01", external: false}, webhookOnly, one, nil, "RFC 3339"},
+		{"late but within the schedule", shardFlags{shard: "0/3", startAt: "2026-03-14T08:59:40Z", external: false}, webhookOnly, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(-20 * time.Second)}, ""},
-		{"stale", shardFlags{shard: "0/3", startAt: "2026-03-14T08:59:00Z", external: false}, webhook, one, nil, "would be over"},
-		{"too far", shardFlags{shard: "0/3", startAt: "2026-03-16T09:01:00Z", external: false}, webhook, one, nil, "ahead"},
-		{"sweep", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhook, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
+		{"stale", shardFlags{shard: "0/3", startAt: "2026-03-14T08:59:00Z", external: false}, webhookOnly, one, nil, "would be over"},
+		{"too far", shardFlags{shard: "0/3", startAt: "2026-03-16T09:01:00Z", external: false}, webhookOnly, one, nil, "ahead"},
+		{"sweep", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, webhookOnly, make([]scenarios.PointSpec, 2), nil, "exactly one point"},
 		{"two systems", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, twoSystems, one, nil, "exactly one point"},
 		{"sink ledger read per shard", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, ledger, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
@@ -54,10 +56,10 @@ func TestShardPlan(t *testing.T) {
 		{"shared kafka topic, external consumers", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, sharedTopic, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute), ExternalConsumers: true}, ""},
 		{"external consumers without start", shardFlags{shard: "", startAt: "", external: true}, sharedTopic, one, nil, "needs --start-at"},
-		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one, nil, "topic.name"},
+		{"external consumers, no topic name", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &kafka.Config{}})}, one, nil, "topic.name"},
 		{"external consumers, flows", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, &scenarios.Scenario{Systems: sharedTopic.Systems, Flows: []scenarios.Flow{{Name: "orders"}}}, one, nil, "has flows"},
-		{"external consumers, webhook", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, webhook, one, nil, "kafka system alone"},
-		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.Systems{Kafka: &scenarios.Kafka{}}}, one,
+		{"external consumers, webhook", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: true}, webhookOnly, one, nil, "kafka system alone"},
+		{"kafka, own topics", shardFlags{shard: "0/3", startAt: "2026-03-14T09:01:00Z", external: false}, &scenarios.Scenario{Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &kafka.Config{}})}, one,
 			&load.Plan{Shard: load.Shard{Index: 0, Count: 3}, StartAt: now.Add(time.Minute)}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {

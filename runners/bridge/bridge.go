@@ -79,7 +79,7 @@ type Config struct {
 // resolved it. Defaults and limits are the loader's: nothing is defaulted
 // here, and a value outside the loader's limits (only possible for a block
 // built in Go) is an error naming the setting.
-func ResolveConfig(b *scenarios.Bridge) (Config, error) {
+func ResolveConfig(b *BlockConfig) (Config, error) {
 	if b == nil {
 		return Config{}, fmt.Errorf("bridge: no systems.bridge block")
 	}
@@ -132,11 +132,11 @@ const setupTimeout = 2 * time.Minute
 // event or the drain period ends; stop everything; build the results.
 func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
 	sc := pt.Scenario
-	bc, err := ResolveConfig(sc.Systems.Bridge)
+	bc, err := ResolveConfig(ConfigOf(sc))
 	if err != nil {
 		return nil, err
 	}
-	set, err := kafka.Resolve(sc.Systems.Kafka, pt.Brokers)
+	set, err := kafka.Resolve(kafka.ConfigOf(sc), pt.Brokers)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return nil, fmt.Errorf("bridge: load: %w", err)
 	}
 	names := kafka.SubscriberNames(sc)
-	parallel := sc.Systems.Bridge.ParallelRun
+	parallel := ConfigOf(sc).ParallelRun
 	if parallel {
 		names = append(names, legacyNames(sc)...)
 	}
@@ -228,7 +228,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		if parallel {
 			return nil, fmt.Errorf("bridge: systems.bridge.parallel_run is not supported with systems.bridge.faults (the crashing bridge runs as a child process, without the legacy webhook path)")
 		}
-		if !sc.ProducerNetwork().IsZero() || !sc.Systems.Bridge.IngressNetwork.IsZero() {
+		if !kafka.ProducerNetwork(sc).IsZero() || !ConfigOf(sc).IngressNetwork.IsZero() {
 			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
 		}
 		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart, bf)
@@ -255,7 +255,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	pt.Log("bridge: ingress on %s (ack %s)", in.URL(), bc.Ack)
 	snd := NewSender(in.URL(), in.Addr(), secret, bc.MaxInFlight, bc.Timeout, mp)
 	defer snd.Close()
-	if err := linkSender(nw.Links, sc.Systems.Bridge.IngressNetwork, snd); err != nil {
+	if err := linkSender(nw.Links, ConfigOf(sc).IngressNetwork, snd); err != nil {
 		return nil, err
 	}
 	snd.StopOn(ctx.Done())

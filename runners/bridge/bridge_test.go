@@ -42,15 +42,15 @@ func scenario(brokers, ack string, subs, members int) *scenarios.Scenario {
 			Drain: scenarios.Duration(15 * time.Second),
 		},
 		Event: scenarios.Event{Size: scenarios.Dist{Kind: scenarios.DistFixed, Value: 512}, Keys: 32, Seed: 3, Type: "order.created"},
-		Systems: scenarios.Systems{
-			Kafka: &scenarios.Kafka{
+		Systems: scenarios.NewSystems(map[string]scenarios.Block{
+			"kafka": &kafka.Config{
 				Brokers: brokers, Topic: scenarios.Topic{Partitions: 6, ReplicationFactor: 1, DeleteAfter: true},
 				Producers: 1, Acks: kafka.AcksAll, Linger: scenarios.Duration(time.Millisecond), BatchMaxBytes: 1 << 20,
 				Compression: "none", MaxBufferedRecords: 10000, Members: members,
 				Commit: kafka.CommitAfterProcessing, CommitMode: kafka.CommitAsync, StartOffset: kafka.StartLatest,
 			},
-			Bridge: &scenarios.Bridge{Ack: ack, Timeout: scenarios.Duration(5 * time.Second), MaxInFlight: 32},
-		},
+			"bridge": &BlockConfig{Ack: ack, Timeout: scenarios.Duration(5 * time.Second), MaxInFlight: 32},
+		}),
 	}
 	for i := 0; i < subs; i++ {
 		sc.Subscribers = append(sc.Subscribers, scenarios.Subscriber{
@@ -208,8 +208,8 @@ func TestIngressVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	set, err := kafka.Resolve(func() *scenarios.Kafka {
-		k := scenarios.DefaultKafka()
+	set, err := kafka.Resolve(func() *kafka.Config {
+		k := kafka.DefaultConfig()
 		k.Brokers, k.Topic.Partitions = strings.Join(cl.ListenAddrs(), ","), 2
 		return k
 	}(), "")

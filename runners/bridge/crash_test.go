@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -16,10 +17,10 @@ func crashScenario(brokers, ack string, linger time.Duration) *scenarios.Scenari
 	sc.Load.Duration = scenarios.Duration(3 * time.Second)
 	sc.Load.Warmup = 0
 	sc.Load.Drain = scenarios.Duration(30 * time.Second)
-	sc.Systems.Kafka.Linger = scenarios.Duration(linger)
-	sc.Systems.Bridge.Timeout = scenarios.Duration(10 * time.Second)
-	sc.Systems.Bridge.MaxInFlight = 1000
-	sc.Systems.Bridge.Faults = []scenarios.InfraFault{{Kind: scenarios.FaultBridgeCrash, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second)}}
+	kafka.ConfigOf(sc).Linger = scenarios.Duration(linger)
+	ConfigOf(sc).Timeout = scenarios.Duration(10 * time.Second)
+	ConfigOf(sc).MaxInFlight = 1000
+	ConfigOf(sc).Faults = []scenarios.InfraFault{{Kind: scenarios.FaultBridgeCrash, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second)}}
 	return sc
 }
 

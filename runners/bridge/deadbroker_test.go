@@ -30,7 +30,7 @@ func TestBridgeDeadBrokerFailsThePoint(t *testing.T) {
 			defer c.Close()
 			sc := scenario(kafka.Embedded, ack, 1, 1)
 			sc.Load.Drain = scenarios.Duration(2 * time.Second)
-			sc.Systems.Bridge.Timeout = scenarios.Duration(time.Second)
+			ConfigOf(sc).Timeout = scenarios.Duration(time.Second)
 			r := &Runner{OnIngress: func(*Ingress, *kafka.Groups) { time.AfterFunc(time.Second, c.Close) }}
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()

@@ -16,8 +16,8 @@ import (
 // recorded, nothing is lost.
 func TestBridgeIngressNetwork(t *testing.T) {
 	sc := scenario(kafka.Embedded, AckAfterProduce, 1, 1)
-	sc.Systems.Bridge.IngressNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 20 * time.Millisecond}}
-	sc.Systems.Kafka.ProducerNetwork = scenarios.Network{Profile: "loopback"}
+	ConfigOf(sc).IngressNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 20 * time.Millisecond}}
+	kafka.ConfigOf(sc).ProducerNetwork = scenarios.Network{Profile: "loopback"}
 	res := run(t, &Runner{}, sc)
 	s := res.Subscribers[0]
 	t.Logf("ingress p50 %d us, publish p50 %d us, e2e p50 %d us, network %+v", res.Ingress.LatencyUS.P50, res.Publish.LatencyUS.P50, s.E2E.LatencyUS.P50, res.Network)

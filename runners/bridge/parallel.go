@@ -45,9 +45,9 @@ func legacyNames(sc *scenarios.Scenario) []string {
 // startLegacy starts one sink per subscriber recording into subs (the
 // legacy entries of the point) and the sender that delivers to them.
 func startLegacy(sc *scenarios.Scenario, pt *runners.Point, subs []*measure.Subscriber, addBytes func(int)) (*legacy, error) {
-	wh := scenarios.Webhook{}
-	if sc.Systems.Webhook != nil {
-		wh = *sc.Systems.Webhook
+	wh := webhook.Config{}
+	if webhook.ConfigOf(sc) != nil {
+		wh = *webhook.ConfigOf(sc)
 	}
 	var secret *webhook.Secret
 	if wh.Signing.On() {

@@ -33,8 +33,11 @@ import (
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
 	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/bridge"
+	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
+	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -58,7 +61,18 @@ func (o Options) logf(format string, args ...any) {
 	}
 }
 
+// The hop transports this runner implements (transports.go), registered
+// as the kinds a scenario's hops may use (`via:`).
+const (
+	viaWebhook = webhook.System // the webhook dispatcher to one sink per target
+	viaKafka   = kafka.System   // a topic of its own, one consumer group per target
+	viaBridge  = bridge.System  // a signed webhook to the bridge ingress, which produces to a topic of its own
+)
+
 func init() {
+	for _, k := range []string{viaWebhook, viaKafka, viaBridge} {
+		scenarios.RegisterHopKind(k)
+	}
 	runners.RegisterFlows(func(ctx context.Context, sc *scenarios.Scenario, brokers string, logf func(string, ...any)) ([]results.Flow, error) {
 		return Run(ctx, sc, Options{Brokers: brokers, Logf: logf})
 	})

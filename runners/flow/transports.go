@@ -71,12 +71,12 @@ func startTransports(ctx context.Context, r *run, opts Options) (*transports, er
 	var set kafka.Settings
 	needKafka := false
 	for _, h := range r.hops {
-		needKafka = needKafka || h.spec.Via != scenarios.ViaWebhook
+		needKafka = needKafka || h.spec.Via != viaWebhook
 	}
 	if needKafka {
-		kcfg := r.sc.Systems.Kafka
+		kcfg := kafka.ConfigOf(r.sc)
 		if kcfg == nil {
-			kcfg = scenarios.DefaultKafka()
+			kcfg = kafka.DefaultConfig()
 		}
 		var err error
 		set, err = kafka.Resolve(kcfg, opts.Brokers)
@@ -97,9 +97,9 @@ func startTransports(ctx context.Context, r *run, opts Options) (*transports, er
 	for _, h := range r.hops {
 		var err error
 		switch h.spec.Via {
-		case scenarios.ViaWebhook:
+		case viaWebhook:
 			err = startWebhook(r, h, t)
-		case scenarios.ViaKafka, scenarios.ViaBridge:
+		case viaKafka, viaBridge:
 			err = startKafkaHop(sctx, r, h, t, env, set)
 		default:
 			err = fmt.Errorf("hop %s: unknown transport %q", h.spec.Name, h.spec.Via)
@@ -146,7 +146,7 @@ func (rc recorder) Delivered(id uint64, key int, intended, done int64) {
 // processing, the hop's faults) and a dispatcher delivering to them with
 // the systems.webhook settings (retries, timeout, signing).
 func startWebhook(r *run, h *hop, t *transports) error {
-	wh := webhook.Resolve(r.sc.Systems.Webhook)
+	wh := webhook.Resolve(webhook.ConfigOf(r.sc))
 	secret, err := secretOf(wh.Signing, "systems.webhook.signing.secret_env")
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func startKafkaHop(ctx context.Context, r *run, h *hop, t *transports, env *kafk
 		return err
 	}
 	t.closers = append(t.closers, groups.Close)
-	if h.spec.Via == scenarios.ViaKafka {
+	if h.spec.Via == viaKafka {
 		prod, err := kafka.NewProducer(set, topic, env.Conn, r.sc.Event.Keys, h.mp)
 		if err != nil {
 			return err
@@ -223,9 +223,9 @@ func startKafkaHop(ctx context.Context, r *run, h *hop, t *transports, env *kafk
 		h.send = prod.Send
 		return nil
 	}
-	bsc := r.sc.Systems.Bridge
+	bsc := bridge.ConfigOf(r.sc)
 	if bsc == nil {
-		bsc = &scenarios.Bridge{Ack: scenarios.DefaultBridgeAck, Timeout: scenarios.DefaultBridgeTimeout, MaxInFlight: scenarios.DefaultBridgeInFlight}
+		bsc = &bridge.BlockConfig{Ack: scenarios.DefaultBridgeAck, Timeout: scenarios.DefaultBridgeTimeout, MaxInFlight: scenarios.DefaultBridgeInFlight}
 	}
 	bc, err := bridge.ResolveConfig(bsc)
 	if err != nil {

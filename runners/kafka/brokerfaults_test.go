@@ -31,7 +31,7 @@ func TestBrokerFaultsEmbeddedEmulated(t *testing.T) {
 	for _, kind := range []string{scenarios.FaultBrokerPause, scenarios.FaultBrokerKill} {
 		t.Run(kind, func(t *testing.T) {
 			sc := testScenario("bf-embedded", Embedded, scOpts{rate: 200, duration: 3 * time.Second, drain: 5 * time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
-			sc.Systems.Kafka.Faults = []scenarios.BrokerFault{{Kind: kind, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "node 1"}}
+			ConfigOf(sc).Faults = []scenarios.BrokerFault{{Kind: kind, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "node 1"}}
 			p, err := runFaultPoint(t, sc)
 			if err != nil {
 				t.Fatal(err)
@@ -79,7 +79,7 @@ func singleBroker(t *testing.T) string {
 // saying what to do.
 func TestBrokerFaultsRefusedOnForeignCluster(t *testing.T) {
 	sc := testScenario("bf-refused", singleBroker(t), scOpts{rate: 100, duration: time.Second, drain: time.Second, subs: 1, members: 1, partitions: 1, acks: AcksAll})
-	sc.Systems.Kafka.Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerKill, At: 0, For: scenarios.Duration(time.Second), Target: "node 1"}}
+	ConfigOf(sc).Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerKill, At: 0, For: scenarios.Duration(time.Second), Target: "node 1"}}
 	_, err := runFaultPoint(t, sc)
 	var be *BrokerFaultError
 	if !errors.As(err, &be) || !be.BadInput() {
@@ -99,7 +99,7 @@ func TestBrokerFaultsRefusedOnForeignCluster(t *testing.T) {
 func TestBrokerFaultCommand(t *testing.T) {
 	sc := testScenario("bf-command", singleBroker(t), scOpts{rate: 100, duration: 3 * time.Second, drain: 2 * time.Second, subs: 1, members: 1, partitions: 1, acks: AcksAll})
 	dir := t.TempDir()
-	sc.Systems.Kafka.Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerStop, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "leader",
+	ConfigOf(sc).Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerStop, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "leader",
 		Command: &scenarios.FaultCommand{
 			Start:   `echo "$EVBENCH_FAULT_KIND $EVBENCH_FAULT_TARGET $EVBENCH_FAULT_NODE $EVBENCH_FAULT_PHASE" > ` + filepath.Join(dir, "start"),
 			End:     `echo "$EVBENCH_FAULT_PHASE" > ` + filepath.Join(dir, "end"),

@@ -104,7 +104,7 @@ func Consume(ctx context.Context, cfg ConsumeConfig) (*results.Point, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	set, err := Resolve(sc.Systems.Kafka, cfg.Brokers)
+	set, err := Resolve(ConfigOf(sc), cfg.Brokers)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ systems:
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Resolve(sc.Systems.Kafka, "")
+	s, err := Resolve(ConfigOf(sc), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestClusterSizeIsCheckedAtRunTime(t *testing.T) {
 	}
 	defer c.Close()
 	sc := testScenario("rf-too-big", strings.Join(c.ListenAddrs(), ","), scOpts{rate: 10, duration: time.Second, subs: 1, members: 1, partitions: 2, acks: AcksAll})
-	sc.Systems.Kafka.Topic.ReplicationFactor = 3
+	ConfigOf(sc).Topic.ReplicationFactor = 3
 	_, err = (&Runner{}).Run(context.Background(), &runners.Point{Scenario: sc, Logf: t.Logf})
 	var ce *ClusterSizeError
 	if !errors.As(err, &ce) || !ce.BadInput() {
@@ -99,7 +99,7 @@ func TestDurableTopicOnThreeBrokers(t *testing.T) {
 	defer c.Close()
 	sc := testScenario("durable3", Embedded, scOpts{rate: 200, warmup: 200 * time.Millisecond, duration: time.Second, drain: 15 * time.Second,
 		subs: 1, members: 1, partitions: 3, acks: AcksAll, processing: time.Millisecond})
-	k := sc.Systems.Kafka
+	k := ConfigOf(sc)
 	k.Brokers = strings.Join(c.ListenAddrs(), ",")
 	k.Topic.ReplicationFactor, k.Topic.MinInsyncReplicas = 3, 2
 	yes := true
@@ -124,7 +124,7 @@ func TestDurableTopicOnThreeBrokers(t *testing.T) {
 func TestEmbeddedDurabilityFaults(t *testing.T) {
 	sc := testScenario("durable-emb", Embedded, scOpts{rate: 200, duration: 3 * time.Second, drain: 10 * time.Second,
 		subs: 1, members: 1, partitions: 6, acks: AcksAll})
-	k := sc.Systems.Kafka
+	k := ConfigOf(sc)
 	k.Topic.ReplicationFactor, k.Topic.MinInsyncReplicas = 3, 2
 	k.Faults = []scenarios.BrokerFault{{Kind: scenarios.FaultBrokerKill, At: scenarios.Duration(time.Second), For: scenarios.Duration(time.Second), Target: "leader"}}
 	p, err := runFaultPoint(t, sc)

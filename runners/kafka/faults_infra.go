@@ -571,10 +571,10 @@ func (b *BrokerFaults) Applied() bool {
 
 // FaultsOf is the scenario's broker faults (none without systems.kafka).
 func FaultsOf(sc *scenarios.Scenario) []scenarios.BrokerFault {
-	if sc.Systems.Kafka == nil {
+	if ConfigOf(sc) == nil {
 		return nil
 	}
-	return sc.Systems.Kafka.Faults
+	return ConfigOf(sc).Faults
 }
 
 // WatchCluster starts the replication monitor when the point runs on a

@@ -319,7 +319,7 @@ type Runner struct {
 // or the drain period ends, stop everything and build the results.
 func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
 	sc := pt.Scenario
-	set, err := Resolve(sc.Systems.Kafka, pt.Brokers)
+	set, err := Resolve(ConfigOf(sc), pt.Brokers)
 	if err != nil {
 		return nil, err
 	}

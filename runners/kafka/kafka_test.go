@@ -68,7 +68,7 @@ func testScenario(name, brokers string, o scOpts) *scenarios.Scenario {
 			Drain:    scenarios.Duration(o.drain),
 		},
 		Event: scenarios.Event{Size: scenarios.Dist{Kind: scenarios.DistFixed, Value: 256}, Keys: 64, Seed: 7, Type: "order.created"},
-		Systems: scenarios.Systems{Kafka: &scenarios.Kafka{
+		Systems: scenarios.NewSystems(map[string]scenarios.Block{"kafka": &Config{
 			Brokers:            brokers,
 			Topic:              scenarios.Topic{Partitions: o.partitions, ReplicationFactor: 1, DeleteAfter: true},
 			Producers:          2,
@@ -81,7 +81,7 @@ func testScenario(name, brokers string, o scOpts) *scenarios.Scenario {
 			Commit:             o.commit,
 			CommitMode:         o.commitMode,
 			StartOffset:        StartLatest,
-		}},
+		}}),
 	}
 	for i := 0; i < o.subs; i++ {
 		sc.Subscribers = append(sc.Subscribers, scenarios.Subscriber{
@@ -299,7 +299,7 @@ func TestTopicMismatchIsAClearError(t *testing.T) {
 				defer c.Close()
 				tg.brokers = strings.Join(c.ListenAddrs(), ",")
 			}
-			set, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) { k.Brokers, k.Topic.Partitions = tg.brokers, 3 }), "")
+			set, err := Resolve(kafkaBlock(func(k *Config) { k.Brokers, k.Topic.Partitions = tg.brokers, 3 }), "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -321,7 +321,7 @@ func TestTopicMismatchIsAClearError(t *testing.T) {
 				{"replication", scenarios.Topic{Name: env.Topic, Partitions: 3, ReplicationFactor: 2}, "replication factor", "1", "2"},
 			} {
 				sc := testScenario("mismatch", tg.brokers, scOpts{rate: 10, duration: time.Second, subs: 1, members: 1, partitions: 12, acks: AcksAll})
-				sc.Systems.Kafka.Topic = tc.topic
+				ConfigOf(sc).Topic = tc.topic
 				_, err := (&Runner{}).Run(ctx, &runners.Point{Scenario: sc, Logf: t.Logf})
 				if n, _ := brokerCount(ctx, env.Admin); tc.topic.ReplicationFactor > n {
 					// A single-broker cluster: the size check comes first.
@@ -401,8 +401,8 @@ func TestStrayRecordsIgnored(t *testing.T) {
 	}
 	sc := testScenario("stray", addr, scOpts{rate: 100, warmup: 200 * time.Millisecond, duration: time.Second, drain: 10 * time.Second,
 		subs: 1, members: 1, partitions: 4, acks: AcksAll, commit: CommitAfterProcessing, commitMode: CommitSync})
-	sc.Systems.Kafka.Topic = scenarios.Topic{Name: "reused", Partitions: 4, ReplicationFactor: 1}
-	sc.Systems.Kafka.StartOffset = StartEarliest
+	ConfigOf(sc).Topic = scenarios.Topic{Name: "reused", Partitions: 4, ReplicationFactor: 1}
+	ConfigOf(sc).StartOffset = StartEarliest
 	res := runPoint(t, &Runner{}, sc)
 	a := res.Subscribers[0].Accounting
 	if a.Delivered != a.Sent || a.Duplicates != 0 || a.Lost != 0 {

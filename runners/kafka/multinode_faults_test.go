@@ -72,7 +72,7 @@ func allNodesUp(t *testing.T, brokers string) {
 // faultPoint runs one kafka point with fault f applied from the scenario.
 func faultPoint(t *testing.T, sc *scenarios.Scenario, f scenarios.BrokerFault) *results.Point {
 	t.Helper()
-	sc.Systems.Kafka.Faults = []scenarios.BrokerFault{f}
+	kafka.ConfigOf(sc).Faults = []scenarios.BrokerFault{f}
 	r, err := runners.New(kafka.System)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +159,8 @@ func TestMultiNodeFaultKillRF1(t *testing.T) {
 	sc.Load.Rate = rate
 	sc.Load.Warmup = 0 // every record is a measured event: publish errors count measured events only
 	sc.Load.Drain = sec(5 * time.Second)
-	sc.Systems.Kafka.Topic.ReplicationFactor = 1
-	sc.Systems.Kafka.Topic.Configs = nil
+	kafka.ConfigOf(sc).Topic.ReplicationFactor = 1
+	kafka.ConfigOf(sc).Topic.Configs = nil
 	p := faultPoint(t, sc, scenarios.BrokerFault{Kind: scenarios.FaultBrokerKill, At: sec(at), Target: "leader"})
 	if p.Status != results.StatusComplete {
 		t.Fatalf("status %s (%s): a measured loss is not a failed point", p.Status, p.Error)

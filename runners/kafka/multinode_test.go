@@ -47,8 +47,8 @@ func durableQuickstart(t *testing.T, brokers string, d time.Duration) *scenarios
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.Systems.Webhook = nil
-	k := sc.Systems.Kafka
+	sc.Systems.Set("webhook", nil)
+	k := kafka.ConfigOf(sc)
 	k.Brokers = brokers
 	k.Topic.ReplicationFactor = 3
 	k.Topic.Configs = map[string]string{"min.insync.replicas": "2"}

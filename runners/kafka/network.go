@@ -28,7 +28,7 @@ type Network struct {
 // OpenNetwork makes the links of sc's Kafka side over env's brokers.
 func OpenNetwork(sc *scenarios.Scenario, env *Env, logf func(string, ...any)) (*Network, error) {
 	n := &Network{Links: netem.NewLinks(logf), Producer: env.Conn, Groups: map[string][]kgo.Opt{}}
-	d, err := n.Links.Add(results.LinkProducer, sc.ProducerNetwork(), nil)
+	d, err := n.Links.Add(results.LinkProducer, ProducerNetwork(sc), nil)
 	if err == nil && d != nil {
 		n.Producer, err = env.Settings.ConnOptsVia(env.Brokers, d)
 	}
@@ -36,7 +36,7 @@ func OpenNetwork(sc *scenarios.Scenario, env *Env, logf func(string, ...any)) (*
 		if err != nil {
 			break
 		}
-		d, err = n.Links.Add(results.LinkGroupPrefix+sub.Name, sc.ConsumerNetwork(sub), sub.Partitions())
+		d, err = n.Links.Add(results.LinkGroupPrefix+sub.Name, ConsumerNetwork(sc, sub), sub.Partitions())
 		if err == nil && d != nil {
 			n.Groups[sub.Name], err = env.Settings.ConnOptsVia(env.Brokers, d)
 		}

@@ -17,7 +17,7 @@ import (
 func TestConsumerNetworkShiftsE2E(t *testing.T) {
 	sc := testScenario("netgroup", Embedded, scOpts{rate: 200, warmup: time.Second, duration: 3 * time.Second, drain: 5 * time.Second,
 		subs: 2, members: 1, partitions: 4, acks: AcksAll})
-	sc.Systems.Kafka.ConsumerNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 10 * time.Millisecond}}
+	ConfigOf(sc).ConsumerNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 10 * time.Millisecond}}
 	sc.Subscribers[1].Network = scenarios.Network{Profile: "loopback"}
 	if err := sc.Validate(); err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestConsumerNetworkShiftsE2E(t *testing.T) {
 func TestProducerNetworkShiftsPublish(t *testing.T) {
 	sc := testScenario("netprod", Embedded, scOpts{rate: 200, warmup: time.Second, duration: 2 * time.Second, drain: 5 * time.Second,
 		subs: 1, members: 1, partitions: 4, acks: AcksAll})
-	sc.Systems.Kafka.ProducerNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 10 * time.Millisecond}}
+	ConfigOf(sc).ProducerNetwork = scenarios.Network{Spec: netspec.Spec{Latency: 10 * time.Millisecond}}
 	res := runPoint(t, &Runner{}, sc)
 	t.Logf("publish p50 %d us, e2e p50 %d us", res.Publish.LatencyUS.P50, res.Subscribers[0].E2E.LatencyUS.P50)
 	if res.Publish.LatencyUS.P50 < 20_000 {

@@ -127,7 +127,7 @@ systems:
 			var want int64
 			if c.retention > 0 {
 				ret := time.Duration(float64(c.retention) / sc.TimeScale)
-				if got, ok, err := kafka.RetentionOf(kafka.Settings{TopicConfigs: sc.Systems.Kafka.Topic.Configs}); err != nil || !ok || got != ret {
+				if got, ok, err := kafka.RetentionOf(kafka.Settings{TopicConfigs: kafka.ConfigOf(sc).Topic.Configs}); err != nil || !ok || got != ret {
 					t.Fatalf("retention.ms compressed to %v (%v, %v), want %v", got, ok, err, ret)
 				}
 				// A record produced at t0 is deleted between t0 + ret and

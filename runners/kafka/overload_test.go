@@ -60,13 +60,13 @@ func TestOverloadIsBackPressure(t *testing.T) {
 		rate: 2_000_000, warmup: 0, duration: time.Second, drain: 30 * time.Second,
 		subs: 1, members: 1, partitions: 6, acks: AcksAll,
 	})
-	sc.Systems.Kafka.MaxBufferedRecords = 2_000
+	ConfigOf(sc).MaxBufferedRecords = 2_000
 	res := runPoint(t, &Runner{}, sc)
 	// Per client: the FIFO holds max_buffered_records and its feeder one
 	// taken batch of at most as many (queue depth); the client holds
 	// max_buffered_records, plus the one record whose Produce is waiting.
-	n := int64(sc.Systems.Kafka.Producers)
-	limit := n * int64(sc.Systems.Kafka.MaxBufferedRecords)
+	n := int64(ConfigOf(sc).Producers)
+	limit := n * int64(ConfigOf(sc).MaxBufferedRecords)
 	var maxQueue, maxInFlight int64
 	for _, s := range res.Timeseries {
 		maxQueue = max(maxQueue, s.QueueDepth)

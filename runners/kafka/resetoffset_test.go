@@ -59,8 +59,8 @@ func TestResetAfterLeaderChangeSkipsNothing(t *testing.T) {
 		rate: 300, warmup: 200 * time.Millisecond, duration: 3 * time.Second, drain: 20 * time.Second,
 		subs: 1, members: 1, partitions: 2, acks: AcksAll, processing: time.Millisecond,
 	})
-	if sc.Systems.Kafka.StartOffset != StartLatest {
-		t.Fatalf("start_offset %q: the defect needs latest", sc.Systems.Kafka.StartOffset)
+	if ConfigOf(sc).StartOffset != StartLatest {
+		t.Fatalf("start_offset %q: the defect needs latest", ConfigOf(sc).StartOffset)
 	}
 	addrs := c.ListenAddrs()
 	r := &Runner{OnGroups: func(gs *Groups) {

@@ -84,7 +84,7 @@ func TestTLSAndSASL(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("EVB_KAFKA_PASS", tc.pass)
-			set, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) {
+			set, err := Resolve(kafkaBlock(func(k *Config) {
 				k.Brokers, k.TLS = addr, tc.tls
 				k.SASL = &scenarios.KafkaSASL{Mechanism: SASLScramSHA256, UsernameEnv: "EVB_KAFKA_USER", PasswordEnv: "EVB_KAFKA_PASS"}
 			}), "")

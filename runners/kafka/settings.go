@@ -42,7 +42,7 @@ const (
 )
 
 // Defaults of a systems.kafka block. They are the loader's
-// (scenarios.DefaultKafka), named here for tools that build settings
+// (DefaultConfig), named here for tools that build settings
 // without a scenario file; Resolve never applies them.
 const (
 	DefaultPartitions         = scenarios.DefaultPartitions
@@ -95,14 +95,14 @@ type Settings struct {
 
 // Resolve converts a systems.kafka block, as the scenario loader resolved
 // it, and the --brokers override ("" keeps the scenario's) into Settings.
-// Defaults and limits belong to the loader alone (scenarios.DefaultKafka,
+// Defaults and limits belong to the loader alone (DefaultConfig,
 // scenarios' validation): nil means "no kafka block" and takes the loader's
 // defaults; every other value is used as given, zeros included (linger: 0s
 // is no linger). A value outside the loader's limits (only possible for a
 // block built in Go) is an error naming the setting, never replaced.
-func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
+func Resolve(k *Config, brokersOverride string) (Settings, error) {
 	if k == nil {
-		k = scenarios.DefaultKafka()
+		k = DefaultConfig()
 	}
 	in := *k
 	s := Settings{
@@ -191,7 +191,7 @@ func Resolve(k *scenarios.Kafka, brokersOverride string) (Settings, error) {
 		}
 	}
 	// The loader always sets idempotent; nil in a block built in Go means
-	// what scenarios.Kafka documents for an unset value: follow acks.
+	// what Config documents for an unset value: follow acks.
 	if in.Idempotent == nil {
 		s.Idempotent = s.Acks == AcksAll
 	} else {

@@ -13,8 +13,8 @@ import (
 
 // kafkaBlock is the loader's default systems.kafka block with edits, as
 // a scenario file that sets only those keys would load.
-func kafkaBlock(edit func(k *scenarios.Kafka)) *scenarios.Kafka {
-	k := scenarios.DefaultKafka()
+func kafkaBlock(edit func(k *Config)) *Config {
+	k := DefaultConfig()
 	if edit != nil {
 		edit(k)
 	}
@@ -25,7 +25,7 @@ func TestResolve(t *testing.T) {
 	no, yes := false, true
 	for _, tc := range []struct {
 		name    string
-		in      *scenarios.Kafka
+		in      *Config
 		brokers string
 		check   func(t *testing.T, s Settings)
 		err     string
@@ -43,30 +43,30 @@ func TestResolve(t *testing.T) {
 				t.Errorf("brokers %v embedded %v", s.Brokers, s.Embedded)
 			}
 		}},
-		{name: "idempotent unset follows acks 1", in: kafkaBlock(func(k *scenarios.Kafka) { k.Acks, k.Idempotent = "1", nil }), check: func(t *testing.T, s Settings) {
+		{name: "idempotent unset follows acks 1", in: kafkaBlock(func(k *Config) { k.Acks, k.Idempotent = "1", nil }), check: func(t *testing.T, s Settings) {
 			if s.Idempotent {
 				t.Error("idempotent with acks 1")
 			}
 		}},
-		{name: "explicit idempotent false", in: kafkaBlock(func(k *scenarios.Kafka) { k.Idempotent = &no }), check: func(t *testing.T, s Settings) {
+		{name: "explicit idempotent false", in: kafkaBlock(func(k *Config) { k.Idempotent = &no }), check: func(t *testing.T, s Settings) {
 			if s.Idempotent {
 				t.Error("idempotent")
 			}
 		}},
-		{name: "commit auto without commit_mode", in: kafkaBlock(func(k *scenarios.Kafka) { k.Commit, k.CommitMode = CommitAuto, "" }), check: func(t *testing.T, s Settings) {
+		{name: "commit auto without commit_mode", in: kafkaBlock(func(k *Config) { k.Commit, k.CommitMode = CommitAuto, "" }), check: func(t *testing.T, s Settings) {
 			if s.Commit != CommitAuto || s.CommitMode != "" {
 				t.Errorf("commit %q mode %q", s.Commit, s.CommitMode)
 			}
 		}},
-		{name: "idempotent needs acks all", in: kafkaBlock(func(k *scenarios.Kafka) { k.Acks, k.Idempotent = "0", &yes }), err: "needs acks: all"},
-		{name: "bad acks", in: kafkaBlock(func(k *scenarios.Kafka) { k.Acks = "-1" }), err: `acks "-1"`},
-		{name: "bad compression", in: kafkaBlock(func(k *scenarios.Kafka) { k.Compression = "brotli" }), err: "compression"},
-		{name: "empty compression is not defaulted", in: kafkaBlock(func(k *scenarios.Kafka) { k.Compression = "" }), err: "compression"},
-		{name: "bad commit", in: kafkaBlock(func(k *scenarios.Kafka) { k.Commit = "never" }), err: "commit"},
-		{name: "bad commit mode", in: kafkaBlock(func(k *scenarios.Kafka) { k.CommitMode = "later" }), err: "commit_mode"},
-		{name: "bad start offset", in: kafkaBlock(func(k *scenarios.Kafka) { k.StartOffset = "middle" }), err: "start_offset"},
-		{name: "tls on embedded", in: kafkaBlock(func(k *scenarios.Kafka) { k.TLS = &scenarios.KafkaTLS{} }), err: "real brokers"},
-		{name: "empty broker list", in: kafkaBlock(func(k *scenarios.Kafka) { k.Brokers = " , " }), err: "no host:port"},
+		{name: "idempotent needs acks all", in: kafkaBlock(func(k *Config) { k.Acks, k.Idempotent = "0", &yes }), err: "needs acks: all"},
+		{name: "bad acks", in: kafkaBlock(func(k *Config) { k.Acks = "-1" }), err: `acks "-1"`},
+		{name: "bad compression", in: kafkaBlock(func(k *Config) { k.Compression = "brotli" }), err: "compression"},
+		{name: "empty compression is not defaulted", in: kafkaBlock(func(k *Config) { k.Compression = "" }), err: "compression"},
+		{name: "bad commit", in: kafkaBlock(func(k *Config) { k.Commit = "never" }), err: "commit"},
+		{name: "bad commit mode", in: kafkaBlock(func(k *Config) { k.CommitMode = "later" }), err: "commit_mode"},
+		{name: "bad start offset", in: kafkaBlock(func(k *Config) { k.StartOffset = "middle" }), err: "start_offset"},
+		{name: "tls on embedded", in: kafkaBlock(func(k *Config) { k.TLS = &scenarios.KafkaTLS{} }), err: "real brokers"},
+		{name: "empty broker list", in: kafkaBlock(func(k *Config) { k.Brokers = " , " }), err: "no host:port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Resolve(tc.in, tc.brokers)
@@ -99,33 +99,33 @@ func TestNumericSettingsReachTheClient(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		key     string
-		set     func(k *scenarios.Kafka, v int64)
+		set     func(k *Config, v int64)
 		got     get
 		valid   []int64
 		invalid []int64
 	}{
-		{"linger", func(k *scenarios.Kafka, v int64) { k.Linger = scenarios.Duration(v) }, fromClient(kgo.ProducerLinger),
+		{"linger", func(k *Config, v int64) { k.Linger = scenarios.Duration(v) }, fromClient(kgo.ProducerLinger),
 			[]int64{0, 1, int64(time.Millisecond), int64(5 * time.Millisecond), int64(time.Minute)}, []int64{-1, int64(time.Minute) + 1}},
-		{"batch_max_bytes", func(k *scenarios.Kafka, v int64) { k.BatchMaxBytes = scenarios.ByteSize(v) }, fromClient(kgo.ProducerBatchMaxBytes),
+		{"batch_max_bytes", func(k *Config, v int64) { k.BatchMaxBytes = scenarios.ByteSize(v) }, fromClient(kgo.ProducerBatchMaxBytes),
 			[]int64{1 << 10, 1 << 20, 1 << 30}, []int64{0, 1<<10 - 1, 1<<30 + 1}},
-		{"max_buffered_records", func(k *scenarios.Kafka, v int64) { k.MaxBufferedRecords = int(v) }, fromClient(kgo.MaxBufferedRecords),
+		{"max_buffered_records", func(k *Config, v int64) { k.MaxBufferedRecords = int(v) }, fromClient(kgo.MaxBufferedRecords),
 			[]int64{1, 100, 100_000_000}, []int64{0, -1, 100_000_001}},
-		{"topic.partitions", func(k *scenarios.Kafka, v int64) { k.Topic.Partitions = int(v) },
+		{"topic.partitions", func(k *Config, v int64) { k.Topic.Partitions = int(v) },
 			func(s Settings, _ *kgo.Client) int64 { return int64(s.topicSpec("t", false).Partitions) },
 			[]int64{1, 7, 10_000}, []int64{0, -1, 10_001, 100_000}},
-		{"topic.replication_factor", func(k *scenarios.Kafka, v int64) { k.Topic.ReplicationFactor = int(v) },
+		{"topic.replication_factor", func(k *Config, v int64) { k.Topic.ReplicationFactor = int(v) },
 			func(s Settings, _ *kgo.Client) int64 { return int64(s.topicSpec("t", false).ReplicationFactor) },
 			[]int64{1, 3, 32}, []int64{0, 33, 32767}},
-		{"producers", func(k *scenarios.Kafka, v int64) { k.Producers = int(v) },
+		{"producers", func(k *Config, v int64) { k.Producers = int(v) },
 			func(s Settings, _ *kgo.Client) int64 { return int64(s.Producers) },
 			[]int64{1, 4, 1000}, []int64{0, 1001}},
-		{"members", func(k *scenarios.Kafka, v int64) { k.Members = int(v) },
+		{"members", func(k *Config, v int64) { k.Members = int(v) },
 			func(s Settings, _ *kgo.Client) int64 { return int64(s.Members) },
 			[]int64{1, 3, 1000}, []int64{0, 1001}},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
 			for _, v := range tc.valid {
-				s, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) { tc.set(k, v) }), "")
+				s, err := Resolve(kafkaBlock(func(k *Config) { tc.set(k, v) }), "")
 				if err != nil {
 					t.Errorf("%s %d: %v", tc.key, v, err)
 					continue
@@ -140,7 +140,7 @@ func TestNumericSettingsReachTheClient(t *testing.T) {
 				cl.Close()
 			}
 			for _, v := range tc.invalid {
-				if _, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) { tc.set(k, v) }), ""); err == nil || !strings.Contains(err.Error(), tc.key) {
+				if _, err := Resolve(kafkaBlock(func(k *Config) { tc.set(k, v) }), ""); err == nil || !strings.Contains(err.Error(), tc.key) {
 					t.Errorf("%s %d: err %v, want one naming %s (the loader rejects it)", tc.key, v, err, tc.key)
 				}
 			}
@@ -160,7 +160,7 @@ systems:
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Resolve(sc.Systems.Kafka, "")
+	s, err := Resolve(ConfigOf(sc), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,13 +169,13 @@ systems:
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	if got := cl.OptValue(kgo.ProducerLinger).(time.Duration); got != 0 || sc.Systems.Kafka.Linger != 0 {
-		t.Errorf("linger: scenario %v, client %v: want 0 for both", sc.Systems.Kafka.Linger.D(), got)
+	if got := cl.OptValue(kgo.ProducerLinger).(time.Duration); got != 0 || ConfigOf(sc).Linger != 0 {
+		t.Errorf("linger: scenario %v, client %v: want 0 for both", ConfigOf(sc).Linger.D(), got)
 	}
 }
 
 func TestSASLCredentialsComeFromEnvOnly(t *testing.T) {
-	set, err := Resolve(kafkaBlock(func(k *scenarios.Kafka) {
+	set, err := Resolve(kafkaBlock(func(k *Config) {
 		k.Brokers = "127.0.0.1:1"
 		k.SASL = &scenarios.KafkaSASL{Mechanism: SASLScramSHA512, UsernameEnv: "EVB_TEST_USER", PasswordEnv: "EVB_TEST_PASS"}
 	}), "")

@@ -22,8 +22,8 @@ const (
 
 // Resolve returns w with zero values replaced by defaults (nil means all
 // defaults). Jitter is left as given: 0 is a legitimate "no jitter".
-func Resolve(w *scenarios.Webhook) scenarios.Webhook {
-	var out scenarios.Webhook
+func Resolve(w *Config) Config {
+	var out Config
 	if w != nil {
 		out = *w
 	}

@@ -40,7 +40,7 @@ func BenchmarkDispatch(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sink.Close()
-	cfg := DispatcherConfig{Webhook: *sc.Systems.Webhook, Secret: secret, AddBytes: mp.AddBytes}
+	cfg := DispatcherConfig{Webhook: *ConfigOf(sc), Secret: secret, AddBytes: mp.AddBytes}
 	cfg.Webhook.Connections = scenarios.ConnKeepalive
 	cfg.Webhook.MaxInFlight = 64
 	d, err := NewDispatcher(cfg, []Target{{Name: "noop", URL: sink.URL(), Sub: mp.Subs[0], Phases: NewPhases()}})

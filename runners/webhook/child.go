@@ -61,7 +61,7 @@ func init() {
 
 // childConfig is everything the child needs to build its dispatcher.
 type childConfig struct {
-	Webhook       scenarios.Webhook
+	Webhook       Config
 	Secret        string // Secret.Encode(); empty: unsigned
 	RootCAPEM     []byte // trusted for https sinks
 	Targets       []childTarget

@@ -93,7 +93,7 @@ var _ SenderRecorder = (*measure.Subscriber)(nil)
 // DispatcherConfig configures a Dispatcher.
 type DispatcherConfig struct {
 	// Webhook is the system block; Resolve fills zero values.
-	Webhook scenarios.Webhook
+	Webhook Config
 	// Secret signs every attempt (Standard Webhooks); nil sends unsigned.
 	Secret *Secret
 	// RootCAs are trusted for https targets (a sink's Cert pool); nil uses
@@ -122,7 +122,7 @@ type DispatcherConfig struct {
 // backoff and jitter on a timer heap (no goroutine per retry), Retry-After,
 // 410 disabling and dead-lettering. Dispatch never blocks the pacer.
 type Dispatcher struct {
-	cfg         scenarios.Webhook
+	cfg         Config
 	secret      *Secret
 	deadLetters *runners.LineWriter
 	addBytes    func(int)

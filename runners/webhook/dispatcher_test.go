@@ -170,7 +170,7 @@ func TestResolveDefaults(t *testing.T) {
 		w.Retry.Backoff != scenarios.BackoffExponential || w.Retry.Initial.D() != DefaultInitial || w.Retry.Max.D() != DefaultMaxBackoff {
 		t.Fatalf("Resolve(nil) = %+v", w)
 	}
-	if _, err := NewDispatcher(DispatcherConfig{Webhook: scenarios.Webhook{Connections: "sometimes"}}, nil); err == nil {
+	if _, err := NewDispatcher(DispatcherConfig{Webhook: Config{Connections: "sometimes"}}, nil); err == nil {
 		t.Error("unknown connections mode accepted")
 	}
 	if _, err := NewDispatcher(DispatcherConfig{}, []Target{{Name: "x", URL: "ftp://x", Sub: nil}}); err == nil {

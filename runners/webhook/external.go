@@ -90,7 +90,7 @@ func endpointResult(spec scenarios.Subscriber) *results.Endpoint {
 }
 
 // keepAlive is the subscriber's connection mode.
-func keepAlive(spec scenarios.Subscriber, w scenarios.Webhook) bool {
+func keepAlive(spec scenarios.Subscriber, w Config) bool {
 	if spec.KeepAlive != nil {
 		return *spec.KeepAlive
 	}
@@ -119,7 +119,7 @@ func endpointNotes(subs []scenarios.Subscriber) []string {
 
 // attachEndpoints adds each subscriber's attempt phases and, for a url
 // subscriber, its endpoint description to the point's results.
-func attachEndpoints(res *results.Point, subs []scenarios.Subscriber, w scenarios.Webhook, phases []*Phases) error {
+func attachEndpoints(res *results.Point, subs []scenarios.Subscriber, w Config, phases []*Phases) error {
 	for i := range res.Subscribers {
 		if i >= len(subs) || i >= len(phases) {
 			break

@@ -88,7 +88,7 @@ func withSecret(t *testing.T, sc *scenarios.Scenario) *Secret {
 		t.Fatal(err)
 	}
 	t.Setenv("EVBENCH_TEST_SECRET", sec.Encode())
-	sc.Systems.Webhook.Signing.SecretEnv = "EVBENCH_TEST_SECRET"
+	ConfigOf(sc).Signing.SecretEnv = "EVBENCH_TEST_SECRET"
 	return sec
 }
 
@@ -161,7 +161,7 @@ func TestExternalRetryAfter(t *testing.T) {
 	for _, code := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			sc := testScenario(20, time.Second, 0, 5*time.Second)
-			sc.Systems.Webhook.Retry.Initial = dur(25 * time.Millisecond)
+			ConfigOf(sc).Retry.Initial = dur(25 * time.Millisecond)
 			sec := withSecret(t, sc)
 			rc := newReceiver(t, sec)
 			rc.firstCode, rc.retryAfter = code, "1"

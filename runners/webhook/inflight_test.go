@@ -36,8 +36,8 @@ func TestInFlightCapBoundsMemory(t *testing.T) {
 		subs[i] = subscriber(fmt.Sprintf("s-%d", i), 500*time.Millisecond)
 	}
 	sc := testScenario(20, time.Second, 0, 90*time.Second, subs...)
-	sc.Systems.Webhook.MaxInFlightTotal = total
-	sc.Systems.Webhook.Timeout = dur(30 * time.Second)
+	ConfigOf(sc).MaxInFlightTotal = total
+	ConfigOf(sc).Timeout = dur(30 * time.Second)
 	base := heapAndStacks()
 	var (
 		peak int64

@@ -88,8 +88,8 @@ func TestSinkLedgerSeparateProcess(t *testing.T) {
 	sec := withSecret(t, sc)
 	early := startSinkProcess(t, bin, sec, "--name", "early", "--processing", "20ms", "--ack", "before-processing")
 	slow := startSinkProcess(t, bin, sec, "--name", "slow", "--processing", "300ms")
-	sc.Systems.Webhook.Timeout = dur(100 * time.Millisecond)
-	sc.Systems.Webhook.Retry.MaxAttempts = 1
+	ConfigOf(sc).Timeout = dur(100 * time.Millisecond)
+	ConfigOf(sc).Retry.MaxAttempts = 1
 	se, ss := external("early", early), external("slow", slow)
 	se.SinkLedger, ss.SinkLedger = true, true
 	sc.Subscribers = []scenarios.Subscriber{se, ss}

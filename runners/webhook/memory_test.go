@@ -52,8 +52,8 @@ func TestMemoryPerSubscriber(t *testing.T) {
 		subs[i] = subscriber(fmt.Sprintf("s-%d", i), 0)
 	}
 	sc := testScenario(5, 3*time.Second, 500*time.Millisecond, 5*time.Second, subs...)
-	sc.Systems.Webhook.MaxInFlight = 0 // the defaults a user gets
-	sc.Systems.Webhook.QueueLimit = 0
+	ConfigOf(sc).MaxInFlight = 0 // the defaults a user gets
+	ConfigOf(sc).QueueLimit = 0
 	base := heapAndStacks()
 	var (
 		peak int64

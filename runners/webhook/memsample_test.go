@@ -94,8 +94,8 @@ func TestSlowReceiverMemory(t *testing.T) {
 	// A ramp, so deliveries in flight move (about 75 to 750) across the
 	// GCs the samples are taken at.
 	sc.Load.Arrival, sc.Load.From, sc.Load.To = scenarios.ArrivalRamp, 50, 500
-	sc.Systems.Webhook.MaxInFlight = 2000
-	sc.Systems.Webhook.Timeout = dur(10 * time.Second)
+	ConfigOf(sc).MaxInFlight = 2000
+	ConfigOf(sc).Timeout = dur(10 * time.Second)
 	out := run(t, t.Context(), sc)
 	m := out.pt.SenderMemory
 	if m == nil {

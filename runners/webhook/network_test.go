@@ -74,9 +74,9 @@ func TestNetworkPartition(t *testing.T) {
 	cut.Network = scenarios.Network{Profile: "loopback"}
 	ok := subscriber("ok", time.Millisecond)
 	sc := testScenario(50, 4*time.Second, 500*time.Millisecond, 8*time.Second, cut, ok)
-	sc.Systems.Webhook.Timeout = dur(500 * time.Millisecond)
-	sc.Systems.Webhook.Retry.MaxAttempts = 20
-	sc.Systems.Webhook.Retry.Max = dur(500 * time.Millisecond)
+	ConfigOf(sc).Timeout = dur(500 * time.Millisecond)
+	ConfigOf(sc).Retry.MaxAttempts = 20
+	ConfigOf(sc).Retry.Max = dur(500 * time.Millisecond)
 	out := run(t, context.Background(), sc)
 	c, o := out.byKey["cut"], out.byKey["ok"]
 	t.Logf("cut: %+v errors %+v e2e max %d us; ok: %+v e2e p99 %d us", c.Accounting, c.Errors, c.E2E.LatencyUS.Max, o.Accounting, o.E2E.LatencyUS.P99)

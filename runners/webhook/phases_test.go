@@ -116,7 +116,7 @@ func TestExternalTLSOptions(t *testing.T) {
 	// Without the CA and without insecure_skip_verify, nothing is delivered:
 	// every attempt fails the certificate check.
 	sc2 := testScenario(5, time.Second, 0, time.Second)
-	sc2.Systems.Webhook.Retry.MaxAttempts = 1
+	ConfigOf(sc2).Retry.MaxAttempts = 1
 	withSecret(t, sc2)
 	sc2.Subscribers = []scenarios.Subscriber{external("unverified", srv.URL)}
 	s := run(t, t.Context(), sc2).byKey["unverified"]
@@ -171,7 +171,7 @@ func TestAttemptPhasesOverLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer link.Close()
-		cfg := DispatcherConfig{Webhook: *testScenario(1, time.Second, 0, 0).Systems.Webhook, Secret: secret, RootCAs: sink.Cert().Pool()}
+		cfg := DispatcherConfig{Webhook: *ConfigOf(testScenario(1, time.Second, 0, 0)), Secret: secret, RootCAs: sink.Cert().Pool()}
 		ph := NewPhases()
 		d, err := NewDispatcher(cfg, []Target{{Name: "s", URL: sink.URL(), Sub: mp.Subs[0], KeepAlive: &keep, Phases: ph, Dial: link.FastHTTPDialTimeout}})
 		if err != nil {
@@ -234,7 +234,7 @@ func TestAttemptPhasesWarmupConnection(t *testing.T) {
 	sub := subscriber("kept", 0)
 	sub.TLS = true
 	sc := testScenario(20, time.Second, time.Second, 2*time.Second, sub)
-	sc.Systems.Webhook.MaxInFlight = 1 // one connection, opened in the warm-up
+	ConfigOf(sc).MaxInFlight = 1 // one connection, opened in the warm-up
 	ph := run(t, t.Context(), sc).byKey["kept"].AttemptPhases
 	if ph == nil || ph.Connect.LatencyUS.Count != 20 || ph.NewConnections != 0 || ph.TLS.LatencyUS.Max != 0 || ph.Connect.LatencyUS.Max != 0 {
 		t.Fatalf("attempt phases %+v: want 20 measured attempts, none opening a connection", ph)

@@ -56,7 +56,7 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if len(sc.Subscribers) == 0 {
 		return nil, errors.New("webhook runner: scenario has no subscribers")
 	}
-	wh := Resolve(sc.Systems.Webhook)
+	wh := Resolve(ConfigOf(sc))
 
 	gen, err := load.New(sc)
 	if err != nil {

@@ -42,7 +42,7 @@ func testScenario(rate float64, duration, warmup, drain time.Duration, subs ...s
 			Duration: dur(duration), Warmup: dur(warmup), Drain: dur(drain)},
 		Event:       scenarios.Event{Size: scenarios.Dist{Kind: scenarios.DistFixed, Value: 512}, Keys: 16, Seed: 7, Type: "order.created"},
 		Subscribers: subs,
-		Systems: scenarios.Systems{Webhook: &scenarios.Webhook{
+		Systems: scenarios.NewSystems(map[string]scenarios.Block{"webhook": &Config{
 			Timeout: dur(5 * time.Second),
 			Retry: scenarios.Retry{MaxAttempts: 5, Backoff: scenarios.BackoffExponential,
 				Initial: dur(100 * time.Millisecond), Max: dur(time.Second), Jitter: 0.2, HonourRetryAfter: yes()},
@@ -50,7 +50,7 @@ func testScenario(rate float64, duration, warmup, drain time.Duration, subs ...s
 			QueueLimit:  100000,
 			Connections: scenarios.ConnKeepalive,
 			Signing:     scenarios.Signing{Enabled: yes()},
-		}},
+		}}),
 	}
 }
 
@@ -226,8 +226,8 @@ func TestLoss(t *testing.T) {
 	sc := testScenario(50, 2*time.Second, 500*time.Millisecond, 3*time.Second,
 		subscriber("healthy", time.Millisecond),
 		subscriber("gone", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultDown}))
-	sc.Systems.Webhook.Retry.MaxAttempts = 2
-	sc.Systems.Webhook.Retry.Initial = dur(50 * time.Millisecond)
+	ConfigOf(sc).Retry.MaxAttempts = 2
+	ConfigOf(sc).Retry.Initial = dur(50 * time.Millisecond)
 	out := run(t, context.Background(), sc)
 	gone, healthy := out.byKey["gone"], out.byKey["healthy"]
 	if gone.Accounting.Sent != 100 || gone.Accounting.Lost != gone.Accounting.Sent || gone.Accounting.Delivered != 0 {
@@ -264,7 +264,7 @@ func TestRetries(t *testing.T) {
 	t.Parallel()
 	sc := testScenario(50, 4*time.Second, 500*time.Millisecond, 5*time.Second,
 		subscriber("flaky", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultErrors, At: 0, For: dur(2 * time.Second), Status: 503, Probability: 1}))
-	sc.Systems.Webhook.Retry.MaxAttempts = 10
+	ConfigOf(sc).Retry.MaxAttempts = 10
 	out := run(t, context.Background(), sc)
 	s := out.byKey["flaky"]
 	if s.Accounting.Lost != 0 || s.Accounting.Sent != 200 {
@@ -371,7 +371,7 @@ func TestRetryAfter(t *testing.T) {
 			sc := testScenario(50, 2*time.Second, 500*time.Millisecond, 4*time.Second,
 				subscriber("throttling", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultErrors, At: 0, For: dur(300 * time.Millisecond),
 					Status: 503, Probability: 1, RetryAfter: dur(time.Second)}))
-			sc.Systems.Webhook.Retry = scenarios.Retry{MaxAttempts: 20, Backoff: scenarios.BackoffExponential,
+			ConfigOf(sc).Retry = scenarios.Retry{MaxAttempts: 20, Backoff: scenarios.BackoffExponential,
 				Initial: dur(20 * time.Millisecond), Max: dur(200 * time.Millisecond), Jitter: 0, HonourRetryAfter: c.honour}
 			out := run(t, context.Background(), sc)
 			s := out.byKey["throttling"]
@@ -405,7 +405,7 @@ func TestTLS(t *testing.T) {
 			s := subscriber("secure", time.Millisecond)
 			s.TLS = true
 			sc := testScenario(50, 2*time.Second, 500*time.Millisecond, 3*time.Second, s, subscriber("plain", time.Millisecond))
-			sc.Systems.Webhook.Connections = mode
+			ConfigOf(sc).Connections = mode
 			out := run(t, context.Background(), sc)
 			for _, n := range []string{"secure", "plain"} {
 				a := out.byKey[n]
@@ -424,8 +424,8 @@ func TestHang(t *testing.T) {
 	t.Parallel()
 	sc := testScenario(50, 3*time.Second, 500*time.Millisecond, 4*time.Second,
 		subscriber("hanging", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultHang, At: dur(time.Second), For: dur(500 * time.Millisecond)}))
-	sc.Systems.Webhook.Timeout = dur(300 * time.Millisecond)
-	sc.Systems.Webhook.Retry.MaxAttempts = 10
+	ConfigOf(sc).Timeout = dur(300 * time.Millisecond)
+	ConfigOf(sc).Retry.MaxAttempts = 10
 	out := run(t, context.Background(), sc)
 	s := out.byKey["hanging"]
 	if s.Accounting.Lost != 0 || s.Accounting.Duplicates != 0 {
@@ -477,7 +477,7 @@ func TestFaultsSlowAndPartialErrors(t *testing.T) {
 	sc := testScenario(50, 2*time.Second, 500*time.Millisecond, 4*time.Second,
 		subscriber("slow", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultSlow, At: dur(500 * time.Millisecond), For: dur(500 * time.Millisecond), Add: dur(200 * time.Millisecond)}),
 		subscriber("half", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultErrors, Status: 500, Probability: 0.5}))
-	sc.Systems.Webhook.Retry = scenarios.Retry{MaxAttempts: 20, Backoff: scenarios.BackoffLinear, Initial: dur(10 * time.Millisecond), Max: dur(50 * time.Millisecond), HonourRetryAfter: yes()}
+	ConfigOf(sc).Retry = scenarios.Retry{MaxAttempts: 20, Backoff: scenarios.BackoffLinear, Initial: dur(10 * time.Millisecond), Max: dur(50 * time.Millisecond), HonourRetryAfter: yes()}
 	out := run(t, context.Background(), sc)
 	slow := out.byKey["slow"]
 	h := decode(t, slow.E2E)
@@ -526,11 +526,11 @@ func TestPauseDeadLetteredThenProcessed(t *testing.T) {
 		subscriber("paused", time.Millisecond,
 			scenarios.Fault{Kind: scenarios.FaultPause, At: dur(3 * time.Second), For: dur(3 * time.Second)},
 			scenarios.Fault{Kind: scenarios.FaultErrors, At: dur(6500 * time.Millisecond), For: dur(3500 * time.Millisecond), Status: 503, Probability: 1}))
-	sc.Systems.Webhook.Timeout = dur(500 * time.Millisecond)
-	sc.Systems.Webhook.Retry.MaxAttempts = 4
+	ConfigOf(sc).Timeout = dur(500 * time.Millisecond)
+	ConfigOf(sc).Retry.MaxAttempts = 4
 	// Enough connections that every attempt reaches the sink and is held,
 	// rather than waiting in the sender's queue.
-	sc.Systems.Webhook.MaxInFlight = 2000
+	ConfigOf(sc).MaxInFlight = 2000
 	out := run(t, context.Background(), sc)
 	a := out.byKey["paused"].Accounting
 	if a.Sent != 2000 {
@@ -570,7 +570,7 @@ func TestDeadLetterWriteFails(t *testing.T) {
 	t.Parallel()
 	sc := testScenario(50, time.Second, 200*time.Millisecond, time.Second,
 		subscriber("gone", time.Millisecond, scenarios.Fault{Kind: scenarios.FaultDown}))
-	sc.Systems.Webhook.Retry.MaxAttempts = 1
+	ConfigOf(sc).Retry.MaxAttempts = 1
 	lw := runners.NewLineWriter(&failAfter{ok: 1000})
 	defer lw.Close()
 	r, err := runners.New(System)
@@ -605,8 +605,8 @@ func TestDeadLetterSlowDiskDoesNotStallPacer(t *testing.T) {
 	// and a subscriber that holds every request.
 	sc := testScenario(500, time.Second, 200*time.Millisecond, 500*time.Millisecond,
 		subscriber("slow", 2*time.Second))
-	sc.Systems.Webhook.QueueLimit = 1
-	sc.Systems.Webhook.MaxInFlight = 1
+	ConfigOf(sc).QueueLimit = 1
+	ConfigOf(sc).MaxInFlight = 1
 	w := stuckWriter{release: make(chan struct{})}
 	lw := runners.NewLineWriterSize(w, 4096)
 	r, err := runners.New(System)

@@ -85,7 +85,7 @@ type childProc struct {
 
 // newSenderProc starts the first sender. targets must not use Dial or
 // Phases (an emulated link or the connect split are not carried over).
-func newSenderProc(w scenarios.Webhook, secret *Secret, cert *Cert, targets []Target, specs []scenarios.Subscriber,
+func newSenderProc(w Config, secret *Secret, cert *Cert, targets []Target, specs []scenarios.Subscriber,
 	subs []*measure.Subscriber, dl *runners.LineWriter, addBytes func(int), logf func(string, ...any)) (*senderProc, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -650,7 +650,7 @@ func (s *senderProc) attach(res *results.Point) {
 
 // newSender builds the in-process dispatcher, or the sender child process
 // when the scenario crashes the sender or asks for a durable queue.
-func newSender(wh scenarios.Webhook, secret *Secret, cert *Cert, targets []Target, specs []scenarios.Subscriber,
+func newSender(wh Config, secret *Secret, cert *Cert, targets []Target, specs []scenarios.Subscriber,
 	mp *measure.Point, pt *runners.Point) (sender, *senderProc, error) {
 	if len(wh.Faults) == 0 && !wh.DurableQueue {
 		dcfg := DispatcherConfig{Webhook: wh, Secret: secret, DeadLetters: pt.DeadLetters, AddBytes: mp.AddBytes, Note: mp.Note}

@@ -184,7 +184,7 @@ func TestConnectionModes(t *testing.T) {
 			gen, mp := newPoint(t, "s")
 			secret, _ := NewSecret()
 			sink := startSink(t, SinkConfig{Name: "s", TLS: c.tls, Secret: secret, Recorder: mp.Subs[0]})
-			cfg := DispatcherConfig{Webhook: *testScenario(1, time.Second, 0, 0).Systems.Webhook, Secret: secret}
+			cfg := DispatcherConfig{Webhook: *ConfigOf(testScenario(1, time.Second, 0, 0)), Secret: secret}
 			cfg.Webhook.Connections = c.mode
 			cfg.Webhook.MaxInFlight = 4
 			if c.tls {
@@ -221,7 +221,7 @@ func TestQueueFull(t *testing.T) {
 	spec := subscriber("slow", 100*time.Millisecond)
 	sink := startSink(t, SinkConfig{Name: "slow", Behaviour: behave.New(spec, 1), Recorder: mp.Subs[0]})
 	var lines lineBuf
-	cfg := DispatcherConfig{Webhook: *testScenario(1, time.Second, 0, 0).Systems.Webhook, DeadLetters: lines.writer()}
+	cfg := DispatcherConfig{Webhook: *ConfigOf(testScenario(1, time.Second, 0, 0)), DeadLetters: lines.writer()}
 	cfg.Webhook.MaxInFlight = 1
 	cfg.Webhook.QueueLimit = 5
 	d, err := NewDispatcher(cfg, []Target{{Name: "slow", URL: sink.URL(), Sub: mp.Subs[0]}})
@@ -257,7 +257,7 @@ func TestDispatcherStopsPromptly(t *testing.T) {
 	spec := subscriber("hung", 0, scenarios.Fault{Kind: scenarios.FaultHang})
 	sink := startSink(t, SinkConfig{Name: "hung", Behaviour: behave.New(spec, 1), Recorder: mp.Subs[0]})
 	sink.SetStart(load.Now() - 1)
-	d, err := NewDispatcher(DispatcherConfig{Webhook: *testScenario(1, time.Second, 0, 0).Systems.Webhook}, []Target{{Name: "hung", URL: sink.URL(), Sub: mp.Subs[0]}})
+	d, err := NewDispatcher(DispatcherConfig{Webhook: *ConfigOf(testScenario(1, time.Second, 0, 0))}, []Target{{Name: "hung", URL: sink.URL(), Sub: mp.Subs[0]}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,13 +37,24 @@ const System = "toyqueue"
 // queues' length as consumer lag, and retries after an errors fault.
 var Caps = results.Capabilities{Publish: true, ConsumerLag: true, Retries: true}
 
-// The one registration. The toy is a design nobody pays for, so its cost
+// The registrations. The toy is a design nobody pays for, so its cost
 // family is one the cost model does not price: reports/cost lists it as
 // unpriced rather than pricing it as something else.
 func init() {
 	runners.Register(runners.Descriptor{Name: System, New: func() runners.Runner { return &Runner{} },
 		Caps: Caps, CostFamily: "in-memory", Order: 10})
+	// and the scenario block systems.toyqueue (no settings; it measures
+	// publish latency, so publish thresholds apply).
+	scenarios.RegisterSystem(scenarios.SystemBlock{Name: System, Order: 100,
+		Decode:   func(*scenarios.Object) scenarios.Block { return &Config{} },
+		Measures: []string{scenarios.FamilyPublish}})
 }
+
+// Config is the toy's scenario block, systems.toyqueue: {} (no settings).
+type Config struct{}
+
+// CloneBlock implements scenarios.Block.
+func (c *Config) CloneBlock() scenarios.Block { return &Config{} }
 
 // queueLimit bounds each subscriber's queue: a full queue drops the event
 // (it is then lost, and the point says so in a note).
@@ -210,11 +221,7 @@ func firstOf(b *behave.Subscriber, now int64, kinds ...string) (scenarios.Fault,
 // report on it: what a new system needs to do to be benchmarked and shown.
 func TestToyQueue(t *testing.T) {
 	outs := runnertest.Run(t, System, runnertest.Options{
-		// The scenario decoder knows only the webhook, kafka and bridge
-		// blocks and rejects a scenario that enables none of them, so the
-		// toy borrows the webhook block, which it ignores (issue 8 item 1's
-		// registry removes this: see docs/architecture.md).
-		Systems: "webhook: {}",
+		Systems: System + ": {}",
 	})
 	if t.Failed() {
 		return
@@ -281,5 +288,53 @@ func TestToyQueue(t *testing.T) {
 	}
 	if strings.Contains(string(page), "Attempts per delivery") {
 		t.Error("report.html has an attempts-per-delivery column for a system without attempts")
+	}
+}
+
+// TestToyQueueFromScenario runs the toy from a scenario file's
+// systems.toyqueue block through engine.Run, as `evbench run` does: the
+// loader decodes the block through the registry, the engine runs every
+// enabled registered system, and results.json echoes the block.
+func TestToyQueueFromScenario(t *testing.T) {
+	const yaml = `name: toy
+load: {rate: 200/s, duration: 1s, warmup: 0s, drain: 2s}
+subscribers: [{name: a}, {name: b}]
+systems: {toyqueue: {}}
+thresholds: ["publish.p99 < 1s"]
+`
+	sc, err := scenarios.LoadBytes("toy.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.Systems.Names(); len(got) != 1 || got[0] != System {
+		t.Fatalf("enabled systems %v, want [%s]", got, System)
+	}
+	res, err := engine.Run(context.Background(), sc, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != results.StatusComplete || len(res.Points) != 1 {
+		t.Fatalf("status %s with %d points, want complete with 1", res.Status, len(res.Points))
+	}
+	p := res.Points[0]
+	if p.System != System || p.Status != results.StatusComplete {
+		t.Fatalf("point system %q status %q", p.System, p.Status)
+	}
+	if len(p.Subscribers) != 2 {
+		t.Fatalf("%d subscribers, want 2", len(p.Subscribers))
+	}
+	for _, s := range p.Subscribers {
+		a := s.Accounting
+		if a.Sent != 200 || a.Delivered != a.Sent || a.Lost != 0 {
+			t.Errorf("%s: sent %d delivered %d lost %d, want 200 sent, all delivered", s.Name, a.Sent, a.Delivered, a.Lost)
+		}
+	}
+	if len(p.Thresholds) != 1 || !p.Thresholds[0].Pass {
+		t.Errorf("thresholds %+v, want publish.p99 < 1s evaluated and passing", p.Thresholds)
+	}
+	if !strings.Contains(string(res.Scenario), `"systems": {
+    "toyqueue": {}
+  }`) {
+		t.Errorf("results' scenario does not echo systems.toyqueue:\n%s", res.Scenario)
 	}
 }

@@ -71,7 +71,7 @@ func run() error {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	bi := false
-	k := &scenarios.Kafka{
+	k := &kafka.Config{
 		Brokers: *brokers, Acks: *acks, Linger: scenarios.Duration(*linger), BatchMaxBytes: scenarios.ByteSize(*batch),
 		Topic: scenarios.Topic{Name: *topic, Partitions: *partitions, ReplicationFactor: 1}, Producers: 1,
 		Compression: "none", MaxBufferedRecords: kafka.DefaultMaxBufferedRecords, Members: 1,

@@ -184,28 +184,34 @@ func RunPoint(ctx context.Context, pt *Point, spec Spec, sys System) (*results.P
 	return r.deadLetters(spec.System, res)
 }
 
-// drain waits until the system is settled, at most load.drain; after an
-// interruption (before or during the drain) at most Point.InterruptDrain.
-// It reports whether the point was interrupted.
+// drain runs the point's drain with the system's condition (by default
+// measure.Point.Settled).
 func (r *Run) drain(ctx context.Context) (interrupted bool) {
-	limit := r.Point.InterruptDrain.D()
-	if limit <= 0 {
-		limit = DefaultInterruptDrain
-	}
 	settled := r.settled
 	if settled == nil {
 		settled = r.Measure.Settled
 	}
-	drain := r.Point.Scenario.Load.Drain.D()
+	return Drain(ctx, r.Point.Scenario.Load.Drain.D(), r.Point.InterruptDrain.D(), settled)
+}
+
+// Drain waits after the load until settled(), at most drain; once ctx is
+// cancelled (before or during the drain) at most interruptDrain more
+// (DefaultInterruptDrain when <= 0). It reports whether the run was
+// interrupted. RunPoint and the multi-hop flows (runners/flow) drain with
+// it.
+func Drain(ctx context.Context, drain, interruptDrain time.Duration, settled func() bool) (interrupted bool) {
+	if interruptDrain <= 0 {
+		interruptDrain = DefaultInterruptDrain
+	}
 	if ctx.Err() != nil {
-		waitSettled(min(drain, limit), nil, settled)
+		waitSettled(min(drain, interruptDrain), nil, settled)
 		return true
 	}
 	waitSettled(drain, ctx.Done(), settled)
 	if ctx.Err() == nil {
 		return false
 	}
-	waitSettled(limit, nil, settled)
+	waitSettled(interruptDrain, nil, settled)
 	return true
 }
 

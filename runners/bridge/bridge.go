@@ -251,17 +251,12 @@ func (p *point) Start(ctx context.Context, r *runners.Run) error {
 		p.gate = func() bool { return p.groups.MaxLag()*recBytes > kafka.EmbeddedUnconsumedBudget }
 		r.Note("%s", kafka.EmbeddedMemoryNote)
 	}
-	r.AtBegin(func(int64) {
-		p.stopWatch = kafka.WatchCluster(env, mp, kafka.FaultsOf(sc))
-		r.Defer(p.stopWatch)
-		p.bf.Start(mp)
-		r.Defer(func() { _ = p.bf.Stop() }) // the error is read in Stop; this only guards early returns
-		if p.runner.OnIngress != nil && p.in != nil {
-			p.runner.OnIngress(p.in, p.groups)
-		}
-	})
 	if p.crashing {
-		return p.startCrashing(ctx, r) // bridgeproc.go
+		if err := p.startCrashing(ctx, r); err != nil { // bridgeproc.go
+			return err
+		}
+		r.AtBegin(func(int64) { p.begin(r) })
+		return nil
 	}
 	var forward func(load.Event)
 	if p.parallel {
@@ -296,7 +291,20 @@ func (p *point) Start(ctx context.Context, r *runners.Run) error {
 		QueueDepth: p.snd.QueueDepth,
 		Lag:        p.groups.Lag,
 	})
+	r.AtBegin(func(int64) { p.begin(r) })
 	return nil
+}
+
+// begin runs once the measured period is fixed, after every other hook:
+// the cluster watcher, the broker-fault schedule and the OnIngress hook.
+func (p *point) begin(r *runners.Run) {
+	p.stopWatch = kafka.WatchCluster(p.env, r.Measure, kafka.FaultsOf(r.Point.Scenario))
+	r.Defer(p.stopWatch)
+	p.bf.Start(r.Measure)
+	r.Defer(func() { _ = p.bf.Stop() }) // the error is read in Stop; this only guards early returns
+	if p.runner.OnIngress != nil && p.in != nil {
+		p.runner.OnIngress(p.in, p.groups)
+	}
 }
 
 // Send sends the event to the ingress as a signed webhook.

@@ -32,7 +32,8 @@ import (
 	"github.com/evbench/evbench/scenarios"
 )
 
-// Runner runs one system for one point.
+// Runner runs one system for one point. A system implements it by
+// calling RunPoint (lifecycle.go) with its System: start, send, stop.
 type Runner interface {
 	// Run executes the point: start the system and subscribers, run the
 	// open-loop load (warm-up, measured period), drain, stop everything

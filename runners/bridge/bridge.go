@@ -33,7 +33,6 @@ import (
 	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
-	"github.com/evbench/evbench/runners/behave"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
@@ -126,11 +125,16 @@ func (c Config) Secret() (*webhook.Secret, error) {
 // setupTimeout bounds broker start, topic set-up and group joins.
 const setupTimeout = 2 * time.Minute
 
-// Run executes one point: Kafka side and consumer groups first (joined and
-// assigned before the load starts), then the ingress, then the open-loop
-// load through the sender; drain until every group has every measured
-// event or the drain period ends; stop everything; build the results.
+// Run executes one point under runners.RunPoint: Kafka side and consumer
+// groups first (joined and assigned before the load starts), then the
+// ingress (in process, or a child process with systems.bridge.faults),
+// then the open-loop load through the sender; drain until every group has
+// every measured event or the drain period ends; stop everything; build
+// the results.
 func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
+	if pt == nil || pt.Scenario == nil {
+		return nil, fmt.Errorf("%s runner: no scenario", System)
+	}
 	sc := pt.Scenario
 	bc, err := ResolveConfig(ConfigOf(sc))
 	if err != nil {
@@ -143,53 +147,81 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	// The bridge's topic is its own: a named kafka topic belongs to the
 	// kafka system's points.
 	set.Topic = ""
-	secret, err := bc.Secret()
-	if err != nil {
+	p := &point{runner: r, bc: bc, set: set, parallel: ConfigOf(sc).ParallelRun, crashing: len(bc.Faults) > 0}
+	if p.crashing {
+		if p.parallel {
+			return nil, fmt.Errorf("bridge: systems.bridge.parallel_run is not supported with systems.bridge.faults (the crashing bridge runs as a child process, without the legacy webhook path)")
+		}
+		if !kafka.ProducerNetwork(sc).IsZero() || !ConfigOf(sc).IngressNetwork.IsZero() {
+			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
+		}
+	}
+	if p.secret, err = bc.Secret(); err != nil {
 		return nil, err
 	}
-	gen, err := load.New(sc)
-	if err != nil {
-		return nil, fmt.Errorf("bridge: load: %w", err)
+	var names []string
+	if p.parallel {
+		names = append(kafka.SubscriberNames(sc), legacyNames(sc)...)
 	}
-	names := kafka.SubscriberNames(sc)
-	parallel := ConfigOf(sc).ParallelRun
-	if parallel {
-		names = append(names, legacyNames(sc)...)
-	}
-	mp := measure.NewPoint(System, gen, names, sc.Event.Keys)
+	return runners.RunPoint(ctx, pt, runners.Spec{System: System, Caps: Caps, Subscribers: names}, p)
+}
 
+// point is the bridge system's part of one point.
+type point struct {
+	runner   *Runner
+	bc       Config
+	set      kafka.Settings
+	secret   *webhook.Secret
+	parallel bool // systems.bridge.parallel_run (parallel.go)
+	crashing bool // the ingress is a child process (bridgeproc.go)
+
+	env       *kafka.Env
+	bf        *kafka.BrokerFaults
+	nw        *kafka.Network
+	groups    *kafka.Groups
+	gate      func() bool
+	in        *Ingress
+	proc      *bridgeProc // crashing only
+	old       *legacy     // parallel only
+	snd       *Sender
+	stopWatch func()
+
+	faultErr, unackedErr, procErr error
+}
+
+// Start opens the Kafka side and the consumer groups, then the ingress
+// and the upstream sender.
+func (p *point) Start(ctx context.Context, r *runners.Run) error {
+	pt, sc, mp, bc, set := r.Point, r.Point.Scenario, r.Measure, p.bc, p.set
 	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
-	defer cancel()
+	r.Defer(cancel)
 	env, err := kafka.Open(sctx, set, sc.Name, System, pt.Log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer env.Close()
-	bf, err := kafka.PrepareBrokerFaults(sctx, env, kafka.FaultsOf(sc))
-	if err != nil {
-		return nil, err
+	p.env = env
+	r.Defer(env.Close)
+	if p.bf, err = kafka.PrepareBrokerFaults(sctx, env, kafka.FaultsOf(sc)); err != nil {
+		return err
 	}
 	mp.SetBroker(env.Kind, env.Embedded)
-	mp.Note("%s", env.Note())
+	r.Note("%s", env.Note())
 	mode := "durable: the bridge answers after Kafka acknowledged the record"
 	if bc.Ack == AckBeforeProduce {
 		mode = "fast: the bridge answers before producing; records in flight are lost if the bridge dies"
 	}
 	signing := "Standard Webhooks signatures verified"
-	if secret == nil {
+	if p.secret == nil {
 		signing = "signing disabled"
 	}
-	mp.Note("bridge: ack %s (%s); %s; sender max_in_flight %d, timeout %s", bc.Ack, mode, signing, bc.MaxInFlight, bc.Timeout)
-
-	if n := behave.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions", sc.Subscribers); n != "" {
-		mp.Note("%s", n)
+	r.Note("bridge: ack %s (%s); %s; sender max_in_flight %d, timeout %s", bc.Ack, mode, signing, bc.MaxInFlight, bc.Timeout)
+	r.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions")
+	behs := r.Behaviours()
+	if p.nw, err = kafka.OpenNetwork(sc, env, pt.Log); err != nil {
+		return err
 	}
-	behs := kafka.Behaviours(sc)
-	nw, err := kafka.OpenNetwork(sc, env, pt.Log)
-	if err != nil {
-		return nil, err
-	}
-	defer nw.Links.Close()
+	r.Defer(func() { p.nw.Links.Close() })
+	r.AtBegin(p.nw.Links.SetStart)
 	// Late groups (join_at) sample their lag against the records the
 	// ingress published; the ingress starts after the groups.
 	var ingress atomic.Pointer[Ingress]
@@ -200,106 +232,122 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 		return 0
 	}
 	if _, ok := set.TopicConfigs["retention.ms"]; ok {
-		mp.Note("bridge: retention.ms is passed to the topic but not enforced by evbench under the bridge (only the kafka system enforces it and attributes retention loss); the embedded broker never deletes by time")
+		r.Note("bridge: retention.ms is passed to the topic but not enforced by evbench under the bridge (only the kafka system enforces it and attributes retention loss); the embedded broker never deletes by time")
 	}
-	groups, err := kafka.StartGroups(sctx, kafka.GroupsConfig{
-		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
+	p.groups, err = kafka.StartGroups(sctx, kafka.GroupsConfig{
+		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: p.nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
 		TrimConsumed: env.Embedded, Published: published, TimeScale: sc.TimeScale,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer groups.Close()
-	var gate func() bool
+	r.Defer(p.groups.Close)
 	if env.Embedded {
 		// The embedded broker's records live in evbench's memory: hold
 		// requests while the slowest group's lag exceeds the budget
 		// (records of the event size, as the kafka runner's producers do).
 		recBytes := int64(sc.Event.Size.MeanValue()) + 64
-		gate = func() bool { return groups.MaxLag()*recBytes > kafka.EmbeddedUnconsumedBudget }
-		mp.Note("%s", kafka.EmbeddedMemoryNote)
+		p.gate = func() bool { return p.groups.MaxLag()*recBytes > kafka.EmbeddedUnconsumedBudget }
+		r.Note("%s", kafka.EmbeddedMemoryNote)
 	}
-	setStart := []func(int64){nw.Links.SetStart}
-	for _, b := range behs {
-		setStart = append(setStart, b.SetStart)
-	}
-	if len(bc.Faults) > 0 {
-		if parallel {
-			return nil, fmt.Errorf("bridge: systems.bridge.parallel_run is not supported with systems.bridge.faults (the crashing bridge runs as a child process, without the legacy webhook path)")
+	if p.crashing {
+		if err := p.startCrashing(ctx, r); err != nil { // bridgeproc.go
+			return err
 		}
-		if !kafka.ProducerNetwork(sc).IsZero() || !ConfigOf(sc).IngressNetwork.IsZero() {
-			return nil, fmt.Errorf("bridge: systems.bridge.faults runs the bridge as a child process, which cannot use an emulated producer_network or ingress_network link")
-		}
-		return runCrashing(ctx, pt, mp, gen, bc, set, env, secret, groups, setStart, bf)
+		r.AtBegin(func(int64) { p.begin(r) })
+		return nil
 	}
-	var old *legacy
 	var forward func(load.Event)
-	if parallel {
-		if old, err = startLegacy(sc, pt, mp.Subs[len(sc.Subscribers):], mp.AddBytes); err != nil {
-			return nil, err
+	if p.parallel {
+		if p.old, err = startLegacy(sc, pt, mp.Subs[len(sc.Subscribers):], mp.AddBytes); err != nil {
+			return err
 		}
-		defer old.close()
-		forward = old.disp.Dispatch
-		mp.Note("bridge: parallel run: every event the ingress verifies is also delivered by a webhook sender to the legacy endpoints (subscribers named <name>%s, in-process sinks); results.parallel_run compares each subscriber's two delivery sets", scenarios.LegacySuffix)
+		r.Defer(func() { _ = p.old.close() })
+		forward = p.old.disp.Dispatch
+		for _, f := range p.old.setStart {
+			r.AtBegin(f)
+		}
+		r.Note("bridge: parallel run: every event the ingress verifies is also delivered by a webhook sender to the legacy endpoints (subscribers named <name>%s, in-process sinks); results.parallel_run compares each subscriber's two delivery sets", scenarios.LegacySuffix)
 	}
-	in, err := StartIngress(IngressConfig{
-		Secret: secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: nw.Producer,
-		Keys: sc.Event.Keys, Obs: mp, ProduceTimeout: bc.Timeout, Gate: gate, Forward: forward,
+	p.in, err = StartIngress(IngressConfig{
+		Secret: p.secret, Ack: bc.Ack, Settings: set, Topic: env.Topic, Conn: p.nw.Producer,
+		Keys: sc.Event.Keys, Obs: mp, ProduceTimeout: bc.Timeout, Gate: p.gate, Forward: forward,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer in.Close()
-	ingress.Store(in)
-	pt.Log("bridge: ingress on %s (ack %s)", in.URL(), bc.Ack)
-	snd := NewSender(in.URL(), in.Addr(), secret, bc.MaxInFlight, bc.Timeout, mp)
-	defer snd.Close()
-	if err := linkSender(nw.Links, ConfigOf(sc).IngressNetwork, snd); err != nil {
-		return nil, err
+	r.Defer(func() { p.in.Close() })
+	ingress.Store(p.in)
+	pt.Log("bridge: ingress on %s (ack %s)", p.in.URL(), bc.Ack)
+	p.snd = NewSender(p.in.URL(), p.in.Addr(), p.secret, bc.MaxInFlight, bc.Timeout, mp)
+	r.Defer(func() { p.snd.Close() })
+	if err := linkSender(p.nw.Links, ConfigOf(sc).IngressNetwork, p.snd); err != nil {
+		return err
 	}
-	snd.StopOn(ctx.Done())
-
+	p.snd.StopOn(ctx.Done())
 	mp.SetGauges(measure.Gauges{
-		InFlight:   func() int64 { return snd.InFlight() + in.InFlight() },
-		QueueDepth: snd.QueueDepth,
-		Lag:        groups.Lag,
+		InFlight:   func() int64 { return p.snd.InFlight() + p.in.InFlight() },
+		QueueDepth: p.snd.QueueDepth,
+		Lag:        p.groups.Lag,
 	})
-	if old != nil {
-		setStart = append(setStart, old.setStart...)
-	}
-	start := pt.Begin(mp, setStart...)
-	stopWatch := kafka.WatchCluster(env, mp, kafka.FaultsOf(sc))
-	defer stopWatch()
-	bf.Start(mp)
-	defer bf.Stop() //nolint:errcheck // the error is read below; this only guards early returns
-	if r.OnIngress != nil {
-		r.OnIngress(in, groups)
-	}
-	gen.Run(ctx, start, snd.Send)
-	interrupted := kafka.Drain(ctx, pt, mp)
+	r.AtBegin(func(int64) { p.begin(r) })
+	return nil
+}
 
-	unsent := snd.Close()
-	in.Close()
-	in.AddUnsent(unsent)
-	faultErr := bf.Stop() // after the ingress closed: see the kafka runner
-	stopWatch()
-	unackedErr := kafka.ExcuseUnacked(in.UnackedError(), bf, mp)
-	if n := in.Rejected(); n > 0 {
+// begin runs once the measured period is fixed, after every other hook:
+// the cluster watcher, the broker-fault schedule and the OnIngress hook.
+func (p *point) begin(r *runners.Run) {
+	p.stopWatch = kafka.WatchCluster(p.env, r.Measure, kafka.FaultsOf(r.Point.Scenario))
+	r.Defer(p.stopWatch)
+	p.bf.Start(r.Measure)
+	r.Defer(func() { _ = p.bf.Stop() }) // the error is read in Stop; this only guards early returns
+	if p.runner.OnIngress != nil && p.in != nil {
+		p.runner.OnIngress(p.in, p.groups)
+	}
+}
+
+// Send sends the event to the ingress as a signed webhook.
+func (p *point) Send(ev load.Event) { p.snd.Send(ev) }
+
+// Stop stops the sender, then the ingress (in process or the child), then
+// the broker faults (after the ingress closed: see the kafka runner) and
+// the groups.
+func (p *point) Stop(r *runners.Run) {
+	if p.crashing {
+		p.stopCrashing(r) // bridgeproc.go
+		return
+	}
+	mp := r.Measure
+	unsent := p.snd.Close()
+	p.in.Close()
+	p.in.AddUnsent(unsent)
+	p.faultErr = p.bf.Stop()
+	p.stopWatch()
+	p.unackedErr = kafka.ExcuseUnacked(p.in.UnackedError(), p.bf, mp)
+	if n := p.in.Rejected(); n > 0 {
 		mp.Note("bridge: %d requests rejected with 401 (signature failures)", n)
 	}
-	groups.Close()
-	if err := old.close(); err != nil {
+	p.groups.Close()
+	if err := p.old.close(); err != nil {
 		mp.Note("bridge: parallel run: closing the legacy webhook side: %v", err)
 	}
-	res, err := mp.Finish(Caps, pt.Params)
+}
+
+// Finish adds the links, the groups' catch-ups, the bridge process and the
+// parallel-run comparison, and settles the status from unacknowledged
+// records and broker faults.
+func (p *point) Finish(r *runners.Run, res *results.Point, err error) (*results.Point, error) {
 	if res != nil {
-		res.Network = nw.Links.Record()
+		res.Network = p.nw.Links.Record()
 	}
-	groups.AttachCatchUps(res)
-	if parallel && err == nil {
+	p.groups.AttachCatchUps(res)
+	if p.crashing {
+		err = p.finishCrashing(res, err) // bridgeproc.go
+	}
+	if p.parallel && err == nil {
 		err = results.CompareParallel(res, scenarios.LegacySuffix)
 	}
-	res, err = kafka.FinishStatus(res, err, interrupted, unackedErr)
-	return kafka.FaultStatus(res, err, faultErr)
+	res, err = kafka.FinishStatus(res, err, r.Interrupted, p.unackedErr)
+	return kafka.FaultStatus(res, err, p.faultErr)
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
-	"github.com/evbench/evbench/runners/webhook"
 	"github.com/evbench/evbench/scenarios"
 )
 
@@ -401,74 +400,78 @@ func (l *lockedBuf) Bytes() []byte {
 // request when the bridge can crash.
 const crashRetryEvery = 100 * time.Millisecond
 
-// runCrashing is Run's second half for a bridge that runs as a child
-// process (systems.bridge.faults): the same load and drain, the ingress in
-// the child, a sender that retries.
-func runCrashing(ctx context.Context, pt *runners.Point, mp *measure.Point, gen *load.Generator, bc Config, set kafka.Settings,
-	env *kafka.Env, secret *webhook.Secret, groups *kafka.Groups, setStart []func(int64), bf *kafka.BrokerFaults) (*results.Point, error) {
-	sc := pt.Scenario
-	cfg := childConfig{Ack: bc.Ack, Settings: set, Brokers: env.Brokers, Topic: env.Topic, Keys: sc.Event.Keys, ProduceTimeout: bc.Timeout}
-	if secret != nil {
-		cfg.Secret = secret.Encode()
+// startCrashing is Start's second half for a bridge that runs as a child
+// process (systems.bridge.faults): the ingress in the child, a sender that
+// retries.
+func (p *point) startCrashing(ctx context.Context, r *runners.Run) error {
+	pt, sc, mp, bc := r.Point, r.Point.Scenario, r.Measure, p.bc
+	cfg := childConfig{Ack: bc.Ack, Settings: p.set, Brokers: p.env.Brokers, Topic: p.env.Topic, Keys: sc.Event.Keys, ProduceTimeout: bc.Timeout}
+	if p.secret != nil {
+		cfg.Secret = p.secret.Encode()
 	}
 	mp.CrashIsBridge()
 	mp.ExpectCrashes()
 	proc, err := startBridgeProc(cfg, bc.Faults, mp.Subs, mp, pt.Log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer func() { _, _ = proc.Close() }()
+	p.proc = proc
+	r.Defer(func() { _, _ = proc.Close() })
+	r.AtBegin(proc.SetMeasuredStart)
 	pt.Log("bridge: ingress child process on %s (ack %s)", proc.URL(), bc.Ack)
-	mp.Note("bridge: the ingress ran as a child process (its CPU is included in resources), killed with SIGKILL by systems.bridge.faults; the upstream sender retried failed requests every %v", crashRetryEvery)
-	if env.Embedded {
-		mp.Note("bridge: with the bridge in a child process the embedded broker's unconsumed budget does not hold requests back")
+	r.Note("bridge: the ingress ran as a child process (its CPU is included in resources), killed with SIGKILL by systems.bridge.faults; the upstream sender retried failed requests every %v", crashRetryEvery)
+	if p.env.Embedded {
+		r.Note("bridge: with the bridge in a child process the embedded broker's unconsumed budget does not hold requests back")
 	}
-	snd := NewSender(proc.URL(), proc.Addr(), secret, bc.MaxInFlight, bc.Timeout, mp)
-	defer snd.Close()
-	snd.RetryEvery(crashRetryEvery)
-	snd.StopOn(ctx.Done())
+	p.snd = NewSender(proc.URL(), proc.Addr(), p.secret, bc.MaxInFlight, bc.Timeout, mp)
+	r.Defer(func() { p.snd.Close() })
+	p.snd.RetryEvery(crashRetryEvery)
+	p.snd.StopOn(ctx.Done())
 	mp.SetGauges(measure.Gauges{
-		InFlight:   func() int64 { return snd.InFlight() + proc.InFlight() },
-		QueueDepth: snd.QueueDepth,
-		Lag:        groups.Lag,
+		InFlight:   func() int64 { return p.snd.InFlight() + proc.InFlight() },
+		QueueDepth: p.snd.QueueDepth,
+		Lag:        p.groups.Lag,
 	})
-	start := pt.Begin(mp, append(setStart, proc.SetMeasuredStart)...)
-	stopWatch := kafka.WatchCluster(env, mp, kafka.FaultsOf(sc))
-	defer stopWatch()
-	bf.Start(mp)    // broker faults (systems.kafka.faults), as in Run
-	defer bf.Stop() //nolint:errcheck // the error is read below; this only guards early returns
-	gen.Run(ctx, start, snd.Send)
-	interrupted := kafka.Drain(ctx, pt, mp)
+	return nil
+}
 
-	unsent := snd.Close()
-	unacked, procErr := proc.Close()
-	faultErr := bf.Stop()
-	stopWatch()
+// stopCrashing is Stop for the child-process bridge: the sender, the
+// child, the broker faults, then the groups.
+func (p *point) stopCrashing(r *runners.Run) {
+	mp := r.Measure
+	unsent := p.snd.Close()
+	var unacked int64
+	unacked, p.procErr = p.proc.Close()
+	p.faultErr = p.bf.Stop()
+	p.stopWatch()
 	for range unsent {
 		// Never acknowledged by the bridge by the end of the drain: they
 		// never reached Kafka through it.
 		mp.PublishError(measure.ErrOther)
 	}
-	var unackedErr error
 	if n := unacked + unsent; n > 0 {
-		unackedErr = &kafka.UnackedError{System: System, N: n, Why: fmt.Sprintf("%d not acknowledged by Kafka when the bridge stopped, %d never acknowledged by the bridge", unacked, unsent)}
+		p.unackedErr = &kafka.UnackedError{System: System, N: n, Why: fmt.Sprintf("%d not acknowledged by Kafka when the bridge stopped, %d never acknowledged by the bridge", unacked, unsent)}
 	}
-	unackedErr = kafka.ExcuseUnacked(unackedErr, bf, mp)
-	groups.Close()
-	res, err := mp.Finish(Caps, pt.Params)
+	p.unackedErr = kafka.ExcuseUnacked(p.unackedErr, p.bf, mp)
+	p.groups.Close()
+}
+
+// finishCrashing records the bridge process on the point (its CPU added
+// to the point's resources) and its crash recovery; a failed child with
+// nothing else wrong fails the point.
+func (p *point) finishCrashing(res *results.Point, err error) error {
 	if res != nil {
-		in := proc.Info()
+		in := p.proc.Info()
 		res.BridgeProcess = in
 		res.Resources.CPUUserS += in.CPUUserS
 		res.Resources.CPUSysS += in.CPUSysS
 		measure.CrashRecovery(res)
-		if procErr != nil {
-			res.Notes = append(res.Notes, "bridge process: "+procErr.Error())
+		if p.procErr != nil {
+			res.Notes = append(res.Notes, "bridge process: "+p.procErr.Error())
 		}
 	}
-	if err == nil && procErr != nil && unackedErr == nil {
-		unackedErr = procErr
+	if err == nil && p.procErr != nil && p.unackedErr == nil {
+		p.unackedErr = p.procErr
 	}
-	res, err = kafka.FinishStatus(res, err, interrupted, unackedErr)
-	return kafka.FaultStatus(res, err, faultErr)
+	return err
 }

@@ -393,27 +393,10 @@ func (r *run) send(s *service, id, seq uint64, key int, intended int64) {
 
 // drain waits after the load until every measured event is accounted
 // (processed by every target it was sent to, or dead-lettered), at most
-// load.drain (5 s after an interruption).
+// load.drain (5 s after an interruption), as every point's drain does
+// (runners.Drain).
 func (r *run) drain(ctx context.Context) (interrupted bool) {
-	limit := r.sc.Load.Drain.D()
-	if ctx.Err() != nil {
-		limit = min(limit, 5*time.Second)
-	}
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) && !r.settled() {
-		select {
-		case <-ctx.Done():
-			if !interrupted {
-				interrupted = true
-				if d := time.Now().Add(5 * time.Second); d.Before(deadline) {
-					deadline = d
-				}
-			}
-			time.Sleep(10 * time.Millisecond)
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return interrupted || ctx.Err() != nil
+	return runners.Drain(ctx, r.sc.Load.Drain.D(), runners.DefaultInterruptDrain, r.settled)
 }
 
 func (r *run) settled() bool {

@@ -217,43 +217,41 @@ func (gs *Groups) hasCommits(ctx context.Context, group string) bool {
 	return found
 }
 
-// produceOnly is Run for a process whose consumer groups run elsewhere
-// (`evbench run --external-consumers`): it produces the schedule, waits
-// for the produce acks (the drain bounds the wait, as in Run) and returns
-// the point with its sent set and publish figures; its subscribers
-// delivered nothing here, and their losses are counted by `evbench merge`
-// against the consume processes' documents, so no loss cause is given.
-func (r *Runner) produceOnly(ctx context.Context, pt *runners.Point, env *Env, set Settings, mp *measure.Point) (*results.Point, error) {
-	sc := pt.Scenario
-	nw, err := OpenNetwork(sc, env, pt.Log)
-	if err != nil {
-		return nil, err
+// startProduceOnly is Start for a process whose consumer groups run
+// elsewhere (`evbench run --external-consumers`): it produces the
+// schedule, and the drain waits for the produce acks (bounded as every
+// drain, also after Ctrl-C during it); the point has its sent set and
+// publish figures; its subscribers delivered nothing here, and their
+// losses are counted by `evbench merge` against the consume processes'
+// documents, so no loss cause is given.
+func (p *point) startProduceOnly(ctx context.Context, r *runners.Run) error {
+	sc, mp := r.Point.Scenario, r.Measure
+	var err error
+	if p.nw, err = OpenNetwork(sc, p.env, r.Point.Log); err != nil {
+		return err
 	}
-	defer nw.Links.Close()
-	prod, err := NewProducer(set, env.Topic, nw.Producer, sc.Event.Keys, mp)
-	if err != nil {
-		return nil, err
+	r.Defer(func() { p.nw.Links.Close() })
+	r.AtBegin(p.nw.Links.SetStart)
+	if p.prod, err = NewProducer(p.set, p.env.Topic, p.nw.Producer, sc.Event.Keys, mp); err != nil {
+		return err
 	}
-	defer prod.Close()
-	prod.StopOn(ctx.Done())
-	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth})
-	mp.Note("kafka: consumer groups run in evbench consume processes (--external-consumers): this document holds what was produced; merge it with theirs for deliveries")
-	start := pt.Begin(mp, nw.Links.SetStart)
-	mp.Gen.Run(ctx, start, prod.Send)
-	interrupted := ctx.Err() != nil
-	// The drain: until every record is acknowledged, at most the drain.
-	for deadline := time.Now().Add(sc.Load.Drain.D()); !interrupted && time.Now().Before(deadline) && prod.InFlight()+prod.QueueDepth() > 0; {
-		time.Sleep(10 * time.Millisecond)
-	}
-	prod.Close()
-	unackedErr := prod.UnackedError(System)
-	res, err := mp.Finish(Caps, pt.Params)
+	r.Defer(func() { p.prod.Close() })
+	p.prod.StopOn(ctx.Done())
+	mp.SetGauges(measure.Gauges{InFlight: p.prod.InFlight, QueueDepth: p.prod.QueueDepth})
+	r.Note("kafka: consumer groups run in evbench consume processes (--external-consumers): this document holds what was produced; merge it with theirs for deliveries")
+	// The drain: until every record is acknowledged.
+	r.DrainUntil(func() bool { return p.prod.InFlight()+p.prod.QueueDepth() == 0 })
+	return nil
+}
+
+// finishProduceOnly settles a producers-only point: no loss cause is
+// given (merge counts the losses).
+func (p *point) finishProduceOnly(r *runners.Run, res *results.Point, err error) (*results.Point, error) {
 	if res != nil {
-		res.Network = nw.Links.Record()
 		for i := range res.Subscribers {
 			res.Subscribers[i].Accounting.LostBy = results.LossCauses{}
 		}
-		RecordClock(ctx, env, res, pt.Log) // clock.go
+		RecordClock(p.ctx, p.env, res, r.Point.Log) // clock.go
 	}
-	return FinishStatus(res, err, interrupted, unackedErr)
+	return FinishStatus(res, err, r.Interrupted, p.unackedErr)
 }

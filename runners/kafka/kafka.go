@@ -51,10 +51,6 @@ func init() {
 // setupTimeout bounds broker start, topic set-up and group joins.
 const setupTimeout = 2 * time.Minute
 
-// defaultInterruptDrain bounds the drain after an interruption when the
-// point does not say.
-const defaultInterruptDrain = 5 * time.Second
-
 // Env is the Kafka side of one point: the broker (embedded or real), an
 // admin client, what the broker is, and the point's topic.
 type Env struct {
@@ -277,30 +273,6 @@ func SubscriberNames(sc *scenarios.Scenario) []string {
 	return out
 }
 
-// Drain runs the point's drain after the load: it ends early once every
-// subscriber has every measured event, and after an interruption it is
-// bounded by the point's InterruptDrain (default 5s), whether Ctrl-C came
-// during the load or during the drain itself (README: "Ctrl-C stops the
-// load, drains for at most 5 s"). It reports whether the point was
-// interrupted.
-func Drain(ctx context.Context, pt *runners.Point, mp *measure.Point) (interrupted bool) {
-	limit := pt.InterruptDrain.D()
-	if limit <= 0 {
-		limit = defaultInterruptDrain
-	}
-	drain := pt.Scenario.Load.Drain.D()
-	if ctx.Err() != nil {
-		mp.Drain(min(drain, limit), nil)
-		return true
-	}
-	mp.Drain(drain, ctx.Done())
-	if ctx.Err() == nil {
-		return false
-	}
-	mp.Drain(limit, nil)
-	return true
-}
-
 // EmbeddedMemoryNote tells results readers how the embedded broker's
 // memory is bounded.
 var EmbeddedMemoryNote = fmt.Sprintf("kafka: embedded broker: records every group committed are deleted during the run, and producers wait while the slowest group's lag exceeds %d MiB (its records live in evbench's memory); overload shows as generator lag", EmbeddedUnconsumedBudget>>20)
@@ -313,13 +285,16 @@ type Runner struct {
 	OnGroups func(*Groups)
 }
 
-// Run executes one point: set up the topic and the groups (all members
-// joined and assigned before the load starts), run the open-loop load
-// through the producers, drain until every group has every measured event
-// or the drain period ends, stop everything and build the results.
+// Run executes one point under runners.RunPoint: set up the topic and
+// the groups (all members joined and assigned before the load starts),
+// run the open-loop load through the producers, drain until every group
+// has every measured event or the drain period ends, stop everything and
+// build the results.
 func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
-	sc := pt.Scenario
-	set, err := Resolve(ConfigOf(sc), pt.Brokers)
+	if pt == nil || pt.Scenario == nil {
+		return nil, fmt.Errorf("%s runner: no scenario", System)
+	}
+	set, err := Resolve(ConfigOf(pt.Scenario), pt.Brokers)
 	if err != nil {
 		return nil, err
 	}
@@ -327,106 +302,136 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	if err := CheckExternal(set); external && err != nil {
 		return nil, err
 	}
-	gen, err := load.New(sc)
-	if err != nil {
-		return nil, fmt.Errorf("kafka: load: %w", err)
-	}
-	mp := measure.NewPoint(System, gen, SubscriberNames(sc), sc.Event.Keys)
+	return runners.RunPoint(ctx, pt, runners.Spec{System: System, Caps: Caps},
+		&point{runner: r, set: set, external: external})
+}
 
+// point is the kafka system's part of one point.
+type point struct {
+	runner   *Runner
+	set      Settings
+	external bool            // producers only: --external-consumers (consume.go)
+	ctx      context.Context // the point's, for the clock probe at the end (clock.go)
+
+	env       *Env
+	bf        *BrokerFaults
+	nw        *Network
+	prod      *Producer
+	groups    *Groups
+	rt        *Retention
+	stopWatch func()
+
+	faultErr, unackedErr error
+}
+
+// Start opens the broker and the topic, the producers and the consumer
+// groups, and prepares the broker faults.
+func (p *point) Start(ctx context.Context, r *runners.Run) error {
+	pt, sc, mp, set := r.Point, r.Point.Scenario, r.Measure, p.set
+	p.ctx = ctx
 	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
-	defer cancel()
+	r.Defer(cancel)
 	env, err := Open(sctx, set, sc.Name, System, pt.Log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer env.Close()
-	bf, err := PrepareBrokerFaults(sctx, env, FaultsOf(sc))
-	if err != nil {
-		return nil, err
+	p.env = env
+	r.Defer(env.Close)
+	if p.bf, err = PrepareBrokerFaults(sctx, env, FaultsOf(sc)); err != nil {
+		return err
 	}
 	mp.SetBroker(env.Kind, env.Embedded)
-	mp.Note("%s", env.Note())
+	r.Note("%s", env.Note())
 	if set.Acks == Acks0 {
-		mp.Note("kafka: acks 0: publish latency is intended time -> produce request written; the broker confirms nothing, so lost records show only as loss at the subscribers")
+		r.Note("kafka: acks 0: publish latency is intended time -> produce request written; the broker confirms nothing, so lost records show only as loss at the subscribers")
 	}
-
-	if n := behave.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions", sc.Subscribers); n != "" {
-		mp.Note("%s", n)
+	r.CeilingNote(System, int(set.Partitions), "one record per partition per group; members share the partitions")
+	if p.external {
+		return p.startProduceOnly(ctx, r) // consume.go
 	}
-	if external {
-		return r.produceOnly(ctx, pt, env, set, mp) // consume.go
+	behs := r.Behaviours()
+	if p.nw, err = OpenNetwork(sc, env, pt.Log); err != nil {
+		return err
 	}
-	behs := Behaviours(sc)
-	nw, err := OpenNetwork(sc, env, pt.Log)
-	if err != nil {
-		return nil, err
-	}
-	defer nw.Links.Close()
+	r.Defer(func() { p.nw.Links.Close() })
+	r.AtBegin(p.nw.Links.SetStart)
 	retention, hasRetention, err := RetentionOf(set)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	prod, err := NewProducer(set, env.Topic, nw.Producer, sc.Event.Keys, mp)
-	if err != nil {
-		return nil, err
+	if p.prod, err = NewProducer(set, env.Topic, p.nw.Producer, sc.Event.Keys, mp); err != nil {
+		return err
 	}
-	defer prod.Close()
-	prod.StopOn(ctx.Done())
-	groups, err := r.startGroups(sctx, env.Brokers, sc.Event.Seed, GroupsConfig{ // isolate.go
-		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: nw.Groups, Admin: env.Admin,
+	r.Defer(func() { p.prod.Close() })
+	p.prod.StopOn(ctx.Done())
+	p.groups, err = p.runner.startGroups(sctx, env.Brokers, sc.Event.Seed, GroupsConfig{ // isolate.go
+		Settings: set, Topic: env.Topic, Conn: env.Conn, GroupConn: p.nw.Groups, Admin: env.Admin,
 		GroupPrefix: env.Topic, Point: mp, Subscribers: sc.Subscribers, Behaviours: behs, Logf: pt.Log,
-		TrimConsumed: env.Embedded, Published: prod.Acked, TimeScale: sc.TimeScale,
+		TrimConsumed: env.Embedded, Published: p.prod.Acked, TimeScale: sc.TimeScale,
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer groups.Close()
-	var rt *Retention
+	r.Defer(p.groups.Close)
+	r.AtBegin(p.groups.SetStart)
 	if hasRetention {
-		rt = NewRetention(env.Admin, env.Topic, retention, mp.Subs, behs[0].Start)
-		prod.TrackAcks(rt.Acked)
-		rt.Start()
+		p.rt = NewRetention(env.Admin, env.Topic, retention, mp.Subs, behs[0].Start)
+		p.prod.TrackAcks(p.rt.Acked)
+		p.rt.Start()
 	}
 	if env.Embedded {
-		prod.GateOnLag(groups.MaxLag, EmbeddedUnconsumedBudget)
-		mp.Note("%s", EmbeddedMemoryNote)
+		p.prod.GateOnLag(p.groups.MaxLag, EmbeddedUnconsumedBudget)
+		r.Note("%s", EmbeddedMemoryNote)
 	}
+	mp.SetGauges(measure.Gauges{InFlight: p.prod.InFlight, QueueDepth: p.prod.QueueDepth, Lag: p.groups.Lag})
+	r.AtBegin(func(int64) {
+		p.stopWatch = WatchCluster(env, mp, FaultsOf(sc))
+		r.Defer(p.stopWatch)
+		p.bf.Start(mp)
+		r.Defer(func() { _ = p.bf.Stop() }) // the error is read in Stop; this only guards early returns
+		if p.runner.OnGroups != nil {
+			p.runner.OnGroups(p.groups)
+		}
+	})
+	return nil
+}
 
-	mp.SetGauges(measure.Gauges{InFlight: prod.InFlight, QueueDepth: prod.QueueDepth, Lag: groups.Lag})
-	setStart := []func(int64){nw.Links.SetStart, groups.SetStart}
-	for _, b := range behs {
-		setStart = append(setStart, b.SetStart)
+// Send produces the event.
+func (p *point) Send(ev load.Event) { p.prod.Send(ev) }
+
+// Stop closes the producers before a fault still in progress ends (a
+// broker down until the end of the drain has not acknowledged what it lost
+// while the producers could still retry), then the fault schedule and the
+// groups.
+func (p *point) Stop(r *runners.Run) {
+	p.prod.Close()
+	if p.external {
+		p.unackedErr = p.prod.UnackedError(System)
+		return
 	}
-	start := pt.Begin(mp, setStart...)
-	stopWatch := WatchCluster(env, mp, FaultsOf(sc))
-	defer stopWatch()
-	bf.Start(mp)
-	defer bf.Stop() //nolint:errcheck // the error is read below; this only guards early returns
-	if r.OnGroups != nil {
-		r.OnGroups(groups)
+	p.faultErr = p.bf.Stop()
+	p.stopWatch()
+	p.unackedErr = ExcuseUnacked(p.prod.UnackedError(System), p.bf, r.Measure)
+	p.groups.Close()
+	if p.rt != nil {
+		p.rt.Stop()
+		r.Note("%s", p.rt.Note())
 	}
-	gen.Run(ctx, start, prod.Send)
-	interrupted := Drain(ctx, pt, mp)
-	// The producers close before a fault still in progress ends: a broker
-	// down until the end of the drain has not acknowledged what it lost
-	// while the producers could still retry.
-	prod.Close()
-	faultErr := bf.Stop()
-	stopWatch()
-	unackedErr := ExcuseUnacked(prod.UnackedError(System), bf, mp)
-	groups.Close()
-	if rt != nil {
-		rt.Stop()
-		mp.Note("%s", rt.Note())
-	}
-	res, err := mp.Finish(Caps, pt.Params)
+}
+
+// Finish adds the links and the groups' catch-ups, and settles the status
+// from unacknowledged records and broker faults.
+func (p *point) Finish(r *runners.Run, res *results.Point, err error) (*results.Point, error) {
 	if res != nil {
-		res.Network = nw.Links.Record()
+		res.Network = p.nw.Links.Record()
 	}
-	groups.AttachCatchUps(res)
-	RecordClock(ctx, env, res, pt.Log) // clock.go
-	res, err = FinishStatus(res, err, interrupted, unackedErr)
-	return FaultStatus(res, err, faultErr)
+	if p.external {
+		return p.finishProduceOnly(r, res, err) // consume.go
+	}
+	p.groups.AttachCatchUps(res)
+	RecordClock(p.ctx, p.env, res, r.Point.Log) // clock.go
+	res, err = FinishStatus(res, err, r.Interrupted, p.unackedErr)
+	return FaultStatus(res, err, p.faultErr)
 }
 
 // FinishStatus settles a kafka or bridge point's status: interrupted when

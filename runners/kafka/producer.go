@@ -138,8 +138,12 @@ func Classify(err error) measure.ErrClass {
 type Outage struct {
 	lastFail atomic.Int64 // time.Now().UnixNano() of the last failed connection
 	lastAck  atomic.Int64
-	lastErr  atomic.Value // error of the last failed connection
+	lastErr  atomic.Pointer[connErr] // the last failed connection's error
 }
+
+// connErr boxes an error for Outage.lastErr: an atomic.Value would panic
+// when two failures have different concrete error types.
+type connErr struct{ err error }
 
 // Hook is the client option that lets o watch connection attempts.
 func (o *Outage) Hook() kgo.Opt { return kgo.WithHooks(o) }
@@ -147,7 +151,7 @@ func (o *Outage) Hook() kgo.Opt { return kgo.WithHooks(o) }
 // OnBrokerConnect implements kgo.HookBrokerConnect.
 func (o *Outage) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
 	if err != nil {
-		o.lastErr.Store(err)
+		o.lastErr.Store(&connErr{err})
 		o.lastFail.Store(time.Now().UnixNano())
 	}
 }
@@ -167,8 +171,8 @@ func (o *Outage) Class() measure.ErrClass {
 func (o *Outage) Describe() string {
 	if o.Class() == measure.ErrRefused {
 		msg := "broker unavailable"
-		if err, ok := o.lastErr.Load().(error); ok {
-			msg += ": " + err.Error()
+		if e := o.lastErr.Load(); e != nil {
+			msg += ": " + e.err.Error()
 		}
 		return msg + " (class refused)"
 	}

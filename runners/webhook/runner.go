@@ -13,12 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/evbench/evbench/internal/secretenv"
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
-	"github.com/evbench/evbench/runners/behave"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/runners/netem"
@@ -43,43 +43,62 @@ func init() {
 // of them.
 type Runner struct{}
 
-// defaultInterruptDrain bounds the drain after Ctrl-C when the point does
-// not say otherwise.
-const defaultInterruptDrain = 5 * time.Second
-
-// Run implements runners.Runner.
+// Run implements runners.Runner: the webhook system's start, send and stop
+// under runners.RunPoint.
 func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
-	if pt == nil || pt.Scenario == nil {
-		return nil, errors.New("webhook runner: no scenario")
-	}
-	sc := pt.Scenario
-	if len(sc.Subscribers) == 0 {
-		return nil, errors.New("webhook runner: scenario has no subscribers")
-	}
-	wh := Resolve(ConfigOf(sc))
+	return runners.RunPoint(ctx, pt, runners.Spec{System: System, Caps: Caps}, &point{})
+}
 
-	gen, err := load.New(sc)
-	if err != nil {
-		return nil, fmt.Errorf("webhook runner: load generator: %w", err)
-	}
-	names := make([]string, len(sc.Subscribers))
-	for i, s := range sc.Subscribers {
-		names[i] = s.Name
-	}
-	mp := measure.NewPoint(System, gen, names, sc.Event.Keys)
+// point is the webhook system's part of one point.
+type point struct {
+	wh        Config
+	secret    *Secret
+	sinks     []*Sink // nil for a url subscriber
+	links     *netem.Links
+	targets   []Target
+	phases    []*Phases
+	inProcess int
+	disp      sender
+	proc      *senderProc
+	mem       *memSampler
+	memRes    *results.SenderMemory
 
-	var secret *Secret
+	closeOnce        sync.Once
+	sinkErr, dispErr error
+}
+
+// closeSinks closes the links and the in-process sinks once.
+func (p *point) closeSinks() error {
+	p.closeOnce.Do(func() {
+		errs := []error{p.links.Close()}
+		for _, s := range p.sinks {
+			if s != nil { // nil: a url subscriber
+				errs = append(errs, s.Close())
+			}
+		}
+		p.sinkErr = errors.Join(errs...)
+	})
+	return p.sinkErr
+}
+
+// Start starts the sinks (or records the external receivers) and the
+// sender.
+func (p *point) Start(_ context.Context, r *runners.Run) error {
+	pt, sc, mp := r.Point, r.Point.Scenario, r.Measure
+	p.wh = Resolve(ConfigOf(sc))
+	wh := p.wh
+	var err error
 	if wh.Signing.On() {
 		if env := wh.Signing.SecretEnv; env != "" {
 			v, err := secretenv.Get(env, "signing.secret_env")
 			if err != nil {
-				return nil, fmt.Errorf("webhook runner: %w", err)
+				return fmt.Errorf("webhook runner: %w", err)
 			}
-			if secret, err = ParseSecret(v); err != nil {
-				return nil, fmt.Errorf("webhook runner: secret from %s: %w", env, err)
+			if p.secret, err = ParseSecret(v); err != nil {
+				return fmt.Errorf("webhook runner: secret from %s: %w", env, err)
 			}
-		} else if secret, err = NewSecret(); err != nil {
-			return nil, fmt.Errorf("webhook runner: %w", err)
+		} else if p.secret, err = NewSecret(); err != nil {
+			return fmt.Errorf("webhook runner: %w", err)
 		}
 	}
 
@@ -87,202 +106,143 @@ func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, er
 	for _, s := range sc.Subscribers {
 		if s.TLS {
 			if cert, err = NewSelfSignedCert(); err != nil {
-				return nil, fmt.Errorf("webhook runner: %w", err)
+				return fmt.Errorf("webhook runner: %w", err)
 			}
 			break
 		}
 	}
 
-	sinks := make([]*Sink, 0, len(sc.Subscribers))
-	links := netem.NewLinks(pt.Logf)
-	closeSinks := func() error {
-		errs := []error{links.Close()}
-		for _, s := range sinks {
-			if s != nil { // nil: a url subscriber
-				errs = append(errs, s.Close())
-			}
-		}
-		return errors.Join(errs...)
-	}
-	targets := make([]Target, 0, len(sc.Subscribers))
-	phases := make([]*Phases, len(sc.Subscribers))
-	inProcess := 0
+	p.links = netem.NewLinks(pt.Logf)
+	r.Defer(func() { _ = p.closeSinks() })
+	r.AtBegin(p.links.SetStart)
+	behaviours := r.Behaviours()
+	p.phases = make([]*Phases, len(sc.Subscribers))
 	for i, spec := range sc.Subscribers {
-		phases[i] = NewPhases()
-		target := Target{Name: spec.Name, Sub: mp.Subs[i], JoinAt: spec.JoinAt.D(), KeepAlive: spec.KeepAlive, Phases: phases[i], Retry: spec.Retry}
-		if err := linkTarget(links, spec, &target); err != nil {
-			_ = closeSinks()
-			return nil, fmt.Errorf("webhook runner: %w", err)
+		p.phases[i] = NewPhases()
+		target := Target{Name: spec.Name, Sub: mp.Subs[i], JoinAt: spec.JoinAt.D(), KeepAlive: spec.KeepAlive, Phases: p.phases[i], Retry: spec.Retry}
+		if err := linkTarget(p.links, spec, &target); err != nil {
+			return fmt.Errorf("webhook runner: %w", err)
 		}
 		if spec.External() {
 			if err := externalTarget(spec, &target); err != nil {
-				_ = closeSinks()
-				return nil, fmt.Errorf("webhook runner: %w", err)
+				return fmt.Errorf("webhook runner: %w", err)
 			}
-			shardTarget(spec, &target, gen.Shard()) // shardledger.go
-			sinks = append(sinks, nil)
-			targets = append(targets, target)
+			shardTarget(spec, &target, r.Gen.Shard()) // shardledger.go
+			p.sinks = append(p.sinks, nil)
+			p.targets = append(p.targets, target)
 			continue
 		}
-		inProcess++
+		p.inProcess++
 		sink, err := NewSink(SinkConfig{
 			Name:      spec.Name,
 			TLS:       spec.TLS,
 			Cert:      cert,
-			Secret:    secret,
-			Behaviour: behave.New(spec, sc.Event.Seed),
+			Secret:    p.secret,
+			Behaviour: behaviours[i],
 			Recorder:  mp.Subs[i],
 			Logf:      pt.Logf,
 		})
 		if err == nil {
+			p.sinks = append(p.sinks, sink)
+			r.AtBegin(sink.SetStart)
 			err = sink.Start()
 		}
 		if err != nil {
-			_ = closeSinks()
-			return nil, fmt.Errorf("webhook runner: %w", err)
+			return fmt.Errorf("webhook runner: %w", err)
 		}
-		sinks = append(sinks, sink)
 		target.URL = sink.URL()
-		targets = append(targets, target)
+		p.targets = append(p.targets, target)
 	}
 
-	disp, proc, err := newSender(wh, secret, cert, targets, sc.Subscribers, mp, pt)
-	if err != nil {
-		_ = closeSinks()
-		return nil, fmt.Errorf("webhook runner: %w", err)
+	if p.disp, p.proc, err = newSender(wh, p.secret, cert, p.targets, sc.Subscribers, mp, pt); err != nil {
+		return fmt.Errorf("webhook runner: %w", err)
 	}
-	if n := behave.CeilingNote(System, wh.MaxInFlight, "max_in_flight deliveries per endpoint", sc.Subscribers); n != "" {
-		mp.Note("%s", n)
-	}
-	if inProcess > 0 {
-		mp.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
+	r.AtBegin(p.disp.SetMeasuredStart)
+	r.CeilingNote(System, wh.MaxInFlight, "max_in_flight deliveries per endpoint")
+	if p.inProcess > 0 {
+		r.Note("webhook sinks are in-process fasthttp servers on 127.0.0.1, sharing the harness's CPU; e2e latency includes their simulated processing time")
 	}
 	for _, n := range endpointNotes(sc.Subscribers) {
-		mp.Note("%s", n)
+		r.Note("%s", n)
 	}
-	pt.Log("webhook: %d sinks up, %d external receivers, signing %v, connections %s", inProcess, len(sinks)-inProcess, secret != nil, wh.Connections)
-
-	// Dead-letter lines of this point: the writer is shared by every point
-	// of a run, and points run one at a time.
-	dlLines0, dlDropped0 := pt.DeadLetters.Lines(), pt.DeadLetters.Dropped()
-
-	setStart := []func(int64){disp.SetMeasuredStart, links.SetStart}
-	for _, s := range sinks {
-		if s != nil {
-			setStart = append(setStart, s.SetStart)
-		}
-	}
+	pt.Log("webhook: %d sinks up, %d external receivers, signing %v, connections %s", p.inProcess, len(p.sinks)-p.inProcess, p.secret != nil, wh.Connections)
 	// Memory per delivery in flight and per connection (memsample.go):
 	// only for the in-process sender, whose memory is this process's.
-	var mem *memSampler
-	if d, ok := disp.(*Dispatcher); ok {
-		mem = startMemSampler(d.InFlight, d.OpenConns, memSampleInterval)
+	if d, ok := p.disp.(*Dispatcher); ok {
+		p.mem = startMemSampler(d.InFlight, d.OpenConns, memSampleInterval)
 	}
-	start := pt.Begin(mp, setStart...)
+	return nil
+}
 
-	gen.Run(ctx, start, disp.Dispatch)
-	// The latest the drain can end: sink_ledger subscribers' ledgers are
-	// read until then while they are short (readSinkLedgers).
-	drainEnd := time.Now().Add(sc.Load.Drain.D())
+// Send hands the event to the dispatcher.
+func (p *point) Send(ev load.Event) { p.disp.Dispatch(ev) }
 
-	// Drain: let in-flight deliveries and retries finish before loss is
-	// counted; it ends early once every event is delivered or
-	// dead-lettered. After an interruption (before or during the drain)
-	// it is bounded by InterruptDrain.
-	limit := pt.InterruptDrain.D()
-	if limit <= 0 {
-		limit = defaultInterruptDrain
-	}
-	interrupted := ctx.Err() != nil
-	if drain := sc.Load.Drain.D(); interrupted {
-		mp.Drain(min(drain, limit), nil)
-	} else {
-		mp.Drain(drain, ctx.Done())
-		if ctx.Err() != nil {
-			interrupted = true
-			mp.Drain(limit, nil)
-		}
-	}
-
-	var memRes *results.SenderMemory
-	if mem != nil {
+// Stop stops the sender first so nothing new starts, then the sinks
+// (which releases held and hung requests), then waits for the sender's
+// attempts to return: after this nothing records a delivery.
+func (p *point) Stop(*runners.Run) {
+	if p.mem != nil {
 		scope := results.MemorySenderOnly
-		if inProcess > 0 {
+		if p.inProcess > 0 {
 			scope = results.MemoryUpperBound
 		}
-		memRes = mem.Finish(scope)
+		p.memRes = p.mem.Finish(scope)
 	}
-
-	// Stop the sender first so nothing new starts, then the sinks (which
-	// releases held and hung requests), then wait for the sender's
-	// attempts to return: after this nothing records a delivery.
-	disp.Stop()
+	p.disp.Stop()
 	stopErr := make(chan error, 1)
-	go func() { stopErr <- disp.Close() }()
-	sinkErr := closeSinks()
-	dispErr := <-stopErr
-	// Every dead letter of the point is queued by now: wait for the disk.
-	dlErr := pt.DeadLetters.Flush()
-	dlDropped := pt.DeadLetters.Dropped() - dlDropped0
-	dlLines := pt.DeadLetters.Lines() - dlLines0
+	go func() { stopErr <- p.disp.Close() }()
+	_ = p.closeSinks()
+	p.dispErr = <-stopErr
+}
 
-	res, err := mp.Finish(Caps, pt.Params)
+// Finish adds the links, the sender's memory and process, the endpoints
+// and the sink ledgers to the point, and cross-checks its ledger.
+func (p *point) Finish(r *runners.Run, res *results.Point, err error) (*results.Point, error) {
 	if err != nil {
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
-	res.Network = links.Record()
-	res.SenderMemory = memRes
-	if proc != nil {
-		proc.attach(res)
+	sc, mp := r.Point.Scenario, r.Measure
+	res.Network = p.links.Record()
+	res.SenderMemory = p.memRes
+	if p.proc != nil {
+		p.proc.attach(res)
 	}
-	if interrupted {
-		res.Status = results.StatusInterrupted
-	}
-	if err := attachEndpoints(res, sc.Subscribers, wh, phases); err != nil {
+	if err := attachEndpoints(res, sc.Subscribers, p.wh, p.phases); err != nil {
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
-	if interrupted {
-		drainEnd = time.Now() // read the ledgers once, do not wait
+	// The latest the drain could end: sink_ledger subscribers' ledgers are
+	// read until then while they are short (readSinkLedgers); after an
+	// interruption they are read once, without waiting.
+	drainEnd := r.LoadEnd.Add(sc.Load.Drain.D())
+	if r.Interrupted {
+		drainEnd = time.Now()
 	}
-	ledgerNotes, sinkLedgerBad, err := readSinkLedgers(res, sc.Subscribers, targets, mp, gen, secret, sc.Load.Warmup > 0, drainEnd)
+	ledgerNotes, sinkLedgerBad, err := readSinkLedgers(res, sc.Subscribers, p.targets, mp, r.Gen, p.secret, sc.Load.Warmup > 0, drainEnd)
 	if err != nil {
 		res.Status = results.StatusFailed
 		res.Error = err.Error()
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
 	res.Notes = append(res.Notes, ledgerNotes...)
-	if e := errors.Join(sinkErr, dispErr); e != nil {
+	if e := errors.Join(p.sinkErr, p.dispErr); e != nil {
 		res.Notes = append(res.Notes, "shutdown: "+e.Error())
 	}
 	if testHookBeforeLedger != nil {
-		testHookBeforeLedger(sinks)
+		testHookBeforeLedger(p.sinks)
 	}
-	if bad := append(ledger(sinks, mp, pt.DeadLetters != nil && dispErr == nil && dlErr == nil, dlLines+dlDropped, sinkErr == nil), sinkLedgerBad...); len(bad) > 0 {
+	checkLines := r.Point.DeadLetters != nil && p.dispErr == nil && r.DeadLetterErr == nil
+	if bad := append(ledger(p.sinks, mp, checkLines, r.DeadLetterLines+r.DeadLettersDropped, p.sinkErr == nil), sinkLedgerBad...); len(bad) > 0 {
 		err := measure.LedgerError(bad)
 		res.Status = results.StatusFailed
 		res.Error = err.Error()
 		return res, fmt.Errorf("webhook runner: %w", err)
 	}
-	if dlErr != nil {
-		// The counts in results are right, but dead-letters.jsonl could not
-		// be written: fail the point loudly rather than ship a partial file.
-		err := fmt.Errorf("webhook runner: dead letters: %d written, %d not written: %w", dlLines, dlDropped, dlErr)
-		res.Status = results.StatusFailed
-		res.Error = err.Error()
-		return res, err
-	}
-	if dlDropped > 0 {
-		// The writer's bounded buffer overflowed (the disk or the CPU could
-		// not keep up); the pacer was not made to wait for it.
-		res.Notes = append(res.Notes, fmt.Sprintf("%s: %d dead letters of this point were not written to dead-letters.jsonl (%d were): %v; the counts in results are exact",
-			DeadLettersIncomplete, dlDropped, dlLines, runners.ErrLineBufferFull))
-	}
 	return res, nil
 }
 
 // DeadLettersIncomplete starts the note of a point whose dead-letter lines
-// did not all fit the writer's bounded buffer.
-const DeadLettersIncomplete = "dead-letters.jsonl incomplete"
+// did not all fit the writer's bounded buffer (runners.RunPoint adds it).
+const DeadLettersIncomplete = runners.DeadLettersIncomplete
 
 // testHookBeforeLedger lets a test corrupt a sink's count to see the
 // ledger cross-check fail the point.

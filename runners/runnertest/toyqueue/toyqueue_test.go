@@ -8,7 +8,6 @@ package toyqueue
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,102 +73,90 @@ type item struct {
 // retried after 10 ms) and simulates its processing time.
 type Runner struct{}
 
-// Run implements runners.Runner.
+// Run implements runners.Runner: the toy supplies start, send and stop,
+// runners.RunPoint does the rest.
 func (r *Runner) Run(ctx context.Context, pt *runners.Point) (*results.Point, error) {
-	if pt == nil || pt.Scenario == nil {
-		return nil, errors.New("toyqueue runner: no scenario")
-	}
-	sc := pt.Scenario
-	gen, err := load.New(sc)
-	if err != nil {
-		return nil, fmt.Errorf("toyqueue runner: load generator: %w", err)
-	}
-	names := make([]string, len(sc.Subscribers))
-	for i, s := range sc.Subscribers {
-		names[i] = s.Name
-	}
-	mp := measure.NewPoint(System, gen, names, sc.Event.Keys)
+	return runners.RunPoint(ctx, pt, runners.Spec{System: System, Caps: Caps}, &point{})
+}
 
-	quit := make(chan struct{})
-	queues := make([]chan item, len(sc.Subscribers))
-	behaviours := make([]*behave.Subscriber, len(sc.Subscribers))
-	var dropped atomic.Int64
-	var wg sync.WaitGroup
-	for i, spec := range sc.Subscribers {
-		queues[i] = make(chan item, queueLimit)
-		behaviours[i] = behave.New(spec, sc.Event.Seed)
-		wg.Add(1)
+// point is the toy's part of one point.
+type point struct {
+	mp       *measure.Point
+	quit     chan struct{}
+	queues   []chan item
+	dropped  atomic.Int64
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// Start starts one queue and one consumer per subscriber.
+func (p *point) Start(_ context.Context, r *runners.Run) error {
+	p.mp = r.Measure
+	p.quit = make(chan struct{})
+	behaviours := r.Behaviours()
+	p.queues = make([]chan item, len(behaviours))
+	for i, b := range behaviours {
+		p.queues[i] = make(chan item, queueLimit)
+		p.wg.Add(1)
 		go func(q chan item, b *behave.Subscriber, sub *measure.Subscriber) {
-			defer wg.Done()
+			defer p.wg.Done()
 			for it := range q {
-				if !consume(it, b, sub, quit) {
+				if !consume(it, b, sub, p.quit) {
 					return
 				}
 			}
-		}(queues[i], behaviours[i], mp.Subs[i])
+		}(p.queues[i], b, r.Measure.Subs[i])
 	}
-	mp.SetGauges(measure.Gauges{
+	r.Defer(p.stop)
+	r.Measure.SetGauges(measure.Gauges{
 		QueueDepth: func() int64 { return 0 },
 		Lag: func() int64 {
 			var n int64
-			for _, q := range queues {
+			for _, q := range p.queues {
 				n += int64(len(q))
 			}
 			return n
 		},
 	})
-	mp.Note("toyqueue: an in-memory queue per subscriber inside the harness (a test system)")
+	r.Note("toyqueue: an in-memory queue per subscriber inside the harness (a test system)")
+	return nil
+}
 
-	setStart := make([]func(int64), len(behaviours))
-	for i, b := range behaviours {
-		setStart[i] = b.SetStart
-	}
-	start := pt.Begin(mp, setStart...)
-	gen.Run(ctx, start, func(ev load.Event) {
-		it := item{id: ev.ID, key: ev.Key, intended: ev.Intended}
-		for _, q := range queues {
-			select {
-			case q <- it:
-			default:
-				dropped.Add(1)
-			}
+// Send enqueues the event for every subscriber.
+func (p *point) Send(ev load.Event) {
+	it := item{id: ev.ID, key: ev.Key, intended: ev.Intended}
+	for _, q := range p.queues {
+		select {
+		case q <- it:
+		default:
+			p.dropped.Add(1)
 		}
-		// Publish is the enqueue (capability Publish).
-		mp.Published(ev.Intended, load.Now())
+	}
+	// Publish is the enqueue (capability Publish).
+	p.mp.Published(ev.Intended, load.Now())
+}
+
+// Stop stops the consumers.
+func (p *point) Stop(*runners.Run) { p.stop() }
+
+// stop stops the consumers once (Stop, or the clean-up of a failed start).
+func (p *point) stop() {
+	p.stopOnce.Do(func() {
+		close(p.quit)
+		for _, q := range p.queues {
+			close(q)
+		}
+		p.wg.Wait()
 	})
+}
 
-	// Drain as the other runners do: until every event is resolved, at
-	// most the scenario's drain, and at most InterruptDrain once
-	// interrupted (before or during the drain).
-	limit := pt.InterruptDrain.D()
-	if limit <= 0 {
-		limit = 5 * time.Second
-	}
-	interrupted := ctx.Err() != nil
-	if drain := sc.Load.Drain.D(); interrupted {
-		mp.Drain(min(drain, limit), nil)
-	} else {
-		mp.Drain(drain, ctx.Done())
-		if ctx.Err() != nil {
-			interrupted = true
-			mp.Drain(limit, nil)
-		}
-	}
-	close(quit)
-	for _, q := range queues {
-		close(q)
-	}
-	wg.Wait()
-
-	res, err := mp.Finish(Caps, pt.Params)
+// Finish notes the events full queues dropped.
+func (p *point) Finish(_ *runners.Run, res *results.Point, err error) (*results.Point, error) {
 	if err != nil {
 		return res, fmt.Errorf("toyqueue runner: %w", err)
 	}
-	if n := dropped.Load(); n > 0 {
+	if n := p.dropped.Load(); n > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("toyqueue: %d events dropped by full queues", n))
-	}
-	if interrupted {
-		res.Status = results.StatusInterrupted
 	}
 	return res, nil
 }

@@ -883,7 +883,12 @@ func (w *worker) process(r *kgo.Record) bool {
 	}
 	beh := g.beh
 	for {
+		// The clock is read once per pass, and again only after a wait:
+		// with no processing time and no fault the record's processing ends
+		// when it starts, and at a million records a second each extra
+		// reading costs about 3% of the consumer's CPU (kperf -cpuprofile).
 		now := load.Now()
+		waited := false
 		if f, ok := beh.Find(now, scenarios.FaultHang); ok {
 			end := beh.End(f)
 			if end == 0 {
@@ -893,6 +898,7 @@ func (w *worker) process(r *kgo.Record) bool {
 			if !w.wait(time.Duration(end - now)) {
 				return w.abandon(meta.ID, measured)
 			}
+			waited = true
 		}
 		d := beh.Processing()
 		if f, ok := beh.Find(now, scenarios.FaultSlow); ok {
@@ -903,7 +909,10 @@ func (w *worker) process(r *kgo.Record) bool {
 		if !behave.Sleep(d, w.quit) {
 			return w.abandon(meta.ID, measured)
 		}
-		if f, ok := beh.Find(load.Now(), scenarios.FaultErrors); ok {
+		if waited || d > 0 {
+			now = load.Now()
+		}
+		if f, ok := beh.Find(now, scenarios.FaultErrors); ok {
 			p := f.Probability
 			if p == 0 {
 				p = 1
@@ -919,7 +928,7 @@ func (w *worker) process(r *kgo.Record) bool {
 				continue
 			}
 		}
-		done := load.Now()
+		done := now
 		g.sub.Delivered(meta.ID, meta.Key, meta.Intended, done)
 		if h := g.gs.cfg.OnDelivered; h != nil {
 			h(g.Name, meta, done)

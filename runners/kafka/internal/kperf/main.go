@@ -6,6 +6,7 @@
 //	kperf -mode create  -brokers B -topic T -partitions P
 //	kperf -mode both    -brokers B -topic T -records N -size S -acks 1|all -linger 5ms [-keep]
 //	kperf -mode delete  -brokers B -topic T
+//	kperf ... -cpuprofile FILE   (a pprof CPU profile of the run)
 //	kperf -mode delete-prefix -brokers B -topic P   (every topic named P*:
 //	      the fresh topics evbench run's points leave behind)
 //
@@ -33,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -66,7 +68,19 @@ func run() error {
 	keep := flag.Bool("keep", false, "keep the topic after -mode both (for ConsumerPerformance)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	settings := flag.Bool("settings", false, "print the producer/consumer settings in effect and exit")
+	cpuprofile := flag.String("cpuprofile", "", "write a pprof CPU profile of -mode both to this file (for go tool pprof)")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/internal/crashsched"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/load"
@@ -66,7 +66,7 @@ type bridgeChild struct {
 	stdin      io.WriteCloser
 	ready      chan struct{}
 	readerDone chan struct{}
-	stderr     lockedBuf
+	stderr     childproc.Stderr
 	finished   bool
 	unacked    int64
 }
@@ -108,33 +108,13 @@ func (p *bridgeProc) InFlight() int64 {
 
 // start runs a new incarnation and waits until it listens.
 func (p *bridgeProc) start() (*bridgeChild, error) {
-	var cfg bytes.Buffer
-	if err := gob.NewEncoder(&cfg).Encode(p.cfg); err != nil {
-		return nil, fmt.Errorf("bridge process: config: %w", err)
-	}
 	c := &bridgeChild{ready: make(chan struct{}), readerDone: make(chan struct{})}
-	c.cmd = exec.Command(p.exe)
-	c.cmd.Env = append(os.Environ(), ChildEnv+"=1")
-	c.cmd.Stderr = &c.stderr
-	stdin, err := c.cmd.StdinPipe()
+	cp, err := childproc.Start(p.exe, ChildEnv, p.cfg, &c.stderr)
 	if err != nil {
 		return nil, fmt.Errorf("bridge process: %w", err)
 	}
-	stdout, err := c.cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("bridge process: %w", err)
-	}
-	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("bridge process: start %s: %w", p.exe, err)
-	}
-	c.stdin = stdin
-	hdr := binary.BigEndian.AppendUint32([]byte{'C'}, uint32(cfg.Len()))
-	if _, err := stdin.Write(append(hdr, cfg.Bytes()...)); err != nil {
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
-		return nil, fmt.Errorf("bridge process: config: %w", err)
-	}
-	go p.read(c, stdout)
+	c.cmd, c.stdin = cp.Cmd, cp.Stdin
+	go p.read(c, cp.Stdout)
 	// Ready once it accepts connections (the ingress listens before it
 	// serves), or it died.
 	deadline := time.Now().Add(30 * time.Second)
@@ -373,27 +353,6 @@ func (p *bridgeProc) Info() *results.ChildProcess {
 		in.Crashes[i].Lost = in.Crashes[i].Recorded - in.Crashes[i].Completed
 	}
 	return &in
-}
-
-// lockedBuf keeps the first 64 KiB of a child's stderr.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if room := 64<<10 - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
-}
-
-func (l *lockedBuf) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
 }
 
 // crashRetryEvery is how often the upstream sender retries a failed

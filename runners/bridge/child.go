@@ -2,16 +2,14 @@ package bridge
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/kafka"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/runners/webhook"
@@ -23,8 +21,8 @@ import (
 // (bridgeproc.go) kills it with SIGKILL to crash it: records answered but
 // not yet produced die with it.
 //
-// Protocol: the parent writes one 'C' frame (u32 length + gob childConfig)
-// then 'Q' to stop; closing stdin stops too. The child writes, one type
+// Protocol: the parent writes one 'C' frame (u32 length + gob childConfig;
+// runners/internal/childproc writes and reads it) then 'Q' to stop; closing stdin stops too. The child writes, one type
 // byte then big-endian fields:
 //
 //	'H' id u64, intended i64: a verified record handed to the producer
@@ -119,23 +117,9 @@ func runChild(in io.Reader, out io.Writer) int {
 
 func child(in io.Reader, out io.Writer) error {
 	r := bufio.NewReader(in)
-	if typ, err := r.ReadByte(); err != nil || typ != 'C' {
-		return fmt.Errorf("no config frame: %v", err)
-	}
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	if binary.BigEndian.Uint32(n[:]) > 16<<20 {
-		return errors.New("config frame too large")
-	}
-	body := make([]byte, binary.BigEndian.Uint32(n[:]))
-	if _, err := io.ReadFull(r, body); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
 	var cfg childConfig
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&cfg); err != nil {
-		return fmt.Errorf("config: %w", err)
+	if err := childproc.ReadConfig(r, &cfg); err != nil {
+		return err
 	}
 	fo := &frameOut{w: bufio.NewWriter(out)}
 	var secret *webhook.Secret

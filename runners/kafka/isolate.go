@@ -2,10 +2,8 @@ package kafka
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
@@ -285,33 +284,13 @@ type groupProc struct {
 }
 
 func startGroupProc(exe string, idx int, groups []*Group, cc groupsChildConfig) (*groupProc, error) {
-	var cfg bytes.Buffer
-	if err := gob.NewEncoder(&cfg).Encode(cc); err != nil {
-		return nil, fmt.Errorf("kafka group process: config: %w", err)
-	}
 	p := &groupProc{idx: idx, groups: groups, ready: make(chan struct{}), done: make(chan struct{})}
-	p.cmd = exec.Command(exe)
-	p.cmd.Env = append(os.Environ(), groupsChildEnv+"=1")
-	p.cmd.Stderr = &p.stderr
-	stdin, err := p.cmd.StdinPipe()
+	cp, err := childproc.Start(exe, groupsChildEnv, cc, &p.stderr)
 	if err != nil {
 		return nil, fmt.Errorf("kafka group process: %w", err)
 	}
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("kafka group process: %w", err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("kafka group process: start %s: %w", exe, err)
-	}
-	p.stdin = stdin
-	hdr := binary.BigEndian.AppendUint32([]byte{'C'}, uint32(cfg.Len()))
-	if _, err := stdin.Write(append(hdr, cfg.Bytes()...)); err != nil {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-		return nil, fmt.Errorf("kafka group process: config: %w", err)
-	}
-	go p.read(stdout)
+	p.cmd, p.stdin = cp.Cmd, cp.Stdin
+	go p.read(cp.Stdout)
 	return p, nil
 }
 

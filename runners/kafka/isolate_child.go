@@ -2,9 +2,7 @@ package kafka
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/runners/behave"
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 )
@@ -22,7 +21,8 @@ import (
 // The group process (isolate.go): a binary linking this package runs it
 // instead of its program when groupsChildEnv is set.
 //
-// Protocol, one byte of frame type then fixed-size big-endian fields:
+// Protocol, one byte of frame type then fixed-size big-endian fields (the
+// 'C' frame is runners/internal/childproc's):
 //
 //	parent -> child: 'C' config (u32 length + gob groupsChildConfig), first
 //	                 'S' measured start i64
@@ -51,27 +51,15 @@ func runGroupsChild(in io.Reader, out io.Writer) int {
 
 func groupsChild(in io.Reader, out io.Writer) error {
 	r := bufio.NewReaderSize(in, 1<<12)
-	typ, err := r.ReadByte()
-	if err != nil || typ != 'C' {
-		return fmt.Errorf("no config frame (got %q): %v", typ, err)
-	}
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	body := make([]byte, min(binary.BigEndian.Uint32(n[:]), 64<<20))
-	if _, err := io.ReadFull(r, body); err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
 	var cc groupsChildConfig
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&cc); err != nil {
-		return fmt.Errorf("config: %w", err)
+	if err := childproc.ReadConfig(r, &cc); err != nil {
+		return err
 	}
-	fw := newGroupFrames(out)
+	fw := childproc.NewFrameWriter(out)
 	fail := func(err error) error {
 		msg := []byte(err.Error())
-		fw.frame(binary.BigEndian.AppendUint32([]byte{'F'}, uint32(len(msg))), msg)
-		return fw.sync()
+		fw.Write(binary.BigEndian.AppendUint32([]byte{'F'}, uint32(len(msg))), msg)
+		return fw.Sync()
 	}
 	renice(cc.Nice)
 	load.ShiftClock(cc.ClockShift)
@@ -111,7 +99,7 @@ func groupsChild(in io.Reader, out io.Writer) error {
 	for _, g := range gs.groups {
 		ready = binary.BigEndian.AppendUint64(ready, uint64(g.fullAt.Load()))
 	}
-	fw.frame(ready, nil)
+	fw.Write(ready, nil)
 	for {
 		typ, err := r.ReadByte()
 		if err != nil || typ == 'Q' {
@@ -145,8 +133,8 @@ func groupsChild(in io.Reader, out io.Writer) error {
 	}
 	end = binary.BigEndian.AppendUint64(end, uint64(u[0]))
 	end = binary.BigEndian.AppendUint64(end, uint64(u[1]))
-	fw.frame(end, nil)
-	return fw.sync()
+	fw.Write(end, nil)
+	return fw.Sync()
 }
 
 // childReady waits until every group has every partition and as many
@@ -207,54 +195,6 @@ func renice(nice int) {
 	}
 }
 
-// groupFrames serialises child -> parent frames; a flusher goroutine
-// writes them out promptly, coalescing bursts (one record reaches every
-// group at about the same time).
-type groupFrames struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	kick chan struct{}
-	err  error
-}
-
-func newGroupFrames(w io.Writer) *groupFrames {
-	fw := &groupFrames{w: bufio.NewWriterSize(w, 1<<16), kick: make(chan struct{}, 1)}
-	go func() {
-		for range fw.kick {
-			fw.mu.Lock()
-			if fw.err == nil {
-				fw.err = fw.w.Flush()
-			}
-			fw.mu.Unlock()
-		}
-	}()
-	return fw
-}
-
-func (fw *groupFrames) frame(b, extra []byte) {
-	fw.mu.Lock()
-	if fw.err == nil {
-		_, fw.err = fw.w.Write(b)
-	}
-	if fw.err == nil && len(extra) > 0 {
-		_, fw.err = fw.w.Write(extra)
-	}
-	fw.mu.Unlock()
-	select {
-	case fw.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (fw *groupFrames) sync() error {
-	fw.mu.Lock()
-	defer fw.mu.Unlock()
-	if fw.err == nil {
-		fw.err = fw.w.Flush()
-	}
-	return fw.err
-}
-
 // claimWords is the size of one chunk of a forwarder's claimed set (64 Ki
 // ids, 8 KiB).
 const claimWords = 1024
@@ -263,7 +203,7 @@ const claimWords = 1024
 // (Claim) for the group's members, which all run in this process, and
 // forwards what the point's accounting records to the parent.
 type forwarder struct {
-	fw      *groupFrames
+	fw      *childproc.FrameWriter
 	g       uint16
 	base    uint64
 	mu      sync.Mutex
@@ -312,7 +252,7 @@ func (f *forwarder) Release(id uint64) {
 func (f *forwarder) Duplicate(id uint64, intended int64) {
 	b := binary.BigEndian.AppendUint16([]byte{'d'}, f.g)
 	b = binary.BigEndian.AppendUint64(b, id)
-	f.fw.frame(binary.BigEndian.AppendUint64(b, uint64(intended)), nil)
+	f.fw.Write(binary.BigEndian.AppendUint64(b, uint64(intended)), nil)
 }
 
 func (f *forwarder) Delivered(id uint64, key int, intended, done int64) {
@@ -324,11 +264,11 @@ func (f *forwarder) Delivered(id uint64, key int, intended, done int64) {
 	b = binary.BigEndian.AppendUint64(b, id)
 	b = binary.BigEndian.AppendUint32(b, uint32(int32(key)))
 	b = binary.BigEndian.AppendUint64(b, uint64(intended))
-	f.fw.frame(binary.BigEndian.AppendUint64(b, uint64(done)), nil)
+	f.fw.Write(binary.BigEndian.AppendUint64(b, uint64(done)), nil)
 }
 
 func (f *forwarder) Error(c measure.ErrClass) {
-	f.fw.frame(append(binary.BigEndian.AppendUint16([]byte{'e'}, f.g), byte(c)), nil)
+	f.fw.Write(append(binary.BigEndian.AppendUint16([]byte{'e'}, f.g), byte(c)), nil)
 }
 
-func (f *forwarder) Retry() { f.fw.frame(binary.BigEndian.AppendUint16([]byte{'r'}, f.g), nil) }
+func (f *forwarder) Retry() { f.fw.Write(binary.BigEndian.AppendUint16([]byte{'r'}, f.g), nil) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/evbench/evbench/reports/results"
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
 )
@@ -163,7 +164,7 @@ func (r *recorded) Retry()                   { r.calls = append(r.calls, "retry"
 // are decided in the child (Claim, Release), never forwarded as claims.
 func TestGroupFramesRoundTrip(t *testing.T) {
 	var pipe bytes.Buffer
-	fw := newGroupFrames(&pipe)
+	fw := childproc.NewFrameWriter(&pipe)
 	const base = uint64(1) << 63
 	f0 := &forwarder{fw: fw, g: 0, base: base, claimed: map[uint64]*[claimWords]uint64{}}
 	f1 := &forwarder{fw: fw, g: 1, base: base, claimed: map[uint64]*[claimWords]uint64{}}
@@ -183,8 +184,8 @@ func TestGroupFramesRoundTrip(t *testing.T) {
 	f1.Retry()
 	end := append([]byte{'Z'}, make([]byte, 32)...) // two groups' received, abandoned
 	end = binary.BigEndian.AppendUint64(end, uint64(3*time.Second))
-	fw.frame(binary.BigEndian.AppendUint64(end, uint64(time.Second)), nil)
-	if err := fw.sync(); err != nil {
+	fw.Write(binary.BigEndian.AppendUint64(end, uint64(time.Second)), nil)
+	if err := fw.Sync(); err != nil {
 		t.Fatal(err)
 	}
 	r0, r1 := &recorded{}, &recorded{}

@@ -2,9 +2,7 @@ package webhook
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
 	"github.com/evbench/evbench/scenarios"
@@ -25,7 +24,8 @@ import (
 // can be its sender. The parent (crash.go) kills it with SIGKILL to crash
 // it: its queue, retry timers and attempts in flight die with it.
 //
-// Protocol, one byte of frame type then fixed-size big-endian fields:
+// Protocol, one byte of frame type then fixed-size big-endian fields (the
+// 'C' frame is runners/internal/childproc's):
 //
 //	parent -> child: 'C' config (u32 length + gob childConfig), first
 //	                 'E' event: id u64, intended i64, key i32, payload (u32 + bytes)
@@ -80,30 +80,19 @@ type childTarget struct {
 	Retry     *scenarios.Retry // subscribers[].retry (subscriber_retry.go)
 }
 
-// frameWriter serialises child -> parent frames; a flusher goroutine writes
-// them out promptly (coalescing bursts), so a kill loses at most the frames
-// of the last moment, which the parent's accounting tolerates (a delivery
-// it still thinks held but the sink processed counts as delivered).
+// frameWriter encodes the child's frames for childproc.FrameWriter, which
+// writes them out promptly (coalescing bursts), so a kill loses at most the
+// frames of the last moment, which the parent's accounting tolerates (a
+// delivery it still thinks held but the sink processed counts as
+// delivered).
 type frameWriter struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	b    [64]byte
-	kick chan struct{}
-	err  error
+	mu  sync.Mutex // guards b
+	b   [64]byte
+	out *childproc.FrameWriter
 }
 
 func newFrameWriter(w io.Writer) *frameWriter {
-	fw := &frameWriter{w: bufio.NewWriterSize(w, 1<<16), kick: make(chan struct{}, 1)}
-	go func() {
-		for range fw.kick {
-			fw.mu.Lock()
-			if fw.err == nil {
-				fw.err = fw.w.Flush()
-			}
-			fw.mu.Unlock()
-		}
-	}()
-	return fw
+	return &frameWriter{out: childproc.NewFrameWriter(w)}
 }
 
 // frame writes typ and the fields, then extra bytes (length-prefixed when
@@ -125,28 +114,14 @@ func (fw *frameWriter) frame(typ byte, fields []uint64, sizes []int, extra []byt
 	}
 	if withExtra {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(extra)))
+	} else {
+		extra = nil
 	}
-	if fw.err == nil {
-		_, fw.err = fw.w.Write(b)
-		if withExtra && fw.err == nil {
-			_, fw.err = fw.w.Write(extra)
-		}
-	}
+	fw.out.Write(b, extra)
 	fw.mu.Unlock()
-	select {
-	case fw.kick <- struct{}{}:
-	default:
-	}
 }
 
-func (fw *frameWriter) sync() error {
-	fw.mu.Lock()
-	defer fw.mu.Unlock()
-	if fw.err == nil {
-		fw.err = fw.w.Flush()
-	}
-	return fw.err
-}
+func (fw *frameWriter) sync() error { return fw.out.Sync() }
 
 var (
 	sz2  = []int{2}
@@ -197,17 +172,10 @@ func runChild(in io.Reader, out io.Writer) int {
 
 func child(in io.Reader, out io.Writer) error {
 	r := bufio.NewReaderSize(in, 1<<16)
-	typ, err := r.ReadByte()
-	if err != nil || typ != 'C' {
-		return fmt.Errorf("no config frame (got %q): %v", typ, err)
-	}
-	body, err := readExtra(r)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
 	var cfg childConfig
-	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&cfg); err != nil {
-		return fmt.Errorf("config: %w", err)
+	err := childproc.ReadConfig(r, &cfg)
+	if err != nil {
+		return err
 	}
 	fw := newFrameWriter(out)
 	var ob *Outbox

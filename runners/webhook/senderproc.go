@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/evbench/evbench/reports/results"
 	"github.com/evbench/evbench/runners"
+	"github.com/evbench/evbench/runners/internal/childproc"
 	"github.com/evbench/evbench/runners/internal/crashsched"
 	"github.com/evbench/evbench/runners/load"
 	"github.com/evbench/evbench/runners/measure"
@@ -77,7 +77,7 @@ type childProc struct {
 	wake       chan struct{}
 	readerDone chan struct{}
 	writerDone chan struct{}
-	stderr     bytes.Buffer
+	stderr     childproc.Stderr
 	// Last cumulative gauges of this incarnation: bytes, commits, outbox bytes.
 	bytes, commits, obBytes int64
 	finished                bool // 'Z' read
@@ -135,34 +135,14 @@ func (s *senderProc) removeDir() {
 
 // start runs a new incarnation and sends it the config.
 func (s *senderProc) start() (*childProc, error) {
-	var cfg bytes.Buffer
-	if err := gob.NewEncoder(&cfg).Encode(s.cfg); err != nil {
-		return nil, fmt.Errorf("sender process: config: %w", err)
-	}
 	c := &childProc{wake: make(chan struct{}, 1), readerDone: make(chan struct{}), writerDone: make(chan struct{})}
-	c.cmd = exec.Command(s.exe)
-	c.cmd.Env = append(os.Environ(), ChildEnv+"=1")
-	c.cmd.Stderr = &limitedBuffer{b: &c.stderr, max: 64 << 10}
-	stdin, err := c.cmd.StdinPipe()
+	p, err := childproc.Start(s.exe, ChildEnv, s.cfg, &c.stderr)
 	if err != nil {
 		return nil, fmt.Errorf("sender process: %w", err)
 	}
-	stdout, err := c.cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("sender process: %w", err)
-	}
-	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("sender process: start %s: %w", s.exe, err)
-	}
-	c.stdin = stdin
-	c.bw = bufio.NewWriterSize(stdin, 1<<16)
-	hdr := binary.BigEndian.AppendUint32([]byte{'C'}, uint32(cfg.Len()))
-	if _, err := stdin.Write(append(hdr, cfg.Bytes()...)); err != nil {
-		_ = c.cmd.Process.Kill()
-		_ = c.cmd.Wait()
-		return nil, fmt.Errorf("sender process: config: %w", err)
-	}
-	go s.read(c, stdout)
+	c.cmd, c.stdin = p.Cmd, p.Stdin
+	c.bw = bufio.NewWriterSize(c.stdin, 1<<16)
+	go s.read(c, p.Stdout)
 	go s.write(c)
 	return c, nil
 }
@@ -596,22 +576,6 @@ func (s *senderProc) Info() *results.ChildProcess {
 type crashDelivery struct {
 	ep int
 	id uint64
-}
-
-// limitedBuffer keeps the first max bytes of a child's stderr.
-type limitedBuffer struct {
-	mu  sync.Mutex
-	b   *bytes.Buffer
-	max int
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if room := l.max - l.b.Len(); room > 0 {
-		l.b.Write(p[:min(len(p), room)])
-	}
-	return len(p), nil
 }
 
 func poolFromPEM(pem []byte) (*x509.CertPool, error) {

@@ -134,5 +134,11 @@ func DecodeIDSet(s string) (*IDSet, error) {
 	if r.Len() != 0 {
 		return nil, fmt.Errorf("decode id set: %d trailing bytes", r.Len())
 	}
+	// ReadFrom trusts the containers' contents; an unsorted or overlapping
+	// container (a hostile or corrupt results.json) decodes, then panics
+	// in RunOptimize or gives wrong counts (FuzzDecodeIDSet found one).
+	if err := out.Validate(); err != nil {
+		return nil, fmt.Errorf("decode id set: %w", err)
+	}
 	return out, nil
 }

@@ -99,6 +99,8 @@ var brokenCases = []struct {
 	{"sweep rate without unit", minimal + "sweep: {rate: [100/s, 200]}\n", 4, 23, "sweep.rate[1]", "has no unit"},
 	{"find_max bad slo", minimal + "sweep:\n  find_max: {slo: \"e2e.p99 < 100\"}\n", 5, 19, "sweep.find_max.slo", "has no unit"},
 	{"find_max tolerance", minimal + "sweep:\n  find_max: {slo: \"e2e.p99 < 100ms\", tolerance: 0.9}\n", 5, 49, "sweep.find_max.tolerance", "outside (0, 0.5]"},
+	{"find_max confirm too high", minimal + "sweep:\n  find_max: {slo: \"lost == 0\", confirm: 9}\n", 5, 41, "sweep.find_max.confirm", "0 to 5"},
+	{"find_max confirm negative", minimal + "sweep:\n  find_max: {slo: \"lost == 0\", confirm: -1}\n", 5, 41, "sweep.find_max.confirm", "0 to 5"},
 	{"find_max limit below start", minimal + "sweep:\n  find_max: {slo: \"lost == 0\", start: 100/s, limit: 50/s}\n", 5, 53, "sweep.find_max.limit", "must be above start"},
 	{"sweep param breaks a relation", "load: {rate: 1/s}\nsubscribers: [{name: a}]\nsystems:\n  webhook: {retry: {schedule: [1s]}}\nsweep:\n  params: {webhook.retry.max_attempts: [1, 2, 3]}\n", 6, 47, "sweep.params.webhook.retry.max_attempts[2]", "the schedule lists 1"},
 	{"event bigger than a batch", "load: {rate: 1/s}\nevent: {size: 2MiB}\nsubscribers: [{name: a}]\nsystems:\n  kafka: {batch_max_bytes: 1MiB}\n", 5, 28, "systems.kafka.batch_max_bytes", "do not fit in a producer batch"},

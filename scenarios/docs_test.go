@@ -563,6 +563,7 @@ func TestDocLimits(t *testing.T) {
 		{"kafka.batch_max_bytes", rowOf("## `systems.kafka`", "batch_max_bytes"), "`" + scenarios.MinBatchMaxBytes.String() + "` to `" + scenarios.MaxBatchMaxBytes.String() + "`"},
 		{"bridge.max_in_flight", rowOf("## `systems.bridge`", "max_in_flight"), "1 to " + num(scenarios.MaxInFlight)},
 		{"sweep.repeats", rowOf("## `sweep`", "repeats"), "1 to " + num(scenarios.MaxRepeats)},
+		{"sweep.find_max.confirm", rowOf("### `sweep.find_max`", "confirm"), "0 to " + num(scenarios.MaxFindMaxConfirm)},
 		{"sweep.subscribers", rowOf("## `sweep`", "subscribers"), "1 to " + num(scenarios.MaxSubscribers)},
 		{"sweep points", section(t, doc, "## `sweep`", true), num(scenarios.MaxPoints) + " points"},
 		{"sweep subscriber-points", section(t, doc, "## `sweep`", true), num(scenarios.MaxSubscriberPoints) + " subscriber-points"},

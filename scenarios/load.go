@@ -504,7 +504,7 @@ func (d *decoder) exprError(n *node, path string, err error) {
 
 var (
 	sweepKeys   = []string{"rate", "subscribers", "params", "repeats", "find_max"}
-	findMaxKeys = []string{"slo", "max_loss", "start", "limit", "tolerance", "duration"}
+	findMaxKeys = []string{"slo", "max_loss", "start", "limit", "tolerance", "duration", "confirm"}
 )
 
 func (d *decoder) sweep(n *node, path string) *Sweep {
@@ -588,6 +588,7 @@ func (d *decoder) sweep(n *node, path string) *Sweep {
 		fo.ratev("limit", &fm.Limit)
 		fo.floatv("tolerance", &fm.Tolerance)
 		fo.durv("duration", &fm.Duration)
+		fo.intv("confirm", &fm.Confirm, 0, MaxFindMaxConfirm)
 		sw.FindMax = fm
 	}
 	return sw

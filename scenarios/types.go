@@ -413,6 +413,13 @@ type FindMax struct {
 	Tolerance float64 `yaml:"tolerance,omitempty" json:"tolerance,omitempty"`
 	// Duration of each probe point (default the load duration).
 	Duration Duration `yaml:"duration,omitempty" json:"duration_ns,omitempty"`
+	// Confirm is how many times a failed probe is run again at the same
+	// rate before the rate counts as failed (default 0): the rate passes
+	// when any run passes. On a shared machine one stall of a few tens of
+	// milliseconds fails a short probe's p99, and the search, which stops
+	// stepping up at its first failure, would report the noise as the
+	// system's ceiling (0 when it hits the start rate).
+	Confirm int `yaml:"confirm,omitempty" json:"confirm,omitempty"`
 }
 
 // Cost selects a cost profile for the cost model.

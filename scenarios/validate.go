@@ -37,6 +37,9 @@ const (
 	MaxLinger     = Duration(time.Minute)
 	MaxProcessing = Duration(time.Hour)
 	MaxRepeats    = 100
+	// MaxFindMaxConfirm bounds sweep.find_max.confirm: each rerun is a
+	// full probe point, and more than a few only hides a system that fails.
+	MaxFindMaxConfirm = 5
 	// MinDuration is the shortest measured period: rates are per second,
 	// and a 1 ns run reported 1e9 events/s.
 	MinDuration = Duration(time.Second)
@@ -703,6 +706,9 @@ func (c *Checker) sweep(s *Scenario) {
 		}
 		if fm.Limit != 0 && (fm.Limit <= fm.Start || fm.Limit > MaxRate) {
 			c.add(fp+".limit", fmt.Sprintf("limit %v must be above start %v", fm.Limit, fm.Start), fmt.Sprintf("more than start, at most %v", MaxRate))
+		}
+		if fm.Confirm < 0 || fm.Confirm > MaxFindMaxConfirm {
+			c.add(fp+".confirm", fmt.Sprintf("%d is out of range", fm.Confirm), fmt.Sprintf("0 to %d", MaxFindMaxConfirm))
 		}
 		if !(fm.Tolerance > 0 && fm.Tolerance <= 0.5) {
 			c.add(fp+".tolerance", fmt.Sprintf("%v is outside (0, 0.5]", fm.Tolerance), "a relative precision such as 0.05")

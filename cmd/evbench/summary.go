@@ -113,7 +113,11 @@ func printSummary(w io.Writer, res *results.Results) {
 		if !m.Bounded {
 			bound = " (search limit reached; true maximum is higher)"
 		}
-		fmt.Fprintf(w, "max sustainable %s subscribers=%d: %.0f/s under %q after %d probes%s\n", m.System, m.Subscribers, m.RatePerS, m.SLO, m.Probes, bound)
+		reruns := ""
+		if m.Reruns > 0 {
+			reruns = fmt.Sprintf(" (%d of them reruns of a failed rate)", m.Reruns)
+		}
+		fmt.Fprintf(w, "max sustainable %s subscribers=%d: %.0f/s under %q after %d probes%s%s\n", m.System, m.Subscribers, m.RatePerS, m.SLO, m.Probes, reruns, bound)
 	}
 }
 

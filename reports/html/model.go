@@ -95,6 +95,7 @@ type maxRow struct {
 	Rate        cell
 	SLO         string
 	Probes      int
+	Reruns      int
 	Bounded     bool
 }
 
@@ -306,7 +307,7 @@ func buildPage(r *results.Results, figs []figure, extra []extraSection, files []
 		pg.MaxRates = append(pg.MaxRates, maxRow{
 			System: m.System, Color: plot.SystemColorHexIn(ord, m.System), Subscribers: m.Subscribers,
 			Rate: cell{System: m.System, Metric: "max_sustainable_per_s", Value: num(m.RatePerS), Text: rate(m.RatePerS)},
-			SLO:  m.SLO, Probes: m.Probes, Bounded: m.Bounded,
+			SLO:  m.SLO, Probes: m.Probes, Reruns: m.Reruns, Bounded: m.Bounded,
 		})
 	}
 	pg.Honesty = honesty(r)

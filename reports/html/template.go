@@ -98,7 +98,7 @@ code { font-family: "Liberation Mono", Menlo, Consolas, monospace; }
 {{else}}<p class="bad">No system produced a measurement.</p>{{end}}
 {{if .MaxRates}}<h3>Maximum sustainable rate</h3>
 <table><thead><tr><th>System</th><th>Subscribers</th><th>Max rate</th><th class="text">SLO</th><th>Probes</th><th class="text">Found</th></tr></thead><tbody>
-{{range .MaxRates}}<tr class="sys-{{cls .System}}"><td><span class="chip"></span>{{.System}}</td><td>{{.Subscribers}}</td><td>{{template "fig" .Rate}}</td><td class="text"><code>{{.SLO}}</code></td><td>{{.Probes}}</td><td class="text">{{if .Bounded}}limit found{{else}}search limit reached without failing: at least this{{end}}</td></tr>
+{{range .MaxRates}}<tr class="sys-{{cls .System}}"><td><span class="chip"></span>{{.System}}</td><td>{{.Subscribers}}</td><td>{{template "fig" .Rate}}</td><td class="text"><code>{{.SLO}}</code></td><td>{{.Probes}}{{if .Reruns}} ({{.Reruns}} reruns){{end}}</td><td class="text">{{if .Bounded}}limit found{{else}}search limit reached without failing: at least this{{end}}</td></tr>
 {{end}}</tbody></table>{{end}}
 </section>
 

@@ -423,7 +423,11 @@ type MaxRate struct {
 	Subscribers int     `json:"subscribers"`
 	RatePerS    float64 `json:"rate_per_s"`
 	SLO         string  `json:"slo"`
-	Probes      int     `json:"probes"`
+	// Probes is the number of probe points run, reruns included.
+	Probes int `json:"probes"`
+	// Reruns is how many of the probes ran a failed rate again
+	// (sweep.find_max.confirm); absent when none did.
+	Reruns int `json:"reruns,omitempty"`
 	// Bounded is false when the search hit its limit without failing.
 	Bounded bool `json:"bounded"`
 }

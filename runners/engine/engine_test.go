@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -15,11 +16,14 @@ import (
 
 // fakeRunner is a synthetic system: it delivers everything and reports an
 // e2e p99 that grows with the offered rate, saturating at capacity (events/s)
-// per subscriber count; it fails points whose rate is in failAt.
+// per subscriber count; it fails points whose rate is in failAt, and the
+// next stalls[rate] points at a rate report a stall's p99 (2 s) whatever
+// the capacity.
 type fakeRunner struct {
 	system   string
 	capacity float64
 	failAt   map[float64]bool
+	stalls   map[float64]int
 	mu       *sync.Mutex
 	calls    *[]map[string]float64
 }
@@ -35,7 +39,13 @@ func (f *fakeRunner) Run(ctx context.Context, pt *runners.Point) (*results.Point
 	n := len(pt.Scenario.Subscribers)
 	cap := f.capacity / float64(n)
 	p99 := int64(10_000) // 10 ms below capacity
-	if rate > cap {
+	f.mu.Lock()
+	stalled := f.stalls[rate] > 0
+	if stalled {
+		f.stalls[rate]--
+	}
+	f.mu.Unlock()
+	if rate > cap || stalled {
 		p99 = 2_000_000 // 2 s above it
 	}
 	sent := int64(rate * pt.Scenario.Load.Duration.D().Seconds())
@@ -67,7 +77,7 @@ func register(t *testing.T) {
 	registerOnce.Do(func() {
 		for i, sys := range []string{"webhook", "kafka"} {
 			capacity := map[string]float64{"webhook": 3000, "kafka": 6000}[sys]
-			f := &fakeRunner{system: sys, capacity: capacity, failAt: map[float64]bool{}, mu: &fakeMu, calls: &fakeCalls}
+			f := &fakeRunner{system: sys, capacity: capacity, failAt: map[float64]bool{}, stalls: map[float64]int{}, mu: &fakeMu, calls: &fakeCalls}
 			fakes[sys] = f
 			runners.Register(runners.Descriptor{Name: sys, New: func() runners.Runner { return f },
 				CostFamily: results.FamilyPush, Order: i + 1})
@@ -77,6 +87,7 @@ func register(t *testing.T) {
 	fakeCalls = nil
 	for _, f := range fakes {
 		f.failAt = map[float64]bool{}
+		f.stalls = map[float64]int{}
 	}
 	fakeMu.Unlock()
 }
@@ -182,6 +193,81 @@ sweep:
 	// Probes are not sweep points: only the one swept rate x 2 counts x 2 systems.
 	if len(res.Points) != 4 {
 		t.Errorf("%d points, want 4 (probes are not recorded as points)", len(res.Points))
+	}
+}
+
+// TestRunFindMaxConfirm: a stall that fails the start rate once ends the
+// search at 0 without find_max.confirm; with confirm the rate is run again,
+// the search goes on to the capacity, and every rerun is counted. A rate
+// that fails more often than confirm allows still counts as failed.
+func TestRunFindMaxConfirm(t *testing.T) {
+	cases := []struct {
+		name            string
+		confirm, stalls int
+		wantMax         bool // the search reaches the capacity; else 0
+	}{
+		{"no confirm, one stall", 0, 1, false},
+		{"confirm 1, one stall", 1, 1, true},
+		{"confirm 1, two stalls", 1, 2, false},
+		{"confirm 3, two stalls", 3, 2, true},
+		{"confirm 2, no stall", 2, 0, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			register(t)
+			fakes["webhook"].stalls[100] = tc.stalls
+			sc, err := scenarios.LoadBytes("t.yaml", []byte(fmt.Sprintf(`name: t
+load: {arrival: constant, rate: 50/s, duration: 1s, warmup: 0s, drain: 1s}
+subscribers:
+  - name: w
+systems: {webhook: {}}
+sweep:
+  find_max: {slo: "e2e.p99 < 100ms", start: 100/s, limit: 100000/s, tolerance: 0.02, confirm: %d}
+`, tc.confirm)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Run(context.Background(), sc, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.MaxSustainable) != 1 {
+				t.Fatalf("%d saturation results, want 1", len(res.MaxSustainable))
+			}
+			m := res.MaxSustainable[0]
+			capacity := fakes["webhook"].capacity
+			if tc.wantMax && (m.RatePerS > capacity || m.RatePerS < 0.95*capacity || !m.Bounded) {
+				t.Errorf("max %.0f/s (bounded %v), want within 5%% below %.0f/s", m.RatePerS, m.Bounded, capacity)
+			}
+			if !tc.wantMax && m.RatePerS != 0 {
+				t.Errorf("max %.0f/s, want 0: the start rate failed %d times against confirm %d", m.RatePerS, tc.stalls, tc.confirm)
+			}
+			// Count what ran: every probe point, and the runs of a rate
+			// beyond its first.
+			fakeMu.Lock()
+			runs := map[float64]int{}
+			probes := 0
+			for _, c := range fakeCalls {
+				if _, ok := c[scenarios.ParamFindMaxProbe]; ok {
+					probes++
+					runs[c["rate_per_s"]]++
+				}
+			}
+			fakeMu.Unlock()
+			reruns := 0
+			for rate, n := range runs {
+				reruns += n - 1
+				if n > tc.confirm+1 {
+					t.Errorf("rate %.0f/s ran %d times, more than 1 + confirm %d", rate, n, tc.confirm)
+				}
+			}
+			if m.Probes != probes || m.Reruns != reruns {
+				t.Errorf("recorded probes %d reruns %d, ran %d probe points of which %d reruns", m.Probes, m.Reruns, probes, reruns)
+			}
+			if tc.confirm > 0 && tc.stalls > 0 && reruns == 0 {
+				t.Error("no rerun although the start rate failed")
+			}
+		})
 	}
 }
 

@@ -12,7 +12,8 @@ import (
 // subscriber count, recording one MaxRate per (system, subscribers). Each
 // probe is a fresh point at a constant rate; a probe passes when every
 // subscriber meets the SLO, the total lost is within max_loss and the
-// generator kept up (achieved >= 95% of offered).
+// generator kept up (achieved >= 95% of offered). With find_max.confirm a
+// failed rate is probed again before the search treats it as failed.
 func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, res *results.Results, opts Options) error {
 	fm := sc.Sweep.FindMax
 	slo := fm.SLO // parsed and validated by the loader
@@ -37,8 +38,8 @@ func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, r
 	}
 	for _, sys := range systems {
 		for _, n := range counts {
-			probeNo := 0
-			probe := func(ctx context.Context, rate float64) (bool, error) {
+			probeNo, reruns := 0, 0
+			once := func(ctx context.Context, rate float64) (bool, error) {
 				probeNo++
 				psc, params, err := probeScenario(sc, rate, n, fm.Duration)
 				if err != nil {
@@ -62,12 +63,25 @@ func runFindMax(ctx context.Context, sc *scenarios.Scenario, systems []string, r
 				opts.logf("find_max %s subscribers=%d rate=%.0f/s %s=%.0f lost=%.0f -> pass=%v", sys, n, rate, slo.Metric, v, lost, pass)
 				return pass, nil
 			}
+			// A failed rate is run again up to fm.Confirm times and passes
+			// when any run does; every run is a probe, and the count of
+			// reruns is recorded next to the result.
+			probe := func(ctx context.Context, rate float64) (bool, error) {
+				for attempt := 0; ; attempt++ {
+					pass, err := once(ctx, rate)
+					if err != nil || pass || attempt >= fm.Confirm {
+						return pass, err
+					}
+					reruns++
+					opts.logf("find_max %s subscribers=%d rate=%.0f/s failed; running it again (confirm %d of %d)", sys, n, rate, attempt+1, fm.Confirm)
+				}
+			}
 			mr, err := FindMax(ctx, probe, start, limit, tol)
 			if err != nil {
 				return fmt.Errorf("find_max %s: %w", sys, err)
 			}
 			res.MaxSustainable = append(res.MaxSustainable, results.MaxRate{
-				System: sys, Subscribers: n, RatePerS: mr.Rate, SLO: fm.SLO.Source, Probes: mr.Probes, Bounded: mr.Bounded,
+				System: sys, Subscribers: n, RatePerS: mr.Rate, SLO: fm.SLO.Source, Probes: probeNo, Reruns: reruns, Bounded: mr.Bounded,
 			})
 			if opts.Checkpoint != nil {
 				opts.Checkpoint(res)

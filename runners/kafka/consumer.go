@@ -590,6 +590,7 @@ func (m *member) consumerOpts(ss *session) []kgo.Opt {
 		kgo.OnPartitionsAssigned(ss.assigned),
 		kgo.OnPartitionsRevoked(ss.revoked),
 		kgo.OnPartitionsLost(ss.lost),
+		kgo.WithPools(records), // recordpool.go; worker.run recycles
 	)
 }
 
@@ -824,7 +825,13 @@ func (w *worker) run() {
 			}
 		}
 		if !finished {
-			return
+			return // the unrecycled records' slice is left to the collector
+		}
+		// Nothing reads a record after it is processed and marked: the
+		// parsed metadata is a copy, and the key and value bytes live in
+		// the fetch buffer, not in the pooled slice.
+		for _, r := range recs {
+			r.Recycle()
 		}
 	}
 }

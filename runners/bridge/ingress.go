@@ -282,7 +282,7 @@ func (in *Ingress) promise(r *kgo.Record, err error) {
 	}
 	if err == nil {
 		in.published.Add(1)
-		in.outage.Acked()
+		in.outage.Acked(now)
 		if m, ok := kafka.ParseRecord(r); ok {
 			in.cfg.Obs.Published(m.Intended, now)
 		}

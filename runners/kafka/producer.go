@@ -136,8 +136,8 @@ func Classify(err error) measure.ErrClass {
 // same outage is counted the same way by both systems. Install it on the
 // clients with Hook and call Acked for every acknowledgement.
 type Outage struct {
-	lastFail atomic.Int64 // time.Now().UnixNano() of the last failed connection
-	lastAck  atomic.Int64
+	lastFail atomic.Int64            // load.Now() of the last failed connection
+	lastAck  atomic.Int64            // load.Now() of the last acknowledgement
 	lastErr  atomic.Pointer[connErr] // the last failed connection's error
 }
 
@@ -152,12 +152,14 @@ func (o *Outage) Hook() kgo.Opt { return kgo.WithHooks(o) }
 func (o *Outage) OnBrokerConnect(_ kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
 	if err != nil {
 		o.lastErr.Store(&connErr{err})
-		o.lastFail.Store(time.Now().UnixNano())
+		o.lastFail.Store(load.Now())
 	}
 }
 
-// Acked records an acknowledgement.
-func (o *Outage) Acked() { o.lastAck.Store(time.Now().UnixNano()) }
+// Acked records an acknowledgement at now (load.Now): the callers read the
+// clock for the publish latency already, and a second reading per record
+// was 4% of the producer path's CPU (kperf -cpuprofile).
+func (o *Outage) Acked(now int64) { o.lastAck.Store(now) }
 
 // Class is the error class of a record never acknowledged by now.
 func (o *Outage) Class() measure.ErrClass {
@@ -340,7 +342,7 @@ func (p *Producer) promise(r *kgo.Record, err error) {
 	p.inFlight.Add(-1)
 	if err == nil {
 		p.acked.Add(1)
-		p.outage.Acked()
+		p.outage.Acked(now)
 		if m, ok := ParseRecord(r); ok {
 			p.obs.Published(m.Intended, now)
 			if p.onAck != nil {
